@@ -1,0 +1,325 @@
+/*
+ * fsutil.c: file system helpers.  write_all()/read_all() are the only
+ * loops on short I/O in forklift.  rm_rf() walks with directory file
+ * descriptors and O_NOFOLLOW, so a symlink planted in a tree being removed
+ * is unlinked, never followed.  Nothing here knows about wheels.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "util.h"
+
+int
+write_all(int fd, const void *p, size_t n)
+{
+	const char	*c = p;
+	ssize_t		 w;
+
+	while (n > 0) {
+		w = write(fd, c, n);
+		if (w < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return -1;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+ssize_t
+read_all(int fd, void *p, size_t n)
+{
+	char	*c = p;
+	size_t	 got = 0;
+	ssize_t	 r;
+
+	while (got < n) {
+		r = read(fd, c + got, n - got);
+		if (r < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+char *
+path_join(const char *a, const char *b)
+{
+	size_t	la = strlen(a);
+
+	if (la == 0)
+		return xstrdup(b);
+	if (a[la - 1] == '/')
+		return xasprintf("%s%s", a, b);
+	return xasprintf("%s/%s", a, b);
+}
+
+const char *
+path_base(const char *p)
+{
+	const char	*s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+char *
+path_abs(const char *p)
+{
+	struct strv	 parts = STRV_INIT;
+	struct buf	 out = BUF_INIT;
+	char		 cwd[PATH_MAX];
+	char		*full, *tok, *save = NULL;
+	size_t		 i;
+
+	if (p[0] == '/')
+		full = xstrdup(p);
+	else {
+		if (getcwd(cwd, sizeof(cwd)) == NULL)
+			die(1, "cannot get the current directory: %s", strerror(errno));
+		full = path_join(cwd, p);
+	}
+	for (tok = strtok_r(full, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
+		if (strcmp(tok, ".") == 0)
+			continue;
+		if (strcmp(tok, "..") == 0) {
+			if (parts.n > 0)
+				free(parts.v[--parts.n]);
+			continue;
+		}
+		strv_push(&parts, tok);
+	}
+	for (i = 0; i < parts.n; i++)
+		buf_addf(&out, "/%s", parts.v[i]);
+	if (out.len == 0)
+		buf_adds(&out, "/");
+	strv_free(&parts);
+	free(full);
+	return buf_detach(&out);
+}
+
+int
+path_inside(const char *path, const char *dir)
+{
+	size_t	ld = strlen(dir);
+
+	if (strcmp(dir, "/") == 0)
+		return path[0] == '/';
+	if (strncmp(path, dir, ld) != 0)
+		return 0;
+	return path[ld] == '\0' || path[ld] == '/';
+}
+
+static void
+split_path(const char *p, struct strv *out)
+{
+	const char	*s = p, *e;
+
+	while (*s) {
+		while (*s == '/')
+			s++;
+		if (*s == '\0')
+			break;
+		e = strchr(s, '/');
+		if (e == NULL)
+			e = s + strlen(s);
+		strv_push_owned(out, xstrndup(s, (size_t)(e - s)));
+		s = e;
+	}
+}
+
+char *
+path_relative(const char *from, const char *to)
+{
+	struct strv	 f = STRV_INIT, t = STRV_INIT;
+	struct buf	 b = BUF_INIT;
+	size_t		 common = 0, i;
+
+	split_path(from, &f);
+	split_path(to, &t);
+	while (common < f.n && common < t.n && strcmp(f.v[common], t.v[common]) == 0)
+		common++;
+	for (i = common; i < f.n; i++)
+		buf_adds(&b, "../");
+	for (i = common; i < t.n; i++)
+		buf_addf(&b, "%s%s", t.v[i], i + 1 < t.n ? "/" : "");
+	if (b.len > 0 && b.p[b.len - 1] == '/')
+		b.p[--b.len] = '\0';
+	if (b.len == 0)
+		buf_adds(&b, ".");
+	strv_free(&f);
+	strv_free(&t);
+	return buf_detach(&b);
+}
+
+int
+mkdir_p(const char *path, mode_t mode)
+{
+	char	*p = xstrdup(path), *s;
+	int	 rc = 0;
+
+	for (s = p + 1; ; s++) {
+		if (*s == '/' || *s == '\0') {
+			char	c = *s;
+
+			*s = '\0';
+			if (mkdir(p, mode) != 0 && errno != EEXIST) {
+				rc = err_set("cannot create directory '%s': %s", p, strerror(errno));
+				break;
+			}
+			*s = c;
+			if (c == '\0')
+				break;
+		}
+	}
+	free(p);
+	return rc;
+}
+
+static int
+rm_tree_fd(int dfd, const char *shown)
+{
+	DIR		*d;
+	struct dirent	*e;
+	int		 rc = 0, fd;
+
+	if ((d = fdopendir(dfd)) == NULL) {
+		close(dfd);
+		return err_set("cannot read directory '%s': %s", shown, strerror(errno));
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (unlinkat(dirfd(d), e->d_name, 0) == 0 || errno == ENOENT)
+			continue;
+		if (errno != EISDIR && errno != EPERM) {
+			rc = err_set("cannot remove '%s/%s': %s", shown, e->d_name, strerror(errno));
+			continue;
+		}
+		fd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			rc = err_set("cannot open '%s/%s': %s", shown, e->d_name, strerror(errno));
+			continue;
+		}
+		if (rm_tree_fd(fd, shown) != 0)
+			rc = -1;
+		if (unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR) != 0 && errno != ENOENT)
+			rc = err_set("cannot remove '%s/%s': %s", shown, e->d_name, strerror(errno));
+	}
+	closedir(d);
+	return rc;
+}
+
+int
+rm_rf_at(int dirfd, const char *name)
+{
+	int	fd;
+
+	if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
+		return 0;
+	if (errno != EISDIR && errno != EPERM)
+		return err_set("cannot remove '%s': %s", name, strerror(errno));
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return err_set("cannot open '%s': %s", name, strerror(errno));
+	if (rm_tree_fd(fd, name) != 0)
+		return -1;
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) != 0 && errno != ENOENT)
+		return err_set("cannot remove '%s': %s", name, strerror(errno));
+	return 0;
+}
+
+int
+rm_rf(const char *path)
+{
+	return rm_rf_at(AT_FDCWD, path);
+}
+
+int
+read_file(const char *path, size_t max, char **out, size_t *len)
+{
+	struct stat	 st;
+	char		*p;
+	ssize_t		 n;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return err_set("cannot open '%s': %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return err_set("'%s' is not a regular file", path);
+	}
+	if ((uint64_t)st.st_size > max) {
+		close(fd);
+		return err_set("'%s' is larger than %zu bytes", path, max);
+	}
+	p = xmalloc((size_t)st.st_size + 1);
+	n = read_all(fd, p, (size_t)st.st_size);
+	close(fd);
+	if (n < 0) {
+		free(p);
+		return err_set("cannot read '%s': %s", path, strerror(errno));
+	}
+	p[n] = '\0';
+	*out = p;
+	if (len)
+		*len = (size_t)n;
+	return 0;
+}
+
+int
+write_file_atomic(const char *path, const void *data, size_t n, mode_t mode)
+{
+	char	*tmp = xasprintf("%s.tmp-%ld", path, (long)getpid());
+	int	 fd, rc = 0;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0) {
+		rc = err_set("cannot create '%s': %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (write_all(fd, data, n) != 0) {
+		rc = err_set("cannot write '%s': %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	close(fd);
+	if (rename(tmp, path) != 0) {
+		rc = err_set("cannot rename '%s': %s", tmp, strerror(errno));
+		unlink(tmp);
+	}
+out:
+	free(tmp);
+	return rc;
+}
+
+mode_t
+current_umask(void)
+{
+	static int	 known;
+	static mode_t	 mask;
+
+	if (!known) {
+		mask = umask(022);
+		umask(mask);
+		known = 1;
+	}
+	return mask;
+}

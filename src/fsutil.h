@@ -1,0 +1,45 @@
+/*
+ * fsutil.h: file system helpers every layer uses: exact reads and writes
+ * that retry EINTR and short transfers (the only loops on short I/O in
+ * forklift), path joins and relative paths, mkdir -p, recursive removal
+ * that never follows a symlink, whole-file reads and atomic writes.
+ */
+#ifndef FORKLIFT_FSUTIL_H
+#define FORKLIFT_FSUTIL_H
+
+#include <sys/types.h>
+#include <stddef.h>
+
+/* Write exactly n bytes; 0 or -1 (errno set). */
+int	 write_all(int, const void *, size_t);
+/* Read up to n bytes, stopping early only at EOF; returns bytes read or -1. */
+ssize_t	 read_all(int, void *, size_t);
+
+/* "a" + "b" -> "a/b" (no doubled slash). */
+char	*path_join(const char *, const char *);
+/* Absolute, lexically normalized (".", "..", "//" folded); symlinks kept. */
+char	*path_abs(const char *);
+/* The path of "to" relative to directory "from" (both absolute, normalized):
+ * ("/v/lib/site", "/v/bin/x") -> "../../bin/x". */
+char	*path_relative(const char *from, const char *to);
+/* Last component (points into the argument). */
+const char *path_base(const char *);
+/* Is path (absolute, normalized) dir or inside dir?  Component-wise. */
+int	 path_inside(const char *path, const char *dir);
+
+/* mkdir -p; 0 or -1 with err_set(). */
+int	 mkdir_p(const char *, mode_t);
+/* Remove a file or a tree without following symlinks; ENOENT is success.
+ * 0 or -1 with err_set(). */
+int	 rm_rf(const char *);
+int	 rm_rf_at(int dirfd, const char *name);
+
+/* Read a whole file (at most max bytes, else error). NUL-terminated. */
+int	 read_file(const char *, size_t max, char **out, size_t *len);
+/* Write via a temporary file in the same directory and rename(2). */
+int	 write_file_atomic(const char *, const void *, size_t, mode_t);
+
+/* The process umask, read once. */
+mode_t	 current_umask(void);
+
+#endif

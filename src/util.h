@@ -1,0 +1,85 @@
+/*
+ * util.h: memory wrappers that never return NULL, the error conventions
+ * every module shares, and a growable byte buffer.
+ *
+ * Library code reports a failure by calling err_set() (which formats the
+ * detail into one per-process buffer) and returning -1; the caller that
+ * knows the wheel prefixes it: "six-1.16.0-py2.py3-none-any.whl: <detail>".
+ * die() is for the command-line layer only.  BUG() marks a broken
+ * invariant.  Workers are separate processes, so one buffer is enough.
+ */
+#ifndef FORKLIFT_UTIL_H
+#define FORKLIFT_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xrealloc(void *, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/* Record a failure's detail and return -1. */
+int	 err_set(const char *, ...) __attribute__((format(printf, 1, 2)));
+/* Prefix the current detail: err_prefix("RECORD") turns "x" into "RECORD: x". */
+int	 err_prefix(const char *, ...) __attribute__((format(printf, 1, 2)));
+const char *err_get(void);
+
+/* Messages on stderr: "forklift: error: ...", "forklift: warning: ...". */
+void	 error_msg(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 warn_msg(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 note_msg(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 die(int, const char *, ...) __attribute__((noreturn, format(printf, 2, 3)));
+#define BUG(...) bug_at(__FILE__, __LINE__, __VA_ARGS__)
+void	 bug_at(const char *, int, const char *, ...)
+	    __attribute__((noreturn, format(printf, 3, 4)));
+
+/* When set (in workers), warnings go here instead of stderr; the text has
+ * no "forklift: warning: " prefix and no newline. */
+extern void (*warn_hook)(const char *);
+
+/* Color the "error:" and "warning:" labels (--color). */
+extern int msg_color;
+
+/* -q / -v: 0 normal, <0 quiet, >0 verbose. */
+extern int verbosity;
+
+/* A growable buffer; always NUL-terminated after its len bytes. */
+struct buf {
+	char	*p;
+	size_t	 len;
+	size_t	 cap;
+};
+#define BUF_INIT { NULL, 0, 0 }
+void	 buf_grow(struct buf *, size_t);
+void	 buf_add(struct buf *, const void *, size_t);
+void	 buf_adds(struct buf *, const char *);
+void	 buf_addf(struct buf *, const char *, ...) __attribute__((format(printf, 2, 3)));
+void	 buf_reset(struct buf *);
+void	 buf_free(struct buf *);
+char	*buf_detach(struct buf *);
+
+/* A vector of owned strings. */
+struct strv {
+	char	**v;
+	size_t	  n;
+	size_t	  cap;
+};
+#define STRV_INIT { NULL, 0, 0 }
+void	 strv_push(struct strv *, const char *);
+void	 strv_push_owned(struct strv *, char *);
+void	 strv_free(struct strv *);
+void	 strv_sort(struct strv *);
+
+int	 str_starts(const char *, const char *);
+int	 str_ends(const char *, const char *);
+/* Quote a string for a message: printable ASCII as is, others as \xNN. */
+char	*str_quote(const char *);
+
+#endif
