@@ -1,0 +1,576 @@
+/*
+ * record.c: everything about RECORD files that is pure data.  It names
+ * and checks hash algorithms, hashes through libcrypto's EVP interface
+ * (each digest fetched once per process), encodes and decodes the
+ * unpadded URL-safe base64 digests, parses a wheel's RECORD into rows
+ * with a path index, and writes the installed RECORD sorted with LF line
+ * ends.  It never opens, reads or creates files: the only I/O is writing
+ * to the descriptor record_out_write() is given.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "record.h"
+#include "util.h"
+
+/* ---- hash algorithms ------------------------------------------------- */
+
+static const struct {
+	const char	*name;		/* RECORD spelling */
+	const char	*evp;		/* OpenSSL fetch name */
+	size_t		 len;
+} algos[] = {
+	[HASH_NONE] = { "", NULL, 0 },
+	[HASH_SHA256] = { "sha256", "SHA2-256", 32 },
+	[HASH_SHA384] = { "sha384", "SHA2-384", 48 },
+	[HASH_SHA512] = { "sha512", "SHA2-512", 64 },
+};
+
+static EVP_MD	*fetched[ARRAY_SIZE(algos)];
+
+int
+hash_algo_parse(const char *name, size_t len, enum hash_algo *out)
+{
+	size_t	i;
+
+	for (i = HASH_SHA256; i < ARRAY_SIZE(algos); i++) {
+		if (strlen(algos[i].name) == len &&
+		    strncasecmp(name, algos[i].name, len) == 0) {
+			*out = (enum hash_algo)i;
+			return 0;
+		}
+	}
+	if ((len == 3 && strncasecmp(name, "md5", 3) == 0) ||
+	    (len == 4 && strncasecmp(name, "sha1", 4) == 0))
+		return err_set("hash algorithm '%.*s' is too weak "
+		    "(sha256, sha384 or sha512 expected)", (int)len, name);
+	return err_set("unknown hash algorithm '%.*s' "
+	    "(sha256, sha384 or sha512 expected)", (int)len, name);
+}
+
+const char *
+hash_algo_name(enum hash_algo a)
+{
+	if ((size_t)a >= ARRAY_SIZE(algos))
+		BUG("hash algorithm %d", (int)a);
+	return algos[a].name;
+}
+
+size_t
+hash_algo_len(enum hash_algo a)
+{
+	if ((size_t)a >= ARRAY_SIZE(algos))
+		BUG("hash algorithm %d", (int)a);
+	return algos[a].len;
+}
+
+static const EVP_MD *
+md_get(enum hash_algo a)
+{
+	if (a == HASH_NONE || (size_t)a >= ARRAY_SIZE(algos))
+		BUG("hash algorithm %d", (int)a);
+	if (fetched[a] == NULL) {
+		fetched[a] = EVP_MD_fetch(NULL, algos[a].evp, NULL);
+		if (fetched[a] == NULL)
+			BUG("libcrypto has no %s", algos[a].evp);
+	}
+	return fetched[a];
+}
+
+void
+hasher_init(struct hasher *h, enum hash_algo a)
+{
+	EVP_MD_CTX	*ctx;
+
+	ctx = EVP_MD_CTX_new();
+	if (ctx == NULL || !EVP_DigestInit_ex2(ctx, md_get(a), NULL))
+		BUG("cannot start a %s digest", hash_algo_name(a));
+	h->ctx = ctx;
+	h->algo = a;
+}
+
+void
+hasher_update(struct hasher *h, const void *p, size_t n)
+{
+	if (n && !EVP_DigestUpdate(h->ctx, p, n))
+		BUG("digest update failed");
+}
+
+void
+hasher_final(struct hasher *h, unsigned char *out)
+{
+	unsigned int	len;
+
+	if (!EVP_DigestFinal_ex(h->ctx, out, &len) ||
+	    len != hash_algo_len(h->algo))
+		BUG("digest final failed");
+	if (!EVP_DigestInit_ex2(h->ctx, md_get(h->algo), NULL))
+		BUG("cannot restart a %s digest", hash_algo_name(h->algo));
+}
+
+void
+hasher_free(struct hasher *h)
+{
+	EVP_MD_CTX_free(h->ctx);
+	h->ctx = NULL;
+}
+
+void
+sha256_buf(const void *p, size_t n, unsigned char out[32])
+{
+	unsigned int	len;
+
+	if (!EVP_Digest(p, n, out, &len, md_get(HASH_SHA256), NULL) ||
+	    len != 32)
+		BUG("sha256 failed");
+}
+
+/* ---- unpadded URL-safe base64 ---------------------------------------- */
+
+static const char b64chars[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+size_t
+b64url_encode(const unsigned char *in, size_t n, char *out)
+{
+	size_t		i, o = 0;
+	uint32_t	v;
+
+	for (i = 0; i + 3 <= n; i += 3) {
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 |
+		    in[i + 2];
+		out[o++] = b64chars[v >> 18 & 63];
+		out[o++] = b64chars[v >> 12 & 63];
+		out[o++] = b64chars[v >> 6 & 63];
+		out[o++] = b64chars[v & 63];
+	}
+	if (n - i == 1) {
+		v = (uint32_t)in[i] << 16;
+		out[o++] = b64chars[v >> 18 & 63];
+		out[o++] = b64chars[v >> 12 & 63];
+	} else if (n - i == 2) {
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
+		out[o++] = b64chars[v >> 18 & 63];
+		out[o++] = b64chars[v >> 12 & 63];
+		out[o++] = b64chars[v >> 6 & 63];
+	}
+	out[o] = '\0';
+	return o;
+}
+
+static int
+b64val(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-')
+		return 62;
+	if (c == '_')
+		return 63;
+	return -1;
+}
+
+long
+b64url_decode(const char *s, size_t n, unsigned char *out, size_t cap)
+{
+	size_t		i, o = 0, pad = 0, bits = 0;
+	uint32_t	acc = 0;
+	int		v;
+
+	while (n > 0 && s[n - 1] == '=' && pad < 2) {
+		n--;
+		pad++;
+	}
+	if (n % 4 == 1 || (pad && (n + pad) % 4 != 0))
+		return -1;
+	for (i = 0; i < n; i++) {
+		if ((v = b64val((unsigned char)s[i])) < 0)
+			return -1;
+		acc = (acc << 6 | (uint32_t)v) & 0xffffff;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (o >= cap)
+				return -1;
+			out[o++] = (unsigned char)(acc >> bits);
+		}
+	}
+	/* Leftover bits must be zero: only one text encodes a digest. */
+	if (acc & ((1u << bits) - 1))
+		return -1;
+	return (long)o;
+}
+
+/* ---- the path index: open addressing over row numbers ---------------- */
+
+struct rindex {
+	size_t	 cap;			/* a power of two */
+	size_t	*slot;		/* row number + 1, 0 when empty */
+};
+
+static size_t
+str_hash(const char *s)
+{
+	uint64_t	h = 14695981039346656037ULL;	/* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (size_t)(h ^ h >> 32);
+}
+
+/* The slot holding path, or the empty slot where it belongs. */
+static size_t *
+rindex_slot(const struct rindex *ix, const struct record_row *rows,
+    const char *path)
+{
+	size_t	i, mask = ix->cap - 1;
+
+	for (i = str_hash(path) & mask;; i = (i + 1) & mask) {
+		if (ix->slot[i] == 0 ||
+		    strcmp(rows[ix->slot[i] - 1].path, path) == 0)
+			return &ix->slot[i];
+	}
+}
+
+/* ---- RECORD parsing -------------------------------------------------- */
+
+#define RECORD_FIELDS 3
+
+/*
+ * Split one CSV record starting at *pp into at most RECORD_FIELDS fields
+ * (owned strings in f[]).  Returns the number of fields, 0 for a blank
+ * line, or -1 with err_set().  *pp is left after the line end.
+ */
+static int
+csv_line(const char **pp, const char *end, char **f)
+{
+	const char	*p = *pp;
+	struct buf	 b = BUF_INIT;
+	int		 nf = 0, quoted;
+
+	if (p < end && (*p == '\n' || (*p == '\r' && p + 1 < end &&
+	    p[1] == '\n'))) {
+		*pp = p + (*p == '\r' ? 2 : 1);
+		return 0;
+	}
+	for (;;) {
+		buf_reset(&b);
+		quoted = p < end && *p == '"';
+		if (quoted) {
+			for (p++;; p++) {
+				if (p >= end) {
+					buf_free(&b);
+					return err_set("unterminated quoted "
+					    "field");
+				}
+				if (*p == '"') {
+					if (p + 1 < end && p[1] == '"')
+						p++;
+					else
+						break;
+				}
+				buf_add(&b, p, 1);
+			}
+			p++;
+		} else {
+			for (; p < end && *p != ',' && *p != '\n' &&
+			    *p != '\r'; p++)
+				buf_add(&b, p, 1);
+		}
+		if (nf == RECORD_FIELDS) {
+			buf_free(&b);
+			return err_set("more than %d fields", RECORD_FIELDS);
+		}
+		f[nf++] = buf_detach(&b);
+		if (p >= end)
+			break;
+		if (*p == ',') {
+			p++;
+			continue;
+		}
+		if (*p == '\n') {
+			p++;
+			break;
+		}
+		if (*p == '\r' && p + 1 < end && p[1] == '\n') {
+			p += 2;
+			break;
+		}
+		if (*p == '\r')
+			return err_set("stray carriage return");
+		return err_set("text after a closing quote");
+	}
+	*pp = p;
+	return nf;
+}
+
+static int
+parse_hash(const char *s, struct record_row *row)
+{
+	const char	*eq;
+	long		 n;
+
+	row->algo = HASH_NONE;
+	if (*s == '\0')
+		return 0;
+	if ((eq = strchr(s, '=')) == NULL)
+		return err_set("hash '%s' is not algorithm=digest", s);
+	if (hash_algo_parse(s, (size_t)(eq - s), &row->algo) == -1)
+		return -1;
+	n = b64url_decode(eq + 1, strlen(eq + 1), row->digest,
+	    sizeof(row->digest));
+	if (n < 0)
+		return err_set("%s digest '%s' is not URL-safe base64",
+		    hash_algo_name(row->algo), eq + 1);
+	if ((size_t)n != hash_algo_len(row->algo))
+		return err_set("%s digest has %ld bytes, expected %zu",
+		    hash_algo_name(row->algo), n, hash_algo_len(row->algo));
+	return 0;
+}
+
+static int
+parse_size(const char *s, int64_t *out)
+{
+	int64_t	v = 0;
+
+	*out = -1;
+	if (*s == '\0')
+		return 0;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > (INT64_MAX - 9) / 10)
+			return err_set("size is not a decimal number");
+		v = v * 10 + (*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+static void
+record_index(struct record *r)
+{
+	struct rindex	*ix = xcalloc(1, sizeof(*ix));
+
+	ix->cap = 16;
+	while (ix->cap < r->n * 2)
+		ix->cap *= 2;
+	ix->slot = xcalloc(ix->cap, sizeof(*ix->slot));
+	r->index = ix;
+}
+
+int
+record_parse(const char *text, size_t len, struct record *r)
+{
+	const char	*p = text, *end = text + len;
+	char		*f[RECORD_FIELDS];
+	struct record_row *row;
+	size_t		 cap = 0, line = 0, *slot, i;
+	int		 nf;
+
+	memset(r, 0, sizeof(*r));
+	while (p < end) {
+		line++;
+		memset(f, 0, sizeof(f));
+		nf = csv_line(&p, end, f);
+		if (nf == 0)
+			continue;
+		if (nf > 0 && nf != RECORD_FIELDS)
+			nf = err_set("expected %d fields, found %d",
+			    RECORD_FIELDS, nf);
+		if (nf > 0 && *f[0] == '\0')
+			nf = err_set("empty path");
+		if (nf > 0) {
+			if (r->n == cap) {
+				cap = cap ? cap * 2 : 64;
+				r->rows = xreallocarray(r->rows, cap,
+				    sizeof(*r->rows));
+			}
+			row = &r->rows[r->n];
+			memset(row, 0, sizeof(*row));
+			row->path = f[0];
+			f[0] = NULL;
+			r->n++;
+			if (parse_hash(f[1], row) == -1 ||
+			    parse_size(f[2], &row->size) == -1)
+				nf = err_prefix("'%s'", row->path);
+		}
+		for (i = 0; i < RECORD_FIELDS; i++)
+			free(f[i]);
+		if (nf < 0) {
+			err_prefix("line %zu", line);
+			record_free(r);
+			return -1;
+		}
+	}
+	record_index(r);
+	for (i = 0; i < r->n; i++) {
+		slot = rindex_slot(r->index, r->rows, r->rows[i].path);
+		if (*slot != 0) {
+			err_set("'%s' is listed twice", r->rows[i].path);
+			record_free(r);
+			return -1;
+		}
+		*slot = i + 1;
+	}
+	return 0;
+}
+
+struct record_row *
+record_find(const struct record *r, const char *path)
+{
+	size_t	*slot;
+
+	if (r->index == NULL)
+		return NULL;
+	slot = rindex_slot(r->index, r->rows, path);
+	return *slot ? &r->rows[*slot - 1] : NULL;
+}
+
+void
+record_free(struct record *r)
+{
+	struct rindex	*ix = r->index;
+	size_t		 i;
+
+	for (i = 0; i < r->n; i++)
+		free(r->rows[i].path);
+	free(r->rows);
+	if (ix != NULL) {
+		free(ix->slot);
+		free(ix);
+	}
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- the installed RECORD -------------------------------------------- */
+
+/*
+ * Each entry of lines[] is one allocation: the raw path, a NUL, then the
+ * rest of the CSV line after the path's comma ("sha256=...,123" or ",").
+ * Entries sort by path; the path is quoted only when writing.
+ */
+static void
+out_push(struct record_out *o, const char *path, const char *rest)
+{
+	size_t	lp = strlen(path), lr = strlen(rest);
+	char	*e;
+
+	if (o->n == o->cap) {
+		o->cap = o->cap ? o->cap * 2 : 64;
+		o->lines = xreallocarray(o->lines, o->cap, sizeof(*o->lines));
+	}
+	e = xmalloc(lp + lr + 2);
+	memcpy(e, path, lp + 1);
+	memcpy(e + lp + 1, rest, lr + 1);
+	o->lines[o->n++] = e;
+}
+
+void
+record_out_add(struct record_out *o, const char *path,
+    const unsigned char sha256[32], uint64_t size)
+{
+	char	rest[128], d[48];
+
+	b64url_encode(sha256, 32, d);
+	snprintf(rest, sizeof(rest), "sha256=%s,%llu", d,
+	    (unsigned long long)size);
+	out_push(o, path, rest);
+}
+
+void
+record_out_add_bare(struct record_out *o, const char *path)
+{
+	out_push(o, path, ",");
+}
+
+static int
+cmp_entry(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+csv_field(struct buf *b, const char *s)
+{
+	const char	*p;
+
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		buf_adds(b, s);
+		return;
+	}
+	buf_add(b, "\"", 1);
+	for (p = s; *p; p++) {
+		if (*p == '"')
+			buf_add(b, "\"", 1);
+		buf_add(b, p, 1);
+	}
+	buf_add(b, "\"", 1);
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	ssize_t	w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (w == 0) {
+			errno = EIO;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int
+record_out_write(struct record_out *o, int fd)
+{
+	struct buf	 b = BUF_INIT;
+	size_t		 i;
+	const char	*e;
+	int		 rc;
+
+	if (o->n > 1)
+		qsort(o->lines, o->n, sizeof(*o->lines), cmp_entry);
+	for (i = 0; i < o->n; i++) {
+		e = o->lines[i];
+		csv_field(&b, e);
+		buf_add(&b, ",", 1);
+		buf_adds(&b, e + strlen(e) + 1);
+		buf_add(&b, "\n", 1);
+	}
+	rc = write_all(fd, b.p ? b.p : "", b.len);
+	if (rc == -1)
+		err_set("RECORD: write: %s", strerror(errno));
+	buf_free(&b);
+	return rc;
+}
+
+void
+record_out_free(struct record_out *o)
+{
+	size_t	i;
+
+	for (i = 0; i < o->n; i++)
+		free(o->lines[i]);
+	free(o->lines);
+	memset(o, 0, sizeof(*o));
+}

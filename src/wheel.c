@@ -1,0 +1,791 @@
+/*
+ * wheel.c: opening a wheel and refusing it early.  It parses the
+ * filename, opens the archive with libzip (local headers must agree with
+ * the central directory), and checks every rule that the central
+ * directory and the small dist-info files can decide: member names,
+ * methods, the unpacked total, duplicates and file/directory clashes, the
+ * one top-level .dist-info, .data keys, WHEEL, and that RECORD lists each
+ * member with a hash and the right size.  It reads only RECORD, WHEEL,
+ * METADATA and entry_points.txt; it never inflates other members, never
+ * writes a file, and never prints anything but warnings.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "record.h"
+#include "tags.h"
+#include "util.h"
+#include "version.h"
+#include "wheel.h"
+
+#define SMALL_MAX	(16u << 20)	/* WHEEL, METADATA, entry_points */
+#define RECORD_MAX	(256u << 20)
+
+static const char *data_keys[] = {
+	"purelib", "platlib", "scripts", "data", "headers"
+};
+
+/* ---- member names ---------------------------------------------------- */
+
+/* Length of the UTF-8 sequence at p (at most n bytes), 0 if invalid. */
+static size_t
+utf8_len(const unsigned char *p, size_t n)
+{
+	unsigned char	lo = 0x80, hi = 0xbf;
+	size_t		need, i;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		need = 1;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		need = 2;
+		if (p[0] == 0xe0)
+			lo = 0xa0;
+		else if (p[0] == 0xed)
+			hi = 0x9f;	/* no surrogates */
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		need = 3;
+		if (p[0] == 0xf0)
+			lo = 0x90;
+		else if (p[0] == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	if (need >= n)
+		return 0;
+	for (i = 1; i <= need; i++) {
+		if (p[i] < (i == 1 ? lo : 0x80) || p[i] > (i == 1 ? hi : 0xbf))
+			return 0;
+	}
+	return need + 1;
+}
+
+static int
+name_err(const char *name, const char *what)
+{
+	char	*q = str_quote(name);
+
+	err_set("member '%s' %s", q, what);
+	free(q);
+	return -1;
+}
+
+int
+member_name_check(const char *name)
+{
+	const unsigned char *p = (const unsigned char *)name;
+	size_t		 n = strlen(name), i, k, clen;
+
+	if (n == 0)
+		return err_set("member with an empty name");
+	for (i = 0; i < n; i += k) {
+		if ((k = utf8_len(p + i, n - i)) == 0)
+			return name_err(name, "is not valid UTF-8");
+		if (p[i] < 0x20 || p[i] == 0x7f ||
+		    (k == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0))
+			return name_err(name, "contains a control character");
+		if (p[i] == '\\')
+			return name_err(name, "contains a backslash");
+	}
+	if (name[0] == '/')
+		return name_err(name, "is an absolute path");
+	for (i = 0; i < n; i += clen + 1) {
+		clen = strcspn(name + i, "/");	/* a final '/' ends it */
+		if (clen == 0)
+			return name_err(name, "has an empty path component");
+		if (clen == 2 && name[i] == '.' && name[i + 1] == '.')
+			return name_err(name, "escapes the install tree");
+		if (clen == 1 && name[i] == '.')
+			return name_err(name, "has a '.' path component");
+	}
+	return 0;
+}
+
+static int
+in_pycache(const char *name)
+{
+	const char	*p;
+
+	for (p = name; (p = strstr(p, "__pycache__")) != NULL; p++) {
+		if ((p == name || p[-1] == '/') && p[11] == '/')
+			return 1;
+	}
+	return 0;
+}
+
+/* ---- the central directory ------------------------------------------- */
+
+static const char *
+method_name(zip_int32_t m)
+{
+	switch (m) {
+	case ZIP_CM_BZIP2:
+		return "bzip2";
+	case ZIP_CM_DEFLATE64:
+		return "deflate64";
+	case ZIP_CM_LZMA:
+		return "lzma";
+	case ZIP_CM_XZ:
+		return "xz";
+	case 93:
+		return "zstd";
+	case ZIP_CM_IMPLODE:
+		return "implode";
+	}
+	return NULL;
+}
+
+static int
+open_error(const char *path, int code)
+{
+	zip_error_t	 ze;
+	FILE		*f;
+	char		 sig[4];
+	int		 local = 0;
+
+	switch (code) {
+	case ZIP_ER_NOZIP:
+		if ((f = fopen(path, "rb")) != NULL) {
+			local = fread(sig, 1, 4, f) == 4 &&
+			    memcmp(sig, "PK\3\4", 4) == 0;
+			fclose(f);
+		}
+		return err_set(local ? "truncated archive (no end of "
+		    "central directory)" : "not a zip archive");
+	case ZIP_ER_INCONS:
+		return err_set("damaged archive (a local header disagrees "
+		    "with the central directory)");
+	case ZIP_ER_MULTIDISK:
+		return err_set("multi-disk archives are not supported");
+	}
+	zip_error_init_with_code(&ze, code);
+	err_set("cannot open archive: %s", zip_error_strerror(&ze));
+	zip_error_fini(&ze);
+	return -1;
+}
+
+static int
+scan_member(struct wheel *w, zip_uint64_t i, struct wheel_member *m,
+    uint64_t max)
+{
+	const zip_uint64_t need = ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE |
+	    ZIP_STAT_CRC | ZIP_STAT_COMP_METHOD;
+	const char	*name, *mn;
+	zip_stat_t	 st;
+	zip_uint8_t	 os;
+	zip_uint32_t	 attr;
+	mode_t		 mode;
+
+	if ((name = zip_get_name(w->za, i, ZIP_FL_ENC_RAW)) == NULL ||
+	    zip_stat_index(w->za, i, ZIP_FL_ENC_RAW, &st) == -1)
+		return err_set("member %llu: %s", (unsigned long long)i,
+		    zip_strerror(w->za));
+	if (member_name_check(name) == -1)
+		return -1;
+	m->name = xstrdup(name);
+	m->index = i;
+	if ((st.valid & need) != need)
+		return err_set("member '%s': incomplete central directory "
+		    "entry", name);
+	if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) &&
+	    st.encryption_method != ZIP_EM_NONE)
+		return err_set("member '%s' is encrypted", name);
+	if (st.comp_method != ZIP_CM_STORE &&
+	    st.comp_method != ZIP_CM_DEFLATE) {
+		if ((mn = method_name(st.comp_method)) != NULL)
+			return err_set("member '%s' uses %s compression (only "
+			    "stored and deflate are supported)", name, mn);
+		return err_set("member '%s' uses compression method %d (only "
+		    "stored and deflate are supported)", name,
+		    (int)st.comp_method);
+	}
+	m->size = st.size;
+	m->csize = st.comp_size;
+	m->crc = st.crc;
+	m->method = (uint16_t)st.comp_method;
+	m->is_dir = name[strlen(name) - 1] == '/';
+	m->skip = in_pycache(name);
+	if (st.size > max - w->total_size)
+		return err_set("members add up to more than %llu bytes "
+		    "(--max-unpacked-size)", (unsigned long long)max);
+	w->total_size += st.size;
+	if (zip_file_get_external_attributes(w->za, i, 0, &os, &attr) == 0) {
+		mode = (mode_t)(attr >> 16);
+		m->is_symlink = !m->is_dir && S_ISLNK(mode);
+		m->exec = !m->is_dir && S_ISREG(mode) && (mode & 0111);
+	}
+	return 0;
+}
+
+static int
+cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Duplicates and file/directory clashes.  Names are sorted without their
+ * trailing '/', so "a" and "a/" meet; a file "a" clashes with any name
+ * starting "a/", found by binary search.
+ */
+static int
+check_clashes(const struct wheel *w)
+{
+	char		**k = xreallocarray(NULL, w->n, sizeof(*k));
+	size_t		 i, lo, hi, mid, len;
+	int		 rc = 0;
+
+	for (i = 0; i < w->n; i++) {
+		len = strlen(w->m[i].name) - (w->m[i].is_dir ? 1 : 0);
+		k[i] = xmalloc(len + 2);	/* name, NUL, 'd' or 'f' */
+		memcpy(k[i], w->m[i].name, len);
+		k[i][len] = '\0';
+		k[i][len + 1] = w->m[i].is_dir ? 'd' : 'f';
+	}
+	qsort(k, w->n, sizeof(*k), cmp_name);
+	for (i = 0; rc == 0 && i < w->n; i++) {
+		len = strlen(k[i]);
+		if (i + 1 < w->n && strcmp(k[i], k[i + 1]) == 0) {
+			if (k[i][len + 1] == k[i + 1][len + 1])
+				rc = err_set("duplicate member '%s%s'", k[i],
+				    k[i][len + 1] == 'd' ? "/" : "");
+			else
+				rc = err_set("'%s' is both a file and a "
+				    "directory", k[i]);
+			break;
+		}
+		if (k[i][len + 1] == 'd')
+			continue;
+		/* the first key >= k[i] + "/" */
+		for (lo = i + 1, hi = w->n; lo < hi;) {
+			mid = lo + (hi - lo) / 2;
+			if (strncmp(k[mid], k[i], len) < 0 ||
+			    (strncmp(k[mid], k[i], len) == 0 &&
+			    (unsigned char)k[mid][len] < '/'))
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < w->n && strncmp(k[lo], k[i], len) == 0 &&
+		    k[lo][len] == '/')
+			rc = err_set("'%s' is both a file and a directory "
+			    "('%s')", k[i], k[lo]);
+	}
+	for (i = 0; i < w->n; i++)
+		free(k[i]);
+	free(k);
+	return rc;
+}
+
+static struct wheel_member *
+find_member(const struct wheel *w, const char *dir, const char *file)
+{
+	size_t	i, dl = strlen(dir);
+
+	for (i = 0; i < w->n; i++) {
+		if (!w->m[i].is_dir && strncmp(w->m[i].name, dir, dl) == 0 &&
+		    w->m[i].name[dl] == '/' &&
+		    strcmp(w->m[i].name + dl + 1, file) == 0)
+			return &w->m[i];
+	}
+	return NULL;
+}
+
+/* ---- dist-info and .data --------------------------------------------- */
+
+static int
+version_eq(const char *a, const char *b)
+{
+	char	*na = version_normalize(a), *nb = version_normalize(b);
+	int	 eq;
+
+	eq = na != NULL && nb != NULL ? strcmp(na, nb) == 0 :
+	    strcasecmp(a, b) == 0;
+	free(na);
+	free(nb);
+	return eq;
+}
+
+/* Does "name-version" match the filename?  Tries every '-' as the split. */
+static int
+distinfo_matches(const struct wheel *w, const char *stem)
+{
+	char		*name, *norm, *fnorm;
+	const char	*d;
+	int		 ok = 0;
+
+	fnorm = name_normalize(w->fn.name);
+	for (d = stem; !ok && (d = strchr(d, '-')) != NULL; d++) {
+		name = xstrndup(stem, (size_t)(d - stem));
+		norm = name_normalize(name);
+		ok = strcmp(norm, fnorm) == 0 && version_eq(d + 1,
+		    w->fn.version);
+		free(norm);
+		free(name);
+	}
+	free(fnorm);
+	return ok;
+}
+
+static int
+find_distinfo(struct wheel *w)
+{
+	struct strv	 found = STRV_INIT;
+	struct buf	 b = BUF_INIT;
+	const char	*name, *slash;
+	size_t		 i, j, len;
+	char		*top, *stem;
+
+	for (i = 0; i < w->n; i++) {
+		name = w->m[i].name;
+		if ((slash = strchr(name, '/')) == NULL)
+			continue;
+		len = (size_t)(slash - name);
+		if (len <= 10 || memcmp(slash - 10, ".dist-info", 10) != 0)
+			continue;
+		for (j = 0; j < found.n; j++) {
+			if (strncmp(found.v[j], name, len) == 0 &&
+			    found.v[j][len] == '\0')
+				break;
+		}
+		if (j == found.n)
+			strv_push_owned(&found, xstrndup(name, len));
+	}
+	if (found.n != 1) {
+		strv_sort(&found);
+		for (j = 0; j < found.n; j++)
+			buf_addf(&b, "%s'%s'", j ? ", " : "", found.v[j]);
+		if (found.n == 0)
+			err_set("no .dist-info directory");
+		else
+			err_set("%zu .dist-info directories: %s", found.n, b.p);
+		buf_free(&b);
+		strv_free(&found);
+		return -1;
+	}
+	top = found.v[0];
+	stem = xstrndup(top, strlen(top) - 10);
+	if (!distinfo_matches(w, stem)) {
+		err_set("'%s' does not match the filename's name '%s' and "
+		    "version '%s'", top, w->fn.name, w->fn.version);
+		free(stem);
+		strv_free(&found);
+		return -1;
+	}
+	w->distinfo = xstrdup(top);
+	w->datadir = xasprintf("%s.data", stem);
+	free(stem);
+	strv_free(&found);
+	return 0;
+}
+
+static int
+check_data(const struct wheel *w)
+{
+	size_t		 i, j, dl = strlen(w->datadir), kl;
+	const char	*name, *rest;
+
+	for (i = 0; i < w->n; i++) {
+		name = w->m[i].name;
+		if (strncmp(name, w->datadir, dl) != 0 || name[dl] != '/')
+			continue;
+		rest = name + dl + 1;
+		if (*rest == '\0')
+			continue;
+		kl = strcspn(rest, "/");
+		if (rest[kl] == '\0')
+			return err_set("member '%s' is directly in '%s/' "
+			    "(expected %s/KEY/...)", name, w->datadir,
+			    w->datadir);
+		for (j = 0; j < ARRAY_SIZE(data_keys); j++) {
+			if (strlen(data_keys[j]) == kl &&
+			    strncmp(rest, data_keys[j], kl) == 0)
+				break;
+		}
+		if (j == ARRAY_SIZE(data_keys))
+			return err_set("member '%s': unknown .data key '%.*s' "
+			    "(expected purelib, platlib, scripts, data or "
+			    "headers)", name, (int)kl, rest);
+	}
+	return 0;
+}
+
+/* ---- RECORD coverage ------------------------------------------------- */
+
+struct problems {
+	int	 verify;
+	size_t	 n;
+	char	*first;
+};
+
+/* A RECORD problem (detail in err_get()): fatal, or noted for one warning. */
+static int
+record_problem(struct problems *pr)
+{
+	if (pr->verify)
+		return err_prefix("RECORD");
+	if (pr->n++ == 0)
+		pr->first = xstrdup(err_get());
+	return 0;
+}
+
+static int
+record_exempt(const struct wheel *w, const struct wheel_member *m)
+{
+	size_t	dl = strlen(w->distinfo);
+
+	if (m->is_dir || m->skip)
+		return 1;
+	if (strncmp(m->name, w->distinfo, dl) != 0 || m->name[dl] != '/')
+		return 0;
+	return strcmp(m->name + dl + 1, "RECORD") == 0 ||
+	    strcmp(m->name + dl + 1, "RECORD.jws") == 0 ||
+	    strcmp(m->name + dl + 1, "RECORD.p7s") == 0;
+}
+
+static int
+check_record(struct wheel *w, const struct wheel_member *rm, int verify)
+{
+	struct problems	 pr = { verify, 0, NULL };
+	struct wheel_member *m;
+	struct record_row *row;
+	char		*text;
+	size_t		 len, i;
+	int		 parsed;
+
+	if (wheel_read_member(w, rm, RECORD_MAX, &text, &len) == -1)
+		return -1;
+	parsed = record_parse(text, len, &w->record) == 0;
+	free(text);
+	if (!parsed && record_problem(&pr) == -1)
+		return -1;
+	for (i = 0; parsed && i < w->n; i++) {
+		m = &w->m[i];
+		if (record_exempt(w, m))
+			continue;
+		if ((row = record_find(&w->record, m->name)) == NULL) {
+			err_set("'%s' is not listed", m->name);
+			if (record_problem(&pr) == -1)
+				return -1;
+			continue;
+		}
+		row->seen = 1;
+		m->row = row;
+		if (row->algo == HASH_NONE)
+			err_set("no hash for '%s'", m->name);
+		else if (row->size >= 0 && (uint64_t)row->size != m->size)
+			err_set("size mismatch for '%s' (RECORD says %lld, "
+			    "the archive %llu)", m->name,
+			    (long long)row->size, (unsigned long long)m->size);
+		else
+			continue;
+		if (record_problem(&pr) == -1)
+			return -1;
+	}
+	w->record_ok = pr.n == 0;
+	if (pr.n > 0) {
+		if (pr.n > 1)
+			warn_msg("%s: RECORD: %s, and %zu more problem%s "
+			    "(--no-verify-record)", w->base, pr.first,
+			    pr.n - 1, pr.n > 2 ? "s" : "");
+		else
+			warn_msg("%s: RECORD: %s (--no-verify-record)",
+			    w->base, pr.first);
+	}
+	free(pr.first);
+	return 0;
+}
+
+/* ---- opening --------------------------------------------------------- */
+
+static int
+read_distinfo(struct wheel *w, const struct wheel_open_opts *o)
+{
+	struct wheel_member *meta, *wh, *rec, *ep;
+	char		*text;
+	size_t		 len;
+	int		 rc;
+
+	meta = find_member(w, w->distinfo, "METADATA");
+	wh = find_member(w, w->distinfo, "WHEEL");
+	rec = find_member(w, w->distinfo, "RECORD");
+	if (meta == NULL || wh == NULL || rec == NULL)
+		return err_set("'%s' has no %s", w->distinfo, meta == NULL ?
+		    "METADATA" : wh == NULL ? "WHEEL" : "RECORD");
+	if (wheel_read_member(w, wh, SMALL_MAX, &text, &len) == -1)
+		return -1;
+	rc = wheel_info_parse(text, len, w->base, &w->info);
+	free(text);
+	if (rc == -1)
+		return -1;
+	if (wheel_read_member(w, meta, SMALL_MAX, &w->metadata,
+	    &w->metadata_len) == -1)
+		return -1;
+	ep = find_member(w, w->distinfo, "entry_points.txt");
+	if (ep != NULL && wheel_read_member(w, ep, SMALL_MAX,
+	    &w->entry_points, &w->entry_points_len) == -1)
+		return -1;
+	return check_record(w, rec, o->verify_record);
+}
+
+static int
+open_archive(struct wheel *w, const struct wheel_open_opts *o)
+{
+	uint64_t	 max = o->max_unpacked ? o->max_unpacked : UINT64_MAX;
+	zip_int64_t	 n;
+	size_t		 i, skipped = 0;
+	const char	*example = NULL;
+	int		 code, dup = 0;
+
+	w->za = zip_open(w->path, ZIP_RDONLY | ZIP_CHECKCONS, &code);
+	if (w->za == NULL && code == ZIP_ER_EXISTS) {
+		/* libzip refuses duplicate names; reopen to say which */
+		if ((w->za = zip_open(w->path, ZIP_RDONLY, &code)) == NULL)
+			return open_error(w->path, code);
+		dup = 1;
+	}
+	if (w->za == NULL)
+		return open_error(w->path, code);
+	if ((n = zip_get_num_entries(w->za, 0)) <= 0)
+		return err_set("empty archive");
+	w->m = xcalloc((size_t)n, sizeof(*w->m));
+	for (i = 0; i < (size_t)n; i++) {
+		w->n = i + 1;
+		if (scan_member(w, i, &w->m[i], max) == -1)
+			return -1;
+		if (w->m[i].skip && !w->m[i].is_dir && skipped++ == 0)
+			example = w->m[i].name;
+	}
+	if (check_clashes(w) == -1)
+		return -1;
+	if (dup)
+		return err_set("duplicate member names");
+	if (skipped > 0)
+		warn_msg("%s: skipping %zu __pycache__ member%s (stale "
+		    "bytecode), e.g. '%s'", w->base, skipped,
+		    skipped == 1 ? "" : "s", example);
+	return 0;
+}
+
+int
+wheel_open(struct wheel *w, const char *path, const struct wheel_open_opts *o)
+{
+	const char	*slash;
+
+	memset(w, 0, sizeof(*w));
+	w->path = xstrdup(path);
+	slash = strrchr(w->path, '/');
+	w->base = slash ? slash + 1 : w->path;
+	if (wheel_name_parse(w->base, &w->fn) == -1) {
+		memset(&w->fn, 0, sizeof(w->fn));
+		goto fail;
+	}
+	if (open_archive(w, o) == -1 || find_distinfo(w) == -1 ||
+	    check_data(w) == -1 || read_distinfo(w, o) == -1)
+		goto fail;
+	return 0;
+fail:
+	wheel_close(w);
+	return -1;
+}
+
+void
+wheel_close(struct wheel *w)
+{
+	size_t	i;
+
+	for (i = 0; i < w->n; i++)
+		free(w->m[i].name);
+	free(w->m);
+	if (w->za != NULL)
+		zip_discard(w->za);
+	if (w->fn.name != NULL)
+		wheel_name_free(&w->fn);
+	record_free(&w->record);
+	free(w->distinfo);
+	free(w->datadir);
+	free(w->metadata);
+	free(w->entry_points);
+	free(w->path);
+	memset(w, 0, sizeof(*w));
+}
+
+int
+wheel_read_member(struct wheel *w, const struct wheel_member *m,
+    size_t max, char **out, size_t *outlen)
+{
+	zip_file_t	*zf;
+	zip_uint64_t	 got = 0;
+	zip_int64_t	 r;
+	char		*p, extra;
+
+	*out = NULL;
+	*outlen = 0;
+	if (m->size > max || m->size >= SIZE_MAX)
+		return err_set("member '%s' is larger than %zu bytes",
+		    m->name, max);
+	if ((zf = zip_fopen_index(w->za, m->index, 0)) == NULL)
+		return err_set("member '%s': %s", m->name, zip_strerror(w->za));
+	p = xmalloc((size_t)m->size + 1);
+	for (r = 1; got < m->size; got += (zip_uint64_t)r) {
+		if ((r = zip_fread(zf, p + got, m->size - got)) <= 0)
+			break;
+	}
+	if (got == m->size)
+		r = zip_fread(zf, &extra, 1);
+	if (r != 0 || got < m->size) {
+		if (r > 0)
+			err_set("member '%s' has more data than its declared "
+			    "size", m->name);
+		else if (r == 0)
+			err_set("member '%s' is shorter than its declared size",
+			    m->name);
+		else if (zip_error_code_zip(zip_file_get_error(zf)) ==
+		    ZIP_ER_CRC)
+			err_set("CRC mismatch in member '%s'", m->name);
+		else
+			err_set("member '%s': %s", m->name,
+			    zip_file_strerror(zf));
+		zip_fclose(zf);
+		free(p);
+		return -1;
+	}
+	zip_fclose(zf);
+	p[m->size] = '\0';
+	*out = p;
+	*outlen = (size_t)m->size;
+	return 0;
+}
+
+/* ---- WHEEL and METADATA ---------------------------------------------- */
+
+/* Next line of [*pp, end) without its LF or CRLF; 0 at the end. */
+static int
+next_line(const char **pp, const char *end, const char **s, size_t *n)
+{
+	const char	*p = *pp, *nl;
+
+	if (p >= end)
+		return 0;
+	nl = memchr(p, '\n', (size_t)(end - p));
+	*s = p;
+	*n = (size_t)((nl ? nl : end) - p);
+	*pp = nl ? nl + 1 : end;
+	if (*n > 0 && p[*n - 1] == '\r')
+		(*n)--;
+	return 1;
+}
+
+static void
+trim(const char **s, size_t *n)
+{
+	while (*n > 0 && (**s == ' ' || **s == '\t')) {
+		(*s)++;
+		(*n)--;
+	}
+	while (*n > 0 && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
+		(*n)--;
+}
+
+/* "Key: value" on line [s, s+n): the value if the key is field. */
+static int
+header_is(const char *s, size_t n, const char *field, const char **v,
+    size_t *vn)
+{
+	const char	*colon = memchr(s, ':', n), *k = s;
+	size_t		 kn;
+
+	if (colon == NULL || *s == ' ' || *s == '\t')
+		return 0;
+	kn = (size_t)(colon - s);
+	trim(&k, &kn);
+	if (kn != strlen(field) || strncasecmp(k, field, kn) != 0)
+		return 0;
+	*v = colon + 1;
+	*vn = n - (size_t)(colon + 1 - s);
+	trim(v, vn);
+	return 1;
+}
+
+int
+wheel_info_parse(const char *text, size_t len, const char *label,
+    struct wheel_info *wi)
+{
+	const char	*p = text, *end = text + len, *s, *v, *ver = NULL;
+	size_t		 n, vn, vl = 0;
+	unsigned long	 maj, min = 0;
+	char		*e, *copy;
+
+	memset(wi, 0, sizeof(*wi));
+	while (next_line(&p, end, &s, &n) && n > 0) {
+		if (ver == NULL && header_is(s, n, "Wheel-Version", &v, &vn)) {
+			ver = v;
+			vl = vn;
+		} else if (header_is(s, n, "Root-Is-Purelib", &v, &vn))
+			wi->root_is_purelib = vn == 4 &&
+			    strncasecmp(v, "true", 4) == 0;
+	}
+	if (ver == NULL)
+		return err_set("WHEEL has no Wheel-Version");
+	copy = xstrndup(ver, vl);
+	maj = strtoul(copy, &e, 10);
+	if (e != copy && *e == '.' && e[1] >= '0' && e[1] <= '9')
+		min = strtoul(e + 1, &e, 10);
+	while (e != copy && *e == '.' && e[1] >= '0' && e[1] <= '9')
+		strtoul(e + 1, &e, 10);
+	if (e == copy || *e != '\0' || copy[0] < '0' || copy[0] > '9' ||
+	    maj > 9999 || min > 9999) {
+		err_set("WHEEL: Wheel-Version '%s' is not a version", copy);
+		free(copy);
+		return -1;
+	}
+	if (maj >= 2) {
+		err_set("Wheel-Version %s is not supported", copy);
+		free(copy);
+		return -1;
+	}
+	if (maj == 0)
+		warn_msg("%s: Wheel-Version %s is older than 1.0; installing "
+		    "anyway", label, copy);
+	else if (min > 0)
+		warn_msg("%s: Wheel-Version %s is newer than 1.0; installing "
+		    "anyway", label, copy);
+	wi->version_major = (int)maj;
+	wi->version_minor = (int)min;
+	free(copy);
+	return 0;
+}
+
+char *
+metadata_field(const char *text, size_t len, const char *field)
+{
+	const char	*p = text, *end = text + len, *s, *v;
+	size_t		 n, vn;
+	struct buf	 b = BUF_INIT;
+	char		*r;
+	int		 found = 0;
+
+	while (next_line(&p, end, &s, &n) && n > 0) {
+		if (found) {
+			if (*s != ' ' && *s != '\t')
+				break;
+			buf_add(&b, s, n);	/* unfold: keep blanks */
+		} else if (header_is(s, n, field, &v, &vn)) {
+			buf_add(&b, v, vn);
+			found = 1;
+		}
+	}
+	if (!found)
+		return NULL;
+	s = b.p ? b.p : "";
+	n = b.len;
+	trim(&s, &n);
+	r = xstrndup(s, n);
+	buf_free(&b);
+	return r;
+}

@@ -1,0 +1,94 @@
+/*
+ * wheel.h: opening a wheel archive with libzip and checking everything
+ * that can be checked without inflating member data: the filename, the
+ * central directory (methods, sizes against --max-unpacked-size, member
+ * names, duplicates, file-versus-directory clashes), the one top-level
+ * .dist-info directory, WHEEL, and that RECORD lists every member.  It
+ * reads RECORD, WHEEL, METADATA and entry_points.txt into memory.
+ * Streaming member data (inflate, hash, write) is unpack.c's job.
+ */
+#ifndef FORKLIFT_WHEEL_H
+#define FORKLIFT_WHEEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <zip.h>
+
+#include "record.h"
+#include "tags.h"
+
+struct wheel_member {
+	char		*name;		/* validated UTF-8 relative path */
+	zip_uint64_t	 index;		/* libzip index */
+	uint64_t	 size;		/* uncompressed size (central directory) */
+	uint64_t	 csize;		/* compressed size */
+	uint32_t	 crc;
+	uint16_t	 method;	/* ZIP_CM_STORE or ZIP_CM_DEFLATE */
+	int		 is_dir;	/* name ends in '/' */
+	int		 is_symlink;	/* Unix mode says symlink: written as a plain file */
+	int		 exec;		/* Unix mode: regular file with an execute bit */
+	int		 skip;		/* __pycache__ member: not installed (warned once) */
+	struct record_row *row;		/* its RECORD row; NULL for RECORD, .jws, .p7s,
+					 * dirs, skipped members, and (only when
+					 * record_ok == 0) members RECORD lacks */
+};
+
+struct wheel_info {			/* the WHEEL file */
+	int	 version_major;
+	int	 version_minor;
+	int	 root_is_purelib;
+};
+
+struct wheel {
+	char		*path;		/* as given */
+	const char	*base;		/* basename of path (points into path) */
+	struct wheel_name fn;
+	zip_t		*za;
+	struct wheel_member *m;
+	size_t		 n;
+	uint64_t	 total_size;	/* sum of uncompressed sizes */
+	char		*distinfo;	/* "six-1.16.0.dist-info" as spelled in the archive */
+	char		*datadir;	/* "six-1.16.0.data" (same spelling) */
+	struct wheel_info info;
+	struct record	 record;	/* the archive's RECORD */
+	int		 record_ok;	/* RECORD parsed and covers every member */
+	char		*metadata;	/* METADATA text, NUL-terminated */
+	size_t		 metadata_len;
+	char		*entry_points;	/* entry_points.txt or NULL */
+	size_t		 entry_points_len;
+};
+
+struct wheel_open_opts {
+	uint64_t max_unpacked;		/* reject when members add up to more (0: no limit) */
+	int	 verify_record;		/* 0: RECORD problems are one warning */
+};
+
+/* Open and check.  Returns 0, or -1 with err_set() holding a detail that
+ * names the member or field (the caller adds the wheel's name); on failure
+ * everything is released already (wheel_close() is then harmless).  Warnings
+ * (old Wheel-Version, --no-verify-record mismatches, skipped __pycache__)
+ * go through warn_msg() prefixed with the wheel's name. */
+int	 wheel_open(struct wheel *, const char *path, const struct wheel_open_opts *);
+void	 wheel_close(struct wheel *);
+
+/* Read a whole member (at most max bytes; more is an error), checking size
+ * and CRC.  *out is NUL-terminated and owned by the caller. */
+int	 wheel_read_member(struct wheel *, const struct wheel_member *,
+	    size_t max, char **out, size_t *outlen);
+
+/* Parse WHEEL text.  Rejects a missing or unparsable Wheel-Version and
+ * major >= 2; warns (through warn_msg with the given label) for 0.x and
+ * minor > 0 of major 1. */
+int	 wheel_info_parse(const char *, size_t, const char *label, struct wheel_info *);
+
+/* The first value of an RFC 822 header field in METADATA (case-insensitive
+ * name, headers end at the first blank line, continuation lines joined).
+ * NULL when absent.  Caller frees. */
+char	*metadata_field(const char *, size_t, const char *field);
+
+/* Check a member name: UTF-8, relative, no empty, "." or ".." component,
+ * no backslash, no NUL or control character.  A trailing '/' (directory)
+ * is allowed.  Returns 0 or -1 with err_set() saying what is wrong. */
+int	 member_name_check(const char *);
+
+#endif
