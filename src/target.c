@@ -1,0 +1,548 @@
+/*
+ * target.c: the environment forklift changes.  It turns -p/--python,
+ * --prefix, --target, $VIRTUAL_ENV and ./.venv into one interpreter and
+ * one root directory, learns the interpreter's facts with a single
+ * "python -I -c" query (cached, so a later run starts no Python), derives
+ * the scheme paths and the supported tags, refuses a system interpreter
+ * unless asked (PEP 668 included), and takes the environment's lock.
+ *
+ * The root is the directory that holds every scheme path, so staging under
+ * <root>/.forklift stays on the file system the commit renames into.
+ */
+#include "config.h"
+
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "fsutil.h"
+#include "target.h"
+#include "util.h"
+
+/* Runs on CPython 2.7 and 3.x; prints key=value lines (see target.h). */
+const char pyinfo_query_script[] =
+"import os, sys, sysconfig, platform, struct\n"
+"def out(k, v):\n"
+"    sys.stdout.write('%s=%s\\n' % (k, str(v).replace('\\n', ' ')))\n"
+"def flag(name):\n"
+"    v = sysconfig.get_config_var(name)\n"
+"    return '' if v is None else ('1' if v else '0')\n"
+"impl = getattr(sys, 'implementation', None)\n"
+"pi = platform.python_implementation()\n"
+"out('implementation_name', impl.name if impl else pi.lower())\n"
+"if impl:\n"
+"    iv = impl.version\n"
+"    s = '%d.%d.%d' % (iv[0], iv[1], iv[2])\n"
+"    if iv[3] != 'final':\n"
+"        s += iv[3][0] + str(iv[4])\n"
+"else:\n"
+"    s = '0'\n"
+"out('implementation_version', s)\n"
+"vi = sys.version_info\n"
+"out('python_version', '%d.%d' % (vi[0], vi[1]))\n"
+"out('python_full_version', platform.python_version())\n"
+"out('version_major', vi[0])\n"
+"out('version_minor', vi[1])\n"
+"out('version_micro', vi[2])\n"
+"cv = sysconfig.get_config_var\n"
+"out('py_version_nodot', cv('py_version_nodot') or '%d%d' % (vi[0], vi[1]))\n"
+"out('abiflags', getattr(sys, 'abiflags', ''))\n"
+"out('soabi', cv('SOABI') or '')\n"
+"out('ext_suffix', cv('EXT_SUFFIX') or cv('SO') or '')\n"
+"out('platform', sysconfig.get_platform())\n"
+"out('py_debug', flag('Py_DEBUG'))\n"
+"out('py_gil_disabled', flag('Py_GIL_DISABLED'))\n"
+"out('with_pymalloc', flag('WITH_PYMALLOC'))\n"
+"out('has_totalrefcount', '1' if hasattr(sys, 'gettotalrefcount') else '0')\n"
+"libc, lv = '', ''\n"
+"try:\n"
+"    g = os.confstr('CS_GNU_LIBC_VERSION')\n"
+"    if g and g.split()[0] == 'glibc':\n"
+"        libc, lv = 'glibc', g.split()[1]\n"
+"except Exception:\n"
+"    pass\n"
+"if not libc:\n"
+"    import glob, subprocess\n"
+"    for ld in glob.glob('/lib/ld-musl-*.so.1'):\n"
+"        try:\n"
+"            p = subprocess.Popen([ld], stdout=subprocess.PIPE, stderr=subprocess.PIPE)\n"
+"            err = p.communicate()[1].decode('utf-8', 'replace')\n"
+"        except Exception:\n"
+"            continue\n"
+"        for line in err.splitlines():\n"
+"            if line.startswith('Version '):\n"
+"                libc, lv = 'musl', line.split()[1]\n"
+"        break\n"
+"out('libc', libc)\n"
+"out('libc_version', lv)\n"
+"out('pointer_bits', struct.calcsize('P') * 8)\n"
+"out('sys_platform', sys.platform)\n"
+"out('os_name', os.name)\n"
+"out('platform_machine', platform.machine())\n"
+"out('platform_system', platform.system())\n"
+"out('platform_release', platform.release())\n"
+"out('platform_version', platform.version())\n"
+"out('platform_python_implementation', pi)\n"
+"out('executable', sys.executable)\n"
+"out('prefix', sys.prefix)\n"
+"bp = getattr(sys, 'base_prefix', getattr(sys, 'real_prefix', sys.prefix))\n"
+"out('base_prefix', bp)\n"
+"if len(sys.argv) > 1 and sys.argv[1]:\n"
+"    d = sys.argv[1]\n"
+"    paths = sysconfig.get_paths('posix_prefix', vars={'base': d, 'platbase': d,\n"
+"        'installed_base': d, 'installed_platbase': d})\n"
+"else:\n"
+"    paths = sysconfig.get_paths()\n"
+"    if sys.prefix != bp:\n"
+"        paths['include'] = os.path.join(sys.prefix, 'include', 'site',\n"
+"            'python%d.%d' % (vi[0], vi[1]))\n"
+"out('stdlib', sysconfig.get_paths()['stdlib'])\n"
+"for k in ('purelib', 'platlib', 'scripts', 'data', 'include'):\n"
+"    out(k, paths[k])\n";
+
+int
+pyinfo_parse(const char *text, size_t len, struct pyinfo *pi)
+{
+	const char	*p = text, *end = text + len, *nl, *eq;
+
+	memset(pi, 0, sizeof(*pi));
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			nl = end;
+		eq = memchr(p, '=', (size_t)(nl - p));
+		if (eq == NULL) {
+			if (nl > p)
+				return err_set("malformed interpreter fact '%.*s'",
+				    (int)(nl - p), p);
+		} else {
+			strv_push_owned(&pi->keys, xstrndup(p, (size_t)(eq - p)));
+			strv_push_owned(&pi->vals, xstrndup(eq + 1, (size_t)(nl - eq - 1)));
+		}
+		p = nl + 1;
+	}
+	pi->major = atoi(pyinfo_get(pi, "version_major"));
+	pi->minor = atoi(pyinfo_get(pi, "version_minor"));
+	pi->micro = atoi(pyinfo_get(pi, "version_micro"));
+	if (pi->major == 0)
+		return err_set("interpreter facts lack the Python version");
+	return 0;
+}
+
+const char *
+pyinfo_get(const struct pyinfo *pi, const char *key)
+{
+	size_t	i;
+
+	for (i = 0; i < pi->keys.n; i++)
+		if (strcmp(pi->keys.v[i], key) == 0)
+			return pi->vals.v[i];
+	return "";
+}
+
+void
+pyinfo_free(struct pyinfo *pi)
+{
+	strv_free(&pi->keys);
+	strv_free(&pi->vals);
+}
+
+/* Run "python -I -c SCRIPT [prefix]" and capture its stdout.  Python 2.7
+ * has no -I (it exits 2): it is asked with -E -s from "/" instead. */
+static int
+run_query(const char *python, const char *prefix, int legacy, struct buf *out)
+{
+	char	 chunk[4096], errtext[512];
+	int	 fds[2], status, efd;
+	pid_t	 pid;
+	ssize_t	 n;
+
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return err_set("pipe: %s", strerror(errno));
+	/* The interpreter's stderr is kept for the error message. */
+	if ((efd = memfd_create("forklift-query-stderr", MFD_CLOEXEC)) < 0)
+		efd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	fflush(NULL);
+	if ((pid = fork()) < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		close(efd);
+		return err_set("fork: %s", strerror(errno));
+	}
+	if (pid == 0) {
+		dup2(fds[1], STDOUT_FILENO);
+		if (efd >= 0)
+			dup2(efd, STDERR_FILENO);
+		if (legacy) {
+			if (chdir("/") != 0)
+				_exit(127);
+			execl(python, python, "-E", "-s", "-c", pyinfo_query_script,
+			    prefix ? prefix : "", (char *)NULL);
+		} else
+			execl(python, python, "-I", "-c", pyinfo_query_script,
+			    prefix ? prefix : "", (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	for (;;) {
+		n = read(fds[0], chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		buf_add(out, chunk, (size_t)n);
+	}
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	n = efd >= 0 ? pread(efd, errtext, sizeof(errtext) - 1, 0) : -1;
+	errtext[n > 0 ? n : 0] = '\0';
+	if (n > 0 && errtext[n - 1] == '\n')
+		errtext[n - 1] = '\0';
+	if (efd >= 0)
+		close(efd);
+	if (!legacy && WIFEXITED(status) && WEXITSTATUS(status) == 2 &&
+	    out->len == 0)
+		return run_query(python, prefix, 1, out);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return err_set("'%s' failed to report its facts (exit %d)%s%s", python,
+		    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+		    *errtext ? ": " : "", errtext);
+	return 0;
+}
+
+/* The cache file for an interpreter: keyed by its path as given, its real
+ * path, size and mtime, the venv's pyvenv.cfg mtime and the --prefix. */
+static char *
+query_cache_path(const char *cache_dir, const char *python, const char *prefix)
+{
+	struct stat	 st, cfg;
+	struct buf	 key = BUF_INIT;
+	char		 real[PATH_MAX], *dir, *cfgpath, *path;
+	XXH128_hash_t	 h;
+
+	if (cache_dir == NULL || stat(python, &st) != 0 ||
+	    realpath(python, real) == NULL)
+		return NULL;
+	buf_addf(&key, "v1|%s|%s|%lld|%lld.%09ld|%s", python, real,
+	    (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+	    st.st_mtim.tv_nsec, prefix ? prefix : "");
+	dir = xstrdup(python);
+	*strrchr(dir, '/') = '\0';
+	cfgpath = xasprintf("%s/../pyvenv.cfg", dir);
+	if (stat(cfgpath, &cfg) == 0)
+		buf_addf(&key, "|%lld.%09ld", (long long)cfg.st_mtim.tv_sec,
+		    cfg.st_mtim.tv_nsec);
+	free(cfgpath);
+	free(dir);
+	h = XXH3_128bits(key.p, key.len);
+	buf_free(&key);
+	path = xasprintf("%s/v1/interp/%016llx%016llx", cache_dir,
+	    (unsigned long long)h.high64, (unsigned long long)h.low64);
+	return path;
+}
+
+static int
+learn_facts(struct target *t, const char *python, const char *prefix,
+    const char *cache_dir)
+{
+	struct buf	 out = BUF_INIT;
+	char		*cpath, *text = NULL, *dir;
+	size_t		 len;
+	int		 rc;
+
+	cpath = query_cache_path(cache_dir, python, prefix);
+	if (cpath != NULL && read_file(cpath, 1 << 20, &text, &len) == 0) {
+		rc = pyinfo_parse(text, len, &t->info);
+		free(text);
+		if (rc == 0) {
+			free(cpath);
+			return 0;
+		}
+		pyinfo_free(&t->info);
+	}
+	if (run_query(python, prefix, 0, &out) != 0 ||
+	    pyinfo_parse(out.p ? out.p : "", out.len, &t->info) != 0) {
+		buf_free(&out);
+		free(cpath);
+		return -1;
+	}
+	if (cpath != NULL) {
+		dir = xstrdup(cpath);
+		*strrchr(dir, '/') = '\0';
+		if (mkdir_p(dir, 0755) != 0 ||
+		    write_file_atomic(cpath, out.p, out.len, 0644) != 0) {
+			if (verbosity > 0)
+				note_msg("not caching interpreter facts: %s", err_get());
+		}
+		free(dir);
+	}
+	buf_free(&out);
+	free(cpath);
+	return 0;
+}
+
+/* Which interpreter: -p, $VIRTUAL_ENV, ./.venv, or python3 with --system. */
+static char *
+find_python(const struct target_opts *o)
+{
+	struct stat	 st;
+	const char	*env, *given = o->python;
+	char		*abs, *py;
+
+	if (given == NULL && (env = getenv("VIRTUAL_ENV")) != NULL && *env)
+		given = env;
+	if (given == NULL && stat(".venv", &st) == 0 && S_ISDIR(st.st_mode))
+		given = ".venv";
+	if (given == NULL && o->system) {
+		char	*path = getenv("PATH") ? xstrdup(getenv("PATH")) : xstrdup("/usr/bin");
+		char	*tok, *save = NULL;
+
+		py = NULL;
+		for (tok = strtok_r(path, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
+			char	*c = path_join(tok, "python3");
+
+			if (access(c, X_OK) == 0) {
+				py = path_abs(c);
+				free(c);
+				break;
+			}
+			free(c);
+		}
+		free(path);
+		if (py == NULL)
+			err_set("no python3 on PATH");
+		return py;
+	}
+	if (given == NULL) {
+		err_set("no virtual environment found: pass --python, set VIRTUAL_ENV, "
+		    "or create one with 'python3 -m venv .venv'");
+		return NULL;
+	}
+	abs = path_abs(given);
+	if (stat(abs, &st) != 0) {
+		err_set("'%s': %s", given, strerror(errno));
+		free(abs);
+		return NULL;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		static const char *const names[] = { "bin/python", "bin/python3" };
+		size_t	i;
+
+		for (i = 0; i < ARRAY_SIZE(names); i++) {
+			py = path_join(abs, names[i]);
+			if (access(py, X_OK) == 0) {
+				free(abs);
+				return py;
+			}
+			free(py);
+		}
+		err_set("'%s' is not a virtual environment (no bin/python)", given);
+		free(abs);
+		return NULL;
+	}
+	if (access(abs, X_OK) != 0) {
+		err_set("'%s' is not an executable interpreter", given);
+		free(abs);
+		return NULL;
+	}
+	return abs;
+}
+
+/* The deepest directory holding every path in v. */
+static char *
+common_root(const char *const *v, size_t n)
+{
+	char	*root = xstrdup(v[0]);
+	size_t	 i;
+
+	for (i = 1; i < n; i++) {
+		while (!path_inside(v[i], root)) {
+			char	*s = strrchr(root, '/');
+
+			if (s == root) {
+				root[1] = '\0';
+				break;
+			}
+			*s = '\0';
+		}
+	}
+	return root;
+}
+
+static int
+externally_managed(const struct target *t)
+{
+	char	*p = path_join(pyinfo_get(&t->info, "stdlib"), "EXTERNALLY-MANAGED");
+	int	 r = access(p, F_OK) == 0;
+
+	free(p);
+	return r;
+}
+
+int
+target_open(struct target *t, const struct target_opts *o)
+{
+	const char	*keys[] = { "purelib", "platlib", "scripts", "data", "include" };
+	char		**slots[] = { &t->purelib, &t->platlib, &t->scripts, &t->data, &t->include };
+	char		*python, *prefix = NULL;
+	size_t		 i;
+
+	memset(t, 0, sizeof(*t));
+	t->lock_fd = -1;
+	if ((python = find_python(o)) == NULL) {
+		error_msg("%s", err_get());
+		return -1;
+	}
+	if (o->prefix)
+		prefix = path_abs(o->prefix);
+	if (learn_facts(t, python, prefix, o->cache_dir) != 0) {
+		error_msg("%s", err_get());
+		free(python);
+		free(prefix);
+		return -1;
+	}
+	t->python = path_abs(*pyinfo_get(&t->info, "executable") ?
+	    pyinfo_get(&t->info, "executable") : python);
+	free(python);
+	for (i = 0; i < ARRAY_SIZE(keys); i++)
+		*slots[i] = path_abs(pyinfo_get(&t->info, keys[i]));
+	if (o->target) {
+		char	*dir = path_abs(o->target);
+
+		for (i = 0; i < ARRAY_SIZE(keys); i++)
+			free(*slots[i]);
+		t->purelib = xstrdup(dir);
+		t->platlib = xstrdup(dir);
+		t->data = xstrdup(dir);
+		t->scripts = path_join(dir, "bin");
+		t->include = path_join(dir, "include");
+		t->root = dir;
+		t->kind = TARGET_DIR;
+	} else if (prefix) {
+		t->root = xstrdup(prefix);
+		t->kind = TARGET_PREFIX;
+	} else {
+		const char *const v[] = { t->purelib, t->platlib, t->scripts, t->data };
+
+		t->root = common_root(v, ARRAY_SIZE(v));
+		t->kind = strcmp(pyinfo_get(&t->info, "prefix"),
+		    pyinfo_get(&t->info, "base_prefix")) != 0 ? TARGET_VENV : TARGET_SYSTEM;
+	}
+	free(prefix);
+	if (t->kind == TARGET_SYSTEM && !o->system) {
+		error_msg("'%s' is not in a virtual environment: create one with "
+		    "'python3 -m venv .venv', or pass --system", t->python);
+		return -1;
+	}
+	if (t->kind == TARGET_SYSTEM && externally_managed(t) && !o->break_system) {
+		error_msg("'%s' is externally managed (PEP 668 EXTERNALLY-MANAGED): "
+		    "use a virtual environment, or pass --break-system-packages", t->python);
+		return -1;
+	}
+	if (tags_compute(&t->info, &t->tags) != 0) {
+		error_msg("%s: %s", t->python, err_get());
+		return -1;
+	}
+	if (t->tags.n > 0)
+		t->tag_str = xasprintf("%s-%s-%s", t->tags.v[0].py, t->tags.v[0].abi,
+		    t->tags.v[0].plat);
+	else
+		t->tag_str = xstrdup("(no tags)");
+	return 0;
+}
+
+static int
+read_holder(int fd)
+{
+	char	b[32];
+	ssize_t	n = pread(fd, b, sizeof(b) - 1, 0);
+
+	if (n <= 0)
+		return 0;
+	b[n] = '\0';
+	return atoi(b);
+}
+
+int
+target_lock(struct target *t, double timeout)
+{
+	struct timespec	 start, now, nap = { 0, 50 * 1000 * 1000 };
+	char		*dir, *path, pidtxt[32];
+	int		 fd, said = 0, n;
+
+	dir = path_join(t->root, ".forklift");
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		error_msg("cannot create '%s': %s", dir, strerror(errno));
+		free(dir);
+		return -1;
+	}
+	path = path_join(dir, "lock");
+	free(dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0) {
+		error_msg("cannot open '%s': %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			error_msg("cannot lock '%s': %s", path, strerror(errno));
+			close(fd);
+			free(path);
+			return -1;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((double)(now.tv_sec - start.tv_sec) +
+		    (double)(now.tv_nsec - start.tv_nsec) / 1e9 >= timeout) {
+			error_msg("'%s' is still locked by forklift (pid %d) after %g s "
+			    "(--lock-timeout)", t->root, read_holder(fd), timeout);
+			close(fd);
+			free(path);
+			return -2;
+		}
+		if (!said) {
+			note_msg("waiting for forklift (pid %d), which holds '%s'",
+			    read_holder(fd), t->root);
+			said = 1;
+		}
+		nanosleep(&nap, NULL);
+	}
+	n = snprintf(pidtxt, sizeof(pidtxt), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == 0)
+		(void)!pwrite(fd, pidtxt, (size_t)n, 0);
+	t->lock_fd = fd;
+	free(path);
+	return 0;
+}
+
+void
+target_close(struct target *t)
+{
+	if (t->lock_fd >= 0)
+		close(t->lock_fd);
+	free(t->root);
+	free(t->python);
+	free(t->purelib);
+	free(t->platlib);
+	free(t->scripts);
+	free(t->data);
+	free(t->include);
+	free(t->tag_str);
+	pyinfo_free(&t->info);
+	taglist_free(&t->tags);
+	memset(t, 0, sizeof(*t));
+	t->lock_fd = -1;
+}

@@ -1,0 +1,94 @@
+/*
+ * target.h: the environment forklift changes.  Resolves -p/--python,
+ * --prefix, --target, $VIRTUAL_ENV and ./.venv to a root directory and an
+ * interpreter, learns the interpreter's facts from one "python -I" query
+ * (cached under the cache directory, keyed by the interpreter's path, real
+ * path, size and mtime, so a later run starts no Python), computes the
+ * scheme paths and the supported tags, and holds the environment's lock.
+ */
+#ifndef FORKLIFT_TARGET_H
+#define FORKLIFT_TARGET_H
+
+#include "tags.h"
+#include "util.h"
+
+/*
+ * Interpreter facts, as key=value lines from the query.  Keys:
+ *   implementation_name      sys.implementation.name ("cpython", "pypy")
+ *   implementation_version   PEP 508 form of sys.implementation.version
+ *   python_version           "3.11" (PEP 508)
+ *   python_full_version      platform.python_version() ("3.11.7")
+ *   version_major, version_minor, version_micro
+ *   py_version_nodot         sysconfig py_version_nodot ("311")
+ *   abiflags                 sys.abiflags or ""
+ *   soabi                    sysconfig SOABI or ""
+ *   ext_suffix               sysconfig EXT_SUFFIX or ""
+ *   platform                 sysconfig.get_platform() ("linux-x86_64")
+ *   py_debug                 sysconfig Py_DEBUG: "1", "0", or "" when unset
+ *   py_gil_disabled          sysconfig Py_GIL_DISABLED: "1", "0" or ""
+ *   with_pymalloc            sysconfig WITH_PYMALLOC: "1", "0" or ""
+ *   has_totalrefcount        "1" if sys.gettotalrefcount exists (debug build)
+ *   libc                     "glibc", "musl" or ""
+ *   libc_version             "2.36" or ""
+ *   pointer_bits             "64" or "32"
+ *   sys_platform, os_name, platform_machine, platform_system,
+ *   platform_release, platform_version, platform_python_implementation
+ *                            the PEP 508 marker variables
+ *   executable               sys.executable
+ *   prefix, base_prefix      sys.prefix, sys.base_prefix (or real_prefix)
+ *   stdlib                   sysconfig stdlib path (EXTERNALLY-MANAGED lives there)
+ *   purelib, platlib, scripts, data, include
+ *                            scheme paths for the chosen scheme
+ */
+struct pyinfo {
+	struct strv	 keys;
+	struct strv	 vals;
+	int		 major;
+	int		 minor;
+	int		 micro;
+};
+
+/* Parse key=value lines (values run to the end of the line). */
+int	 pyinfo_parse(const char *, size_t, struct pyinfo *);
+/* The value of a key, "" when absent. */
+const char *pyinfo_get(const struct pyinfo *, const char *);
+void	 pyinfo_free(struct pyinfo *);
+/* The query script run as "python -I -c SCRIPT [PREFIX]". */
+extern const char pyinfo_query_script[];
+
+enum target_kind { TARGET_VENV, TARGET_SYSTEM, TARGET_PREFIX, TARGET_DIR };
+
+struct target_opts {
+	const char	*python;	/* -p/--python, or NULL */
+	const char	*prefix;	/* --prefix */
+	const char	*target;	/* --target */
+	const char	*cache_dir;	/* resolved cache directory or NULL for none */
+	int		 system;	/* --system */
+	int		 break_system;	/* --break-system-packages */
+	double		 lock_timeout;	/* seconds */
+};
+
+struct target {
+	enum target_kind kind;
+	char		*root;		/* absolute; holds .forklift/ */
+	char		*python;	/* interpreter path for shebangs (sys.executable) */
+	char		*purelib;	/* absolute scheme paths */
+	char		*platlib;
+	char		*scripts;
+	char		*data;
+	char		*include;	/* headers go to include/<name>/ */
+	struct pyinfo	 info;
+	struct taglist	 tags;
+	char		*tag_str;	/* the most preferred tag, "cp311-cp311-manylinux_2_36_x86_64" */
+	int		 lock_fd;	/* -1 until target_lock() */
+};
+
+/* Resolve the environment and learn its facts.  Prints the error (exit
+ * status 1 or 2 is the caller's) and returns -1 on failure. */
+int	 target_open(struct target *, const struct target_opts *);
+/* Take <root>/.forklift/lock (flock), waiting up to timeout seconds and
+ * saying once which pid holds it.  Returns 0, -1 error, -2 timed out. */
+int	 target_lock(struct target *, double timeout);
+void	 target_close(struct target *);
+
+#endif
