@@ -1,0 +1,89 @@
+/*
+ * proto.h: the whole protocol between the parent and its workers.  Each
+ * worker has one pipe to the parent; every message is one frame written
+ * with one write(2): a fixed header {type, len} and a payload of at most
+ * PROTO_MAX_PAYLOAD bytes, so a frame never exceeds PIPE_BUF and frames of
+ * one worker never interleave.  The receiver checks each payload's size
+ * against its type (proto_valid); an unknown type or a bad size is a
+ * protocol error and fails the worker.
+ *
+ *   START(wheel)               a worker begins a wheel
+ *   DONE(wheel, files, bytes)  the wheel is staged completely
+ *   FAIL(wheel, text)          the wheel failed; text names the member
+ *   WARN(wheel, text)          a warning to print (the parent owns stderr)
+ *   BYE(count)                 the worker finished its share of count wheels
+ */
+#ifndef FORKLIFT_PROTO_H
+#define FORKLIFT_PROTO_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define PROTO_VERSION		1
+#define PROTO_MAX_FRAME		PIPE_BUF
+#define PROTO_MAX_PAYLOAD	(PROTO_MAX_FRAME - sizeof(struct proto_hdr))
+
+enum proto_type {
+	MSG_START = 1,
+	MSG_DONE,
+	MSG_FAIL,
+	MSG_WARN,
+	MSG_BYE,
+};
+
+struct proto_hdr {
+	uint32_t	type;
+	uint32_t	len;		/* payload bytes after the header */
+};
+
+struct msg_start {
+	uint32_t	wheel;
+};
+
+struct msg_done {
+	uint32_t	wheel;
+	uint32_t	pad;
+	uint64_t	files;
+	uint64_t	bytes;
+};
+
+/* FAIL and WARN: a wheel index, then text (not NUL-terminated). */
+struct msg_text {
+	uint32_t	wheel;
+	char		text[];
+};
+
+struct msg_bye {
+	uint32_t	count;
+};
+
+/* Is len a valid payload size for type? */
+static inline int
+proto_valid(uint32_t type, uint32_t len)
+{
+	switch (type) {
+	case MSG_START:
+		return len == sizeof(struct msg_start);
+	case MSG_DONE:
+		return len == sizeof(struct msg_done);
+	case MSG_FAIL:
+	case MSG_WARN:
+		return len >= sizeof(struct msg_text) && len <= PROTO_MAX_PAYLOAD;
+	case MSG_BYE:
+		return len == sizeof(struct msg_bye);
+	default:
+		return 0;
+	}
+}
+
+const char *proto_type_name(uint32_t);
+
+/* Send one frame with one write(2); payload longer than the maximum is an
+ * error (text messages are cut by proto_send_text).  0 or -1 (errno). */
+int	 proto_send(int fd, uint32_t type, const void *payload, uint32_t len);
+/* FAIL or WARN with text cut to fit one frame. */
+int	 proto_send_text(int fd, uint32_t type, uint32_t wheel, const char *text);
+
+#endif
