@@ -1,0 +1,34 @@
+/*
+ * engine.h: runs a plan.  Workers unpack the wheels into staging, then the
+ * parent commits: the one path every change to an environment takes.
+ */
+#ifndef FORKLIFT_ENGINE_H
+#define FORKLIFT_ENGINE_H
+
+#include <signal.h>
+#include <stdint.h>
+
+struct target;
+struct plan;
+
+struct engine_opts {
+	unsigned int	 jobs;
+	uint64_t	 max_unpacked;
+	int		 verify_record;
+	int		 ignore_requires_python;
+	int		 strict;
+	int		 dry_run;
+	int		 progress;
+};
+
+/* The signal that asked forklift to stop (SIGINT, SIGTERM, SIGHUP), or 0. */
+extern volatile sig_atomic_t engine_signal;
+/* Install the handlers; they only record the signal and wake the loop. */
+void	 engine_signals(void);
+/* Exit status for a stop by signal: 128 + its number. */
+int	 engine_signal_status(void);
+
+/* Run the plan; returns the exit status (0, 1, or 128 + signal). */
+int	 engine_run(struct target *, struct plan *, const struct engine_opts *);
+
+#endif

@@ -1,0 +1,193 @@
+/*
+ * installed.c: what is installed.  Scans the *.dist-info directories of
+ * purelib and platlib and, for removal, turns an installed RECORD into the
+ * list of files to move aside: only paths that stay inside the scheme
+ * directories after normalization (checked component-wise, never by string
+ * prefix), so a crafted RECORD cannot steer a removal out of the
+ * environment.  It changes nothing on disk.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fsutil.h"
+#include "installed.h"
+#include "record.h"
+#include "target.h"
+#include "util.h"
+#include "version.h"
+
+static int
+cmp_dist(const void *a, const void *b)
+{
+	const struct dist	*x = a, *y = b;
+
+	return strcmp(x->norm, y->norm);
+}
+
+static void
+scan_dir(const char *dir, struct distlist *out, size_t *cap)
+{
+	struct dirent	*e;
+	DIR		*d;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		char		*stem, *dash;
+		struct dist	*x;
+
+		if (!str_ends(e->d_name, ".dist-info") || e->d_name[0] == '.')
+			continue;
+		stem = xstrndup(e->d_name, strlen(e->d_name) - strlen(".dist-info"));
+		if ((dash = strrchr(stem, '-')) == NULL || dash == stem || !dash[1]) {
+			free(stem);
+			continue;
+		}
+		*dash = '\0';
+		if (out->n == *cap) {
+			*cap = *cap ? *cap * 2 : 64;
+			out->v = xreallocarray(out->v, *cap, sizeof(*out->v));
+		}
+		x = &out->v[out->n++];
+		memset(x, 0, sizeof(*x));
+		x->name = xstrdup(stem);
+		x->norm = name_normalize(stem);
+		x->version = xstrdup(dash + 1);
+		x->dir = path_join(dir, e->d_name);
+		free(stem);
+	}
+	closedir(d);
+}
+
+int
+installed_scan(const struct target *t, struct distlist *out)
+{
+	size_t	cap = 0;
+
+	memset(out, 0, sizeof(*out));
+	scan_dir(t->purelib, out, &cap);
+	if (strcmp(t->platlib, t->purelib) != 0)
+		scan_dir(t->platlib, out, &cap);
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(*out->v), cmp_dist);
+	return 0;
+}
+
+struct dist *
+installed_find(const struct distlist *l, const char *norm)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].norm, norm) == 0)
+			return &l->v[i];
+	return NULL;
+}
+
+void
+distlist_free(struct distlist *l)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i].name);
+		free(l->v[i].norm);
+		free(l->v[i].version);
+		free(l->v[i].dir);
+		free(l->v[i].installer);
+	}
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+static int
+in_scheme(const struct target *t, const char *abs)
+{
+	return path_inside(abs, t->root) || path_inside(abs, t->purelib) ||
+	    path_inside(abs, t->platlib) || path_inside(abs, t->scripts) ||
+	    path_inside(abs, t->data) || path_inside(abs, t->include);
+}
+
+/* For pkg/mod.py, the bytecode pkg/__pycache__/mod.*.pyc that exists. */
+static void
+add_bytecode(const char *py, struct strv *out)
+{
+	const char	*base = path_base(py);
+	char		*dir, *cache, *stem;
+	struct dirent	*e;
+	DIR		*d;
+
+	dir = xstrndup(py, (size_t)(base - py));
+	cache = xasprintf("%s__pycache__", dir);
+	stem = xstrndup(base, strlen(base) - 3);
+	if ((d = opendir(cache)) != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			if (str_starts(e->d_name, stem) && e->d_name[strlen(stem)] == '.' &&
+			    str_ends(e->d_name, ".pyc"))
+				strv_push_owned(out, path_join(cache, e->d_name));
+		}
+		closedir(d);
+	}
+	free(dir);
+	free(cache);
+	free(stem);
+}
+
+int
+installed_files(const struct target *t, const struct dist *x, struct strv *out)
+{
+	struct record	 rec;
+	char		*rpath, *text, *home;
+	size_t		 len, i, n = 0;
+
+	rpath = path_join(x->dir, "RECORD");
+	if (read_file(rpath, (size_t)256 << 20, &text, &len) != 0) {
+		free(rpath);
+		return err_set("%s-%s has no readable RECORD, so forklift cannot tell "
+		    "which files it owns", x->name, x->version);
+	}
+	free(rpath);
+	if (record_parse(text, len, &rec) != 0) {
+		free(text);
+		return err_prefix("%s", path_base(x->dir));
+	}
+	free(text);
+	home = xstrndup(x->dir, (size_t)(path_base(x->dir) - x->dir - 1));
+	for (i = 0; i < rec.n; i++) {
+		char	*joined = rec.rows[i].path[0] == '/' ?
+		    xstrdup(rec.rows[i].path) : path_join(home, rec.rows[i].path);
+		char	*abs = path_abs(joined);
+
+		free(joined);
+		if (!in_scheme(t, abs) || strcmp(abs, t->root) == 0) {
+			if (n++ == 0)
+				warn_msg("%s: RECORD lists '%s' outside the environment: "
+				    "not removing it", path_base(x->dir), rec.rows[i].path);
+			free(abs);
+			continue;
+		}
+		if (str_ends(abs, ".py"))
+			add_bytecode(abs, out);
+		strv_push_owned(out, abs);
+	}
+	free(home);
+	record_free(&rec);
+	strv_sort(out);
+	/* Drop duplicates (a .pyc listed in RECORD and found again). */
+	for (i = 1, n = out->n ? 1 : 0; i < out->n; i++) {
+		if (strcmp(out->v[i], out->v[n - 1]) == 0)
+			free(out->v[i]);
+		else
+			out->v[n++] = out->v[i];
+	}
+	out->n = n;
+	if (out->v)
+		out->v[n] = NULL;
+	return 0;
+}

@@ -1,0 +1,56 @@
+/*
+ * txn.h: one transaction on an environment: its staging directory, the
+ * journaled commit that renames staged trees into place and moves replaced
+ * files aside, rollback, and recovery after a forklift that died.  The
+ * caller holds the environment's lock for the whole transaction.
+ */
+#ifndef FORKLIFT_TXN_H
+#define FORKLIFT_TXN_H
+
+#include <signal.h>
+
+#include "util.h"
+
+struct target;
+
+struct txn {
+	const struct target *t;
+	char		*dir;		/* <root>/.forklift/tx-<pid>-<random> */
+	char		*journal;	/* <root>/.forklift/journal */
+	int		 jfd;		/* open journal, -1 before the commit */
+	unsigned long	 ntrash;
+	unsigned long	 steps;		/* journal steps written */
+	int		 strict;	/* overwriting different bytes is an error */
+	struct strv	 emptied;	/* directories to try to remove after the commit */
+	unsigned long	 overwritten;
+};
+
+/* Create the staging directory.  0 or -1 (error printed). */
+int	 txn_begin(struct txn *, const struct target *);
+/* Create and open <dir>/<i>/ for wheel i (before fork). */
+int	 txn_stage_fd(struct txn *, unsigned int i);
+/* Path of <dir>/<i>. */
+char	*txn_stage_path(const struct txn *, unsigned int i);
+
+/* Commit steps; each is journaled before it is done.  -1 with err_set(). */
+int	 txn_commit_begin(struct txn *);
+/* Move an installed file (absolute path) into the trash. */
+int	 txn_remove(struct txn *, const char *abs);
+/* Merge staged tree <dir>/<i>/<key> into dest; with distinfo_last, the
+ * top-level "*.dist-info" entries are skipped (phase 0) or are the only
+ * ones moved (phase 1). */
+int	 txn_install(struct txn *, unsigned int i, const char *key,
+	    const char *dest, int phase);
+/* Mark the commit complete, then delete the trash and the staging area. */
+int	 txn_commit_end(struct txn *);
+/* Undo every journaled step, newest first, and remove the staging area. */
+int	 txn_rollback(struct txn *);
+/* Remove the staging area of a transaction whose commit never began. */
+void	 txn_abort(struct txn *);
+void	 txn_free(struct txn *);
+
+/* After taking the lock: roll back (or finish) what a dead forklift left,
+ * and remove stale staging directories, saying so on stderr.  0 or -1. */
+int	 txn_recover(const struct target *);
+
+#endif
