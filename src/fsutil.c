@@ -171,9 +171,13 @@ path_relative(const char *from, const char *to)
 int
 mkdir_p(const char *path, mode_t mode)
 {
-	char	*p = xstrdup(path), *s;
-	int	 rc = 0;
+	struct stat	 st;
+	char		*p, *s;
+	int		 rc = 0;
 
+	if (*path == '\0')
+		return err_set("cannot create a directory with an empty name");
+	p = xstrdup(path);
 	for (s = p + 1; ; s++) {
 		if (*s == '/' || *s == '\0') {
 			char	c = *s;
@@ -181,6 +185,12 @@ mkdir_p(const char *path, mode_t mode)
 			*s = '\0';
 			if (mkdir(p, mode) != 0 && errno != EEXIST) {
 				rc = err_set("cannot create directory '%s': %s", p, strerror(errno));
+				break;
+			}
+			if (c == '\0' && errno == EEXIST && (stat(p, &st) != 0 ||
+			    !S_ISDIR(st.st_mode))) {
+				rc = err_set("cannot create directory '%s': %s", p,
+				    strerror(ENOTDIR));
 				break;
 			}
 			*s = c;

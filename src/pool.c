@@ -116,7 +116,7 @@ pool_status_str(int status)
 
 static void __attribute__((noreturn))
 child_main(const struct pool_ops *ops, void *arg, unsigned int id, int fd,
-    pid_t parent)
+    pid_t parent, const sigset_t *mask)
 {
 	struct sigaction	sa;
 	int			rc;
@@ -134,6 +134,7 @@ child_main(const struct pool_ops *ops, void *arg, unsigned int id, int fd,
 	sigaction(SIGPIPE, &sa, NULL);
 	rc = ops->work(arg, id, fd);
 	_exit(rc);
+	sigprocmask(SIG_SETMASK, mask, NULL);
 }
 
 /* The one rule: finished when the pipe is closed and the child reaped. */
@@ -172,27 +173,32 @@ drain_frames(struct worker *w, unsigned int id, const struct pool_ops *ops,
 
 static void
 reap_some(struct worker *ws, unsigned int n, int block)
+/* Collect the exit status of every worker that has ended (only our own
+ * children: other children of the process are left alone).  With block,
+ * wait until at least one has. */
 {
-	unsigned int	i;
+	struct timespec	nap = { 0, 5 * 1000 * 1000 };
+	unsigned int	i, live, got;
 	int		status;
 	pid_t		pid;
 
 	for (;;) {
-		pid = waitpid(-1, &status, block ? 0 : WNOHANG);
-		if (pid < 0 && errno == EINTR)
-			continue;
-		if (pid <= 0)
-			return;
-		for (i = 0; i < n; i++) {
-			if (ws[i].pid == pid && !ws[i].reaped) {
+		for (got = live = 0, i = 0; i < n; i++) {
+			if (ws[i].pid <= 0 || ws[i].reaped)
+				continue;
+			pid = waitpid(ws[i].pid, &status, WNOHANG);
+			if (pid == ws[i].pid || (pid < 0 && errno == ECHILD)) {
 				ws[i].reaped = 1;
-				ws[i].status = status;
-			}
+				ws[i].status = pid < 0 ? 0 : status;
+				got++;
+			} else
+				live++;
 		}
-		if (block)
+		if (!block || got > 0 || live == 0)
 			return;
 	}
 }
+		nanosleep(&nap, NULL);
 
 /* Stop every live worker: SIGTERM, a grace period, then SIGKILL; reap all. */
 static void
@@ -234,27 +240,36 @@ spawn(struct worker *ws, unsigned int n, const struct pool_ops *ops, void *arg)
 	pid_t		parent = getpid();
 
 	fflush(NULL);
+	sigset_t	all, old;
 	for (i = 0; i < n; i++) {
-		if (pipe2(fds, O_CLOEXEC) != 0)
+		if (pipe2(fds, O_CLOEXEC) != 0) {
+			sigprocmask(SIG_SETMASK, &old, NULL);
+	/* No signal may reach a new child before it has reset the parent's
+	 * handlers: they are blocked across fork() and unblocked in each. */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
 			return err_set("cannot create a pipe: %s", strerror(errno));
 		ws[i].pid = fork();
 		if (ws[i].pid < 0) {
+		}
 			close(fds[0]);
 			close(fds[1]);
 			return err_set("cannot fork a worker: %s", strerror(errno));
 		}
+			sigprocmask(SIG_SETMASK, &old, NULL);
 		if (ws[i].pid == 0) {
 			/* Keep only this worker's write end. */
 			for (j = 0; j < i; j++)
 				close(ws[j].fd);
 			close(fds[0]);
-			child_main(ops, arg, i, fds[1], parent);
+			child_main(ops, arg, i, fds[1], parent, &old);
 		}
 		close(fds[1]);
 		ws[i].fd = fds[0];
 	}
 	return 0;
 }
+	sigprocmask(SIG_SETMASK, &old, NULL);
 
 int
 pool_run(unsigned int n, const struct pool_ops *ops, void *arg,
@@ -308,12 +323,7 @@ pool_run(unsigned int n, const struct pool_ops *ops, void *arg,
 			pfd[nfd].events = POLLIN;
 			who[nfd++] = n;
 		}
-		if (nfd == (wake_fd >= 0 ? 1u : 0u)) {
-			/* Every pipe is closed: wait for the children to exit. */
-			reap_some(ws, n, 1);
-			continue;
-		}
-		if (poll(pfd, nfd, -1) < 0) {
+		if (poll(pfd, nfd, nfd == (wake_fd >= 0 ? 1u : 0u) ? 10 : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			rc = err_set("poll: %s", strerror(errno));

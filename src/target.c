@@ -222,6 +222,21 @@ run_query(const char *python, const char *prefix, int legacy, struct buf *out)
 	return 0;
 }
 
+/* A wrapper script (a pyenv shim, say) may run another interpreter each
+ * time: its facts are not cached. */
+static int
+is_script(const char *path)
+{
+	char	head[2];
+	int	fd, r = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		r = read(fd, head, 2) == 2 && head[0] == '#' && head[1] == '!';
+		close(fd);
+	}
+	return r;
+}
+
 /* The cache file for an interpreter: keyed by its path as given, its real
  * path, size and mtime, the venv's pyvenv.cfg mtime and the --prefix. */
 static char *
@@ -233,7 +248,7 @@ query_cache_path(const char *cache_dir, const char *python, const char *prefix)
 	XXH128_hash_t	 h;
 
 	if (cache_dir == NULL || stat(python, &st) != 0 ||
-	    realpath(python, real) == NULL)
+	    realpath(python, real) == NULL || is_script(real))
 		return NULL;
 	buf_addf(&key, "v1|%s|%s|%lld|%lld.%09ld|%s", python, real,
 	    (long long)st.st_size, (long long)st.st_mtim.tv_sec,
@@ -482,6 +497,11 @@ target_lock(struct target *t, double timeout)
 	char		*dir, *path, pidtxt[32];
 	int		 fd, said = 0, n;
 
+	if ((t->kind == TARGET_DIR || t->kind == TARGET_PREFIX) &&
+	    mkdir_p(t->root, 0777) != 0) {
+		error_msg("%s", err_get());
+		return -1;
+	}
 	dir = path_join(t->root, ".forklift");
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
 		error_msg("cannot create '%s': %s", dir, strerror(errno));

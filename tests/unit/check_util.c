@@ -1,0 +1,454 @@
+/*
+ * check_util.c: the growable buffer, string vectors, the shared error
+ * buffer (err_set/err_prefix), the string helpers, str_quote, xasprintf
+ * and the stderr message formats.  die() and BUG() run only when Check
+ * forks (they end the process).
+ */
+#include "config.h"
+
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+/* ---- capturing stderr ------------------------------------------------- */
+
+struct capture {
+	int	saved;
+	char	path[4096];
+};
+
+static void
+cap_begin(struct capture *c)
+{
+	const char	*tmp = getenv("TMPDIR");
+	int		 fd;
+
+	snprintf(c->path, sizeof(c->path), "%s/fk-util-XXXXXX",
+	    tmp && *tmp ? tmp : "/tmp");
+	fd = mkstemp(c->path);
+	ck_assert_int_ge(fd, 0);
+	fflush(stderr);
+	c->saved = dup(STDERR_FILENO);
+	ck_assert_int_ge(c->saved, 0);
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+}
+
+static char *
+cap_end(struct capture *c)
+{
+	char	 text[4096];
+	size_t	 n;
+	FILE	*f;
+
+	fflush(stderr);
+	dup2(c->saved, STDERR_FILENO);
+	close(c->saved);
+	f = fopen(c->path, "r");
+	ck_assert_ptr_nonnull(f);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	unlink(c->path);
+	return xstrdup(text);
+}
+
+/* ---- struct buf ------------------------------------------------------- */
+
+START_TEST(test_buf_add)
+{
+	struct buf	b = BUF_INIT;
+	size_t		i;
+
+	buf_adds(&b, "abc");
+	ck_assert_uint_eq(b.len, 3);
+	ck_assert_str_eq(b.p, "abc");
+	buf_add(&b, "d\0e", 3);
+	ck_assert_uint_eq(b.len, 6);
+	ck_assert_int_eq(memcmp(b.p, "abcd\0e", 7), 0);
+	ck_assert_int_eq(b.p[b.len], '\0');
+	buf_add(&b, "", 0);
+	ck_assert_uint_eq(b.len, 6);
+	/* Growing past the first allocation keeps the contents. */
+	buf_reset(&b);
+	for (i = 0; i < 1000; i++)
+		buf_add(&b, &"0123456789"[i % 10], 1);
+	ck_assert_uint_eq(b.len, 1000);
+	ck_assert_uint_gt(b.cap, b.len);
+	for (i = 0; i < 1000; i++)
+		ck_assert_int_eq(b.p[i], '0' + (int)(i % 10));
+	ck_assert_int_eq(b.p[1000], '\0');
+	buf_free(&b);
+	ck_assert_ptr_null(b.p);
+	ck_assert_uint_eq(b.len, 0);
+	ck_assert_uint_eq(b.cap, 0);
+}
+END_TEST
+
+START_TEST(test_buf_addf)
+{
+	struct buf	 b = BUF_INIT;
+	char		 big[300];
+	char		*s;
+
+	buf_addf(&b, "%d-%s", 42, "x");
+	ck_assert_str_eq(b.p, "42-x");
+	ck_assert_uint_eq(b.len, 4);
+	/* Larger than the first allocation in one call. */
+	memset(big, 'z', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	buf_addf(&b, "[%s]", big);
+	ck_assert_uint_eq(b.len, 4 + 2 + 299);
+	ck_assert_int_eq(b.p[4], '[');
+	ck_assert_int_eq(b.p[b.len - 1], ']');
+	ck_assert_int_eq(b.p[b.len], '\0');
+	/* An empty format on an empty buffer still gives a string. */
+	buf_free(&b);
+	buf_addf(&b, "%s", "");
+	ck_assert_ptr_nonnull(b.p);
+	ck_assert_str_eq(b.p, "");
+	s = buf_detach(&b);
+	ck_assert_str_eq(s, "");
+	ck_assert_ptr_null(b.p);
+	free(s);
+}
+END_TEST
+
+START_TEST(test_buf_reset_detach)
+{
+	struct buf	 b = BUF_INIT;
+	char		*s;
+
+	buf_reset(&b);			/* no allocation yet: must not crash */
+	ck_assert_ptr_null(b.p);
+	s = buf_detach(&b);		/* never NULL */
+	ck_assert_str_eq(s, "");
+	free(s);
+	buf_adds(&b, "hello");
+	buf_reset(&b);
+	ck_assert_uint_eq(b.len, 0);
+	ck_assert_str_eq(b.p, "");
+	buf_adds(&b, "again");
+	s = buf_detach(&b);
+	ck_assert_str_eq(s, "again");
+	ck_assert_ptr_null(b.p);
+	ck_assert_uint_eq(b.len, 0);
+	ck_assert_uint_eq(b.cap, 0);
+	free(s);
+	buf_free(&b);			/* a detached buffer frees nothing */
+}
+END_TEST
+
+/* ---- struct strv ------------------------------------------------------ */
+
+START_TEST(test_strv)
+{
+	struct strv	 sv = STRV_INIT;
+	char		 name[16];
+	size_t		 i;
+
+	for (i = 0; i < 20; i++) {
+		snprintf(name, sizeof(name), "s%02zu", 19 - i);
+		if (i % 2)
+			strv_push(&sv, name);
+		else
+			strv_push_owned(&sv, xstrdup(name));
+		ck_assert_uint_eq(sv.n, i + 1);
+		ck_assert_ptr_null(sv.v[sv.n]);	/* always NULL-terminated */
+	}
+	ck_assert_str_eq(sv.v[0], "s19");
+	strv_sort(&sv);
+	for (i = 0; i < 20; i++) {
+		snprintf(name, sizeof(name), "s%02zu", i);
+		ck_assert_str_eq(sv.v[i], name);
+	}
+	ck_assert_ptr_null(sv.v[20]);
+	strv_free(&sv);
+	ck_assert_ptr_null(sv.v);
+	ck_assert_uint_eq(sv.n, 0);
+	strv_sort(&sv);			/* empty: no-op */
+	strv_free(&sv);			/* twice: no-op */
+}
+END_TEST
+
+START_TEST(test_strv_push_copies)
+{
+	struct strv	sv = STRV_INIT;
+	char		s[] = "abc";
+
+	strv_push(&sv, s);
+	s[0] = 'X';
+	ck_assert_str_eq(sv.v[0], "abc");
+	strv_free(&sv);
+}
+END_TEST
+
+/* ---- errors ----------------------------------------------------------- */
+
+START_TEST(test_err_set_prefix)
+{
+	ck_assert_int_eq(err_set("hash mismatch for '%s'", "six.py"), -1);
+	ck_assert_str_eq(err_get(), "hash mismatch for 'six.py'");
+	ck_assert_int_eq(err_prefix("RECORD"), -1);
+	ck_assert_str_eq(err_get(), "RECORD: hash mismatch for 'six.py'");
+	ck_assert_int_eq(err_prefix("%s-%d.whl", "six", 1), -1);
+	ck_assert_str_eq(err_get(), "six-1.whl: RECORD: hash mismatch for 'six.py'");
+	err_set("%s", "");
+	ck_assert_str_eq(err_get(), "");
+	err_prefix("a");
+	ck_assert_str_eq(err_get(), "a: ");
+}
+END_TEST
+
+START_TEST(test_err_long)
+{
+	char	 big[3000];
+	size_t	 n;
+
+	memset(big, 'd', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	/* A long detail is cut, never overflowed. */
+	err_set("%s", big);
+	n = strlen(err_get());
+	ck_assert_uint_gt(n, 500);
+	ck_assert_uint_lt(n, sizeof(big) - 1);
+	/* A prefix on a full buffer keeps the prefix and a cut detail. */
+	err_prefix("pre");
+	ck_assert(str_starts(err_get(), "pre: ddd"));
+	ck_assert_uint_eq(strlen(err_get()), n);
+	/* A very long prefix is cut too, and the buffer stays a string. */
+	big[2000] = '\0';
+	err_set("tail");
+	err_prefix("%s", big);
+	ck_assert(str_starts(err_get(), "ddd"));
+	ck_assert_uint_lt(strlen(err_get()), sizeof(big));
+	err_set("x");
+	ck_assert_str_eq(err_get(), "x");
+}
+END_TEST
+
+/* ---- string helpers --------------------------------------------------- */
+
+struct affix_case {
+	const char	*s;
+	const char	*affix;
+	int		 starts;
+	int		 ends;
+};
+
+static const struct affix_case affix_cases[] = {
+	{ "six.py", "six", 1, 0 },
+	{ "six.py", ".py", 0, 1 },
+	{ "six.py", "six.py", 1, 1 },
+	{ "six.py", "", 1, 1 },
+	{ "", "", 1, 1 },
+	{ "", "a", 0, 0 },
+	{ "py", "six.py", 0, 0 },
+	{ "abcabc", "abc", 1, 1 },
+	{ "a.dist-info/RECORD", "a.dist-info/", 1, 0 },
+	{ "RECORD.jws", "RECORD", 1, 0 },
+};
+
+START_TEST(test_affix)
+{
+	const struct affix_case *c = &affix_cases[_i];
+
+	ck_assert_int_eq(str_starts(c->s, c->affix), c->starts);
+	ck_assert_int_eq(str_ends(c->s, c->affix), c->ends);
+}
+END_TEST
+
+struct quote_case {
+	const char	*in;
+	const char	*out;
+};
+
+static const struct quote_case quote_cases[] = {
+	{ "six.py", "six.py" },
+	{ "", "" },
+	{ "a b~", "a b~" },
+	{ "a\nb", "a\\x0ab" },
+	{ "\t", "\\x09" },
+	{ "\x1b[31m", "\\x1b[31m" },
+	{ "\x7f", "\\x7f" },
+	{ "\\", "\\x5c" },		/* so the output is unambiguous */
+	{ "caf\xc3\xa9", "caf\\xc3\\xa9" },
+	{ "\xff", "\\xff" },
+};
+
+START_TEST(test_str_quote)
+{
+	const struct quote_case *c = &quote_cases[_i];
+	char	*q = str_quote(c->in);
+
+	ck_assert_str_eq(q, c->out);
+	free(q);
+}
+END_TEST
+
+START_TEST(test_xalloc)
+{
+	char	*s, *t;
+	int	*v;
+	size_t	 i;
+
+	s = xasprintf("%s-%05d-%c", "w", 42, 'z');
+	ck_assert_str_eq(s, "w-00042-z");
+	free(s);
+	s = xasprintf("%s", "");
+	ck_assert_str_eq(s, "");
+	free(s);
+	t = xstrndup("abcdef", 3);
+	ck_assert_str_eq(t, "abc");
+	free(t);
+	t = xstrndup("ab", 10);
+	ck_assert_str_eq(t, "ab");
+	free(t);
+	v = xcalloc(16, sizeof(*v));
+	for (i = 0; i < 16; i++)
+		ck_assert_int_eq(v[i], 0);
+	v = xreallocarray(v, 1000, sizeof(*v));
+	v[999] = 7;
+	ck_assert_int_eq(v[0], 0);
+	free(v);
+	/* Zero sizes still give a pointer that free() accepts. */
+	free(xmalloc(0));
+	free(xcalloc(0, 0));
+	free(xrealloc(NULL, 0));
+}
+END_TEST
+
+/* ---- messages --------------------------------------------------------- */
+
+static char hooked[256];
+
+static void
+hook(const char *s)
+{
+	snprintf(hooked, sizeof(hooked), "%s", s);
+}
+
+START_TEST(test_messages)
+{
+	struct capture	 c;
+	char		*out;
+
+	verbosity = 0;
+	msg_color = 0;
+	cap_begin(&c);
+	error_msg("'%s': bad", "x");
+	warn_msg("careful %d", 1);
+	note_msg("note");
+	out = cap_end(&c);
+	ck_assert_str_eq(out, "forklift: error: 'x': bad\n"
+	    "forklift: warning: careful 1\nforklift: note\n");
+	free(out);
+
+	/* -q silences warnings and notes, never errors. */
+	verbosity = -1;
+	cap_begin(&c);
+	warn_msg("hidden");
+	note_msg("hidden");
+	error_msg("shown");
+	out = cap_end(&c);
+	ck_assert_str_eq(out, "forklift: error: shown\n");
+	free(out);
+	verbosity = 0;
+
+	/* --color colors only the label. */
+	msg_color = 1;
+	cap_begin(&c);
+	error_msg("e");
+	warn_msg("w");
+	note_msg("n");
+	out = cap_end(&c);
+	msg_color = 0;
+	ck_assert_str_eq(out, "forklift: \033[1;31merror\033[0m: e\n"
+	    "forklift: \033[1;33mwarning\033[0m: w\nforklift: n\n");
+	free(out);
+
+	/* In a worker the hook gets the bare text. */
+	warn_hook = hook;
+	cap_begin(&c);
+	warn_msg("from %s", "worker");
+	out = cap_end(&c);
+	warn_hook = NULL;
+	ck_assert_str_eq(out, "");
+	ck_assert_str_eq(hooked, "from worker");
+	free(out);
+}
+END_TEST
+
+START_TEST(test_die)
+{
+	close(STDERR_FILENO);
+	die(3, "bye");
+}
+END_TEST
+
+START_TEST(test_bug)
+{
+	close(STDERR_FILENO);
+	BUG("broken %d", 1);
+}
+END_TEST
+
+static Suite *
+util_suite(int forking)
+{
+	Suite	*s = suite_create("util");
+	TCase	*tc;
+
+	tc = tcase_create("buf");
+	tcase_add_test(tc, test_buf_add);
+	tcase_add_test(tc, test_buf_addf);
+	tcase_add_test(tc, test_buf_reset_detach);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("strv");
+	tcase_add_test(tc, test_strv);
+	tcase_add_test(tc, test_strv_push_copies);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("err");
+	tcase_add_test(tc, test_err_set_prefix);
+	tcase_add_test(tc, test_err_long);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("str");
+	tcase_add_loop_test(tc, test_affix, 0, ARRAY_SIZE(affix_cases));
+	tcase_add_loop_test(tc, test_str_quote, 0, ARRAY_SIZE(quote_cases));
+	tcase_add_test(tc, test_xalloc);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("msg");
+	tcase_add_test(tc, test_messages);
+	if (forking) {
+		tcase_add_exit_test(tc, test_die, 3);
+		tcase_add_test_raise_signal(tc, test_bug, SIGABRT);
+	}
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed, forking;
+
+	/* die() and BUG() end the process: only run them in a forked test. */
+	sr = srunner_create(NULL);
+	forking = srunner_fork_status(sr) != CK_NOFORK;
+	srunner_free(sr);
+	sr = srunner_create(util_suite(forking));
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
