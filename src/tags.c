@@ -73,7 +73,8 @@ wheel_name_parse(const char *basename, struct wheel_name *wn)
 	}
 	if (why == NULL && (strspn(part[0], "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "abcdefghijklmnopqrstuvwxyz0123456789._") != strlen(part[0]) ||
-	    strstr(part[0], "__") != NULL))
+	    strstr(part[0], "__") != NULL || !isalnum((unsigned char)part[0][0]) ||
+	    !isalnum((unsigned char)part[0][strlen(part[0]) - 1])))
 		why = "invalid project name (letters, digits, '.', '_')";
 	if (why == NULL && version_parse(part[1], &v) == -1) {
 		snprintf(detail, sizeof(detail), "%s", err_get());

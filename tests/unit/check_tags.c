@@ -43,6 +43,11 @@ struct name_case {
 };
 
 static const struct name_case name_cases[] = {
+	/* A name must start and end with a letter or digit: ".." would
+	 * otherwise become a path component (the headers directory). */
+	{ "..-1.0-py3-none-any.whl", NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL },
+	{ ".pkg-1.0-py3-none-any.whl", NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL },
+	{ "pkg.-1.0-py3-none-any.whl", NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL },
 	{ "six-1.16.0-py2.py3-none-any.whl", "six", "1.16.0", NULL, 0, NULL,
 	    "py2.py3", "none", "any" },
 	{ "Foo.Bar_baz-2.0-cp311-cp311-linux_x86_64.whl", "Foo.Bar_baz",
