@@ -11,6 +11,10 @@
  */
 #include "config.h"
 
+#include <sys/mman.h>
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -533,6 +537,154 @@ read_distinfo(struct wheel *w, const struct wheel_open_opts *o)
 	return check_record(w, rec, o->verify_record);
 }
 
+/*
+ * Open the archive from a read-only mapping of the file: libzip then reads
+ * members out of memory, with no lseek/read system calls per member (a
+ * large share of the syscalls of an install of many small files).
+ */
+static zip_t *
+open_mapped(struct wheel *w, int flags, int *code)
+{
+	struct stat	 st;
+	zip_source_t	*src;
+	zip_error_t	 ze;
+	zip_t		*za;
+	int		 fd;
+
+	if (w->map == NULL) {
+		if ((fd = open(w->path, O_RDONLY | O_CLOEXEC)) < 0) {
+			*code = ZIP_ER_OPEN;
+			return NULL;
+		}
+		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+			close(fd);
+			*code = ZIP_ER_NOZIP;
+			return NULL;
+		}
+		w->map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		close(fd);
+		if (w->map == MAP_FAILED) {
+			w->map = NULL;
+			*code = ZIP_ER_READ;
+			return NULL;
+		}
+		w->map_len = (size_t)st.st_size;
+		madvise(w->map, w->map_len, MADV_WILLNEED);
+	}
+	zip_error_init(&ze);
+	if ((src = zip_source_buffer_create(w->map, w->map_len, 0, &ze)) == NULL) {
+		*code = zip_error_code_zip(&ze);
+		zip_error_fini(&ze);
+		return NULL;
+	}
+	if ((za = zip_open_from_source(src, flags, &ze)) == NULL) {
+		*code = zip_error_code_zip(&ze);
+		zip_source_free(src);
+	}
+	zip_error_fini(&ze);
+	return za;
+}
+
+static uint32_t
+le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+static uint16_t
+le16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+/*
+ * libzip says only that some local header disagrees with the central
+ * directory.  To name the member, walk the local headers in central
+ * directory order (as every wheel writer lays them out) and compare name,
+ * method, CRC and sizes.  Only runs on that error path.
+ */
+static int
+explain_incons(struct wheel *w)
+{
+	const unsigned char	*map = w->map;
+	zip_stat_t		 st;
+	zip_int64_t		 n, i;
+	const char		*raw, *what = NULL;
+	size_t			 off = 0, namelen, extralen;
+	zip_t			*za;
+	uint16_t		 flags;
+	int			 code;
+
+	if ((za = open_mapped(w, ZIP_RDONLY, &code)) == NULL) {
+		/* libzip refuses the central directory itself (a UTF-8 flagged
+		 * name that is not UTF-8, say): check the local names in order. */
+		while (off + 30 <= w->map_len && le32(map + off) == 0x04034b50) {
+			char	*name;
+			int	 bad;
+
+			namelen = le16(map + off + 26);
+			extralen = le16(map + off + 28);
+			if (off + 30 + namelen > w->map_len)
+				break;
+			name = xstrndup((const char *)map + off + 30, namelen);
+			if ((bad = memchr(map + off + 30, 0, namelen) != NULL))
+				err_set("member name '%s' holds a NUL byte", name);
+			else
+				bad = member_name_check(name) != 0;
+			free(name);
+			if (bad)
+				return -1;
+			if (le16(map + off + 6) & 8)
+				break;
+			off += 30 + namelen + extralen + le32(map + off + 18);
+		}
+		return open_error(w->path, ZIP_ER_INCONS);
+	}
+	n = zip_get_num_entries(za, 0);
+	for (i = 0; i < n && what == NULL; i++) {
+		if (zip_stat_index(za, (zip_uint64_t)i, 0, &st) != 0 ||
+		    (raw = zip_get_name(za, (zip_uint64_t)i, ZIP_FL_ENC_RAW)) == NULL)
+			break;
+		namelen = strlen(raw);
+		if (off + 30 > w->map_len || le32(map + off) != 0x04034b50) {
+			what = "no local header where the archive's layout puts it";
+			break;
+		}
+		flags = le16(map + off + 6);
+		extralen = le16(map + off + 28);
+		if (le16(map + off + 26) != namelen || off + 30 + namelen > w->map_len ||
+		    memcmp(map + off + 30, raw, namelen) != 0)
+			what = "its local header names another file";
+		else if (le16(map + off + 8) != st.comp_method)
+			what = "its local header gives another compression method";
+		else if (!(flags & 8) && le32(map + off + 14) != st.crc)
+			what = "its local header gives another CRC";
+		else if (!(flags & 8) && st.comp_size < 0xffffffffu &&
+		    (le32(map + off + 18) != st.comp_size ||
+		    le32(map + off + 22) != st.size))
+			what = "its local header gives other sizes";
+		if (what != NULL)
+			break;
+		off += 30 + namelen + extralen + st.comp_size + ((flags & 8) ? 16 : 0);
+	}
+	if (what == NULL || i >= n) {
+		/* Perhaps a name libzip could not compare: say which. */
+		for (i = 0; i < n; i++) {
+			raw = zip_get_name(za, (zip_uint64_t)i, ZIP_FL_ENC_RAW);
+			if (raw != NULL && member_name_check(raw) != 0) {
+				zip_discard(za);
+				return -1;
+			}
+		}
+		zip_discard(za);
+		return open_error(w->path, ZIP_ER_INCONS);
+	}
+	err_set("damaged archive: member '%s': %s", st.name, what);
+	zip_discard(za);
+	return -1;
+}
+
 static int
 open_archive(struct wheel *w, const struct wheel_open_opts *o)
 {
@@ -542,13 +694,15 @@ open_archive(struct wheel *w, const struct wheel_open_opts *o)
 	const char	*example = NULL;
 	int		 code, dup = 0;
 
-	w->za = zip_open(w->path, ZIP_RDONLY | ZIP_CHECKCONS, &code);
+	w->za = open_mapped(w, ZIP_RDONLY | ZIP_CHECKCONS, &code);
 	if (w->za == NULL && code == ZIP_ER_EXISTS) {
 		/* libzip refuses duplicate names; reopen to say which */
-		if ((w->za = zip_open(w->path, ZIP_RDONLY, &code)) == NULL)
+		if ((w->za = open_mapped(w, ZIP_RDONLY, &code)) == NULL)
 			return open_error(w->path, code);
 		dup = 1;
 	}
+	if (w->za == NULL && code == ZIP_ER_INCONS && w->map != NULL)
+		return explain_incons(w);
 	if (w->za == NULL)
 		return open_error(w->path, code);
 	if ((n = zip_get_num_entries(w->za, 0)) <= 0)
@@ -604,6 +758,8 @@ wheel_close(struct wheel *w)
 	free(w->m);
 	if (w->za != NULL)
 		zip_discard(w->za);
+	if (w->map != NULL)
+		munmap(w->map, w->map_len);
 	if (w->fn.name != NULL)
 		wheel_name_free(&w->fn);
 	record_free(&w->record);

@@ -44,6 +44,8 @@ struct wheel {
 	const char	*base;		/* basename of path (points into path) */
 	struct wheel_name fn;
 	zip_t		*za;
+	void		*map;		/* the file, mapped read-only */
+	size_t		 map_len;
 	struct wheel_member *m;
 	size_t		 n;
 	uint64_t	 total_size;	/* sum of uncompressed sizes */
