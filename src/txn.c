@@ -20,10 +20,19 @@
  *              after an error) replays it backwards: R is undone by
  *              renaming <to> back to <from> (a step journaled but never done
  *              finds no <to> and is skipped; RENAME_NOREPLACE guarantees a
- *              rename never destroyed anything), M by rmdir.
+ *              rename never destroyed anything), M by rmdir.  Replaying is
+ *              idempotent, so a crash during a rollback or a recovery is
+ *              recovered by replaying again: a step already undone either
+ *              finds no <to>, or finds <from> occupied again (by the undo
+ *              of an older step) and is skipped.
+ *   ROLLED BACK every step undone: the journal is unlinked first, then the
+ *              staging directory is removed (the other order could let a
+ *              later replay move a restored file into a half-removed
+ *              staging tree).
  *   COMMITTED  a "C" record is appended once every step is done.  From
- *              here the new state is final: recovery only deletes the trash
- *              and the staging directory, then the journal.
+ *              here the new state is final: recovery only removes the
+ *              directories the moves into the trash left empty, deletes the
+ *              trash and the staging directory, then the journal.
  *   CLEAN      journal unlinked, staging directory removed.
  *
  * Records are written with one write(2) each to an O_APPEND file, so a
@@ -55,15 +64,21 @@
 
 #ifdef FAULT_INJECTION
 /* FORKLIFT_FAULT_STEP=K: _exit(99) right after journal step K is done.
- * FORKLIFT_FAULT_RENAME=K:ERRNO: the rename of step K fails with ERRNO. */
+ * FORKLIFT_FAULT_BEFORE=K: _exit(99) after step K is journaled, before it
+ * is done.
+ * FORKLIFT_FAULT_RENAME=K:ERRNO: the rename of step K fails with ERRNO.
+ * FORKLIFT_FAULT_UNDO=K: _exit(99) once a replay has undone K records. */
 static void
-fault_after_step(unsigned long step)
+fault_exit(const char *var, unsigned long step)
 {
-	const char	*s = getenv("FORKLIFT_FAULT_STEP");
+	const char	*s = getenv(var);
 
 	if (s && strtoul(s, NULL, 10) == step)
 		_exit(99);
 }
+#define fault_after_step(step) fault_exit("FORKLIFT_FAULT_STEP", (step))
+#define fault_before_step(step) fault_exit("FORKLIFT_FAULT_BEFORE", (step))
+#define fault_undo(n) fault_exit("FORKLIFT_FAULT_UNDO", (n))
 
 static int
 fault_rename(unsigned long step)
@@ -78,6 +93,8 @@ fault_rename(unsigned long step)
 }
 #else
 #define fault_after_step(step) ((void)(step))
+#define fault_before_step(step) ((void)(step))
+#define fault_undo(n) ((void)(n))
 #define fault_rename(step) ((void)(step), 0)
 #endif
 
@@ -143,6 +160,7 @@ journaled_rename(struct txn *x, const char *from, const char *to)
 	if (journal_append(x, "R", from, to) != 0)
 		return -1;
 	step = x->steps;
+	fault_before_step(step);
 	if (fault_rename(step) != 0 ||
 	    renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) != 0)
 		return err_set("cannot rename '%s' to '%s': %s", from, to,
@@ -159,6 +177,7 @@ journaled_mkdir(struct txn *x, const char *dir)
 	if (journal_append(x, "M", dir, NULL) != 0)
 		return -1;
 	step = x->steps;
+	fault_before_step(step);
 	if (mkdir(dir, 0777) != 0 && errno != EEXIST)
 		return err_set("cannot create directory '%s': %s", dir, strerror(errno));
 	fault_after_step(step);
@@ -361,14 +380,20 @@ merge(struct txn *x, const char *src, const char *dst, int top, int phase)
 		} else {
 			/* A file another distribution installed. */
 			if (!same_bytes(s, t)) {
+				char	*who = x->owner ? x->owner(x->owner_arg, t) : NULL;
+
 				if (x->strict)
-					rc = err_set("'%s' already exists with different "
-					    "contents (--strict)", t);
+					rc = err_set("'%s' is also installed by %s, with "
+					    "different contents (--strict)", t,
+					    who ? who : "another distribution");
 				else {
-					warn_msg("'%s' already exists with different "
-					    "contents: overwriting it", t);
+					warn_msg("%s: '%s' is also installed by %s, with "
+					    "different contents: overwriting it",
+					    x->label ? x->label : "?", t,
+					    who ? who : "another distribution");
 					x->overwritten++;
 				}
+				free(who);
 			}
 			if (rc == 0) {
 				char	*slot = trash_slot(x);
@@ -406,18 +431,19 @@ txn_install(struct txn *x, unsigned int i, const char *key, const char *dest,
 	return rc;
 }
 
-/* Remove now-empty directories a removal left, walking up, never the root. */
+/* Remove now-empty directories a removal left, walking up, never the
+ * root, purelib, platlib or the scripts directory. */
 static void
-prune_emptied(struct txn *x)
+prune_dirs(const struct target *t, const struct strv *dirs)
 {
 	size_t	i;
 
-	for (i = 0; i < x->emptied.n; i++) {
-		char	*d = xstrdup(x->emptied.v[i]), *s;
+	for (i = 0; i < dirs->n; i++) {
+		char	*d = xstrdup(dirs->v[i]), *s;
 
-		while (path_inside(d, x->t->root) && strcmp(d, x->t->root) != 0 &&
-		    strcmp(d, x->t->purelib) != 0 && strcmp(d, x->t->platlib) != 0 &&
-		    strcmp(d, x->t->scripts) != 0 && rmdir(d) == 0) {
+		while (path_inside(d, t->root) && strcmp(d, t->root) != 0 &&
+		    strcmp(d, t->purelib) != 0 && strcmp(d, t->platlib) != 0 &&
+		    strcmp(d, t->scripts) != 0 && rmdir(d) == 0) {
 			if ((s = strrchr(d, '/')) == NULL || s == d)
 				break;
 			*s = '\0';
@@ -443,7 +469,9 @@ txn_commit_end(struct txn *x)
 	fault_after_step(x->steps);
 	close(x->jfd);
 	x->jfd = -1;
-	prune_emptied(x);
+	if (verbosity > 1)
+		note_msg("commit: %lu journal steps", x->steps);
+	prune_dirs(x->t, &x->emptied);
 	cleanup(x->dir, x->journal);
 	return 0;
 }
@@ -451,10 +479,12 @@ txn_commit_end(struct txn *x)
 /* Undo the records of a journal, newest first.  Returns -1 if some step
  * could not be undone (the journal is then kept for another try). */
 static int
-replay_backwards(const char *text, size_t len, int *committed, char **txdir)
+replay_backwards(const char *text, size_t len, int *committed, char **txdir,
+    struct strv *emptied)
 {
 	struct strv	 lines = STRV_INIT;
 	const char	*p = text, *end = text + len, *nl;
+	unsigned long	 undone = 0;
 	size_t		 i;
 	int		 rc = 0;
 
@@ -472,6 +502,23 @@ replay_backwards(const char *text, size_t len, int *committed, char **txdir)
 		if (lines.v[i][0] == 'B' && lines.v[i][1] == '\t' && *txdir == NULL)
 			*txdir = dec_path(lines.v[i] + 2, strlen(lines.v[i] + 2));
 	}
+	/* Committed: only the directories emptied by moves into the trash. */
+	for (i = 0; i < lines.n && *committed && *txdir != NULL; i++) {
+		char	*l = lines.v[i], *tab, *trash;
+
+		if (l[0] == 'R' && l[1] == '\t' && (tab = strchr(l + 2, '\t'))) {
+			char	*from = dec_path(l + 2, (size_t)(tab - l - 2));
+			char	*to = dec_path(tab + 1, strlen(tab + 1));
+			char	*s = strrchr(from, '/');
+
+			trash = path_join(*txdir, "trash");
+			if (path_inside(to, trash) && s != NULL && s != from)
+				strv_push_owned(emptied, xstrndup(from, (size_t)(s - from)));
+			free(trash);
+			free(from);
+			free(to);
+		}
+	}
 	for (i = lines.n; i-- > 0 && !*committed; ) {
 		char	*l = lines.v[i], *tab;
 
@@ -479,8 +526,10 @@ replay_backwards(const char *text, size_t len, int *committed, char **txdir)
 			char	*from = dec_path(l + 2, (size_t)(tab - l - 2));
 			char	*to = dec_path(tab + 1, strlen(tab + 1));
 
+			/* ENOENT: never done, or undone already; EEXIST: undone
+			 * already, and an older step's undo filled <from> again. */
 			if (renameat2(AT_FDCWD, to, AT_FDCWD, from, RENAME_NOREPLACE) != 0 &&
-			    errno != ENOENT) {
+			    errno != ENOENT && errno != EEXIST) {
 				warn_msg("cannot move '%s' back to '%s': %s", to, from,
 				    strerror(errno));
 				rc = -1;
@@ -493,7 +542,9 @@ replay_backwards(const char *text, size_t len, int *committed, char **txdir)
 			if (rmdir(dir) != 0 && errno != ENOENT && errno != ENOTEMPTY)
 				warn_msg("cannot remove '%s': %s", dir, strerror(errno));
 			free(dir);
-		}
+		} else
+			continue;
+		fault_undo(++undone);
 	}
 	strv_free(&lines);
 	return rc;
@@ -502,9 +553,10 @@ replay_backwards(const char *text, size_t len, int *committed, char **txdir)
 int
 txn_rollback(struct txn *x)
 {
-	char	*text = NULL, *txdir = NULL;
-	size_t	 len;
-	int	 committed, rc;
+	struct strv	 emptied = STRV_INIT;
+	char		*text = NULL, *txdir = NULL;
+	size_t		 len;
+	int		 committed, rc;
 
 	if (x->jfd < 0) {
 		txn_abort(x);
@@ -516,11 +568,16 @@ txn_rollback(struct txn *x)
 		error_msg("cannot read the journal: %s", err_get());
 		return -1;
 	}
-	rc = replay_backwards(text, len, &committed, &txdir);
+	rc = replay_backwards(text, len, &committed, &txdir, &emptied);
 	free(text);
 	free(txdir);
-	if (rc == 0)
-		cleanup(x->dir, x->journal);
+	strv_free(&emptied);
+	if (rc == 0) {
+		/* Journal first: see ROLLED BACK above. */
+		if (unlink(x->journal) != 0 && errno != ENOENT)
+			warn_msg("cannot remove '%s': %s", x->journal, strerror(errno));
+		cleanup(x->dir, NULL);
+	}
 	return rc;
 }
 
@@ -555,21 +612,31 @@ txn_recover(const struct target *t)
 	char		*fl = path_join(t->root, ".forklift");
 	char		*journal = path_join(fl, "journal");
 	char		*text = NULL, *txdir = NULL;
+	struct strv	 emptied = STRV_INIT;
 	struct dirent	*e;
 	DIR		*d;
 	size_t		 len;
 	int		 committed, rc = 0;
 
 	if (read_file(journal, (size_t)1 << 30, &text, &len) == 0) {
-		rc = replay_backwards(text, len, &committed, &txdir);
-		if (rc == 0) {
+		rc = replay_backwards(text, len, &committed, &txdir, &emptied);
+		if (rc == 0 && committed) {
+			prune_dirs(t, &emptied);
 			if (txdir != NULL)
 				cleanup(txdir, NULL);
-			if (unlink(journal) != 0 && errno != ENOENT)
+		}
+		if (rc == 0) {
+			/* Rolled back: the journal goes before the staging tree. */
+			if (unlink(journal) != 0 && errno != ENOENT) {
+				error_msg("cannot remove '%s': %s", journal, strerror(errno));
 				rc = -1;
-			if (committed)
-				note_msg("finished an interrupted install%s%s: its changes "
-				    "are complete", txdir ? " " : "", txdir ? path_base(txdir) : "");
+			} else if (!committed && txdir != NULL)
+				cleanup(txdir, NULL);
+			if (rc != 0)
+				;
+			else if (committed)
+				note_msg("finished an interrupted install (pid %ld): its "
+				    "changes are complete", txdir ? tx_pid(path_base(txdir)) : 0L);
 			else
 				note_msg("recovered from an interrupted install (pid %ld): "
 				    "environment restored", txdir ? tx_pid(path_base(txdir)) : 0L);
@@ -578,6 +645,7 @@ txn_recover(const struct target *t)
 			    "'%s' is kept", journal);
 		free(text);
 		free(txdir);
+		strv_free(&emptied);
 	}
 	if (rc == 0 && (d = opendir(fl)) != NULL) {
 		while ((e = readdir(d)) != NULL) {

@@ -23,6 +23,11 @@ struct txn {
 	int		 strict;	/* overwriting different bytes is an error */
 	struct strv	 emptied;	/* directories to try to remove after the commit */
 	unsigned long	 overwritten;
+	const char	*label;		/* the wheel being committed, for messages */
+	/* Which distribution owns an installed file ("name version"), or
+	 * NULL; asked only when a file is about to be overwritten. */
+	char		*(*owner)(void *arg, const char *abs);
+	void		*owner_arg;
 };
 
 /* Create the staging directory.  0 or -1 (error printed). */
