@@ -3,8 +3,10 @@
  * purelib and platlib and, for removal, turns an installed RECORD into the
  * list of files to move aside: only paths that stay inside the scheme
  * directories after normalization (checked component-wise, never by string
- * prefix), so a crafted RECORD cannot steer a removal out of the
- * environment.  It changes nothing on disk.
+ * prefix) and whose directory, with symbolic links resolved, is still
+ * inside the root and not forklift's own .forklift, so a crafted RECORD
+ * cannot steer a removal out of the environment or into the journal.  It
+ * changes nothing on disk.
  */
 #include "config.h"
 
@@ -139,12 +141,45 @@ add_bytecode(const char *py, struct strv *out)
 	free(stem);
 }
 
+/*
+ * Does abs stay in the environment once symbolic links are resolved?  Its
+ * directory must resolve to a place inside the root's real path, and not
+ * into forklift's own .forklift directory.  A directory that does not
+ * exist holds nothing to remove, so it passes.  last/last_ok cache the
+ * answer for the previous directory (RECORD rows come grouped).
+ */
+static int
+stays_inside(const char *realroot, const char *abs, char **last, int *last_ok)
+{
+	char	*dir, *real, *fl;
+	int	 ok;
+
+	dir = xstrndup(abs, (size_t)(path_base(abs) - abs));
+	if (*last != NULL && strcmp(*last, dir) == 0) {
+		free(dir);
+		return *last_ok;
+	}
+	if ((real = realpath(dir, NULL)) == NULL)
+		ok = errno == ENOENT || errno == ENOTDIR;
+	else {
+		fl = path_join(realroot, ".forklift");
+		ok = path_inside(real, realroot) && !path_inside(real, fl);
+		free(fl);
+		free(real);
+	}
+	free(*last);
+	*last = dir;
+	*last_ok = ok;
+	return ok;
+}
+
 int
 installed_files(const struct target *t, const struct dist *x, struct strv *out)
 {
 	struct record	 rec;
-	char		*rpath, *text, *home;
+	char		*rpath, *text, *home, *realroot, *fl, *last = NULL;
 	size_t		 len, i, n = 0;
+	int		 last_ok = 0;
 
 	rpath = path_join(x->dir, "RECORD");
 	if (read_file(rpath, (size_t)256 << 20, &text, &len) != 0) {
@@ -159,13 +194,18 @@ installed_files(const struct target *t, const struct dist *x, struct strv *out)
 	}
 	free(text);
 	home = xstrndup(x->dir, (size_t)(path_base(x->dir) - x->dir - 1));
+	if ((realroot = realpath(t->root, NULL)) == NULL)
+		realroot = xstrdup(t->root);
+	fl = path_join(t->root, ".forklift");
 	for (i = 0; i < rec.n; i++) {
 		char	*joined = rec.rows[i].path[0] == '/' ?
 		    xstrdup(rec.rows[i].path) : path_join(home, rec.rows[i].path);
 		char	*abs = path_abs(joined);
 
 		free(joined);
-		if (!in_scheme(t, abs) || strcmp(abs, t->root) == 0) {
+		if (!in_scheme(t, abs) || strcmp(abs, t->root) == 0 ||
+		    path_inside(abs, fl) ||
+		    !stays_inside(realroot, abs, &last, &last_ok)) {
 			if (n++ == 0)
 				warn_msg("%s: RECORD lists '%s' outside the environment: "
 				    "not removing it", path_base(x->dir), rec.rows[i].path);
@@ -177,6 +217,9 @@ installed_files(const struct target *t, const struct dist *x, struct strv *out)
 		strv_push_owned(out, abs);
 	}
 	free(home);
+	free(realroot);
+	free(fl);
+	free(last);
 	record_free(&rec);
 	strv_sort(out);
 	/* Drop duplicates (a .pyc listed in RECORD and found again). */
