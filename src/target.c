@@ -490,6 +490,21 @@ read_holder(int fd)
 	return atoi(b);
 }
 
+/* "forklift (pid 4711)", or "another process" when the lock file names
+ * no pid (someone else's flock). */
+static const char *
+holder_str(int fd)
+{
+	static char	s[48];
+	int		pid = read_holder(fd);
+
+	if (pid > 0)
+		snprintf(s, sizeof(s), "forklift (pid %d)", pid);
+	else
+		snprintf(s, sizeof(s), "another process");
+	return s;
+}
+
 int
 target_lock(struct target *t, double timeout)
 {
@@ -518,6 +533,11 @@ target_lock(struct target *t, double timeout)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (t->lock_stop != NULL && *t->lock_stop) {
+			close(fd);
+			free(path);
+			return -3;
+		}
 		if (errno != EWOULDBLOCK && errno != EINTR) {
 			error_msg("cannot lock '%s': %s", path, strerror(errno));
 			close(fd);
@@ -527,15 +547,15 @@ target_lock(struct target *t, double timeout)
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if ((double)(now.tv_sec - start.tv_sec) +
 		    (double)(now.tv_nsec - start.tv_nsec) / 1e9 >= timeout) {
-			error_msg("'%s' is still locked by forklift (pid %d) after %g s "
-			    "(--lock-timeout)", t->root, read_holder(fd), timeout);
+			error_msg("'%s' is still locked by %s after %g s (--lock-timeout)",
+			    t->root, holder_str(fd), timeout);
 			close(fd);
 			free(path);
 			return -2;
 		}
 		if (!said) {
-			note_msg("waiting for forklift (pid %d), which holds '%s'",
-			    read_holder(fd), t->root);
+			note_msg("waiting for %s, which holds '%s'", holder_str(fd),
+			    t->root);
 			said = 1;
 		}
 		nanosleep(&nap, NULL);

@@ -9,6 +9,8 @@
 #ifndef FORKLIFT_TARGET_H
 #define FORKLIFT_TARGET_H
 
+#include <signal.h>
+
 #include "tags.h"
 #include "util.h"
 
@@ -81,13 +83,16 @@ struct target {
 	struct taglist	 tags;
 	char		*tag_str;	/* the most preferred tag, "cp311-cp311-manylinux_2_36_x86_64" */
 	int		 lock_fd;	/* -1 until target_lock() */
+	volatile sig_atomic_t *lock_stop; /* when it becomes nonzero (a signal),
+					 * target_lock() stops waiting */
 };
 
 /* Resolve the environment and learn its facts.  Prints the error (exit
  * status 1 or 2 is the caller's) and returns -1 on failure. */
 int	 target_open(struct target *, const struct target_opts *);
 /* Take <root>/.forklift/lock (flock), waiting up to timeout seconds and
- * saying once which pid holds it.  Returns 0, -1 error, -2 timed out. */
+ * saying once which pid holds it.  Returns 0, -1 error, -2 timed out, -3
+ * stopped by *lock_stop. */
 int	 target_lock(struct target *, double timeout);
 void	 target_close(struct target *);
 
