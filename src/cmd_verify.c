@@ -1,0 +1,594 @@
+/*
+ * cmd_verify.c: "forklift verify [NAME...]": every file an installed
+ * distribution's RECORD lists is checked for its size and digest, and the
+ * distribution's top-level package directories are searched for files no
+ * installed RECORD lists (__pycache__ aside).  The distributions are
+ * shared out over -j workers (pool.c), largest RECORD total first; each
+ * finding comes back as one REPORT frame and the parent prints them
+ * sorted, per distribution.  It reads the environment and never changes it.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "engine.h"
+#include "fsutil.h"
+#include "installed.h"
+#include "pool.h"
+#include "proto.h"
+#include "record.h"
+#include "target.h"
+#include "util.h"
+#include "version.h"
+
+static const char verify_help[] =
+"usage: forklift verify [OPTIONS] [NAME...]\n"
+"\n"
+"Check installed files against their RECORD: modified, missing and unlisted\n"
+"files, for the named distributions or all of them.\n"
+"\n"
+"  -p, --python PATH     virtual environment directory or interpreter\n"
+"                        (default: $VIRTUAL_ENV, else ./.venv)\n"
+"      --system          allow an interpreter outside a virtual environment\n"
+"      --prefix DIR      the interpreter's scheme re-rooted at DIR\n"
+"      --target DIR      a directory filled with --target\n"
+"      --lock-timeout SECONDS\n"
+"                        wait this long for another forklift (default: 300)\n"
+"  -j, --jobs N          worker processes (default: online CPUs)\n"
+"\n"
+"%s";
+
+struct vdist {
+	struct dist	*d;
+	struct record	 rec;
+	int		 has_rec;
+	char		*problem;	/* RECORD missing or malformed */
+	char		*home;		/* the directory holding the dist-info */
+	uint64_t	 weight;
+	struct strv	 tops;		/* top-level package directories */
+	struct strv	 lines;		/* findings, filled in the parent */
+	uint64_t	 files;
+};
+
+struct vrun {
+	const struct target *t;
+	struct vdist	*v;
+	size_t		 n;
+	struct strv	 listed;	/* every path any RECORD lists, sorted */
+	unsigned int	 nworkers;
+	unsigned int	*owner;
+	int		*current;
+	unsigned int	*assigned;
+	unsigned int	*donecount;
+	int		 failed;
+	int		 wfd;
+	uint64_t	 files;
+};
+
+/* ---- in the worker ---------------------------------------------------- */
+
+static const char *
+rel_to_root(const struct vrun *r, const char *abs)
+{
+	size_t	n = strlen(r->t->root);
+
+	if (strncmp(abs, r->t->root, n) == 0 && abs[n] == '/')
+		return abs + n + 1;
+	return abs;
+}
+
+static int
+report(struct vrun *r, size_t i, const char *kind, const char *abs,
+    const char *detail)
+{
+	char	*text;
+	int	 rc;
+
+	text = xasprintf("%s %s%s%s", kind, rel_to_root(r, abs),
+	    detail ? " " : "", detail ? detail : "");
+	rc = proto_send_text(r->wfd, MSG_REPORT, (uint32_t)i, text);
+	free(text);
+	return rc;
+}
+
+/* Check one listed file: its size, then its digest. */
+static int
+check_file(struct vrun *r, size_t i, const struct record_row *row,
+    const char *abs)
+{
+	unsigned char	 buf[65536], dig[HASH_MAX];
+	struct hasher	 h;
+	struct stat	 st;
+	char		 detail[96];
+	ssize_t		 n;
+	int		 fd;
+
+	r->v[i].files++;
+	if (row->algo == HASH_NONE) {
+		/* Bytecode is a cache Python rebuilds: gone is not a problem. */
+		if (lstat(abs, &st) != 0 && !str_ends(abs, ".pyc"))
+			return report(r, i, "missing", abs, NULL);
+		return 0;
+	}
+	if ((fd = open(abs, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		if (errno == ENOENT)
+			return report(r, i, "missing", abs, NULL);
+		if (errno == ELOOP)
+			return report(r, i, "modified", abs, "(now a symbolic link)");
+		snprintf(detail, sizeof(detail), "(unreadable: %s)", strerror(errno));
+		return report(r, i, "modified", abs, detail);
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return report(r, i, "modified", abs, "(not a regular file)");
+	}
+	if (row->size >= 0 && (int64_t)st.st_size != row->size) {
+		close(fd);
+		snprintf(detail, sizeof(detail), "(%lld bytes, RECORD says %lld)",
+		    (long long)st.st_size, (long long)row->size);
+		return report(r, i, "modified", abs, detail);
+	}
+	hasher_init(&h, row->algo);
+	while ((n = read_all(fd, buf, sizeof(buf))) > 0)
+		hasher_update(&h, buf, (size_t)n);
+	close(fd);
+	hasher_final(&h, dig);
+	hasher_free(&h);
+	if (n < 0) {
+		snprintf(detail, sizeof(detail), "(unreadable: %s)", strerror(errno));
+		return report(r, i, "modified", abs, detail);
+	}
+	if (memcmp(dig, row->digest, hash_algo_len(row->algo)) != 0) {
+		snprintf(detail, sizeof(detail), "(%s differs)",
+		    hash_algo_name(row->algo));
+		return report(r, i, "modified", abs, detail);
+	}
+	return 0;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+is_listed(const struct vrun *r, const char *abs)
+{
+	return bsearch(&abs, r->listed.v, r->listed.n, sizeof(char *),
+	    cmp_str) != NULL;
+}
+
+/* Report the files under dir that no RECORD lists; symlinks not followed. */
+static int
+walk_unlisted(struct vrun *r, size_t i, const char *dir)
+{
+	struct strv	 names = STRV_INIT;
+	struct dirent	*e;
+	struct stat	 st;
+	DIR		*d;
+	size_t		 k;
+	int		 rc = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+		    strcmp(e->d_name, "__pycache__") != 0)
+			strv_push(&names, e->d_name);
+	closedir(d);
+	for (k = 0; k < names.n && rc == 0; k++) {
+		char	*p = path_join(dir, names.v[k]);
+
+		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+			rc = walk_unlisted(r, i, p);
+		else if (!is_listed(r, p))
+			rc = report(r, i, "unlisted", p, NULL);
+		free(p);
+	}
+	strv_free(&names);
+	return rc;
+}
+
+static int
+verify_one(struct vrun *r, size_t i)
+{
+	struct vdist	*v = &r->v[i];
+	char		*own = path_join(v->d->dir, "RECORD");
+	size_t		 k;
+	int		 rc = 0;
+
+	for (k = 0; k < v->rec.n && rc == 0; k++) {
+		char	*joined = v->rec.rows[k].path[0] == '/' ?
+		    xstrdup(v->rec.rows[k].path) : path_join(v->home, v->rec.rows[k].path);
+		char	*abs = path_abs(joined);
+
+		free(joined);
+		if (path_inside(abs, r->t->root) && strcmp(abs, own) != 0)
+			rc = check_file(r, i, &v->rec.rows[k], abs);
+		free(abs);
+	}
+	for (k = 0; k < v->tops.n && rc == 0; k++) {
+		struct stat	st;
+
+		/* A top-level directory replaced by a symlink is not followed. */
+		if (lstat(v->tops.v[k], &st) == 0 && S_ISDIR(st.st_mode))
+			rc = walk_unlisted(r, i, v->tops.v[k]);
+	}
+	free(own);
+	return rc;
+}
+
+static int
+worker_work(void *arg, unsigned int id, int fd)
+{
+	struct vrun	*r = arg;
+	struct msg_done	 d;
+	struct msg_bye	 bye = { 0 };
+	size_t		 i;
+
+	r->wfd = fd;
+	for (i = 0; i < r->n; i++) {
+		struct msg_start	s = { (uint32_t)i };
+
+		if (r->owner[i] != id)
+			continue;
+		if (proto_send(fd, MSG_START, &s, sizeof(s)) != 0 ||
+		    verify_one(r, i) != 0)
+			return 1;
+		memset(&d, 0, sizeof(d));
+		d.wheel = (uint32_t)i;
+		d.files = r->v[i].files;
+		if (proto_send(fd, MSG_DONE, &d, sizeof(d)) != 0)
+			return 1;
+		bye.count++;
+	}
+	return proto_send(fd, MSG_BYE, &bye, sizeof(bye)) == 0 ? 0 : 1;
+}
+
+/* ---- in the parent ---------------------------------------------------- */
+
+static int
+on_message(void *arg, unsigned int id, pid_t pid, uint32_t type,
+    const void *payload, uint32_t len)
+{
+	struct vrun		*r = arg;
+	const struct msg_text	*m = payload;
+	struct msg_start	 s;
+	struct msg_done		 d;
+	uint32_t		 item;
+
+	(void)pid;
+	switch (type) {
+	case MSG_START:
+		memcpy(&s, payload, sizeof(s));
+		if (s.wheel >= r->n || r->owner[s.wheel] != id)
+			break;
+		r->current[id] = (int)s.wheel;
+		return 0;
+	case MSG_DONE:
+		memcpy(&d, payload, sizeof(d));
+		if ((int)d.wheel != r->current[id])
+			break;
+		r->current[id] = -1;
+		r->donecount[id]++;
+		r->files += d.files;
+		return 0;
+	case MSG_REPORT:
+		memcpy(&item, &m->wheel, sizeof(item));
+		if ((int)item != r->current[id])
+			break;
+		strv_push_owned(&r->v[item].lines, xstrndup(m->text,
+		    len - sizeof(uint32_t)));
+		return 0;
+	case MSG_WARN:
+		warn_msg("%.*s", (int)(len - sizeof(uint32_t)), m->text);
+		return 0;
+	case MSG_BYE:
+		return 0;
+	}
+	error_msg("worker %u sent %s about a distribution it was not given",
+	    id + 1, proto_type_name(type));
+	r->failed = 1;
+	return -1;
+}
+
+static int
+on_finished(void *arg, unsigned int id, pid_t pid, int status)
+{
+	struct vrun	*r = arg;
+
+	if (status == 0 && r->donecount[id] == r->assigned[id])
+		return 0;
+	if (r->failed)
+		return -1;
+	if (r->current[id] >= 0)
+		error_msg("%s: worker %u (pid %ld) %s while verifying it",
+		    path_base(r->v[r->current[id]].d->dir), id + 1, (long)pid,
+		    pool_status_str(status));
+	else
+		error_msg("worker %u (pid %ld) %s", id + 1, (long)pid,
+		    pool_status_str(status));
+	r->failed = 1;
+	return -1;
+}
+
+static void
+on_broken(void *arg, unsigned int id, pid_t pid)
+{
+	struct vrun	*r = arg;
+
+	(void)id;
+	(void)pid;
+	error_msg("%s", err_get());
+	r->failed = 1;
+}
+
+/* Parse a RECORD; collect its paths into listed, and for a distribution
+ * to verify, its weight and top-level package directories. */
+static void
+load_record(struct vrun *r, struct vdist *v, int selected)
+{
+	char	*rpath, *text, *lib;
+	size_t	 len, k;
+
+	v->home = xstrndup(v->d->dir, (size_t)(path_base(v->d->dir) - v->d->dir - 1));
+	rpath = path_join(v->d->dir, "RECORD");
+	if (read_file(rpath, (size_t)256 << 20, &text, &len) != 0)
+		v->problem = xstrdup("no readable RECORD: cannot tell which files "
+		    "it owns");
+	else if (record_parse(text, len, &v->rec) != 0) {
+		v->problem = xasprintf("RECORD: %s", err_get());
+		free(text);
+	} else {
+		v->has_rec = 1;
+		free(text);
+	}
+	free(rpath);
+	lib = v->home;
+	for (k = 0; v->has_rec && k < v->rec.n; k++) {
+		const struct record_row	*row = &v->rec.rows[k];
+		char	*joined = row->path[0] == '/' ? xstrdup(row->path) :
+		    path_join(v->home, row->path);
+		char	*abs = path_abs(joined), *slash, *top;
+
+		free(joined);
+		if (selected && path_inside(abs, lib) && strcmp(abs, lib) != 0 &&
+		    (slash = strchr(abs + strlen(lib) + 1, '/')) != NULL) {
+			top = xstrndup(abs, (size_t)(slash - abs));
+			if (str_ends(top, ".dist-info") || str_ends(top, ".data") ||
+			    path_inside(r->t->scripts, top) ||
+			    path_inside(r->t->include, top) ||
+			    path_inside(r->t->data, top) ||
+			    (v->tops.n && strcmp(v->tops.v[v->tops.n - 1], top) == 0))
+				free(top);
+			else
+				strv_push_owned(&v->tops, top);
+		}
+		v->weight += 4096 + (row->size > 0 ? (uint64_t)row->size : 0);
+		strv_push_owned(&r->listed, abs);
+	}
+	strv_sort(&v->tops);
+	for (k = 1; v->tops.n > 1 && k < v->tops.n; ) {
+		if (strcmp(v->tops.v[k], v->tops.v[k - 1]) == 0) {
+			free(v->tops.v[k]);
+			memmove(&v->tops.v[k], &v->tops.v[k + 1],
+			    (v->tops.n - k) * sizeof(char *));
+			v->tops.n--;
+		} else
+			k++;
+	}
+}
+
+/* Largest first, each to the worker with the least weight so far. */
+static void
+partition(struct vrun *r)
+{
+	uint64_t	*load = xcalloc(r->nworkers, sizeof(*load));
+	int		*taken = xcalloc(r->n ? r->n : 1, sizeof(*taken));
+	size_t		 i, k, big;
+	unsigned int	 w, best;
+
+	for (k = 0; k < r->n; k++) {
+		for (big = r->n, i = 0; i < r->n; i++)
+			if (!taken[i] && (big == r->n || r->v[i].weight > r->v[big].weight))
+				big = i;
+		taken[big] = 1;
+		for (best = 0, w = 1; w < r->nworkers; w++)
+			if (load[w] < load[best])
+				best = w;
+		r->owner[big] = best;
+		r->assigned[best]++;
+		load[best] += r->v[big].weight;
+	}
+	free(load);
+	free(taken);
+}
+
+static int
+run_verify(struct vrun *r, unsigned int jobs)
+{
+	struct pool_ops	 ops = { worker_work, on_message, on_finished, on_broken };
+	unsigned int	 i;
+	int		 rc;
+
+	r->nworkers = jobs < r->n ? jobs : (unsigned int)r->n;
+	if (r->nworkers == 0)
+		return 0;
+	r->owner = xcalloc(r->n, sizeof(*r->owner));
+	r->current = xcalloc(r->nworkers, sizeof(*r->current));
+	r->assigned = xcalloc(r->nworkers, sizeof(*r->assigned));
+	r->donecount = xcalloc(r->nworkers, sizeof(*r->donecount));
+	for (i = 0; i < r->nworkers; i++)
+		r->current[i] = -1;
+	partition(r);
+	rc = pool_run(r->nworkers, &ops, r, &engine_signal, -1);
+	if (rc == -1 && !r->failed)
+		error_msg("%s", err_get());
+	free(r->owner);
+	free(r->current);
+	free(r->assigned);
+	free(r->donecount);
+	if (rc == -2 || engine_signal)
+		return engine_signal_status();
+	return rc == 0 ? 0 : EXIT_FAIL;
+}
+
+/* Print the findings; returns the number of problems. */
+static unsigned long
+print_findings(struct vrun *r)
+{
+	unsigned long	problems = 0;
+	size_t		i, k;
+
+	for (i = 0; i < r->n; i++) {
+		struct vdist	*v = &r->v[i];
+
+		if (v->problem) {
+			printf("%s %s: %s\n", v->d->name, v->d->version, v->problem);
+			problems++;
+		}
+		strv_sort(&v->lines);
+		for (k = 0; k < v->lines.n; k++)
+			printf("%s %s: %s\n", v->d->name, v->d->version, v->lines.v[k]);
+		problems += v->lines.n;
+		if (verbosity > 0 && !v->problem && v->lines.n == 0)
+			printf("%s %s: ok\n", v->d->name, v->d->version);
+	}
+	return problems;
+}
+
+/* Choose what to verify: the named distributions, or all of them. */
+static int
+select_dists(struct distlist *l, char **names, int n, int **sel)
+{
+	struct dist	*d;
+	char		*norm;
+	int		 i, bad = 0;
+
+	*sel = xcalloc(l->n ? l->n : 1, sizeof(**sel));
+	for (i = 0; i < n; i++) {
+		norm = name_normalize(names[i]);
+		if ((d = installed_find(l, norm)) == NULL) {
+			error_msg("%s: not installed", names[i]);
+			bad = 1;
+		} else
+			(*sel)[d - l->v] = 1;
+		free(norm);
+	}
+	for (i = 0; n == 0 && (size_t)i < l->n; i++)
+		(*sel)[i] = 1;
+	return bad ? -1 : 0;
+}
+
+static int
+verify(struct target *t, char **names, int n, unsigned int jobs)
+{
+	struct distlist	 l;
+	struct vdist	*all;
+	struct vrun	 r;
+	unsigned long	 problems;
+	size_t		 i;
+	int		*sel, rc;
+
+	memset(&r, 0, sizeof(r));
+	r.t = t;
+	installed_scan(t, &l);
+	if (select_dists(&l, names, n, &sel) != 0) {
+		free(sel);
+		distlist_free(&l);
+		return EXIT_FAIL;
+	}
+	all = xcalloc(l.n ? l.n : 1, sizeof(*all));
+	for (i = 0; i < l.n; i++) {
+		all[i].d = &l.v[i];
+		load_record(&r, &all[i], sel[i]);
+	}
+	qsort(r.listed.v, r.listed.n, sizeof(char *), cmp_str);
+	/* The selected ones, in name order, first in the array. */
+	r.v = xcalloc(l.n ? l.n : 1, sizeof(*r.v));
+	for (i = 0; i < l.n; i++)
+		if (sel[i])
+			r.v[r.n++] = all[i];
+	rc = run_verify(&r, jobs);
+	if (rc == 0) {
+		problems = print_findings(&r);
+		if (verbosity >= 0)
+			fprintf(stderr, "Verified %zu distribution%s, %llu files: %lu "
+			    "problem%s\n", r.n, r.n == 1 ? "" : "s",
+			    (unsigned long long)r.files, problems, problems == 1 ? "" : "s");
+		rc = problems ? EXIT_FAIL : EXIT_OK;
+	}
+	for (i = 0; i < l.n; i++) {
+		if (all[i].has_rec)
+			record_free(&all[i].rec);
+		free(all[i].problem);
+		free(all[i].home);
+		strv_free(&all[i].tops);
+	}
+	for (i = 0; i < r.n; i++)
+		strv_free(&r.v[i].lines);
+	free(all);
+	free(r.v);
+	free(sel);
+	strv_free(&r.listed);
+	distlist_free(&l);
+	return rc;
+}
+
+int
+cmd_verify(int argc, char **argv, struct globals *g)
+{
+	static const struct option longopts[] = {
+		GLOBAL_LONGOPTS,
+		TARGET_LONGOPTS,
+		{ "jobs", required_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct target_opts	 to;
+	struct target		 t;
+	char			*end;
+	long			 n;
+	unsigned int		 jobs;
+	int			 c, rc;
+
+	memset(&to, 0, sizeof(to));
+	to.lock_timeout = 300;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	jobs = n > 0 ? (unsigned int)n : 1;
+	while ((c = getopt_long(argc, argv, "hqvp:j:", longopts, NULL)) != -1) {
+		if (global_option(c, optarg, g) || target_option(c, optarg, &to))
+			continue;
+		switch (c) {
+		case 'h':
+			printf(verify_help, global_options_help);
+			return EXIT_OK;
+		case 'j':
+			errno = 0;
+			n = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || n < 1 || n > 1024)
+				die(EXIT_USAGE, "--jobs: '%s' is not a number from 1 to 1024",
+				    optarg);
+			jobs = (unsigned int)n;
+			break;
+		default:
+			fprintf(stderr, "Run 'forklift verify --help' for the options.\n");
+			return EXIT_USAGE;
+		}
+	}
+	globals_finish(g);
+	if ((rc = target_prepare(&t, &to, g)) != 0)
+		return rc;
+	rc = verify(&t, argv + optind, argc - optind, jobs);
+	target_close(&t);
+	return rc;
+}
