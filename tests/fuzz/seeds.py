@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""seeds.py: write the seed corpora of forklift's fuzz targets.
+
+    seeds.py OUTDIR
+
+makes OUTDIR/<target>/ for every target in tests/fuzz (wheel_name,
+wheel_info, metadata, record, entry_points, version, reqs, archive) and
+fills it with small valid and nearly valid inputs taken from the wheels
+tests/mkwheel.py builds, so the fuzzers start from the interesting
+shapes instead of from nothing.  Generated on every run, never committed.
+Standard library only.
+"""
+
+import hashlib
+import io
+import os
+import sys
+import zipfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import mkwheel  # noqa: E402
+
+
+def write(outdir, target, data):
+    d = os.path.join(outdir, target)
+    os.makedirs(d, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogateescape")
+    name = hashlib.sha1(data).hexdigest()
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def members(blob):
+    with zipfile.ZipFile(io.BytesIO(blob)) as z:
+        return {i.filename: z.read(i) for i in z.infolist() if not i.is_dir()}
+
+
+# Archives for the whole path: all named fz 1.0 (the fuzzer's file name).
+ARCHIVES = [
+    {},
+    # An empty deflated member first: its inflate buffer is still NULL.
+    {"files": {"fz/__init__.py": "", "fz/b.py": ""}},
+    {"files": {"fz/__init__.py": "X = 1\n", "fz/sub/m.py": "", "fz.py": "Y = 2\n"},
+     "entry_points": {"console_scripts": {"fz": "fz:main"},
+                      "gui_scripts": {"fz-gui": "fz.sub.m:run"}}},
+    {"purelib": False,
+     "data": {"scripts": {"fz-py": "#!python\nprint(1)\n",
+                          "fz-crlf": "#!pythonw\r\nprint(2)\r\n",
+                          "fz-sh": {"text": "#!/bin/sh\n", "mode": "4755"}},
+              "headers": {"fz.h": "#define FZ 1\n"},
+              "data": {"share/fz/a.txt": "a\n"},
+              "purelib": {"fz_pure/__init__.py": ""},
+              "platlib": {"fz_plat/__init__.py": ""}}},
+    {"files": {"fz/__init__.py": "", "fz/link": {"text": "../../../etc/passwd", "symlink": True},
+               "fz/stored.txt": {"text": "stored\n", "method": "store"},
+               "fz/__pycache__/x.cpython-311.pyc": "junk"}},
+    {"files": {"fz/__init__.py": ""}, "record": {"crlf": True, "quote": True,
+                                                 "extra": ["fz/not-there.py"]}},
+    {"files": {"fz/__init__.py": ""}, "record": {"algo": "sha512"}},
+    {"files": {"fz/__init__.py": ""},
+     "members": [{"name": "fz/../../escape.txt", "text": "x"}]},
+    {"files": {"fz/__init__.py": ""},
+     "members": [{"name": "fz-1.0.data/unknown/x", "text": "x"}]},
+    {"files": {"fz/a.txt": {"text": "a" * 1000, "declared_size": 10}}},
+    {"files": {"fz/a.txt": {"text": "abc", "local_name": "fz/b.txt"}}},
+    {"files": {"fz/a.txt": "one", "fz/a.txt/b": "two"}},
+    {"files": {"fz/big.txt": {"repeat": ["0123456789", 5000]}}, "truncate": -40},
+]
+
+WHEEL_TEXTS = [
+    "Wheel-Version: 1.0\nGenerator: x\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    "Wheel-Version: 0.1\nRoot-Is-Purelib: false\n",
+    "Wheel-Version: 1.9\r\nRoot-Is-Purelib: TRUE\r\n",
+    "Wheel-Version: 2.0\n",
+    "Wheel-Version:1.0\nRoot-Is-Purelib:true",
+    "Generator: x\n",
+    "Wheel-Version: 1.0.0.0\n Continued: x\n\nBody\n",
+]
+
+METADATA_TEXTS = [
+    "Metadata-Version: 2.1\nName: fz\nVersion: 1.0\nRequires-Python: >=3.8\n\nbody\n",
+    "Name: fz\nSummary: a\n  continued\n\tagain\nrequires-python: <4,  >=3\n",
+    "Metadata-Version: 2.1\r\nName: fz\r\n\r\nRequires-Python: >=9\r\n",
+    "Requires-Python\n: >=3\nName:\n",
+]
+
+ENTRY_POINTS_TEXTS = [
+    "[console_scripts]\nfz = fz:main\nfz-b = fz.sub:Cls.meth [extra1, extra2]\n",
+    "[gui_scripts]\nw=fz:w\n[other]\nx = y\n",
+    "[console_scripts]\n  # comment\n; comment\nfz = fz\n",
+    "[console_scripts]\npython3 = fz:main\n../x = fz:main\n",
+    "[console_scripts]\r\nfz = fz:main\r\n[console_scripts]\r\nfz = fz:other\r\n",
+]
+
+VERSIONS = [
+    "1.0\n>=1.0, <2",
+    "1.0.post1.dev3+local.7\n==1.0.*",
+    "v1!2.3rc4\n~=2.2, !=2.3.*",
+    "3.11.7\n>=3.8, !=3.9.*, <4",
+    "1.0a1\n<1.0",
+    "2.0.0-RC1\n===2.0.0-RC1",
+    "1.0\n>1.0.post0",
+    "0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0\n",
+    "1_0-b-2\n==1.0b2",
+]
+
+REQS_TEXTS = [
+    "six==1.16.0\nattrs==23.1.0 ; python_version >= '3.8'\n",
+    "# comment\nfoo[bar,baz] == 1.0 \\\n    --hash=sha256:" + "0" * 64 + "\n",
+    "-f ./wheels\n--no-index\nfoo @ file:///tmp/foo-1.0-py3-none-any.whl\n",
+    "foo==1.0; sys_platform == 'linux' and (python_version < '3.12' or extra == 'test')\n",
+    "--require-hashes\nfoo==1.0 --hash=sha256:" + "ab" * 32 + "\n",
+    "-e .\nhttps://example.org/x.whl\n-r other.txt\n-c cons.txt\n",
+    "platform_machine == 'x86_64' and implementation_name == \"cpython\"\n",
+    "python_full_version ~= '3.11.0' or os_name != 'nt'\n",
+]
+
+NAMES = [
+    "six-1.16.0-py2.py3-none-any.whl",
+    "numpy-1.26.4-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+    "pkg-1.0-1abc-py3-none-any.whl",
+    "a-b-c-d-e-f.whl",
+    "x.whl",
+    "Foo.Bar_baz-2.0rc1-7-cp39.cp310-abi3-macosx_11_0_arm64.whl",
+]
+
+
+def main(argv):
+    if len(argv) != 1:
+        sys.stderr.write("usage: seeds.py OUTDIR\n")
+        return 2
+    out = argv[0]
+    for name in NAMES:
+        write(out, "wheel_name", name)
+    for t in WHEEL_TEXTS:
+        write(out, "wheel_info", t)
+    for t in METADATA_TEXTS:
+        write(out, "metadata", t)
+    for t in ENTRY_POINTS_TEXTS:
+        write(out, "entry_points", t)
+    for t in VERSIONS:
+        write(out, "version", t)
+    for t in REQS_TEXTS:
+        write(out, "reqs", t)
+    for spec in mkwheel.CORPUS:
+        fn, blob = mkwheel.build_bytes(spec)
+        write(out, "wheel_name", fn)
+        for path, data in members(blob).items():
+            base = path.rsplit("/", 1)[-1]
+            if base in ("RECORD", "WHEEL", "METADATA", "entry_points.txt"):
+                target = {"RECORD": "record", "WHEEL": "wheel_info",
+                          "METADATA": "metadata",
+                          "entry_points.txt": "entry_points"}[base]
+                write(out, target, data)
+    for extra in ARCHIVES:
+        spec = {"name": "fz", "version": "1.0"}
+        spec.update(extra)
+        _, blob = mkwheel.build_bytes(spec)
+        write(out, "archive", blob)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
