@@ -1,0 +1,310 @@
+/*
+ * cmd_sync.c: "forklift sync REQUIREMENTS...": make an environment match
+ * pinned requirements files exactly, in one transaction: install what is
+ * missing, replace what differs, remove what is not listed.  Options, the
+ * requirements, the plan, the engine, and the --json report.  Thin by
+ * design: reqs.c reads the files, plan.c decides, engine.c changes the
+ * environment.  A sync with nothing to do opens no wheel and no METADATA
+ * and starts no Python.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cache.h"
+#include "commands.h"
+#include "engine.h"
+#include "plan.h"
+#include "reqs.h"
+#include "target.h"
+#include "util.h"
+
+static const char sync_help[] =
+"usage: forklift sync [OPTIONS] REQUIREMENTS...\n"
+"\n"
+"Make a Python environment match pinned requirements files: install what is\n"
+"missing, replace what differs, remove what is not listed; all or nothing.\n"
+"\n"
+"Target:\n"
+"  -p, --python PATH     virtual environment directory or interpreter\n"
+"                        (default: $VIRTUAL_ENV, else ./.venv)\n"
+"      --system          allow an interpreter outside a virtual environment\n"
+"      --break-system-packages\n"
+"                        change it even where EXTERNALLY-MANAGED (PEP 668) says not to\n"
+"      --prefix DIR      the interpreter's scheme re-rooted at DIR\n"
+"      --target DIR      everything flat in DIR, scripts in DIR/bin\n"
+"      --lock-timeout SECONDS\n"
+"                        wait this long for another forklift (default: 300)\n"
+"\n"
+"Requirements:\n"
+"  -f, --find-links DIR  look for the pinned wheels in DIR (repeatable)\n"
+"  -c, --constraint FILE versions in FILE restrict the requirements (repeatable)\n"
+"      --require-hashes  every requirement needs a --hash (hash-checking mode)\n"
+"      --exact           remove pip, setuptools and wheel too, unless listed\n"
+"\n"
+"Sync options:\n"
+"  -j, --jobs N          worker processes (default: online CPUs)\n"
+"      --reinstall       reinstall distributions installed at the pinned version\n"
+"      --dry-run         print the plan (+ add, - remove, ~ replace), change nothing\n"
+"      --json            print the plan or the result as JSON on standard output\n"
+"      --no-verify-record\n"
+"                        RECORD mismatches become one warning per wheel\n"
+"      --ignore-requires-python\n"
+"                        install even where Requires-Python excludes the interpreter\n"
+"      --max-unpacked-size SIZE\n"
+"                        refuse a wheel whose members add up to more (default: 8G)\n"
+"      --strict          a file another distribution installed with other\n"
+"                        bytes is an error, not a warning\n"
+"      --link-mode MODE  how files reach the environment from the cache:\n"
+"                        auto (default), reflink, hardlink, copy\n"
+"%s"
+"\n"
+"%s";
+
+enum {
+	OPT_REINSTALL = OPT_LOCAL + 40,
+	OPT_DRY_RUN,
+	OPT_JSON,
+	OPT_NO_VERIFY,
+	OPT_IGNORE_RP,
+	OPT_MAX_SIZE,
+	OPT_STRICT,
+	OPT_LINK_MODE,
+	OPT_REQUIRE_HASHES,
+	OPT_EXACT
+};
+
+/* "name version" (plan.unchanged) as {"name": ..., "version": ...}. */
+static json_t *
+json_dist(const char *name, const char *version)
+{
+	return json_pack("{s:s, s:s}", "name", name, "version", version);
+}
+
+static void
+print_json(const struct plan *p, const struct strv *same, int dry_run, int rc)
+{
+	json_t	*root, *add, *rep, *rm, *un;
+	char	*s, *sp;
+	size_t	 i;
+
+	add = json_array();
+	rep = json_array();
+	rm = json_array();
+	un = json_array();
+	for (i = 0; p != NULL && i < p->nadd; i++) {
+		const struct plan_wheel	*w = &p->add[i];
+
+		if (w->old != NULL)
+			json_array_append_new(rep, json_pack("{s:s, s:s, s:s, s:s}",
+			    "name", w->fn.name, "from", w->old->version,
+			    "to", w->fn.version, "wheel", w->path));
+		else
+			json_array_append_new(add, json_pack("{s:s, s:s, s:s}",
+			    "name", w->fn.name, "version", w->fn.version,
+			    "wheel", w->path));
+	}
+	for (i = 0; p != NULL && i < p->nremove; i++)
+		json_array_append_new(rm, json_dist(p->remove[i]->name,
+		    p->remove[i]->version));
+	for (i = 0; same != NULL && i < same->n; i++) {
+		s = xstrdup(same->v[i]);
+		if ((sp = strchr(s, ' ')) != NULL)
+			*sp++ = '\0';
+		json_array_append_new(un, json_dist(s, sp ? sp : ""));
+		free(s);
+	}
+	root = json_pack("{s:b, s:b, s:i, s:o, s:o, s:o, s:o}",
+	    "dry_run", dry_run, "ok", rc == 0, "exit_status", rc,
+	    "install", add, "replace", rep, "remove", rm, "unchanged", un);
+	if (root == NULL || json_dumpf(root, stdout, JSON_INDENT(2)) != 0)
+		BUG("cannot encode the JSON report");
+	putchar('\n');
+	fflush(stdout);
+	json_decref(root);
+}
+
+static unsigned int
+parse_jobs(const char *arg)
+{
+	char	*end;
+	long	 n;
+
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	if (errno || *end || end == arg || n < 1 || n > 1024)
+		die(EXIT_USAGE, "--jobs: '%s' is not a number from 1 to 1024", arg);
+	return (unsigned int)n;
+}
+
+/* Read every requirements file; print every problem found. */
+static int
+read_requirements(struct reqs *rq, const struct target *t, char **files,
+    size_t n, const struct strv *cons, const struct strv *links, int hashes)
+{
+	size_t	i;
+
+	reqs_init(rq, &t->info);
+	for (i = 0; i < links->n; i++)
+		reqs_add_find_links(rq, links->v[i]);
+	if (hashes) {
+		rq->require_hashes = 1;
+		rq->hash_why = xstrdup("--require-hashes");
+	}
+	for (i = 0; i < cons->n; i++)
+		(void)reqs_read(rq, cons->v[i], 1);
+	for (i = 0; i < n; i++)
+		(void)reqs_read(rq, files[i], 0);
+	(void)reqs_finish(rq);
+	for (i = 0; i < rq->errors.n; i++)
+		error_msg("%s", rq->errors.v[i]);
+	return rq->errors.n > 0 ? -1 : 0;
+}
+
+int
+cmd_sync(int argc, char **argv, struct globals *g)
+{
+	static const struct option longopts[] = {
+		GLOBAL_LONGOPTS,
+		TARGET_LONGOPTS,
+		BYTECODE_LONGOPTS,
+		{ "find-links", required_argument, NULL, 'f' },
+		{ "constraint", required_argument, NULL, 'c' },
+		{ "require-hashes", no_argument, NULL, OPT_REQUIRE_HASHES },
+		{ "exact", no_argument, NULL, OPT_EXACT },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "reinstall", no_argument, NULL, OPT_REINSTALL },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "no-verify-record", no_argument, NULL, OPT_NO_VERIFY },
+		{ "ignore-requires-python", no_argument, NULL, OPT_IGNORE_RP },
+		{ "max-unpacked-size", required_argument, NULL, OPT_MAX_SIZE },
+		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ "link-mode", required_argument, NULL, OPT_LINK_MODE },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct target_opts	 to;
+	struct bytecode_flags	 bf = BYTECODE_FLAGS_INIT;
+	struct engine_opts	 eo;
+	struct sync_opts	 so;
+	struct strv		 links = STRV_INIT, cons = STRV_INIT;
+	struct strv		 same = STRV_INIT;
+	struct target		 t;
+	struct reqs		 rq;
+	struct plan		 p;
+	long			 n;
+	int			 c, json = 0, hashes = 0, rc, planned = 0;
+
+	memset(&to, 0, sizeof(to));
+	to.lock_timeout = 300;
+	memset(&eo, 0, sizeof(eo));
+	eo.verify_record = 1;
+	eo.max_unpacked = 8ULL << 30;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	eo.jobs = n > 0 ? (unsigned int)n : 1;
+	memset(&so, 0, sizeof(so));
+	so.remove = 1;
+	while ((c = getopt_long(argc, argv, "hqvp:j:f:c:", longopts, NULL)) != -1) {
+		if (global_option(c, optarg, g) || target_option(c, optarg, &to) ||
+		    bytecode_option(c, optarg, &bf))
+			continue;
+		switch (c) {
+		case 'h':
+			printf(sync_help, bytecode_options_help, global_options_help);
+			return EXIT_OK;
+		case 'f':
+			strv_push(&links, optarg);
+			break;
+		case 'c':
+			strv_push(&cons, optarg);
+			break;
+		case OPT_REQUIRE_HASHES:
+			hashes = 1;
+			break;
+		case OPT_EXACT:
+			so.exact = 1;
+			break;
+		case 'j':
+			eo.jobs = parse_jobs(optarg);
+			break;
+		case OPT_REINSTALL:
+			so.reinstall = 1;
+			break;
+		case OPT_DRY_RUN:
+			eo.dry_run = 1;
+			break;
+		case OPT_JSON:
+			json = 1;
+			break;
+		case OPT_NO_VERIFY:
+			eo.verify_record = 0;
+			break;
+		case OPT_IGNORE_RP:
+			eo.ignore_requires_python = 1;
+			break;
+		case OPT_MAX_SIZE:
+			if (parse_size(optarg, &eo.max_unpacked) != 0)
+				die(EXIT_USAGE, "--max-unpacked-size: '%s' is not a size "
+				    "(such as 512M or 8G)", optarg);
+			break;
+		case OPT_STRICT:
+			eo.strict = 1;
+			break;
+		case OPT_LINK_MODE:
+			if ((eo.link_mode = link_mode_parse(optarg)) < 0)
+				die(EXIT_USAGE, "--link-mode: '%s' is not auto, reflink, "
+				    "hardlink or copy", optarg);
+			break;
+		default:
+			fprintf(stderr, "Run 'forklift sync --help' for the options.\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		error_msg("sync: no requirements file given (forklift sync "
+		    "REQUIREMENTS...)");
+		return EXIT_USAGE;
+	}
+	globals_finish(g);
+	eo.progress = g->progress;
+	eo.compile_levels = bytecode_flags_levels(&bf);
+	eo.cache_dir = g->no_cache ? NULL : g->cache_dir;
+	if ((rc = target_prepare(&t, &to, g)) != 0) {
+		if (json)
+			print_json(NULL, NULL, eo.dry_run, rc);
+		goto out;
+	}
+	if (read_requirements(&rq, &t, argv + optind, (size_t)(argc - optind),
+	    &cons, &links, hashes) != 0)
+		rc = EXIT_FAIL;
+	else if (planned = 1, plan_sync(&p, &t, &rq, &so) != 0)
+		rc = EXIT_FAIL;
+	else {
+		/* What is already as pinned is the point of a sync, not news. */
+		same = p.unchanged;
+		memset(&p.unchanged, 0, sizeof(p.unchanged));
+		if (!(json && eo.dry_run))
+			rc = engine_run(&t, &p, &eo);
+		if (json)
+			print_json(&p, &same, eo.dry_run, rc);
+		json = 0;
+	}
+	if (json)	/* the requirements or the plan failed */
+		print_json(NULL, NULL, eo.dry_run, rc);
+	if (planned)
+		plan_free(&p);
+	reqs_free(&rq);
+	target_close(&t);
+out:
+	strv_free(&same);
+	strv_free(&links);
+	strv_free(&cons);
+	return rc;
+}
