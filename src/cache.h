@@ -1,0 +1,100 @@
+/*
+ * cache.h: the content-addressed cache of unpacked wheels.
+ *
+ *   <cache>/v1/wheels/<key>/MANIFEST   what the tree holds (see below)
+ *   <cache>/v1/wheels/<key>/tree/      the verified tree in staging layout
+ *   <cache>/v1/tmp/<random>/           entries being built
+ *   <cache>/v1/interp/                 interpreter facts (target.c)
+ *
+ * The key is XXH3-128 of the wheel file's bytes.  An entry is built in
+ * tmp/ and renamed into place; when another process won that race, its
+ * entry is used.  No lock files: any number of processes, on one machine
+ * or several sharing the cache, may fill and read it at once.
+ *
+ * The manifest lists every file with its sha256, size, mode and mtime, so
+ * a warm install hashes nothing but the wheel file itself, and an entry
+ * whose files were changed (say, through a hard link from an environment)
+ * is noticed and rebuilt.
+ */
+#ifndef FORKLIFT_CACHE_H
+#define FORKLIFT_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+struct manifest_file {
+	char		*path;		/* tree-relative: "purelib/pkg/mod.py" */
+	unsigned char	 sha256[32];
+	uint64_t	 size;
+	uint32_t	 mode;		/* permission bits of the cached file */
+	int64_t		 mtime_ns;	/* as written; 0 when not recorded */
+	int		 rewrite;	/* a script starting with "#!python" */
+	int		 exec;		/* installed executable (0777 & ~umask) */
+};
+
+struct manifest {
+	char		*distinfo;	/* "six-1.16.0.dist-info" */
+	char		*root;		/* "purelib" or "platlib": where dist-info lives */
+	char		*name;		/* distribution name (headers/<name>/) */
+	char		*requires_python; /* or NULL */
+	char		 wheel_sha256[65]; /* hex digest of the wheel file */
+	struct strv	 warnings;	/* given when it was unpacked, said again on use */
+	struct manifest_file *v;
+	size_t		 n;
+	size_t		 cap;
+};
+
+struct manifest_file *manifest_add(struct manifest *, const char *path);
+void	 manifest_free(struct manifest *);
+int	 manifest_write(const struct manifest *, const char *path);
+int	 manifest_read(const char *path, struct manifest *);
+
+/* XXH3-128 of a file as 32 hex digits (unless key is NULL), and its
+ * sha256 (hex) in the same pass when sha256_hex is not NULL. */
+int	 cache_key(const char *path, char key[33], char *sha256_hex);
+
+/* Path of an entry directory. */
+char	*cache_entry(const char *cache_dir, const char *key);
+/* Look an entry up: 0 and its manifest when present and complete, -1 when
+ * absent (err_get() says why when it is broken rather than missing). */
+int	 cache_lookup(const char *cache_dir, const char *key, struct manifest *);
+/* A new empty directory under tmp/ for building an entry (tree/ inside). */
+char	*cache_tmp(const char *cache_dir);
+/* Move a built entry into place; a lost race removes ours.  0 or -1. */
+int	 cache_publish(const char *cache_dir, const char *tmp, const char *key);
+/* Move an entry out of the way and delete it (stale, or on request). */
+int	 cache_discard(const char *cache_dir, const char *key);
+/* Record that an entry was used (for prune). */
+void	 cache_touch(const char *cache_dir, const char *key);
+
+/* forklift cache info / clean / prune. */
+struct cache_info {
+	unsigned long	 entries;
+	uint64_t	 bytes;		/* file bytes the manifests list */
+	long long	 oldest;	/* oldest last use, seconds since the epoch; 0 if none */
+	unsigned long	 tmp;		/* leftover temporary directories */
+};
+int	 cache_info(const char *cache_dir, struct cache_info *);
+int	 cache_clean(const char *cache_dir);
+/* Remove entries unused for days, and temporary directories older than an
+ * hour.  *removed counts entries. */
+int	 cache_prune(const char *cache_dir, double days, unsigned long *removed);
+
+/* How cached files reach a staging tree. */
+enum link_mode { LINK_AUTO, LINK_REFLINK, LINK_HARDLINK, LINK_COPY };
+const char *link_mode_name(enum link_mode);
+/* "auto", "reflink", "hardlink", "copy" -> the mode; -1 if none of them. */
+int	 link_mode_parse(const char *);
+/* Decide, for auto, what works from the cache to the staging directory:
+ * reflink, else hardlink, else copy.  Returns 0; -1 when the cache cannot
+ * be used at all; -2 when an explicit mode does not work (err_set). */
+int	 link_probe(const char *cache_dir, const char *stage_dir, enum link_mode want,
+	    enum link_mode *got);
+/* Make dst (relative to dst_dirfd, created O_EXCL) the same file as src
+ * (relative to src_dirfd) by the given mode.  0 or -1 (errno kept). */
+int	 link_file(int src_dirfd, const char *src, int dst_dirfd, const char *dst,
+	    enum link_mode, uint32_t mode);
+
+#endif

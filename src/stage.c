@@ -1,0 +1,552 @@
+/*
+ * stage.c: one wheel's staging tree, complete.
+ *
+ * Without a cache the wheel is unpacked straight into the staging tree and
+ * finished in place.  With one, the tree is looked up by the wheel's
+ * XXH3-128 (built by unpacking into the cache's tmp/ and publishing it on
+ * a miss), and every file is linked into staging (reflink, hardlink or
+ * copy, as link_probe() decided), after checking its size and mtime
+ * against the manifest: an entry changed behind the cache's back is
+ * discarded and rebuilt.  Files that are different per target are never
+ * linked: "#!python" scripts are rewritten into fresh files, launchers and
+ * the installer's dist-info files are generated, and RECORD is written
+ * from the manifest's digests, so a warm install hashes nothing but the
+ * wheel file itself.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "fsutil.h"
+#include "record.h"
+#include "scripts.h"
+#include "stage.h"
+#include "target.h"
+#include "unpack.h"
+#include "util.h"
+#include "version.h"
+
+#define SCRIPT_MAX	(64 * 1024 * 1024)
+#define STALE		(-2)
+
+/* An open directory under a tree, created on demand, cached by path. */
+struct dirc {
+	int	 root;
+	int	 fd;
+	char	*path;
+	int	 create;
+};
+
+static int
+dirc_open(struct dirc *d, const char *rel)
+{
+	const char	*slash = strrchr(rel, '/');
+	size_t		 len = slash ? (size_t)(slash - rel) : 0;
+	char		*dir, *comp, *save = NULL;
+	int		 fd, next;
+
+	if (d->fd >= 0 && strlen(d->path) == len && strncmp(d->path, rel, len) == 0)
+		return d->fd;
+	if (d->fd >= 0)
+		close(d->fd);
+	free(d->path);
+	d->fd = -1;
+	d->path = NULL;
+	if ((fd = dup(d->root)) < 0)
+		return err_set("dup: %s", strerror(errno));
+	dir = xstrndup(rel, len);
+	for (comp = strtok_r(dir, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
+		if (d->create && mkdirat(fd, comp, 0777) != 0 && errno != EEXIST) {
+			err_set("cannot create '%s': %s", comp, strerror(errno));
+			close(fd);
+			free(dir);
+			return -1;
+		}
+		next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		if (next < 0) {
+			err_set("cannot open '%.*s': %s", (int)len, rel, strerror(errno));
+			free(dir);
+			return -1;
+		}
+		fd = next;
+	}
+	free(dir);
+	d->fd = fd;
+	d->path = xstrndup(rel, len);
+	return fd;
+}
+
+static void
+dirc_close(struct dirc *d)
+{
+	if (d->fd >= 0)
+		close(d->fd);
+	free(d->path);
+	d->fd = -1;
+	d->path = NULL;
+}
+
+struct finish {
+	const struct stage_opts	*o;
+	const struct manifest	*m;
+	struct record_out	 rec;
+	struct stage_stats	*stats;
+	const char		*home;		/* final dir holding the dist-info */
+	struct dirc		 src;		/* cache tree, or staging itself */
+	struct dirc		 dst;		/* staging tree */
+	int			 in_place;
+	const char		*path;		/* the wheel file */
+};
+
+static const char *
+key_dir(const struct target *t, const char *key, size_t len)
+{
+	if (len == 7 && strncmp(key, "purelib", 7) == 0)
+		return t->purelib;
+	if (len == 7 && strncmp(key, "platlib", 7) == 0)
+		return t->platlib;
+	if (len == 7 && strncmp(key, "scripts", 7) == 0)
+		return t->scripts;
+	if (len == 4 && strncmp(key, "data", 4) == 0)
+		return t->data;
+	if (len == 7 && strncmp(key, "headers", 7) == 0)
+		return t->include;
+	BUG("unknown staging key '%.*s'", (int)len, key);
+}
+
+/* RECORD path of a tree path ("scripts/x" -> "../../../bin/x"). */
+static char *
+record_path(const struct finish *f, const char *rel)
+{
+	const char	*slash = strchr(rel, '/');
+	char		*abs, *r;
+
+	abs = path_join(key_dir(f->o->t, rel, (size_t)(slash - rel)), slash + 1);
+	r = path_relative(f->home, abs);
+	free(abs);
+	return r;
+}
+
+static void
+record(struct finish *f, const char *rel, const unsigned char *sha, uint64_t size)
+{
+	char	*r = record_path(f, rel);
+
+	if (sha)
+		record_out_add(&f->rec, r, sha, size);
+	else
+		record_out_add_bare(&f->rec, r);
+	free(r);
+	f->stats->files++;
+	f->stats->bytes += size;
+}
+
+/* Write a new file into staging (replacing one finished in place). */
+static int
+write_new(struct finish *f, const char *rel, const void *data, size_t len,
+    mode_t mode)
+{
+	unsigned char	 sha[32];
+	const char	*base = path_base(rel);
+	char		*tmp;
+	int		 dfd, fd;
+
+	if ((dfd = dirc_open(&f->dst, rel)) < 0)
+		return -1;
+	tmp = xasprintf(".%s.forklift-new", base);
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0 || write_all(fd, data, len) != 0) {
+		err_set("cannot write '%s': %s", rel, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		free(tmp);
+		return -1;
+	}
+	close(fd);
+	if (renameat(dfd, tmp, dfd, base) != 0) {
+		err_set("cannot write '%s': %s", rel, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	free(tmp);
+	sha256_buf(data, len, sha);
+	record(f, rel, sha, len);
+	return 0;
+}
+
+/* A "#!python" script: the first line becomes the target's shebang. */
+static int
+rewrite_script(struct finish *f, const struct manifest_file *mf)
+{
+	struct buf	 b = BUF_INIT;
+	char		*data, *sb;
+	size_t		 len;
+	long		 skip;
+	int		 sfd, fd, rc;
+	ssize_t		 n;
+
+	if ((sfd = dirc_open(&f->src, mf->path)) < 0)
+		return -1;
+	fd = openat(sfd, path_base(mf->path), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return err_set("cannot read '%s': %s", mf->path, strerror(errno));
+	if (mf->size > SCRIPT_MAX) {
+		close(fd);
+		return err_set("script '%s' is larger than %d bytes", mf->path, SCRIPT_MAX);
+	}
+	data = xmalloc(mf->size + 1);
+	n = read_all(fd, data, mf->size + 1);
+	close(fd);
+	if (n < 0 || (uint64_t)n != mf->size) {
+		free(data);
+		if (n < 0)
+			return err_set("cannot read '%s': %s", mf->path, strerror(errno));
+		err_set("'%s' changed since it was cached", mf->path);
+		return STALE;
+	}
+	len = (size_t)n;
+	skip = script_python_shebang_len(data, len);
+	if (skip < 0)
+		skip = (long)len;	/* "#!python" and no line end */
+	sb = shebang_for(f->o->t->python);
+	buf_adds(&b, sb);
+	buf_add(&b, data + skip, len - (size_t)skip);
+	rc = write_new(f, mf->path, b.p, b.len, 0777);
+	free(sb);
+	free(data);
+	buf_free(&b);
+	return rc;
+}
+
+/* Link one cached file into staging, after checking it is unchanged. */
+static int
+link_one(struct finish *f, const struct manifest_file *mf)
+{
+	struct stat	 st;
+	const char	*base = path_base(mf->path);
+	enum link_mode	 how;
+	mode_t		 want;
+	int		 sfd, dfd;
+
+	if ((sfd = dirc_open(&f->src, mf->path)) < 0)
+		return STALE;
+	if (fstatat(sfd, base, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size != mf->size || (st.st_mode & 07777) != mf->mode ||
+	    (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec != mf->mtime_ns) {
+		err_set("'%s' changed since it was cached", mf->path);
+		return STALE;
+	}
+	if ((dfd = dirc_open(&f->dst, mf->path)) < 0)
+		return -1;
+	/* A hard link shares the cached file's mode, which was made under the
+	 * umask of whoever filled the cache: when that is not what this
+	 * process's umask gives, the file is copied instead. */
+	want = (mf->exec ? 0777 : 0666) & ~current_umask();
+	how = f->o->link;
+	if (how == LINK_HARDLINK && mf->mode != want)
+		how = LINK_COPY;
+	if (link_file(sfd, base, dfd, base, how, want) != 0)
+		return err_set("cannot %s '%s' from the cache: %s",
+		    f->o->link == LINK_COPY ? "copy" : "link", mf->path, strerror(errno));
+	record(f, mf->path, mf->sha256, mf->size);
+	return 0;
+}
+
+static int
+generate(struct finish *f)
+{
+	const struct manifest	*m = f->m;
+	struct entry_points	 eps;
+	char			*ep_rel, *text = NULL, *rel, *shebang, *abs, *url;
+	size_t			 len, i;
+	int			 rc = 0, fd;
+
+	memset(&eps, 0, sizeof(eps));
+	ep_rel = xasprintf("%s/%s/entry_points.txt", m->root, m->distinfo);
+	if ((fd = dirc_open(&f->src, ep_rel)) >= 0 &&
+	    (fd = openat(fd, "entry_points.txt", O_RDONLY | O_CLOEXEC)) >= 0) {
+		struct buf	b = BUF_INIT;
+		char		chunk[8192];
+		ssize_t		n;
+
+		while ((n = read_all(fd, chunk, sizeof(chunk))) > 0)
+			buf_add(&b, chunk, (size_t)n);
+		close(fd);
+		len = b.len;
+		text = buf_detach(&b);
+		rc = entry_points_parse(text, len, &eps);
+	}
+	free(ep_rel);
+	free(text);
+	if (rc != 0)
+		return -1;
+	shebang = shebang_for(f->o->t->python);
+	for (i = 0; i < eps.n && rc == 0; i++) {
+		rel = xasprintf("scripts/%s", eps.v[i].name);
+		text = launcher_text(shebang, &eps.v[i]);
+		rc = write_new(f, rel, text, strlen(text), 0777);
+		free(text);
+		free(rel);
+	}
+	free(shebang);
+	entry_points_free(&eps);
+	if (rc != 0)
+		return -1;
+	rel = xasprintf("%s/%s/INSTALLER", m->root, m->distinfo);
+	rc = write_new(f, rel, "forklift\n", 9, 0666);
+	free(rel);
+	if (rc == 0 && f->o->requested) {
+		rel = xasprintf("%s/%s/REQUESTED", m->root, m->distinfo);
+		rc = write_new(f, rel, "", 0, 0666);
+		free(rel);
+	}
+	if (rc == 0 && f->o->direct_url) {
+		struct buf		 b = BUF_INIT;
+		const unsigned char	*p;
+
+		/* PEP 610 wants a URL: percent-encode all but unreserved and '/'. */
+		buf_adds(&b, "file://");
+		abs = path_abs(f->path);
+		for (p = (const unsigned char *)abs; *p; p++) {
+			if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			    (*p >= '0' && *p <= '9') || strchr("-._~/", *p))
+				buf_add(&b, p, 1);
+			else
+				buf_addf(&b, "%%%02X", *p);
+		}
+		free(abs);
+		url = buf_detach(&b);
+		text = xasprintf("{\"url\": \"%s\", \"archive_info\": {\"hashes\": "
+		    "{\"sha256\": \"%s\"}}}\n", url, m->wheel_sha256);
+		rel = xasprintf("%s/%s/direct_url.json", m->root, m->distinfo);
+		rc = write_new(f, rel, text, strlen(text), 0666);
+		free(rel);
+		free(text);
+		free(url);
+	}
+	return rc;
+}
+
+static int
+check_requires_python(const struct finish *f)
+{
+	const char	*have = pyinfo_get(&f->o->t->info, "python_full_version");
+	const char	*spec = f->m->requires_python;
+	int		 r;
+
+	if (spec == NULL || f->o->ignore_requires_python)
+		return 0;
+	r = version_spec_match(spec, have);
+	if (r < 0)
+		return err_prefix("METADATA: invalid Requires-Python '%s'", spec);
+	if (r == 0)
+		return err_set("requires Python '%s', but the interpreter is %s "
+		    "(--ignore-requires-python to install anyway)", spec, have);
+	return 0;
+}
+
+/* Complete the staging tree from the tree at src_fd (the staging tree
+ * itself when in_place). */
+static int
+finish(const char *path, int src_fd, int stage_fd, int in_place,
+    const struct manifest *m, const struct stage_opts *o, struct stage_stats *st)
+{
+	struct finish	 f;
+	size_t		 i;
+	char		*rel;
+	int		 rc = 0, fd;
+
+	memset(&f, 0, sizeof(f));
+	f.o = o;
+	f.m = m;
+	f.stats = st;
+	f.path = path;
+	f.in_place = in_place;
+	f.home = strcmp(m->root, "purelib") == 0 ? o->t->purelib : o->t->platlib;
+	f.src.root = src_fd;
+	f.src.fd = -1;
+	f.dst.root = stage_fd;
+	f.dst.fd = -1;
+	f.dst.create = 1;
+	if (check_requires_python(&f) != 0)
+		return -1;
+	for (i = 0; i < m->n && rc == 0; i++) {
+		const struct manifest_file *mf = &m->v[i];
+
+		if (mf->rewrite)
+			rc = rewrite_script(&f, mf);
+		else if (in_place)
+			record(&f, mf->path, mf->sha256, mf->size);
+		else
+			rc = link_one(&f, mf);
+	}
+	if (rc == 0)
+		rc = generate(&f);
+	if (rc == 0) {
+		rel = xasprintf("%s/%s/RECORD", m->root, m->distinfo);
+		if ((fd = dirc_open(&f.dst, rel)) < 0 ||
+		    (fd = openat(fd, "RECORD", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0666)) < 0)
+			rc = err_set("cannot create '%s': %s", rel, strerror(errno));
+		else {
+			record(&f, rel, NULL, 0);
+			rc = record_out_write(&f.rec, fd);
+			close(fd);
+		}
+		free(rel);
+	}
+	dirc_close(&f.src);
+	dirc_close(&f.dst);
+	record_out_free(&f.rec);
+	return rc;
+}
+
+/* Empty a staging tree after a stale cache entry, to start again. */
+static void
+empty_stage(int stage_fd)
+{
+	size_t	k;
+
+	for (k = 0; k < ARRAY_SIZE(unpack_keys); k++)
+		rm_rf_at(stage_fd, unpack_keys[k]);
+}
+
+static int
+open_tree(const char *dir)
+{
+	int	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		err_set("cannot open '%s': %s", dir, strerror(errno));
+	return fd;
+}
+
+/* Warnings given while an entry is built are kept in its manifest, so a
+ * warm install says them again. */
+static struct manifest	*capture;
+static void		(*capture_next)(const char *);
+
+static void
+capture_warning(const char *text)
+{
+	strv_push(&capture->warnings, text);
+	if (capture_next != NULL)
+		capture_next(text);
+	else
+		fprintf(stderr, "forklift: warning: %s\n", text);
+}
+
+/* Build the cache entry for the wheel (a miss). */
+static int
+populate(const char *path, const char *key, const char *sha_hex,
+    const struct stage_opts *o)
+{
+	struct unpack_opts	 uo = o->unpack;
+	struct manifest		 m;
+	char			*tmp, *tree, *mp;
+	int			 fd, rc;
+
+	if ((tmp = cache_tmp(o->cache_dir)) == NULL)
+		return -1;
+	tree = path_join(tmp, "tree");
+	memset(&m, 0, sizeof(m));
+	uo.want_mtime = 1;
+	rc = -1;
+	if ((fd = open_tree(tree)) >= 0) {
+		capture = &m;
+		capture_next = warn_hook;
+		warn_hook = capture_warning;
+		rc = unpack_extract(path, fd, &uo, &m);
+		warn_hook = capture_next;
+		capture = NULL;
+		close(fd);
+	}
+	if (rc == 0) {
+		snprintf(m.wheel_sha256, sizeof(m.wheel_sha256), "%s", sha_hex);
+		mp = path_join(tmp, "MANIFEST");
+		rc = manifest_write(&m, mp);
+		free(mp);
+	}
+	if (rc == 0)
+		rc = cache_publish(o->cache_dir, tmp, key);
+	else
+		rm_rf(tmp);
+	manifest_free(&m);
+	free(tree);
+	free(tmp);
+	return rc;
+}
+
+static int
+stage_cached(const char *path, int stage_fd, const struct stage_opts *o,
+    struct stage_stats *st)
+{
+	struct manifest	 m;
+	char		 key[33], sha[65], *entry, *tree;
+	int		 tries, fd, hit, rc = -1;
+
+	if (cache_key(path, key, sha) != 0)
+		return -1;
+	for (tries = 0; tries < 3; tries++) {
+		hit = cache_lookup(o->cache_dir, key, &m) == 0;
+		if (!hit && (populate(path, key, sha, o) != 0 ||
+		    cache_lookup(o->cache_dir, key, &m) != 0))
+			return -1;
+		entry = cache_entry(o->cache_dir, key);
+		tree = path_join(entry, "tree");
+		fd = open_tree(tree);
+		free(tree);
+		free(entry);
+		memset(st, 0, sizeof(*st));
+		st->cached = hit;
+		if (hit) {
+			size_t	i;
+
+			for (i = 0; i < m.warnings.n; i++)
+				warn_msg("%s", m.warnings.v[i]);
+		}
+		rc = fd < 0 ? STALE : finish(path, fd, stage_fd, 0, &m, o, st);
+		if (fd >= 0)
+			close(fd);
+		manifest_free(&m);
+		if (rc != STALE) {
+			if (rc == 0)
+				cache_touch(o->cache_dir, key);
+			return rc;
+		}
+		warn_msg("%s: the cache entry was changed (%s): rebuilding it",
+		    path_base(path), err_get());
+		empty_stage(stage_fd);
+		cache_discard(o->cache_dir, key);
+	}
+	return err_set("the cache entry keeps changing while it is used");
+}
+
+int
+stage_wheel(const char *path, int stage_fd, const struct stage_opts *o,
+    struct stage_stats *st)
+{
+	struct manifest	 m;
+	int		 rc;
+
+	memset(st, 0, sizeof(*st));
+	/* The cache holds verified trees only: --no-verify-record bypasses it. */
+	if (o->cache_dir != NULL && o->unpack.verify_record)
+		return stage_cached(path, stage_fd, o, st);
+	memset(&m, 0, sizeof(m));
+	rc = unpack_extract(path, stage_fd, &o->unpack, &m);
+	if (rc == 0 && o->direct_url)
+		rc = cache_key(path, NULL, m.wheel_sha256);
+	if (rc == 0)
+		rc = finish(path, stage_fd, stage_fd, 1, &m, o, st);
+	manifest_free(&m);
+	return rc;
+}

@@ -1,0 +1,40 @@
+/*
+ * stage.h: turns an unpacked tree into a complete staging tree for one
+ * wheel, and runs the whole per-wheel pipeline a worker needs: cache
+ * lookup, unpacking (into the cache or straight into staging), linking
+ * from the cache, script rewriting, launchers, and the dist-info files
+ * only the installer writes (INSTALLER, REQUESTED, direct_url.json,
+ * RECORD).  Runs in a worker; never touches the live environment.
+ */
+#ifndef FORKLIFT_STAGE_H
+#define FORKLIFT_STAGE_H
+
+#include <stdint.h>
+
+#include "cache.h"
+#include "unpack.h"
+
+struct target;
+
+struct stage_opts {
+	const struct target *t;
+	struct unpack_opts unpack;
+	const char	*cache_dir;		/* NULL: no cache */
+	enum link_mode	 link;			/* decided by link_probe() */
+	int		 ignore_requires_python;
+	int		 requested;		/* write REQUESTED */
+	int		 direct_url;		/* write direct_url.json */
+};
+
+struct stage_stats {
+	uint64_t	 files;
+	uint64_t	 bytes;
+	int		 cached;		/* served from the cache */
+};
+
+/* Stage the wheel at path into the empty directory stage_fd.  0, or -1
+ * with err_set() holding the detail (the caller names the wheel). */
+int	 stage_wheel(const char *path, int stage_fd, const struct stage_opts *,
+	    struct stage_stats *);
+
+#endif
