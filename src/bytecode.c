@@ -1,0 +1,750 @@
+/*
+ * bytecode.c: --compile-bytecode, in the staging trees, before the commit.
+ *
+ * It lists the .py files of each staged wheel's purelib and platlib trees
+ * and starts up to -j "compile servers": processes of the target
+ * interpreter running the small program below, which read lines
+ *
+ *   <staged path> TAB <final path> TAB <level> LF
+ *
+ * on stdin and answer each with one line on stdout, in order:
+ *
+ *   ok <pyc path relative to the source's directory> LF
+ *   error: <why> LF
+ *
+ * The program calls py_compile with the final path as dfile (so
+ * co_filename, tracebacks and __file__ name the installed location) and
+ * writes the .pyc where importlib's cache_from_source() puts it for the
+ * final path, but inside the staging tree; the source's mtime and size
+ * survive the rename, so the bytes equal what "compileall -d" writes and
+ * an import never rewrites them.  py_compile picks checked-hash pycs when
+ * SOURCE_DATE_EPOCH is set, as compileall does.
+ *
+ * marshal flags an object for back-references when its reference count
+ * is above one, so the bytes of a .pyc also depend on what else the
+ * compiling process holds (an interned name, a constant shared with a
+ * loaded module): the program first imports what "python -m compileall"
+ * has loaded when it compiles, so that the bytes are the same.
+ *
+ * The parent hands out work largest file first, a few lines ahead per
+ * server, and polls every server's pipes; a slow big file thus never holds
+ * up the rest.  A server that dies is restarted once and its unanswered
+ * lines go to the front of the queue; a second death of that server, or
+ * of any server on a file that already killed one, fails the run.
+ * Finally each wheel's RECORD in staging gains a row (empty hash and
+ * size) per .pyc written.
+ *
+ * It never writes outside the staging trees it is given, and never
+ * touches the live environment.
+ */
+#include "config.h"
+
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bytecode.h"
+#include "fsutil.h"
+#include "pool.h"
+#include "record.h"
+#include "target.h"
+#include "util.h"
+
+/* Runs under Python 2.7 and 3.x; Python 2 writes mod.pyc next to mod.py. */
+const char bytecode_program[] =
+"import os, sys, warnings\n"
+"warnings.simplefilter('ignore')\n"
+"import py_compile\n"
+"try:\n"
+"    import runpy, compileall, argparse\n"
+"except ImportError:\n"
+"    pass\n"
+"try:\n"
+"    from importlib.util import cache_from_source\n"
+"except ImportError:\n"
+"    cache_from_source = None\n"
+"rd = getattr(sys.stdin, 'buffer', sys.stdin)\n"
+"wr = getattr(sys.stdout, 'buffer', sys.stdout)\n"
+"dec = getattr(os, 'fsdecode', str)\n"
+"enc = getattr(os, 'fsencode', str)\n"
+"def why(e):\n"
+"    v = getattr(e, 'exc_value', e)\n"
+"    if isinstance(v, SyntaxError):\n"
+"        m = '%s: %s (line %s)' % (type(v).__name__, v.msg, v.lineno)\n"
+"    else:\n"
+"        m = '%s: %s' % (type(v).__name__, v)\n"
+"    m = ' '.join(m.split())[:900]\n"
+"    if not isinstance(m, bytes):\n"
+"        m = m.encode('utf-8', 'replace')\n"
+"    return b'error: ' + m\n"
+"for line in iter(rd.readline, b''):\n"
+"    try:\n"
+"        src, final, opt = line.rstrip(b'\\n').split(b'\\t')\n"
+"        src, final, opt = dec(src), dec(final), int(opt)\n"
+"        if cache_from_source is None:\n"
+"            rel = os.path.basename(final) + 'c'\n"
+"            py_compile.compile(src, src + 'c', final, True)\n"
+"        else:\n"
+"            rel = os.path.relpath(cache_from_source(final,\n"
+"                optimization=opt or ''), os.path.dirname(final))\n"
+"            py_compile.compile(src, os.path.join(os.path.dirname(src), rel),\n"
+"                final, True, opt)\n"
+"        r = b'ok ' + enc(rel)\n"
+"    except Exception as e:\n"
+"        r = why(e)\n"
+"    wr.write(r + b'\\n')\n"
+"    wr.flush()\n";
+
+#define DEPTH		4	/* lines handed to a server ahead of its answers */
+#define ANSWER_MAX	8192	/* longest answer line accepted */
+
+struct bc_tree {
+	char		*record;	/* staged RECORD of its dist-info */
+	const char	*home;		/* the final directory holding the dist-info */
+	struct strv	 pycs;		/* RECORD paths of the .pyc files written */
+};
+
+struct bc_file {
+	char		*staged;
+	char		*final;
+	uint64_t	 size;
+	size_t		 tree;
+	int		 warned;
+};
+
+struct bc_item {			/* one file at one level */
+	size_t		 file;
+	unsigned int	 level;
+	int		 crashes;	/* deaths of a server compiling it */
+};
+
+struct bc_server {
+	unsigned int	 id;
+	pid_t		 pid;
+	int		 in;		/* its stdin, non-blocking */
+	int		 out;		/* its stdout */
+	int		 errfd;		/* memfd with its stderr, or -1 */
+	struct buf	 wq;		/* lines not written yet */
+	size_t		 woff;
+	struct buf	 rq;		/* a partial answer */
+	size_t		 ring[DEPTH];	/* items handed out, oldest first */
+	size_t		 head;
+	size_t		 count;
+	int		 restarted;
+};
+
+struct bc_run {
+	const struct target	*t;
+	const struct bytecode_tree *trees;
+	const struct bytecode_opts *o;
+	struct bytecode_stats	*st;
+	int			 legacy;	/* Python 2: no -I, no __pycache__ */
+	struct bc_tree		*bt;
+	struct bc_file		*files;
+	size_t			 nfiles;
+	size_t			 capfiles;
+	struct bc_item		*items;
+	size_t			 nitems;
+	size_t			*order;		/* items, largest file first */
+	size_t			 next;
+	size_t			*retry;		/* items given back by a dead server */
+	size_t			 nretry;
+	size_t			 answered;
+	struct bc_server	*srv;
+	unsigned int		 nsrv;
+};
+
+int
+bytecode_parse_levels(const char *s, unsigned int *levels)
+{
+	const char	*p = s;
+	unsigned int	 v = 0;
+
+	for (;;) {
+		if (*p < '0' || *p > '2' || (p[1] != ',' && p[1] != '\0'))
+			return err_set("'%s' is not a list of optimization levels "
+			    "(0, 1, 2, such as 0,1)", s);
+		v |= BYTECODE_LEVEL(*p - '0');
+		if (p[1] == '\0')
+			break;
+		p += 2;
+	}
+	*levels = v;
+	return 0;
+}
+
+/* ---- what to compile -------------------------------------------------- */
+
+static void
+add_file(struct bc_run *r, size_t tree, char *staged, char *final, uint64_t size)
+{
+	struct bc_file	*f;
+
+	if (strpbrk(staged, "\t\n") != NULL || strpbrk(final, "\t\n") != NULL) {
+		warn_msg("%s: not compiling '%s': its path holds a tab or a newline",
+		    r->trees[tree].label, final);
+		free(staged);
+		free(final);
+		return;
+	}
+	if (r->nfiles == r->capfiles) {
+		r->capfiles = r->capfiles ? r->capfiles * 2 : 256;
+		r->files = xreallocarray(r->files, r->capfiles, sizeof(*r->files));
+	}
+	f = &r->files[r->nfiles++];
+	f->staged = staged;
+	f->final = final;
+	f->size = size;
+	f->tree = tree;
+	f->warned = 0;
+}
+
+/* Every regular *.py file under the staged directory dir. */
+static int
+walk(struct bc_run *r, size_t tree, const char *dir, const char *final)
+{
+	struct strv	 names = STRV_INIT;
+	struct dirent	*e;
+	struct stat	 st;
+	DIR		*d;
+	size_t		 i;
+	int		 rc = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return err_set("cannot read '%s': %s", dir, strerror(errno));
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+		    strcmp(e->d_name, "__pycache__") != 0)
+			strv_push(&names, e->d_name);
+	closedir(d);
+	strv_sort(&names);
+	for (i = 0; i < names.n && rc == 0; i++) {
+		char	*s = path_join(dir, names.v[i]);
+		char	*f = path_join(final, names.v[i]);
+
+		if (lstat(s, &st) != 0)
+			rc = err_set("cannot stat '%s': %s", s, strerror(errno));
+		else if (S_ISDIR(st.st_mode))
+			rc = walk(r, tree, s, f);
+		else if (S_ISREG(st.st_mode) && str_ends(names.v[i], ".py")) {
+			add_file(r, tree, s, f, (uint64_t)st.st_size);
+			continue;
+		}
+		free(s);
+		free(f);
+	}
+	strv_free(&names);
+	return rc;
+}
+
+/* The staged trees' .py files and each wheel's RECORD. */
+static int
+collect(struct bc_run *r, size_t ntrees)
+{
+	static const char *const keys[] = { "purelib", "platlib" };
+	const char	*dests[2] = { r->t->purelib, r->t->platlib };
+	struct dirent	*e;
+	struct stat	 st;
+	DIR		*d;
+	size_t		 i, k;
+	char		*dir;
+
+	for (i = 0; i < ntrees; i++) {
+		for (k = 0; k < 2; k++) {
+			dir = path_join(r->trees[i].stage, keys[k]);
+			if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+				free(dir);
+				continue;
+			}
+			if ((d = opendir(dir)) != NULL) {
+				while ((e = readdir(d)) != NULL)
+					if (str_ends(e->d_name, ".dist-info") &&
+					    r->bt[i].record == NULL) {
+						r->bt[i].record = xasprintf("%s/%s/RECORD",
+						    dir, e->d_name);
+						r->bt[i].home = dests[k];
+					}
+				closedir(d);
+			}
+			if (walk(r, i, dir, dests[k]) != 0) {
+				free(dir);
+				return err_prefix("%s", r->trees[i].label);
+			}
+			free(dir);
+		}
+		if (r->bt[i].record == NULL)
+			return err_set("%s: no dist-info directory in staging",
+			    r->trees[i].label);
+	}
+	return 0;
+}
+
+static int
+cmp_items(const void *a, const void *b, void *arg)
+{
+	const struct bc_run	*r = arg;
+	const struct bc_item	*x = &r->items[*(const size_t *)a];
+	const struct bc_item	*y = &r->items[*(const size_t *)b];
+	uint64_t		 sx = r->files[x->file].size, sy = r->files[y->file].size;
+
+	if (sx != sy)
+		return sx < sy ? 1 : -1;
+	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+}
+
+static void
+make_items(struct bc_run *r, unsigned int levels)
+{
+	size_t		 i, n = 0;
+	unsigned int	 l;
+
+	r->items = xcalloc(r->nfiles * 3, sizeof(*r->items));
+	for (i = 0; i < r->nfiles; i++)
+		for (l = 0; l < 3; l++)
+			if (levels & BYTECODE_LEVEL(l)) {
+				r->items[n].file = i;
+				r->items[n].level = l;
+				n++;
+			}
+	r->nitems = n;
+	r->order = xcalloc(n, sizeof(*r->order));
+	r->retry = xcalloc(n, sizeof(*r->retry));
+	for (i = 0; i < n; i++)
+		r->order[i] = i;
+	qsort_r(r->order, n, sizeof(*r->order), cmp_items, r);
+}
+
+/* ---- the compile servers ------------------------------------------------ */
+
+/* Make from the descriptor to (kept across exec). */
+static void
+move_fd(int from, int to)
+{
+	if (from == to)
+		fcntl(to, F_SETFD, 0);
+	else
+		dup2(from, to);
+}
+
+static int
+server_start(struct bc_run *r, struct bc_server *s)
+{
+	const char	*py = r->t->python;
+	int		 in[2], out[2];
+	pid_t		 parent = getpid();
+
+	if (pipe2(in, O_CLOEXEC) != 0)
+		return err_set("pipe: %s", strerror(errno));
+	if (pipe2(out, O_CLOEXEC) != 0) {
+		close(in[0]);
+		close(in[1]);
+		return err_set("pipe: %s", strerror(errno));
+	}
+	if ((s->errfd = memfd_create("forklift-bytecode-stderr", MFD_CLOEXEC)) < 0)
+		s->errfd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	fflush(NULL);
+	if ((s->pid = fork()) < 0) {
+		close(in[0]);
+		close(in[1]);
+		close(out[0]);
+		close(out[1]);
+		return err_set("fork: %s", strerror(errno));
+	}
+	if (s->pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
+		signal(SIGPIPE, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		move_fd(in[0], STDIN_FILENO);
+		move_fd(out[1], STDOUT_FILENO);
+		if (s->errfd >= 0)
+			move_fd(s->errfd, STDERR_FILENO);
+		if (r->legacy) {
+			if (chdir("/") != 0)
+				_exit(127);
+			execl(py, py, "-E", "-s", "-c", bytecode_program, (char *)NULL);
+		} else
+			execl(py, py, "-I", "-c", bytecode_program, (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	s->in = in[1];
+	s->out = out[0];
+	fcntl(s->in, F_SETFL, fcntl(s->in, F_GETFL) | O_NONBLOCK);
+	buf_reset(&s->wq);
+	buf_reset(&s->rq);
+	s->woff = 0;
+	s->head = s->count = 0;
+	return 0;
+}
+
+/* Close a server's pipes and reap it; returns its wait status. */
+static int
+server_reap(struct bc_server *s, int sig)
+{
+	int	status = 0;
+
+	if (s->pid <= 0)
+		return 0;
+	if (sig)
+		kill(s->pid, sig);
+	if (s->in >= 0)
+		close(s->in);
+	if (s->out >= 0)
+		close(s->out);
+	s->in = s->out = -1;
+	while (waitpid(s->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	s->pid = -1;
+	return status;
+}
+
+/* The last line the server wrote on stderr, for an error message. */
+static void
+server_stderr(struct bc_server *s, char *out, size_t cap)
+{
+	char	 text[2048], *p, *last;
+	off_t	 size;
+	ssize_t	 n;
+
+	out[0] = '\0';
+	if (s->errfd < 0 || (size = lseek(s->errfd, 0, SEEK_END)) <= 0)
+		return;
+	size = size > (off_t)sizeof(text) - 1 ? size - (off_t)sizeof(text) + 1 : 0;
+	if ((n = pread(s->errfd, text, sizeof(text) - 1, size)) <= 0)
+		return;
+	text[n] = '\0';
+	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+		text[--n] = '\0';
+	last = (p = strrchr(text, '\n')) != NULL ? p + 1 : text;
+	snprintf(out, cap, "%s%.400s", *last ? ": " : "", last);
+}
+
+static size_t
+next_item(struct bc_run *r)
+{
+	if (r->nretry > 0)
+		return r->retry[--r->nretry];
+	if (r->next < r->nitems)
+		return r->order[r->next++];
+	return (size_t)-1;
+}
+
+/* Hand out lines until DEPTH are unanswered, then write what fits. */
+static void
+feed(struct bc_run *r, struct bc_server *s)
+{
+	const struct bc_file	*f;
+	size_t			 it;
+	ssize_t			 n;
+
+	while (s->count < DEPTH && (it = next_item(r)) != (size_t)-1) {
+		f = &r->files[r->items[it].file];
+		buf_addf(&s->wq, "%s\t%s\t%u\n", f->staged, f->final, r->items[it].level);
+		s->ring[(s->head + s->count++) % DEPTH] = it;
+	}
+	while (s->woff < s->wq.len) {
+		n = write(s->in, s->wq.p + s->woff, s->wq.len - s->woff);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n <= 0) {
+			/* Dead (EPIPE): its stdout's EOF follows, and the
+			 * unanswered lines are handed out again then. */
+			s->woff = s->wq.len;
+			break;
+		}
+		s->woff += (size_t)n;
+	}
+	if (s->woff == s->wq.len) {
+		buf_reset(&s->wq);
+		s->woff = 0;
+	}
+}
+
+/* A server hit EOF: restart it once, else fail the run. */
+static int
+server_died(struct bc_run *r, struct bc_server *s)
+{
+	struct bc_item	*oldest = s->count ? &r->items[s->ring[s->head]] : NULL;
+	const struct bc_file *f = oldest ? &r->files[oldest->file] : NULL;
+	char		 errtext[600];
+	pid_t		 pid = s->pid;
+	int		 status;
+	size_t		 k;
+
+	status = server_reap(s, 0);
+	server_stderr(s, errtext, sizeof(errtext));
+	if (s->restarted || (oldest && oldest->crashes > 0)) {
+		if (f)
+			return err_set("%s: bytecode compiler %u (pid %ld) %s while "
+			    "compiling '%s'%s", r->trees[f->tree].label, s->id, (long)pid,
+			    pool_status_str(status), f->final, errtext);
+		return err_set("bytecode compiler %u (pid %ld) %s%s", s->id, (long)pid,
+		    pool_status_str(status), errtext);
+	}
+	if (verbosity > 0)
+		note_msg("bytecode compiler %u (pid %ld) %s%s; restarting it", s->id,
+		    (long)pid, pool_status_str(status), errtext);
+	if (oldest)
+		oldest->crashes++;
+	/* Give back its unanswered lines, oldest to be handed out first. */
+	for (k = s->count; k > 0; k--)
+		r->retry[r->nretry++] = s->ring[(s->head + k - 1) % DEPTH];
+	s->restarted = 1;
+	if (s->errfd >= 0)
+		close(s->errfd);
+	s->errfd = -1;
+	return server_start(r, s);
+}
+
+static int
+answer(struct bc_run *r, struct bc_server *s, const char *line)
+{
+	struct bc_item		*it;
+	struct bc_file		*f;
+	struct bc_tree		*t;
+	const char		*rel = line + 3, *base;
+	char			*abs;
+
+	if (s->count == 0)
+		return err_set("bytecode compiler %u answered more lines than it "
+		    "was given", s->id);
+	it = &r->items[s->ring[s->head]];
+	s->head = (s->head + 1) % DEPTH;
+	s->count--;
+	r->answered++;
+	f = &r->files[it->file];
+	t = &r->bt[f->tree];
+	if (str_starts(line, "error: ")) {
+		if (!f->warned)
+			warn_msg("%s: cannot compile '%s': %s", r->trees[f->tree].label,
+			    f->final, line + 7);
+		if (!f->warned)
+			r->st->failed++;
+		f->warned = 1;
+		return 0;
+	}
+	if (!str_starts(line, "ok ") || *rel == '\0' || *rel == '/' ||
+	    strcmp(rel, "..") == 0 || str_starts(rel, "../") ||
+	    strstr(rel, "/../") != NULL || str_ends(rel, "/.."))
+		return err_set("bytecode compiler %u: unexpected answer for '%s'",
+		    s->id, f->final);
+	base = path_base(f->final);
+	abs = xasprintf("%.*s%s", (int)(base - f->final), f->final, rel);
+	strv_push_owned(&t->pycs, path_relative(t->home, abs));
+	free(abs);
+	r->st->compiled++;
+	return 0;
+}
+
+/* Read what a server said; -1 fails the run. */
+static int
+server_read(struct bc_run *r, struct bc_server *s)
+{
+	char	 chunk[8192], *nl;
+	size_t	 start;
+	ssize_t	 n;
+
+	n = read(s->out, chunk, sizeof(chunk));
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN ? 0 :
+		    err_set("bytecode compiler %u: read: %s", s->id, strerror(errno));
+	if (n == 0)
+		return server_died(r, s);
+	buf_add(&s->rq, chunk, (size_t)n);
+	start = 0;
+	while ((nl = memchr(s->rq.p + start, '\n', s->rq.len - start)) != NULL) {
+		*nl = '\0';
+		if (answer(r, s, s->rq.p + start) != 0)
+			return -1;
+		start = (size_t)(nl - s->rq.p) + 1;
+	}
+	if (s->rq.len - start > ANSWER_MAX)
+		return err_set("bytecode compiler %u: answer too long", s->id);
+	memmove(s->rq.p, s->rq.p + start, s->rq.len - start);
+	s->rq.len -= start;
+	s->rq.p[s->rq.len] = '\0';
+	return 0;
+}
+
+/* The loop: start, feed, wait, collect, until every item is answered. */
+static int
+serve(struct bc_run *r)
+{
+	struct pollfd	*pfd;
+	unsigned int	 i;
+	nfds_t		 np;
+	int		 rc = 0;
+
+	pfd = xcalloc(2 * r->nsrv + 1, sizeof(*pfd));
+	for (i = 0; i < r->nsrv && rc == 0; i++) {
+		r->srv[i].id = i + 1;
+		r->srv[i].pid = -1;
+		r->srv[i].in = r->srv[i].out = r->srv[i].errfd = -1;
+		rc = server_start(r, &r->srv[i]);
+	}
+	while (rc == 0 && r->answered < r->nitems) {
+		if (r->o->stop && *r->o->stop) {
+			rc = -2;
+			break;
+		}
+		for (i = 0; i < r->nsrv; i++)
+			feed(r, &r->srv[i]);
+		pfd[0].fd = r->o->wake_fd;
+		pfd[0].events = POLLIN;
+		for (np = 1, i = 0; i < r->nsrv; i++) {
+			pfd[np].fd = r->srv[i].out;
+			pfd[np++].events = POLLIN;
+			pfd[np].fd = r->srv[i].wq.len > r->srv[i].woff ? r->srv[i].in : -1;
+			pfd[np++].events = POLLOUT;
+		}
+		if (poll(pfd, np, -1) < 0) {
+			if (errno != EINTR)
+				rc = err_set("poll: %s", strerror(errno));
+			continue;
+		}
+		for (i = 0; i < r->nsrv && rc == 0; i++)
+			if (pfd[1 + 2 * i].revents & (POLLIN | POLLHUP | POLLERR))
+				rc = server_read(r, &r->srv[i]);
+	}
+	if (rc == -1 && r->o->stop && *r->o->stop)
+		rc = -2;	/* the servers saw the signal too */
+	/* Done: EOF on stdin ends each server.  Else they are killed. */
+	for (i = 0; i < r->nsrv; i++) {
+		server_reap(&r->srv[i], rc == 0 ? 0 : SIGKILL);
+		if (r->srv[i].errfd >= 0)
+			close(r->srv[i].errfd);
+		buf_free(&r->srv[i].wq);
+		buf_free(&r->srv[i].rq);
+	}
+	free(pfd);
+	return rc;
+}
+
+/* ---- RECORD ------------------------------------------------------------- */
+
+static int
+record_add_pycs(const char *path, struct strv *pycs)
+{
+	struct record		 rec;
+	struct record_out	 o = { NULL, 0, 0 };
+	const struct record_row	*w;
+	char			*text, *tmp;
+	size_t			 len, i;
+	int			 fd, rc = 0;
+
+	if (read_file(path, (size_t)256 << 20, &text, &len) != 0)
+		return -1;
+	if (record_parse(text, len, &rec) != 0) {
+		free(text);
+		return err_prefix("'%s'", path);
+	}
+	free(text);
+	for (i = 0; i < rec.n && rc == 0; i++) {
+		w = &rec.rows[i];
+		if (w->algo == HASH_SHA256 && w->size >= 0)
+			record_out_add(&o, w->path, w->digest, (uint64_t)w->size);
+		else if (w->algo == HASH_NONE && w->size < 0)
+			record_out_add_bare(&o, w->path);
+		else
+			rc = err_set("'%s': unexpected row for '%s'", path, w->path);
+	}
+	for (i = 0; i < pycs->n && rc == 0; i++)
+		if (record_find(&rec, pycs->v[i]) == NULL)
+			record_out_add_bare(&o, pycs->v[i]);
+	record_free(&rec);
+	tmp = xasprintf("%s.bytecode", path);
+	if (rc == 0 && (fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0666)) < 0)
+		rc = err_set("cannot create '%s': %s", tmp, strerror(errno));
+	else if (rc == 0) {
+		rc = record_out_write(&o, fd);
+		if (close(fd) != 0 && rc == 0)
+			rc = err_set("'%s': %s", tmp, strerror(errno));
+		/* A new file, not the old one rewritten: never a shared inode. */
+		if (rc == 0 && rename(tmp, path) != 0)
+			rc = err_set("cannot rename '%s': %s", tmp, strerror(errno));
+		if (rc != 0)
+			unlink(tmp);
+	}
+	free(tmp);
+	record_out_free(&o);
+	return rc;
+}
+
+/* ---- the whole job ------------------------------------------------------ */
+
+int
+bytecode_compile(const struct target *t, const struct bytecode_tree *trees,
+    size_t ntrees, const struct bytecode_opts *o, struct bytecode_stats *st)
+{
+	struct sigaction	 ign, old;
+	struct bc_run		 r;
+	unsigned int		 levels = o->levels;
+	size_t			 i;
+	int			 rc;
+
+	memset(st, 0, sizeof(*st));
+	if (levels == 0 || ntrees == 0)
+		return 0;
+	memset(&r, 0, sizeof(r));
+	r.t = t;
+	r.trees = trees;
+	r.o = o;
+	r.st = st;
+	r.legacy = t->info.major < 3;
+	if (r.legacy && levels != BYTECODE_LEVEL(0)) {
+		warn_msg("Python %d keeps one .pyc per module: compiling "
+		    "optimization level 0 only", t->info.major);
+		levels = BYTECODE_LEVEL(0);
+	}
+	r.bt = xcalloc(ntrees, sizeof(*r.bt));
+	rc = collect(&r, ntrees);
+	if (rc == 0 && r.nfiles > 0) {
+		make_items(&r, levels);
+		r.nsrv = o->jobs < 1 ? 1 : o->jobs;
+		if (r.nsrv > r.nitems)
+			r.nsrv = (unsigned int)r.nitems;
+		r.srv = xcalloc(r.nsrv, sizeof(*r.srv));
+		/* A write to a dead server must be EPIPE, not the end of forklift. */
+		memset(&ign, 0, sizeof(ign));
+		ign.sa_handler = SIG_IGN;
+		sigaction(SIGPIPE, &ign, &old);
+		rc = serve(&r);
+		sigaction(SIGPIPE, &old, NULL);
+	}
+	for (i = 0; i < ntrees && rc == 0; i++)
+		if (r.bt[i].pycs.n > 0 && record_add_pycs(r.bt[i].record, &r.bt[i].pycs) != 0)
+			rc = err_prefix("%s", trees[i].label);
+	for (i = 0; i < ntrees; i++) {
+		free(r.bt[i].record);
+		strv_free(&r.bt[i].pycs);
+	}
+	for (i = 0; i < r.nfiles; i++) {
+		free(r.files[i].staged);
+		free(r.files[i].final);
+	}
+	free(r.bt);
+	free(r.files);
+	free(r.items);
+	free(r.order);
+	free(r.retry);
+	free(r.srv);
+	return rc;
+}
