@@ -9,16 +9,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
+#include "bytecode.h"
+#include "cache.h"
 #include "commands.h"
 #include "engine.h"
 #include "plan.h"
+#include "reqs.h"
 #include "target.h"
 #include "util.h"
 
 static const char install_help[] =
 "usage: forklift install [OPTIONS] WHEEL...\n"
+"       forklift install [OPTIONS] -r REQUIREMENTS [WHEEL...]\n"
 "\n"
 "Install wheel files into a Python environment: every wheel, or none.\n"
 "\n"
@@ -34,6 +39,9 @@ static const char install_help[] =
 "                        wait this long for another forklift (default: 300)\n"
 "\n"
 "Install options:\n"
+"  -r, --requirement FILE\n"
+"                        install the pins of a requirements file (repeatable)\n"
+"  -f, --find-links DIR  where to look for the wheels -r pins (repeatable)\n"
 "  -j, --jobs N          worker processes (default: online CPUs)\n"
 "      --reinstall       reinstall distributions installed at the same version\n"
 "      --dry-run         print what would change, change nothing\n"
@@ -45,8 +53,21 @@ static const char install_help[] =
 "                        refuse a wheel whose members add up to more (default: 8G)\n"
 "      --strict          a file another distribution installed with other\n"
 "                        bytes is an error, not a warning\n"
+"      --link-mode MODE  how files reach the environment from the cache:\n"
+"                        auto (default), reflink, hardlink, copy\n"
+"%s"
 "\n"
 "%s";
+
+const char bytecode_options_help[] =
+"      --compile-bytecode\n"
+"                        compile the installed modules to .pyc files, which\n"
+"                        land with them (or set FORKLIFT_COMPILE_BYTECODE=1)\n"
+"      --no-compile-bytecode\n"
+"                        do not, whatever FORKLIFT_COMPILE_BYTECODE says\n"
+"      --optimize LEVELS\n"
+"                        the optimization levels to compile, such as 0,1,2\n"
+"                        (default: 0); implies --compile-bytecode\n";
 
 enum {
 	OPT_JOBS = OPT_LOCAL + 20,
@@ -55,11 +76,56 @@ enum {
 	OPT_NO_VERIFY,
 	OPT_IGNORE_RP,
 	OPT_MAX_SIZE,
-	OPT_STRICT
+	OPT_STRICT,
+	OPT_LINK_MODE
 };
 
+int
+bytecode_option(int c, const char *arg, struct bytecode_flags *f)
+{
+	switch (c) {
+	case OPT_BYTECODE:
+		f->compile = 1;
+		return 1;
+	case OPT_BYTECODE + 1:
+		f->compile = 0;
+		return 1;
+	case OPT_BYTECODE + 2:
+		if (bytecode_parse_levels(arg, &f->levels) != 0)
+			die(EXIT_USAGE, "--optimize: %s", err_get());
+		f->compile = 1;
+		return 1;
+	}
+	return 0;
+}
+
+unsigned int
+bytecode_flags_levels(const struct bytecode_flags *f)
+{
+	static const char *const on[] = { "1", "true", "yes", "on" };
+	static const char *const off[] = { "", "0", "false", "no", "off" };
+	const char	*env = getenv("FORKLIFT_COMPILE_BYTECODE");
+	int		 compile = f->compile;
+	size_t		 i;
+
+	if (compile < 0 && env != NULL) {
+		for (i = 0; i < ARRAY_SIZE(on); i++)
+			if (strcasecmp(env, on[i]) == 0)
+				compile = 1;
+		for (i = 0; i < ARRAY_SIZE(off); i++)
+			if (strcasecmp(env, off[i]) == 0)
+				compile = 0;
+		if (compile < 0)
+			die(EXIT_USAGE, "FORKLIFT_COMPILE_BYTECODE: '%s' is not 1 or 0",
+			    env);
+	}
+	if (compile <= 0)
+		return 0;
+	return f->levels ? f->levels : BYTECODE_LEVEL(0);
+}
+
 /* "8G", "512M", "100000" -> bytes; -1 when malformed. */
-static int
+int
 parse_size(const char *s, uint64_t *out)
 {
 	char			*end;
@@ -100,12 +166,45 @@ parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* install -r: the requirements and the wheels named, planned as sync
+ * plans them but without removing anything. */
+static int
+plan_requirements(struct plan *p, const struct target *t, char **wheels,
+    size_t n, const struct strv *files, const struct strv *links,
+    int reinstall)
+{
+	struct sync_opts	 so = { reinstall, 0, 0 };
+	struct reqs		 rq;
+	size_t			 i;
+	int			 rc = -1;
+
+	reqs_init(&rq, &t->info);
+	for (i = 0; i < links->n; i++)
+		reqs_add_find_links(&rq, links->v[i]);
+	for (i = 0; i < files->n; i++)
+		(void)reqs_read(&rq, files->v[i], 0);
+	for (i = 0; i < n; i++)
+		(void)reqs_add_wheel(&rq, wheels[i]);
+	(void)reqs_finish(&rq);
+	for (i = 0; i < rq.errors.n; i++)
+		error_msg("%s", rq.errors.v[i]);
+	if (rq.errors.n == 0)
+		rc = plan_sync(p, t, &rq, &so);
+	else
+		memset(p, 0, sizeof(*p));
+	reqs_free(&rq);
+	return rc;
+}
+
 int
 cmd_install(int argc, char **argv, struct globals *g)
 {
 	static const struct option longopts[] = {
 		GLOBAL_LONGOPTS,
 		TARGET_LONGOPTS,
+		BYTECODE_LONGOPTS,
+		{ "requirement", required_argument, NULL, 'r' },
+		{ "find-links", required_argument, NULL, 'f' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "reinstall", no_argument, NULL, OPT_REINSTALL },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
@@ -113,12 +212,15 @@ cmd_install(int argc, char **argv, struct globals *g)
 		{ "ignore-requires-python", no_argument, NULL, OPT_IGNORE_RP },
 		{ "max-unpacked-size", required_argument, NULL, OPT_MAX_SIZE },
 		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ "link-mode", required_argument, NULL, OPT_LINK_MODE },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct target_opts	 to;
+	struct bytecode_flags	 bf = BYTECODE_FLAGS_INIT;
 	struct engine_opts	 eo;
 	struct target		 t;
 	struct plan		 p;
+	struct strv		 reqfiles = STRV_INIT, links = STRV_INIT;
 	char			*end;
 	long			 n;
 	int			 c, reinstall = 0, rc;
@@ -130,13 +232,20 @@ cmd_install(int argc, char **argv, struct globals *g)
 	eo.max_unpacked = 8ULL << 30;
 	n = sysconf(_SC_NPROCESSORS_ONLN);
 	eo.jobs = n > 0 ? (unsigned int)n : 1;
-	while ((c = getopt_long(argc, argv, "hqvp:j:", longopts, NULL)) != -1) {
-		if (global_option(c, optarg, g) || target_option(c, optarg, &to))
+	while ((c = getopt_long(argc, argv, "hqvp:j:r:f:", longopts, NULL)) != -1) {
+		if (global_option(c, optarg, g) || target_option(c, optarg, &to) ||
+		    bytecode_option(c, optarg, &bf))
 			continue;
 		switch (c) {
 		case 'h':
-			printf(install_help, global_options_help);
+			printf(install_help, bytecode_options_help, global_options_help);
 			return EXIT_OK;
+		case 'r':
+			strv_push(&reqfiles, optarg);
+			break;
+		case 'f':
+			strv_push(&links, optarg);
+			break;
 		case 'j':
 			errno = 0;
 			n = strtol(optarg, &end, 10);
@@ -165,24 +274,36 @@ cmd_install(int argc, char **argv, struct globals *g)
 		case OPT_STRICT:
 			eo.strict = 1;
 			break;
+		case OPT_LINK_MODE:
+			if ((eo.link_mode = link_mode_parse(optarg)) < 0)
+				die(EXIT_USAGE, "--link-mode: '%s' is not auto, reflink, "
+				    "hardlink or copy", optarg);
+			break;
 		default:
 			fprintf(stderr, "Run 'forklift install --help' for the options.\n");
 			return EXIT_USAGE;
 		}
 	}
-	if (optind >= argc) {
+	if (optind >= argc && reqfiles.n == 0) {
 		error_msg("install: no wheel given (forklift install WHEEL...)");
 		return EXIT_USAGE;
 	}
 	globals_finish(g);
 	eo.progress = g->progress;
+	eo.compile_levels = bytecode_flags_levels(&bf);
+	eo.cache_dir = g->no_cache ? NULL : g->cache_dir;
 	if ((rc = target_prepare(&t, &to, g)) != 0)
 		return rc;
-	if (plan_install(&p, &t, argv + optind, (size_t)(argc - optind), reinstall) != 0)
+	if (reqfiles.n > 0 ? plan_requirements(&p, &t, argv + optind,
+	    (size_t)(argc - optind), &reqfiles, &links, reinstall) != 0 :
+	    plan_install(&p, &t, argv + optind, (size_t)(argc - optind),
+	    reinstall) != 0)
 		rc = EXIT_FAIL;
 	else
 		rc = engine_run(&t, &p, &eo);
 	plan_free(&p);
 	target_close(&t);
+	strv_free(&reqfiles);
+	strv_free(&links);
 	return rc;
 }

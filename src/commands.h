@@ -18,9 +18,9 @@
 
 struct globals {
 	int		 progress;
-	const char	*cache_dir;	/* resolved; NULL with --no-cache */
+	const char	*cache_dir;	/* resolved; NULL only without HOME */
 	const char	*cache_opt;	/* --cache-dir as given */
-	int		 no_cache;
+	int		 no_cache;	/* --no-cache: no cache of unpacked wheels */
 };
 
 /* Long options shared by all commands; their codes start at OPT_GLOBAL. */
@@ -61,11 +61,40 @@ extern const char global_options_help[];
 	{ "target", required_argument, NULL, OPT_LOCAL + 4 }, \
 	{ "lock-timeout", required_argument, NULL, OPT_LOCAL + 5 }
 int	 target_option(int c, const char *arg, struct target_opts *);
+
+/* --compile-bytecode, --no-compile-bytecode, --optimize LEVELS (install
+ * and sync; defined in cmd_install.c). */
+struct bytecode_flags {
+	int		 compile;	/* 1, 0, or -1: FORKLIFT_COMPILE_BYTECODE decides */
+	unsigned int	 levels;	/* --optimize (bytecode.h bits), 0 if not given */
+};
+#define BYTECODE_FLAGS_INIT { -1, 0 }
+#define OPT_BYTECODE	(OPT_LOCAL + 70)
+#define BYTECODE_LONGOPTS \
+	{ "compile-bytecode", no_argument, NULL, OPT_BYTECODE }, \
+	{ "no-compile-bytecode", no_argument, NULL, OPT_BYTECODE + 1 }, \
+	{ "optimize", required_argument, NULL, OPT_BYTECODE + 2 }
+/* Handle a bytecode option; returns 1 if c was one, 0 if not.  Exits 2
+ * for a bad --optimize. */
+int	 bytecode_option(int c, const char *arg, struct bytecode_flags *);
+/* The levels to compile (engine_opts.compile_levels; 0: no bytecode)
+ * from the options, else FORKLIFT_COMPILE_BYTECODE.  Exits 2 for a bad
+ * value of that variable. */
+unsigned int bytecode_flags_levels(const struct bytecode_flags *);
+/* Their --help lines. */
+extern const char bytecode_options_help[];
+/* "8G", "512M", "100000" -> bytes (--max-unpacked-size); -1 when
+ * malformed.  Defined in cmd_install.c. */
+int	 parse_size(const char *, uint64_t *);
 /* Open the target, take its lock, recover from a dead forklift.  Returns
  * 0 or an exit status. */
 int	 target_prepare(struct target *, struct target_opts *, const struct globals *);
 
 int	 cmd_install(int, char **, struct globals *);
 int	 cmd_list(int, char **, struct globals *);
+int	 cmd_sync(int, char **, struct globals *);
+int	 cmd_cache(int, char **, struct globals *);
+int	 cmd_uninstall(int, char **, struct globals *);
+int	 cmd_verify(int, char **, struct globals *);
 
 #endif

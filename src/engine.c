@@ -8,8 +8,8 @@
  * wheel's dist-info last.  Any failure or stop signal before the end of
  * the commit leaves the environment exactly as it was.
  *
- * Workers run unpack.c on their share and write only under the staging
- * directory; they never see the live environment.
+ * Workers run stage.c on their share and write only under the staging
+ * directory and the cache; they never see the live environment.
  */
 #include "config.h"
 
@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bytecode.h"
 #include "engine.h"
 #include "fsutil.h"
 #include "plan.h"
@@ -30,6 +31,7 @@
 #include "proto.h"
 #include "target.h"
 #include "txn.h"
+#include "stage.h"
 #include "unpack.h"
 #include "util.h"
 
@@ -85,6 +87,9 @@ struct run {
 	int			 failed;	/* an error was already printed */
 	struct progress		 prog;
 	int			 wfd;		/* in a worker: its pipe */
+	const char		*cache_dir;	/* NULL: no cache */
+	enum link_mode		 link;
+	unsigned long		 cached;	/* wheels served from the cache */
 };
 
 /* ---- in the worker -------------------------------------------------- */
@@ -118,8 +123,8 @@ static int
 worker_work(void *arg, unsigned int id, int fd)
 {
 	struct run		*r = arg;
-	struct unpack_opts	 uo;
-	struct unpack_stats	 st;
+	struct stage_opts	 so;
+	struct stage_stats	 st;
 	struct msg_done		 d;
 	struct msg_bye		 bye;
 	size_t			 i;
@@ -128,11 +133,13 @@ worker_work(void *arg, unsigned int id, int fd)
 	worker_run = r;
 	r->wfd = fd;
 	warn_hook = worker_warn;
-	memset(&uo, 0, sizeof(uo));
-	uo.t = r->t;
-	uo.max_unpacked = r->o->max_unpacked;
-	uo.verify_record = r->o->verify_record;
-	uo.ignore_requires_python = r->o->ignore_requires_python;
+	memset(&so, 0, sizeof(so));
+	so.t = r->t;
+	so.unpack.max_unpacked = r->o->max_unpacked;
+	so.unpack.verify_record = r->o->verify_record;
+	so.ignore_requires_python = r->o->ignore_requires_python;
+	so.cache_dir = r->cache_dir;
+	so.link = r->link;
 	bye.count = 0;
 	for (i = 0; i < r->p->nadd; i++) {
 		struct msg_start	s = { (uint32_t)i };
@@ -146,10 +153,10 @@ worker_work(void *arg, unsigned int id, int fd)
 		    strtoul(getenv("FORKLIFT_FAULT_WORKER"), NULL, 10) == i)
 			raise(SIGKILL);
 #endif
-		uo.requested = r->p->add[i].requested;
-		uo.direct_url = r->p->add[i].direct_url;
+		so.requested = r->p->add[i].requested;
+		so.direct_url = r->p->add[i].direct_url;
 		if ((sfd = stage_open(r, (unsigned int)i)) < 0 ||
-		    unpack_wheel(r->p->add[i].path, sfd, &uo, &st) != 0) {
+		    stage_wheel(r->p->add[i].path, sfd, &so, &st) != 0) {
 			proto_send_text(fd, MSG_FAIL, (uint32_t)i, err_get());
 			return 1;
 		}
@@ -158,6 +165,7 @@ worker_work(void *arg, unsigned int id, int fd)
 		d.wheel = (uint32_t)i;
 		d.files = st.files;
 		d.bytes = st.bytes;
+		d.cached = (uint32_t)st.cached;
 		if (proto_send(fd, MSG_DONE, &d, sizeof(d)) != 0)
 			return 1;
 		bye.count++;
@@ -198,6 +206,7 @@ on_message(void *arg, unsigned int id, pid_t pid, uint32_t type,
 		r->done++;
 		r->files += d.files;
 		r->bytes += d.bytes;
+		r->cached += d.cached != 0;
 		progress_update(&r->prog, r->done, "unpacked", r->p->add[d.wheel].base, 0);
 		return 0;
 	case MSG_FAIL:
@@ -299,6 +308,30 @@ key_dest(const struct target *t, const char *key)
 	return t->include;
 }
 
+/* The installed distribution whose RECORD lists abs (txn's owner hook).
+ * Only asked before overwriting a file, so reading RECORDs is fine. */
+static char *
+file_owner(void *arg, const char *abs)
+{
+	struct run	*r = arg;
+	struct distlist	 l;
+	struct strv	 files = STRV_INIT;
+	char		*who = NULL;
+	size_t		 i, j;
+
+	installed_scan(r->t, &l);
+	for (i = 0; i < l.n && who == NULL; i++) {
+		if (installed_files(r->t, &l.v[i], &files) != 0)
+			continue;
+		for (j = 0; j < files.n && who == NULL; j++)
+			if (strcmp(files.v[j], abs) == 0)
+				who = xasprintf("%s %s", l.v[i].name, l.v[i].version);
+		strv_free(&files);
+	}
+	distlist_free(&l);
+	return who;
+}
+
 static int
 remove_dist(struct run *r, const struct dist *d)
 {
@@ -332,8 +365,11 @@ commit(struct run *r)
 		if (remove_dist(r, r->p->remove[i]) != 0)
 			goto fail;
 	}
+	r->x.owner = file_owner;
+	r->x.owner_arg = r;
 	for (i = 0; i < r->p->nadd; i++) {
 		who = r->p->add[i].base;
+		r->x.label = who;
 		if (engine_signal)
 			goto stopped;
 		for (k = 0; k < ARRAY_SIZE(unpack_keys); k++)
@@ -358,6 +394,68 @@ stopped:
 		error_msg("the environment could not be fully restored; the next "
 		    "forklift run will retry");
 	return engine_signal ? engine_signal_status() : 1;
+}
+
+/* --compile-bytecode: .pyc files into every staged wheel's purelib and
+ * platlib trees, listed in its RECORD, so they land with the commit. */
+static int
+compile_staged(struct run *r)
+{
+	struct bytecode_tree	*trees;
+	struct bytecode_opts	 bo;
+	struct bytecode_stats	 bs;
+	size_t			 i;
+	int			 rc;
+
+	trees = xcalloc(r->p->nadd, sizeof(*trees));
+	for (i = 0; i < r->p->nadd; i++) {
+		trees[i].label = r->p->add[i].base;
+		trees[i].stage = txn_stage_path(&r->x, (unsigned int)i);
+	}
+	bo.jobs = r->o->jobs;
+	bo.levels = r->o->compile_levels;
+	bo.stop = &engine_signal;
+	bo.wake_fd = wake[0];
+	progress_clear(&r->prog);
+	rc = bytecode_compile(r->t, trees, r->p->nadd, &bo, &bs);
+	if (rc == -1)
+		error_msg("%s", err_get());
+	else if (rc == 0 && verbosity > 0)
+		note_msg("compiled %llu .pyc file%s%s", (unsigned long long)bs.compiled,
+		    bs.compiled == 1 ? "" : "s", bs.failed ? " (some sources did not "
+		    "compile)" : "");
+	for (i = 0; i < r->p->nadd; i++)
+		free((char *)trees[i].stage);
+	free(trees);
+	return rc;
+}
+
+/* Decide once, before forking, how cached files reach staging.  A cache
+ * that cannot be used is a warning; an explicit --link-mode that does not
+ * work is an error (the user asked for it). */
+static int
+choose_link(struct run *r, const struct engine_opts *o)
+{
+	enum link_mode	got;
+	int		rc;
+
+	rc = mkdir_p(o->cache_dir, 0755);
+	if (rc == 0)
+		rc = link_probe(o->cache_dir, r->x.dir, (enum link_mode)o->link_mode, &got);
+	if (rc == -2) {
+		error_msg("%s: %s", r->t->root, err_get());
+		return -1;
+	}
+	if (rc != 0) {
+		warn_msg("not using the cache: %s", err_get());
+		return 0;
+	}
+	r->cache_dir = o->cache_dir;
+	r->link = got;
+	if (verbosity > 0 && (o->link_mode == LINK_AUTO && got != LINK_REFLINK))
+		note_msg("cache '%s': reflinks do not work into '%s'; using %s",
+		    o->cache_dir, r->t->root, link_mode_name(got));
+	return 0;
 }
 
 static void
@@ -417,6 +515,11 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 		goto out;
 	}
 	r.x.strict = o->strict;
+	if (p->nadd > 0 && o->cache_dir != NULL && choose_link(&r, o) != 0) {
+		txn_abort(&r.x);
+		rc = 1;
+		goto out;
+	}
 	rc = 0;
 	if (p->nadd > 0)
 		rc = pool_run(r.nworkers, &ops, &r, &engine_signal, wake[0]);
@@ -428,13 +531,22 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 		rc = engine_signal ? engine_signal_status() : 1;
 		goto out;
 	}
+	if (o->compile_levels && p->nadd > 0 &&
+	    (compile_staged(&r) != 0 || engine_signal)) {
+		txn_abort(&r.x);
+		rc = engine_signal ? engine_signal_status() : 1;
+		goto out;
+	}
 	progress_update(&r.prog, r.done, "committing", "", 1);
 	rc = commit(&r);
 	progress_clear(&r.prog);
 	if (rc == 0) {
 		for (i = 0; i < p->nadd; i++)
 			replaced += p->add[i].old != NULL;
-		if (verbosity >= 0) {
+		if (verbosity >= 0 && p->nadd == 0)
+			fprintf(stderr, "Removed %zu package%s in %.2fs\n", p->nremove,
+			    p->nremove == 1 ? "" : "s", progress_elapsed(&r.prog));
+		else if (verbosity >= 0) {
 			fprintf(stderr, "Installed %zu package%s in %.2fs", p->nadd,
 			    p->nadd == 1 ? "" : "s", progress_elapsed(&r.prog));
 			if (replaced)
@@ -444,8 +556,10 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 			fprintf(stderr, "\n");
 		}
 		if (verbosity > 0)
-			note_msg("%llu files, %llu bytes", (unsigned long long)r.files,
-			    (unsigned long long)r.bytes);
+			note_msg("%llu files, %llu bytes; %lu of %zu wheels from the cache%s%s",
+			    (unsigned long long)r.files, (unsigned long long)r.bytes,
+			    r.cached, p->nadd, r.cache_dir ? " by " : "",
+			    r.cache_dir ? link_mode_name(r.link) : "");
 	}
 out:
 	txn_free(&r.x);

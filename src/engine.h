@@ -19,6 +19,10 @@ struct engine_opts {
 	int		 strict;
 	int		 dry_run;
 	int		 progress;
+	const char	*cache_dir;	/* NULL: no cache */
+	int		 link_mode;	/* enum link_mode (cache.h) */
+	unsigned int	 compile_levels; /* .pyc optimization levels to write
+					   (bytecode.h bits); 0: none */
 };
 
 /* The signal that asked forklift to stop (SIGINT, SIGTERM, SIGHUP), or 0. */

@@ -29,7 +29,7 @@ const char global_options_help[] =
 "      --color WHEN      color the labels of messages: auto, always, never\n"
 "      --cache-dir DIR   the cache directory (default: $FORKLIFT_CACHE_DIR,\n"
 "                        else $XDG_CACHE_HOME/forklift, else ~/.cache/forklift)\n"
-"      --no-cache        neither read nor write the cache\n";
+"      --no-cache        neither read nor write the cache of unpacked wheels\n";
 
 static const char main_help[] =
 "usage: forklift [OPTIONS] COMMAND [ARGS]\n"
@@ -39,6 +39,10 @@ static const char main_help[] =
 "Commands:\n"
 "  install   install wheel files\n"
 "  list      list installed distributions\n"
+"  sync      make an environment match pinned requirements files\n"
+"  cache     show or trim the cache of unpacked wheels\n"
+"  uninstall remove installed distributions\n"
+"  verify    check installed files against their RECORD\n"
 "\n"
 "%s"
 "\n"
@@ -99,9 +103,7 @@ globals_finish(struct globals *g)
 		g->progress = 0;
 	free(dir);
 	dir = NULL;
-	if (g->no_cache)
-		;
-	else if (g->cache_opt)
+	if (g->cache_opt)
 		dir = path_abs(g->cache_opt);
 	else if ((env = getenv("FORKLIFT_CACHE_DIR")) != NULL && *env)
 		dir = path_abs(env);
@@ -153,9 +155,12 @@ target_prepare(struct target *t, struct target_opts *o, const struct globals *g)
 	o->cache_dir = g->cache_dir;
 	if (target_open(t, o) != 0)
 		return EXIT_FAIL;
+	t->lock_stop = &engine_signal;
 	rc = target_lock(t, o->lock_timeout);
 	if (rc == -2)
 		return EXIT_LOCKED;
+	if (rc == -3)
+		return engine_signal_status();
 	if (rc != 0)
 		return EXIT_FAIL;
 	if (engine_signal)
@@ -185,6 +190,11 @@ main(int argc, char **argv)
 	memset(&g, 0, sizeof(g));
 	g.progress = 1;
 	engine_signals();
+	/* Without TZ, glibc stats /etc/localtime on every time conversion, and
+	 * libzip converts every member's DOS time: tens of thousands of
+	 * needless system calls on a large install. */
+	if (getenv("TZ") == NULL)
+		setenv("TZ", ":/etc/localtime", 1);
 	while ((c = getopt_long(argc, argv, "+hqv", longopts, NULL)) != -1) {
 		if (c == 'h') {
 			usage(stdout);
@@ -207,6 +217,14 @@ main(int argc, char **argv)
 		return cmd_install(argc, argv, &g);
 	if (strcmp(cmd, "list") == 0)
 		return cmd_list(argc, argv, &g);
+	if (strcmp(cmd, "sync") == 0)
+		return cmd_sync(argc, argv, &g);
+	if (strcmp(cmd, "cache") == 0)
+		return cmd_cache(argc, argv, &g);
+	if (strcmp(cmd, "uninstall") == 0)
+		return cmd_uninstall(argc, argv, &g);
+	if (strcmp(cmd, "verify") == 0)
+		return cmd_verify(argc, argv, &g);
 	if (strcmp(cmd, "help") == 0) {
 		usage(stdout);
 		return EXIT_OK;

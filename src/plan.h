@@ -38,6 +38,54 @@ struct plan {
  * (each naming its wheel) and returns -1 if there was any. */
 int	 plan_install(struct plan *, const struct target *, char *const *paths,
 	    size_t n, int reinstall);
+/* Plan removing the installed distributions named (any spelling of each
+ * name).  An unknown name is an error unless missing_ok (then a note); a
+ * distribution without RECORD is refused.  Prints every problem and
+ * returns -1 if there was any. */
+int	 plan_uninstall(struct plan *, const struct target *, char *const *names,
+	    size_t n, int missing_ok);
+
+struct reqs;
+
+/* The wheel files of the --find-links directories, known by name only. */
+struct wheelhouse_entry {
+	char			*path;
+	struct wheel_name	 fn;
+};
+
+struct wheelhouse {
+	struct wheelhouse_entry	*v;
+	size_t			 n;
+	const struct strv	*dirs;
+};
+
+/* List the *.whl files of the directories; no wheel is opened, and files
+ * whose names are not wheel filenames are skipped.  -1 with err_set() if a
+ * directory cannot be read. */
+int	 wheelhouse_scan(struct wheelhouse *, const struct strv *dirs);
+/* The wheel for name==version: among the files whose normalized name
+ * matches and whose version equals the pin (PEP 440), the compatible one
+ * with the best tag priority, then the highest build tag.  NULL with
+ * err_set() naming every wheel of that name found and why it was not
+ * taken. */
+const struct wheelhouse_entry *wheelhouse_choose(const struct wheelhouse *,
+	    const struct taglist *, const char *tag_str, const char *norm,
+	    const char *version);
+void	 wheelhouse_free(struct wheelhouse *);
+
+struct sync_opts {
+	int	 reinstall;	/* replace what is installed at the pin too */
+	int	 remove;	/* remove what the requirements do not list */
+	int	 exact;		/* then remove pip, setuptools and wheel too */
+};
+
+/* Plan making the environment match the requirements: install what is
+ * missing, replace what differs, with remove set remove what is not
+ * listed (pip, setuptools and wheel stay unless exact).  A satisfied pin
+ * opens no file.  In hash-checking mode every wheel to install is hashed
+ * and compared here.  Prints every problem; -1 if there was any. */
+int	 plan_sync(struct plan *, const struct target *, const struct reqs *,
+	    const struct sync_opts *);
 void	 plan_free(struct plan *);
 
 #endif

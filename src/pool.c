@@ -53,6 +53,8 @@ proto_type_name(uint32_t type)
 		return "WARN";
 	case MSG_BYE:
 		return "BYE";
+	case MSG_REPORT:
+		return "REPORT";
 	default:
 		return "unknown";
 	}
@@ -132,9 +134,9 @@ child_main(const struct pool_ops *ops, void *arg, unsigned int id, int fd,
 	/* A closed pipe (the parent is gone) must be EPIPE, not a signal. */
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+	sigprocmask(SIG_SETMASK, mask, NULL);
 	rc = ops->work(arg, id, fd);
 	_exit(rc);
-	sigprocmask(SIG_SETMASK, mask, NULL);
 }
 
 /* The one rule: finished when the pipe is closed and the child reaped. */
@@ -171,11 +173,11 @@ drain_frames(struct worker *w, unsigned int id, const struct pool_ops *ops,
 	return 0;
 }
 
-static void
-reap_some(struct worker *ws, unsigned int n, int block)
 /* Collect the exit status of every worker that has ended (only our own
  * children: other children of the process are left alone).  With block,
  * wait until at least one has. */
+static void
+reap_some(struct worker *ws, unsigned int n, int block)
 {
 	struct timespec	nap = { 0, 5 * 1000 * 1000 };
 	unsigned int	i, live, got;
@@ -196,9 +198,9 @@ reap_some(struct worker *ws, unsigned int n, int block)
 		}
 		if (!block || got > 0 || live == 0)
 			return;
+		nanosleep(&nap, NULL);
 	}
 }
-		nanosleep(&nap, NULL);
 
 /* Stop every live worker: SIGTERM, a grace period, then SIGKILL; reap all. */
 static void
@@ -238,25 +240,25 @@ spawn(struct worker *ws, unsigned int n, const struct pool_ops *ops, void *arg)
 	unsigned int	i, j;
 	int		fds[2];
 	pid_t		parent = getpid();
+	sigset_t	all, old;
 
 	fflush(NULL);
-	sigset_t	all, old;
-	for (i = 0; i < n; i++) {
-		if (pipe2(fds, O_CLOEXEC) != 0) {
-			sigprocmask(SIG_SETMASK, &old, NULL);
 	/* No signal may reach a new child before it has reset the parent's
 	 * handlers: they are blocked across fork() and unblocked in each. */
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
+	for (i = 0; i < n; i++) {
+		if (pipe2(fds, O_CLOEXEC) != 0) {
+			sigprocmask(SIG_SETMASK, &old, NULL);
 			return err_set("cannot create a pipe: %s", strerror(errno));
+		}
 		ws[i].pid = fork();
 		if (ws[i].pid < 0) {
-		}
 			close(fds[0]);
 			close(fds[1]);
+			sigprocmask(SIG_SETMASK, &old, NULL);
 			return err_set("cannot fork a worker: %s", strerror(errno));
 		}
-			sigprocmask(SIG_SETMASK, &old, NULL);
 		if (ws[i].pid == 0) {
 			/* Keep only this worker's write end. */
 			for (j = 0; j < i; j++)
@@ -267,9 +269,9 @@ spawn(struct worker *ws, unsigned int n, const struct pool_ops *ops, void *arg)
 		close(fds[1]);
 		ws[i].fd = fds[0];
 	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	return 0;
 }
-	sigprocmask(SIG_SETMASK, &old, NULL);
 
 int
 pool_run(unsigned int n, const struct pool_ops *ops, void *arg,

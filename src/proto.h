@@ -8,10 +8,12 @@
  * protocol error and fails the worker.
  *
  *   START(wheel)               a worker begins a wheel
- *   DONE(wheel, files, bytes)  the wheel is staged completely
+ *   DONE(wheel, cached, files, bytes)  the wheel is staged completely
  *   FAIL(wheel, text)          the wheel failed; text names the member
  *   WARN(wheel, text)          a warning to print (the parent owns stderr)
  *   BYE(count)                 the worker finished its share of count wheels
+ *   REPORT(item, text)         one line of a command's findings about item
+ *                              (verify: a modified, missing or unlisted file)
  */
 #ifndef FORKLIFT_PROTO_H
 #define FORKLIFT_PROTO_H
@@ -31,6 +33,7 @@ enum proto_type {
 	MSG_FAIL,
 	MSG_WARN,
 	MSG_BYE,
+	MSG_REPORT,
 };
 
 struct proto_hdr {
@@ -44,12 +47,13 @@ struct msg_start {
 
 struct msg_done {
 	uint32_t	wheel;
-	uint32_t	pad;
+	uint32_t	cached;		/* nonzero: served from the cache */
 	uint64_t	files;
 	uint64_t	bytes;
 };
 
-/* FAIL and WARN: a wheel index, then text (not NUL-terminated). */
+/* FAIL, WARN and REPORT: a wheel (item) index, then text (not
+ * NUL-terminated). */
 struct msg_text {
 	uint32_t	wheel;
 	char		text[];
@@ -70,6 +74,7 @@ proto_valid(uint32_t type, uint32_t len)
 		return len == sizeof(struct msg_done);
 	case MSG_FAIL:
 	case MSG_WARN:
+	case MSG_REPORT:
 		return len >= sizeof(struct msg_text) && len <= PROTO_MAX_PAYLOAD;
 	case MSG_BYE:
 		return len == sizeof(struct msg_bye);

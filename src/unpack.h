@@ -1,42 +1,34 @@
 /*
- * unpack.h: one wheel into one staging tree.  Runs in a worker process and
- * knows nothing about processes: it is given a wheel, a directory file
- * descriptor for its staging tree and the target's facts, and leaves there
- * a tree in staging layout that the parent can rename into place:
+ * unpack.h: one wheel into one tree, in staging layout:
  *
  *   purelib/ platlib/ scripts/ data/ headers/<name>/
  *
- * with the dist-info directory complete (RECORD, INSTALLER, REQUESTED,
- * direct_url.json written for the final paths).
+ * holding every member as shipped (scripts not yet rewritten, no
+ * launchers, no INSTALLER/REQUESTED/direct_url.json/RECORD), plus a
+ * manifest of every file written.  The tree is either a staging tree
+ * (no cache) or a cache entry being built; stage.c finishes the job.
+ * Runs in a worker; knows nothing about processes.
  */
 #ifndef FORKLIFT_UNPACK_H
 #define FORKLIFT_UNPACK_H
 
 #include <stdint.h>
 
-struct target;
+#include "cache.h"
 
 struct unpack_opts {
-	const struct target *t;
 	uint64_t	 max_unpacked;
 	int		 verify_record;
-	int		 ignore_requires_python;
-	int		 requested;		/* write REQUESTED */
-	int		 direct_url;		/* write direct_url.json for the file */
+	int		 want_mtime;	/* record mtimes in the manifest (cache) */
 };
 
-struct unpack_stats {
-	uint64_t	 files;
-	uint64_t	 bytes;
-};
+/* Extract path into the tree at tree_fd and fill the manifest (its
+ * wheel_sha256 is the caller's).  Returns 0, or -1 with err_set() holding
+ * the detail (the caller names the wheel). */
+int	 unpack_extract(const char *path, int tree_fd, const struct unpack_opts *,
+	    struct manifest *);
 
-/* Unpack path into the tree at stage_fd.  Returns 0, or -1 with err_set()
- * holding the detail (the caller names the wheel). */
-int	 unpack_wheel(const char *path, int stage_fd, const struct unpack_opts *,
-	    struct unpack_stats *);
-
-/* The staging subdirectory names, in commit order (dist-info lives in
- * purelib or platlib and is renamed last by the commit). */
+/* The staging subdirectory names, in commit order. */
 extern const char *const unpack_keys[5];
 
 #endif

@@ -542,6 +542,8 @@ read_distinfo(struct wheel *w, const struct wheel_open_opts *o)
  * members out of memory, with no lseek/read system calls per member (a
  * large share of the syscalls of an install of many small files).
  */
+#define MAP_MAX	((off_t)64 << 20)
+
 static zip_t *
 open_mapped(struct wheel *w, int flags, int *code)
 {
@@ -560,6 +562,12 @@ open_mapped(struct wheel *w, int flags, int *code)
 			close(fd);
 			*code = ZIP_ER_NOZIP;
 			return NULL;
+		}
+		if (st.st_size > MAP_MAX) {
+			/* A mapping's pages count in the worker's RSS as it reads
+			 * them: a large wheel is read through the file instead. */
+			close(fd);
+			return zip_open(w->path, flags, code);
 		}
 		w->map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 		close(fd);
