@@ -69,17 +69,6 @@ const char bytecode_options_help[] =
 "                        the optimization levels to compile, such as 0,1,2\n"
 "                        (default: 0); implies --compile-bytecode\n";
 
-enum {
-	OPT_JOBS = OPT_LOCAL + 20,
-	OPT_REINSTALL,
-	OPT_DRY_RUN,
-	OPT_NO_VERIFY,
-	OPT_IGNORE_RP,
-	OPT_MAX_SIZE,
-	OPT_STRICT,
-	OPT_LINK_MODE
-};
-
 int
 bytecode_option(int c, const char *arg, struct bytecode_flags *f)
 {
@@ -196,6 +185,60 @@ plan_requirements(struct plan *p, const struct target *t, char **wheels,
 	return rc;
 }
 
+void
+engine_opts_init(struct engine_opts *eo)
+{
+	long	n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(eo, 0, sizeof(*eo));
+	eo->verify_record = 1;
+	eo->max_unpacked = 8ULL << 30;
+	eo->jobs = n > 0 ? (unsigned int)n : 1;
+}
+
+int
+engine_option(int c, const char *arg, struct engine_opts *eo, int *reinstall)
+{
+	char	*end;
+	long	 n;
+
+	switch (c) {
+	case 'j':
+		errno = 0;
+		n = strtol(arg, &end, 10);
+		if (errno || *end || end == arg || n < 1 || n > 1024)
+			die(EXIT_USAGE, "--jobs: '%s' is not a number from 1 to 1024", arg);
+		eo->jobs = (unsigned int)n;
+		return 1;
+	case OPT_ENGINE:
+		*reinstall = 1;
+		return 1;
+	case OPT_ENGINE + 1:
+		eo->dry_run = 1;
+		return 1;
+	case OPT_ENGINE + 2:
+		eo->verify_record = 0;
+		return 1;
+	case OPT_ENGINE + 3:
+		eo->ignore_requires_python = 1;
+		return 1;
+	case OPT_ENGINE + 4:
+		if (parse_size(arg, &eo->max_unpacked) != 0)
+			die(EXIT_USAGE, "--max-unpacked-size: '%s' is not a size "
+			    "(such as 512M or 8G)", arg);
+		return 1;
+	case OPT_ENGINE + 5:
+		eo->strict = 1;
+		return 1;
+	case OPT_ENGINE + 6:
+		if ((eo->link_mode = link_mode_parse(arg)) < 0)
+			die(EXIT_USAGE, "--link-mode: '%s' is not auto, reflink, "
+			    "hardlink or copy", arg);
+		return 1;
+	}
+	return 0;
+}
+
 int
 cmd_install(int argc, char **argv, struct globals *g)
 {
@@ -203,16 +246,9 @@ cmd_install(int argc, char **argv, struct globals *g)
 		GLOBAL_LONGOPTS,
 		TARGET_LONGOPTS,
 		BYTECODE_LONGOPTS,
+		ENGINE_LONGOPTS,
 		{ "requirement", required_argument, NULL, 'r' },
 		{ "find-links", required_argument, NULL, 'f' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "reinstall", no_argument, NULL, OPT_REINSTALL },
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-		{ "no-verify-record", no_argument, NULL, OPT_NO_VERIFY },
-		{ "ignore-requires-python", no_argument, NULL, OPT_IGNORE_RP },
-		{ "max-unpacked-size", required_argument, NULL, OPT_MAX_SIZE },
-		{ "strict", no_argument, NULL, OPT_STRICT },
-		{ "link-mode", required_argument, NULL, OPT_LINK_MODE },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct target_opts	 to;
@@ -221,20 +257,15 @@ cmd_install(int argc, char **argv, struct globals *g)
 	struct target		 t;
 	struct plan		 p;
 	struct strv		 reqfiles = STRV_INIT, links = STRV_INIT;
-	char			*end;
-	long			 n;
 	int			 c, reinstall = 0, rc;
 
 	memset(&to, 0, sizeof(to));
 	to.lock_timeout = 300;
-	memset(&eo, 0, sizeof(eo));
-	eo.verify_record = 1;
-	eo.max_unpacked = 8ULL << 30;
-	n = sysconf(_SC_NPROCESSORS_ONLN);
-	eo.jobs = n > 0 ? (unsigned int)n : 1;
+	engine_opts_init(&eo);
 	while ((c = getopt_long(argc, argv, "hqvp:j:r:f:", longopts, NULL)) != -1) {
 		if (global_option(c, optarg, g) || target_option(c, optarg, &to) ||
-		    bytecode_option(c, optarg, &bf))
+		    bytecode_option(c, optarg, &bf) ||
+		    engine_option(c, optarg, &eo, &reinstall))
 			continue;
 		switch (c) {
 		case 'h':
@@ -245,39 +276,6 @@ cmd_install(int argc, char **argv, struct globals *g)
 			break;
 		case 'f':
 			strv_push(&links, optarg);
-			break;
-		case 'j':
-			errno = 0;
-			n = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || n < 1 || n > 1024)
-				die(EXIT_USAGE, "--jobs: '%s' is not a number from 1 to 1024",
-				    optarg);
-			eo.jobs = (unsigned int)n;
-			break;
-		case OPT_REINSTALL:
-			reinstall = 1;
-			break;
-		case OPT_DRY_RUN:
-			eo.dry_run = 1;
-			break;
-		case OPT_NO_VERIFY:
-			eo.verify_record = 0;
-			break;
-		case OPT_IGNORE_RP:
-			eo.ignore_requires_python = 1;
-			break;
-		case OPT_MAX_SIZE:
-			if (parse_size(optarg, &eo.max_unpacked) != 0)
-				die(EXIT_USAGE, "--max-unpacked-size: '%s' is not a size "
-				    "(such as 512M or 8G)", optarg);
-			break;
-		case OPT_STRICT:
-			eo.strict = 1;
-			break;
-		case OPT_LINK_MODE:
-			if ((eo.link_mode = link_mode_parse(optarg)) < 0)
-				die(EXIT_USAGE, "--link-mode: '%s' is not auto, reflink, "
-				    "hardlink or copy", optarg);
 			break;
 		default:
 			fprintf(stderr, "Run 'forklift install --help' for the options.\n");

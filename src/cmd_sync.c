@@ -69,14 +69,7 @@ static const char sync_help[] =
 "%s";
 
 enum {
-	OPT_REINSTALL = OPT_LOCAL + 40,
-	OPT_DRY_RUN,
-	OPT_JSON,
-	OPT_NO_VERIFY,
-	OPT_IGNORE_RP,
-	OPT_MAX_SIZE,
-	OPT_STRICT,
-	OPT_LINK_MODE,
+	OPT_JSON = OPT_LOCAL + 40,
 	OPT_REQUIRE_HASHES,
 	OPT_EXACT
 };
@@ -131,19 +124,6 @@ print_json(const struct plan *p, const struct strv *same, int dry_run, int rc)
 	json_decref(root);
 }
 
-static unsigned int
-parse_jobs(const char *arg)
-{
-	char	*end;
-	long	 n;
-
-	errno = 0;
-	n = strtol(arg, &end, 10);
-	if (errno || *end || end == arg || n < 1 || n > 1024)
-		die(EXIT_USAGE, "--jobs: '%s' is not a number from 1 to 1024", arg);
-	return (unsigned int)n;
-}
-
 /* Read every requirements file; print every problem found. */
 static int
 read_requirements(struct reqs *rq, const struct target *t, char **files,
@@ -179,15 +159,8 @@ cmd_sync(int argc, char **argv, struct globals *g)
 		{ "constraint", required_argument, NULL, 'c' },
 		{ "require-hashes", no_argument, NULL, OPT_REQUIRE_HASHES },
 		{ "exact", no_argument, NULL, OPT_EXACT },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "reinstall", no_argument, NULL, OPT_REINSTALL },
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		ENGINE_LONGOPTS,
 		{ "json", no_argument, NULL, OPT_JSON },
-		{ "no-verify-record", no_argument, NULL, OPT_NO_VERIFY },
-		{ "ignore-requires-python", no_argument, NULL, OPT_IGNORE_RP },
-		{ "max-unpacked-size", required_argument, NULL, OPT_MAX_SIZE },
-		{ "strict", no_argument, NULL, OPT_STRICT },
-		{ "link-mode", required_argument, NULL, OPT_LINK_MODE },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct target_opts	 to;
@@ -199,21 +172,17 @@ cmd_sync(int argc, char **argv, struct globals *g)
 	struct target		 t;
 	struct reqs		 rq;
 	struct plan		 p;
-	long			 n;
 	int			 c, json = 0, hashes = 0, rc, planned = 0;
 
 	memset(&to, 0, sizeof(to));
 	to.lock_timeout = 300;
-	memset(&eo, 0, sizeof(eo));
-	eo.verify_record = 1;
-	eo.max_unpacked = 8ULL << 30;
-	n = sysconf(_SC_NPROCESSORS_ONLN);
-	eo.jobs = n > 0 ? (unsigned int)n : 1;
+	engine_opts_init(&eo);
 	memset(&so, 0, sizeof(so));
 	so.remove = 1;
 	while ((c = getopt_long(argc, argv, "hqvp:j:f:c:", longopts, NULL)) != -1) {
 		if (global_option(c, optarg, g) || target_option(c, optarg, &to) ||
-		    bytecode_option(c, optarg, &bf))
+		    bytecode_option(c, optarg, &bf) ||
+		    engine_option(c, optarg, &eo, &so.reinstall))
 			continue;
 		switch (c) {
 		case 'h':
@@ -231,36 +200,8 @@ cmd_sync(int argc, char **argv, struct globals *g)
 		case OPT_EXACT:
 			so.exact = 1;
 			break;
-		case 'j':
-			eo.jobs = parse_jobs(optarg);
-			break;
-		case OPT_REINSTALL:
-			so.reinstall = 1;
-			break;
-		case OPT_DRY_RUN:
-			eo.dry_run = 1;
-			break;
 		case OPT_JSON:
 			json = 1;
-			break;
-		case OPT_NO_VERIFY:
-			eo.verify_record = 0;
-			break;
-		case OPT_IGNORE_RP:
-			eo.ignore_requires_python = 1;
-			break;
-		case OPT_MAX_SIZE:
-			if (parse_size(optarg, &eo.max_unpacked) != 0)
-				die(EXIT_USAGE, "--max-unpacked-size: '%s' is not a size "
-				    "(such as 512M or 8G)", optarg);
-			break;
-		case OPT_STRICT:
-			eo.strict = 1;
-			break;
-		case OPT_LINK_MODE:
-			if ((eo.link_mode = link_mode_parse(optarg)) < 0)
-				die(EXIT_USAGE, "--link-mode: '%s' is not auto, reflink, "
-				    "hardlink or copy", optarg);
 			break;
 		default:
 			fprintf(stderr, "Run 'forklift sync --help' for the options.\n");

@@ -90,6 +90,24 @@ int	 parse_size(const char *, uint64_t *);
  * 0 or an exit status. */
 int	 target_prepare(struct target *, struct target_opts *, const struct globals *);
 
+/* Options of the commands that run the engine (install, sync). */
+#define OPT_ENGINE	(OPT_LOCAL + 50)
+#define ENGINE_LONGOPTS \
+	{ "jobs", required_argument, NULL, 'j' }, \
+	{ "reinstall", no_argument, NULL, OPT_ENGINE }, \
+	{ "dry-run", no_argument, NULL, OPT_ENGINE + 1 }, \
+	{ "no-verify-record", no_argument, NULL, OPT_ENGINE + 2 }, \
+	{ "ignore-requires-python", no_argument, NULL, OPT_ENGINE + 3 }, \
+	{ "max-unpacked-size", required_argument, NULL, OPT_ENGINE + 4 }, \
+	{ "strict", no_argument, NULL, OPT_ENGINE + 5 }, \
+	{ "link-mode", required_argument, NULL, OPT_ENGINE + 6 }
+struct engine_opts;
+/* Defaults: -j online CPUs, RECORD verified, 8 GiB per wheel. */
+void	 engine_opts_init(struct engine_opts *);
+/* Handle an engine option (and -j); returns 1 if c was one, 0 if not.
+ * --reinstall sets *reinstall.  Exits 2 on a bad value. */
+int	 engine_option(int c, const char *arg, struct engine_opts *, int *reinstall);
+
 int	 cmd_install(int, char **, struct globals *);
 int	 cmd_list(int, char **, struct globals *);
 int	 cmd_sync(int, char **, struct globals *);
