@@ -28,7 +28,9 @@
 #include "record.h"
 #include "util.h"
 
-#define MANIFEST_MAGIC "forklift-cache-manifest 1"
+/* Bumped whenever the manifest's meaning changes: an entry written by
+ * another version reads as damaged and is rebuilt. */
+#define MANIFEST_MAGIC "forklift-cache-manifest 2"
 
 struct manifest_file *
 manifest_add(struct manifest *m, const char *path)
@@ -243,8 +245,12 @@ cache_lookup(const char *cache_dir, const char *key, struct manifest *m)
 	if (access(mp, F_OK) != 0) {
 		err_set("not cached");
 		rc = -1;
-	} else
-		rc = manifest_read(mp, m);
+	} else if ((rc = manifest_read(mp, m)) != 0) {
+		/* Damaged, or written by another version: rebuild it. */
+		if (verbosity > 0)
+			note_msg("cache: %s: rebuilding the entry", err_get());
+		cache_discard(cache_dir, key);
+	}
 	free(mp);
 	free(e);
 	return rc;

@@ -83,7 +83,7 @@ for k in keys:
     except OSError as x:
         problems.append("%s: no manifest (%s)" % (k, x.strerror))
         continue
-    if lines[0] != "forklift-cache-manifest 1" or "end" not in lines:
+    if lines[0] != "forklift-cache-manifest 2" or "end" not in lines:
         problems.append("%s: manifest is damaged" % k)
         continue
     head, rows = {}, []

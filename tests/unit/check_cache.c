@@ -215,7 +215,7 @@ START_TEST(test_manifest_round_trip)
 }
 END_TEST
 
-#define GOOD_HEAD "forklift-cache-manifest 1\ndistinfo\td-1.dist-info\n" \
+#define GOOD_HEAD "forklift-cache-manifest 2\ndistinfo\td-1.dist-info\n" \
 	"root\tpurelib\nname\td\nwheel-sha256\tab\n"
 #define ROW "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\t3\t644\t0\t0\tpurelib/d/x.py\n"
 
@@ -224,7 +224,9 @@ static const struct {
 	const char	*why;
 } damaged[] = {
 	{ "", "not a forklift cache manifest" },
-	{ "forklift-cache-manifest 2\n" "end\n", "not a forklift cache manifest" },
+	{ "forklift-cache-manifest 3\n" "end\n", "not a forklift cache manifest" },
+	/* Written by an older forklift, whose mode column meant another thing. */
+	{ "forklift-cache-manifest 1\n" "end\n", "not a forklift cache manifest" },
 	{ GOOD_HEAD "files\t1\n" ROW, "damaged" },		/* no end line */
 	{ GOOD_HEAD "files\t2\n" ROW "end\n", "damaged" },	/* a row short */
 	{ GOOD_HEAD "files\t0\n" ROW "end\n", "damaged" },	/* a row too many */
@@ -235,13 +237,13 @@ static const struct {
 	{ GOOD_HEAD "files\t1\n" "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\t3\t644\n"
 	  "end\n", "damaged" },					/* fields missing */
 	{ GOOD_HEAD "colour\tblue\nfiles\t0\nend\n", "damaged" },	/* unknown key */
-	{ "forklift-cache-manifest 1\nroot\tpurelib\nname\td\nfiles\t0\nend\n",
+	{ "forklift-cache-manifest 2\nroot\tpurelib\nname\td\nfiles\t0\nend\n",
 	  "damaged" },						/* no distinfo */
-	{ "forklift-cache-manifest 1\ndistinfo\td-1.dist-info\nname\td\nfiles\t0\nend\n",
+	{ "forklift-cache-manifest 2\ndistinfo\td-1.dist-info\nname\td\nfiles\t0\nend\n",
 	  "damaged" },						/* no root */
-	{ "forklift-cache-manifest 1\ndistinfo\td-1.dist-info\nroot\tdata\nname\td\n"
+	{ "forklift-cache-manifest 2\ndistinfo\td-1.dist-info\nroot\tdata\nname\td\n"
 	  "files\t0\nend\n", "damaged" },			/* bad root */
-	{ "forklift-cache-manifest 1\ndistinfo\td-1.dist-info\nroot\tpurelib\n"
+	{ "forklift-cache-manifest 2\ndistinfo\td-1.dist-info\nroot\tpurelib\n"
 	  "files\t0\nend\n", "damaged" },			/* no name */
 	{ GOOD_HEAD "files 0\nend\n", "damaged" },		/* no tab */
 };
@@ -380,11 +382,13 @@ START_TEST(test_tmp_publish_lookup)
 	ck_assert_str_eq(m.distinfo, "demo-1.0.dist-info");
 	manifest_free(&m);
 
-	/* A broken manifest is not an entry, and says why. */
+	/* A broken manifest is not an entry, says why, and the entry goes, so
+	 * that the next install can publish a good one in its place. */
 	p = path_join(e, "MANIFEST");
 	make_file(p, "junk\n", 5);
 	ck_assert_int_eq(cache_lookup(cache, "00112233445566778899aabbccddeeff", &m), -1);
 	ck_assert_ptr_nonnull(strstr(err_get(), "not a forklift cache manifest"));
+	ck_assert_msg(!exists(e), "the damaged entry '%s' was kept", e);
 	free(p);
 
 	free(e);
