@@ -237,14 +237,20 @@ is_script(const char *path)
 	return r;
 }
 
-/* The cache file for an interpreter: keyed by its path as given, its real
- * path, size and mtime, the venv's pyvenv.cfg mtime and the --prefix. */
+/*
+ * The cache file for an interpreter: keyed by its path as given (the
+ * venv's bin/python: scheme paths follow from it), the real interpreter's
+ * path, size and mtime, and the --prefix.  A venv made again at the same
+ * path from the same Python (what CI jobs do every run) has the same
+ * facts, so pyvenv.cfg is not part of the key; one made from another
+ * Python links another real interpreter.
+ */
 static char *
 query_cache_path(const char *cache_dir, const char *python, const char *prefix)
 {
-	struct stat	 st, cfg;
+	struct stat	 st;
 	struct buf	 key = BUF_INIT;
-	char		 real[PATH_MAX], *dir, *cfgpath, *path;
+	char		 real[PATH_MAX], *path;
 	XXH128_hash_t	 h;
 
 	if (cache_dir == NULL || stat(python, &st) != 0 ||
@@ -253,14 +259,6 @@ query_cache_path(const char *cache_dir, const char *python, const char *prefix)
 	buf_addf(&key, "v1|%s|%s|%lld|%lld.%09ld|%s", python, real,
 	    (long long)st.st_size, (long long)st.st_mtim.tv_sec,
 	    st.st_mtim.tv_nsec, prefix ? prefix : "");
-	dir = xstrdup(python);
-	*strrchr(dir, '/') = '\0';
-	cfgpath = xasprintf("%s/../pyvenv.cfg", dir);
-	if (stat(cfgpath, &cfg) == 0)
-		buf_addf(&key, "|%lld.%09ld", (long long)cfg.st_mtim.tv_sec,
-		    cfg.st_mtim.tv_nsec);
-	free(cfgpath);
-	free(dir);
 	h = XXH3_128bits(key.p, key.len);
 	buf_free(&key);
 	path = xasprintf("%s/v1/interp/%016llx%016llx", cache_dir,

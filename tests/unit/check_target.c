@@ -300,17 +300,18 @@ START_TEST(test_venv_and_cache)
 	target_close(&t);
 	ck_assert_uint_eq(count_entries(interp), 1);
 
-	/* A changed pyvenv.cfg is a different key: Python is asked again. */
+	/* A venv made again at the same path (a new pyvenv.cfg) from the same
+	 * Python has the same facts: still no Python started. */
 	ck_assert_int_eq(utimensat(AT_FDCWD, tp("venv/pyvenv.cfg"), ts, 0), 0);
 	ck_assert_int_eq(open_target(&t, &o, NULL), 0);
-	ck_assert_str_ne(pyinfo_get(&t.info, "platform_release"), "edited-in-the-cache");
+	ck_assert_str_eq(pyinfo_get(&t.info, "platform_release"), "edited-in-the-cache");
 	target_close(&t);
-	ck_assert_uint_eq(count_entries(interp), 2);
+	ck_assert_uint_eq(count_entries(interp), 1);
 
 	/* A corrupt facts file is ignored and the facts asked again. */
 	write_text(file, "garbage\n", 0644);
-	ck_assert_int_eq(utimensat(AT_FDCWD, tp("venv/pyvenv.cfg"), ts, 0), 0);
 	ck_assert_int_eq(open_target(&t, &o, NULL), 0);
+	ck_assert_str_ne(pyinfo_get(&t.info, "platform_release"), "edited-in-the-cache");
 	assert_venv(&t);
 	target_close(&t);
 	ck_assert_uint_eq(count_entries("/proc/self/fd"), fds);	/* no fd leaked */
