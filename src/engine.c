@@ -1,8 +1,10 @@
 /*
  * engine.c: runs a plan, the one path every change to an environment
- * takes.  It partitions the wheels over the workers (largest first, each
- * to the worker with the fewest bytes so far), lets pool.c fork them, and
- * turns their messages into progress, warnings and errors.  Only after
+ * takes.  It orders the wheels largest first and lets pool.c fork the
+ * workers, which take the next wheel of that order whenever they are free
+ * (a counter in a shared page), so one big wheel starts first and the
+ * small ones fill in around it; it turns the workers' messages into
+ * progress, warnings and errors.  Only after
  * every worker reported every wheel staged does it commit through txn.c:
  * replaced files move to the trash, staged trees are renamed in, each
  * wheel's dist-info last.  Any failure or stop signal before the end of
@@ -13,6 +15,7 @@
  */
 #include "config.h"
 
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -77,9 +80,11 @@ struct run {
 	const struct engine_opts *o;
 	struct txn		 x;
 	unsigned int		 nworkers;
-	unsigned int		*owner;		/* wheel -> worker */
+	size_t			*order;		/* wheel indices, largest first */
+	unsigned int		*next;		/* shared: next position in order */
+	unsigned char		*started;	/* wheel -> STARTed already */
 	int			*current;	/* worker -> wheel it STARTed, -1 */
-	unsigned int		*assigned;	/* worker -> number of wheels */
+	int			*bye;		/* worker -> wheels it says it did, -1 */
 	unsigned int		*donecount;	/* worker -> DONEs received */
 	unsigned long		 done;
 	uint64_t		 files;
@@ -130,6 +135,7 @@ worker_work(void *arg, unsigned int id, int fd)
 	size_t			 i;
 	int			 sfd;
 
+	(void)id;		/* every worker takes from the same queue */
 	worker_run = r;
 	r->wfd = fd;
 	warn_hook = worker_warn;
@@ -141,11 +147,15 @@ worker_work(void *arg, unsigned int id, int fd)
 	so.cache_dir = r->cache_dir;
 	so.link = r->link;
 	bye.count = 0;
-	for (i = 0; i < r->p->nadd; i++) {
-		struct msg_start	s = { (uint32_t)i };
+	for (;;) {
+		struct msg_start	s;
+		size_t			k;
 
-		if (r->owner[i] != id)
-			continue;
+		k = __atomic_fetch_add(r->next, 1, __ATOMIC_RELAXED);
+		if (k >= r->p->nadd)
+			break;
+		i = r->order[k];
+		s.wheel = (uint32_t)i;
 		if (proto_send(fd, MSG_START, &s, sizeof(s)) != 0)
 			return 1;
 #ifdef FAULT_INJECTION
@@ -183,15 +193,18 @@ on_message(void *arg, unsigned int id, pid_t pid, uint32_t type,
 	struct msg_start	 s;
 	struct msg_done		 d;
 	const struct msg_text	*m = payload;
+	struct msg_bye		 b;
 	uint32_t		 wheel;
 
 	(void)pid;
 	switch (type) {
 	case MSG_START:
 		memcpy(&s, payload, sizeof(s));
-		if (s.wheel >= r->p->nadd || r->owner[s.wheel] != id)
-			return err_set("worker %u started a wheel it was not given", id + 1),
-			    error_msg("%s", err_get()), -1;
+		if (s.wheel >= r->p->nadd || r->started[s.wheel] || r->current[id] >= 0) {
+			error_msg("worker %u started a wheel twice, or two at once", id + 1);
+			return -1;
+		}
+		r->started[s.wheel] = 1;
 		r->current[id] = (int)s.wheel;
 		progress_update(&r->prog, r->done, "unpacking", r->p->add[s.wheel].base, 0);
 		return 0;
@@ -221,6 +234,8 @@ on_message(void *arg, unsigned int id, pid_t pid, uint32_t type,
 		warn_msg("%.*s", (int)(len - sizeof(uint32_t)), m->text);
 		return 0;
 	case MSG_BYE:
+		memcpy(&b, payload, sizeof(b));
+		r->bye[id] = (int)b.count;
 		return 0;
 	}
 	return -1;
@@ -231,7 +246,7 @@ on_finished(void *arg, unsigned int id, pid_t pid, int status)
 {
 	struct run	*r = arg;
 
-	if (status == 0 && r->donecount[id] == r->assigned[id])
+	if (status == 0 && r->bye[id] >= 0 && (unsigned int)r->bye[id] == r->donecount[id])
 		return 0;
 	if (r->failed)
 		return -1;
@@ -241,8 +256,9 @@ on_finished(void *arg, unsigned int id, pid_t pid, int status)
 		    r->p->add[r->current[id]].base, id + 1, (long)pid,
 		    pool_status_str(status));
 	else
-		error_msg("worker %u (pid %ld) %s after %u of its %u wheels", id + 1,
-		    (long)pid, pool_status_str(status), r->donecount[id], r->assigned[id]);
+		error_msg("worker %u (pid %ld) %s after %u wheels%s", id + 1,
+		    (long)pid, pool_status_str(status), r->donecount[id],
+		    r->bye[id] < 0 ? ", without saying it was done" : "");
 	r->failed = 1;
 	return -1;
 }
@@ -270,28 +286,17 @@ cmp_size_desc(const void *a, const void *b, void *arg)
 	return x < y ? -1 : x > y;
 }
 
-/* Largest wheel first, each to the worker with the fewest bytes (LPT). */
+/* Largest wheel first: the order the workers take them in, so that the
+ * longest jobs start first and the short ones even out the end. */
 static void
-partition(struct run *r)
+order_wheels(struct run *r)
 {
-	uint64_t	*load = xcalloc(r->nworkers, sizeof(*load));
-	size_t		*order = xcalloc(r->p->nadd, sizeof(*order));
-	size_t		 i;
-	unsigned int	 w, best;
+	size_t	i;
 
+	r->order = xcalloc(r->p->nadd ? r->p->nadd : 1, sizeof(*r->order));
 	for (i = 0; i < r->p->nadd; i++)
-		order[i] = i;
-	qsort_r(order, r->p->nadd, sizeof(*order), cmp_size_desc, r->p);
-	for (i = 0; i < r->p->nadd; i++) {
-		for (best = 0, w = 1; w < r->nworkers; w++)
-			if (load[w] < load[best])
-				best = w;
-		r->owner[order[i]] = best;
-		r->assigned[best]++;
-		load[best] += r->p->add[order[i]].size;
-	}
-	free(load);
-	free(order);
+		r->order[i] = i;
+	qsort_r(r->order, r->p->nadd, sizeof(*r->order), cmp_size_desc, r->p);
 }
 
 static const char *
@@ -502,13 +507,18 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 	r.nworkers = o->jobs < p->nadd ? o->jobs : (unsigned int)p->nadd;
 	if (r.nworkers == 0)
 		r.nworkers = 1;
-	r.owner = xcalloc(p->nadd ? p->nadd : 1, sizeof(*r.owner));
+	r.started = xcalloc(p->nadd ? p->nadd : 1, 1);
+	r.next = mmap(NULL, sizeof(*r.next), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (r.next == MAP_FAILED)
+		die(1, "cannot map a shared page: %s", strerror(errno));
+	*r.next = 0;
 	r.current = xcalloc(r.nworkers, sizeof(*r.current));
-	r.assigned = xcalloc(r.nworkers, sizeof(*r.assigned));
+	r.bye = xcalloc(r.nworkers, sizeof(*r.bye));
 	r.donecount = xcalloc(r.nworkers, sizeof(*r.donecount));
 	for (i = 0; i < r.nworkers; i++)
-		r.current[i] = -1;
-	partition(&r);
+		r.current[i] = r.bye[i] = -1;
+	order_wheels(&r);
 	progress_start(&r.prog, p->nadd, o->progress);
 	if (txn_begin(&r.x, t) != 0) {
 		rc = 1;
@@ -523,6 +533,11 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 	rc = 0;
 	if (p->nadd > 0)
 		rc = pool_run(r.nworkers, &ops, &r, &engine_signal, wake[0]);
+	if (rc == 0 && r.done != p->nadd) {
+		error_msg("the workers unpacked %lu of %zu wheels", r.done, p->nadd);
+		r.failed = 1;
+		rc = -1;
+	}
 	if (rc != 0 || engine_signal) {
 		progress_clear(&r.prog);
 		if (rc == -1 && !r.failed)
@@ -563,9 +578,11 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 	}
 out:
 	txn_free(&r.x);
-	free(r.owner);
+	free(r.order);
+	free(r.started);
+	munmap(r.next, sizeof(*r.next));
 	free(r.current);
-	free(r.assigned);
+	free(r.bye);
 	free(r.donecount);
 	return rc;
 }

@@ -558,9 +558,10 @@ target_lock(struct target *t, double timeout)
 		}
 		nanosleep(&nap, NULL);
 	}
-	n = snprintf(pidtxt, sizeof(pidtxt), "%ld\n", (long)getpid());
-	if (ftruncate(fd, 0) == 0)
-		(void)!pwrite(fd, pidtxt, (size_t)n, 0);
+	/* One fixed-width write over the old pid, never an empty file: a
+	 * waiter reading at any moment finds a pid to name. */
+	n = snprintf(pidtxt, sizeof(pidtxt), "%-20ld\n", (long)getpid());
+	(void)!pwrite(fd, pidtxt, (size_t)n, 0);
 	t->lock_fd = fd;
 	free(path);
 	return 0;
