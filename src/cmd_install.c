@@ -45,6 +45,13 @@ static const char install_help[] =
 "  -j, --jobs N          worker processes (default: online CPUs)\n"
 "      --reinstall       reinstall distributions installed at the same version\n"
 "      --dry-run         print what would change, change nothing\n"
+"%s"
+"%s"
+"\n"
+"%s";
+
+/* The options install and sync share (after -j, --reinstall, --dry-run). */
+const char engine_options_help[] =
 "      --no-verify-record\n"
 "                        RECORD mismatches become one warning per wheel\n"
 "      --ignore-requires-python\n"
@@ -54,10 +61,7 @@ static const char install_help[] =
 "      --strict          a file another distribution installed with other\n"
 "                        bytes is an error, not a warning\n"
 "      --link-mode MODE  how files reach the environment from the cache:\n"
-"                        auto (default), reflink, hardlink, copy\n"
-"%s"
-"\n"
-"%s";
+"                        auto (default), reflink, hardlink, copy\n";
 
 const char bytecode_options_help[] =
 "      --compile-bytecode\n"
@@ -269,7 +273,8 @@ cmd_install(int argc, char **argv, struct globals *g)
 			continue;
 		switch (c) {
 		case 'h':
-			printf(install_help, bytecode_options_help, global_options_help);
+			printf(install_help, engine_options_help, bytecode_options_help,
+			    global_options_help);
 			return EXIT_OK;
 		case 'r':
 			strv_push(&reqfiles, optarg);

@@ -54,16 +54,7 @@ static const char sync_help[] =
 "      --reinstall       reinstall distributions installed at the pinned version\n"
 "      --dry-run         print the plan (+ add, - remove, ~ replace), change nothing\n"
 "      --json            print the plan or the result as JSON on standard output\n"
-"      --no-verify-record\n"
-"                        RECORD mismatches become one warning per wheel\n"
-"      --ignore-requires-python\n"
-"                        install even where Requires-Python excludes the interpreter\n"
-"      --max-unpacked-size SIZE\n"
-"                        refuse a wheel whose members add up to more (default: 8G)\n"
-"      --strict          a file another distribution installed with other\n"
-"                        bytes is an error, not a warning\n"
-"      --link-mode MODE  how files reach the environment from the cache:\n"
-"                        auto (default), reflink, hardlink, copy\n"
+"%s"
 "%s"
 "\n"
 "%s";
@@ -186,7 +177,8 @@ cmd_sync(int argc, char **argv, struct globals *g)
 			continue;
 		switch (c) {
 		case 'h':
-			printf(sync_help, bytecode_options_help, global_options_help);
+			printf(sync_help, engine_options_help, bytecode_options_help,
+			    global_options_help);
 			return EXIT_OK;
 		case 'f':
 			strv_push(&links, optarg);

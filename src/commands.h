@@ -102,6 +102,8 @@ int	 target_prepare(struct target *, struct target_opts *, const struct globals 
 	{ "strict", no_argument, NULL, OPT_ENGINE + 5 }, \
 	{ "link-mode", required_argument, NULL, OPT_ENGINE + 6 }
 struct engine_opts;
+/* Their --help lines from --no-verify-record on. */
+extern const char engine_options_help[];
 /* Defaults: -j online CPUs, RECORD verified, 8 GiB per wheel. */
 void	 engine_opts_init(struct engine_opts *);
 /* Handle an engine option (and -j); returns 1 if c was one, 0 if not.
