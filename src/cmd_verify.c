@@ -65,9 +65,10 @@ struct vrun {
 	size_t		 n;
 	struct strv	 listed;	/* every path any RECORD lists, sorted */
 	unsigned int	 nworkers;
-	unsigned int	*owner;
+	struct pool_queue *queue;	/* the distributions, heaviest first */
+	unsigned char	*started;	/* distribution -> STARTed already */
 	int		*current;
-	unsigned int	*assigned;
+	int		*bye;		/* worker -> items it says it did, -1 */
 	unsigned int	*donecount;
 	int		 failed;
 	int		 wfd;
@@ -236,12 +237,16 @@ worker_work(void *arg, unsigned int id, int fd)
 	struct msg_bye	 bye = { 0 };
 	size_t		 i;
 
+	(void)id;		/* every worker takes from the same queue */
 	r->wfd = fd;
-	for (i = 0; i < r->n; i++) {
-		struct msg_start	s = { (uint32_t)i };
+	for (;;) {
+		struct msg_start	s;
+		long			k;
 
-		if (r->owner[i] != id)
-			continue;
+		if ((k = pool_queue_next(r->queue)) < 0)
+			break;
+		i = (size_t)k;
+		s.wheel = (uint32_t)i;
 		if (proto_send(fd, MSG_START, &s, sizeof(s)) != 0 ||
 		    verify_one(r, i) != 0)
 			return 1;
@@ -265,14 +270,16 @@ on_message(void *arg, unsigned int id, pid_t pid, uint32_t type,
 	const struct msg_text	*m = payload;
 	struct msg_start	 s;
 	struct msg_done		 d;
+	struct msg_bye		 b;
 	uint32_t		 item;
 
 	(void)pid;
 	switch (type) {
 	case MSG_START:
 		memcpy(&s, payload, sizeof(s));
-		if (s.wheel >= r->n || r->owner[s.wheel] != id)
+		if (s.wheel >= r->n || r->started[s.wheel] || r->current[id] >= 0)
 			break;
+		r->started[s.wheel] = 1;
 		r->current[id] = (int)s.wheel;
 		return 0;
 	case MSG_DONE:
@@ -294,6 +301,8 @@ on_message(void *arg, unsigned int id, pid_t pid, uint32_t type,
 		warn_msg("%.*s", (int)(len - sizeof(uint32_t)), m->text);
 		return 0;
 	case MSG_BYE:
+		memcpy(&b, payload, sizeof(b));
+		r->bye[id] = (int)b.count;
 		return 0;
 	}
 	error_msg("worker %u sent %s about a distribution it was not given",
@@ -307,7 +316,7 @@ on_finished(void *arg, unsigned int id, pid_t pid, int status)
 {
 	struct vrun	*r = arg;
 
-	if (status == 0 && r->donecount[id] == r->assigned[id])
+	if (status == 0 && r->bye[id] >= 0 && (unsigned int)r->bye[id] == r->donecount[id])
 		return 0;
 	if (r->failed)
 		return -1;
@@ -389,29 +398,31 @@ load_record(struct vrun *r, struct vdist *v, int selected)
 	}
 }
 
-/* Largest first, each to the worker with the least weight so far. */
-static void
-partition(struct vrun *r)
+static int
+cmp_weight_desc(const void *a, const void *b, void *arg)
 {
-	uint64_t	*load = xcalloc(r->nworkers, sizeof(*load));
-	int		*taken = xcalloc(r->n ? r->n : 1, sizeof(*taken));
-	size_t		 i, k, big;
-	unsigned int	 w, best;
+	const struct vrun	*r = arg;
+	size_t			 x = *(const size_t *)a, y = *(const size_t *)b;
 
-	for (k = 0; k < r->n; k++) {
-		for (big = r->n, i = 0; i < r->n; i++)
-			if (!taken[i] && (big == r->n || r->v[i].weight > r->v[big].weight))
-				big = i;
-		taken[big] = 1;
-		for (best = 0, w = 1; w < r->nworkers; w++)
-			if (load[w] < load[best])
-				best = w;
-		r->owner[big] = best;
-		r->assigned[best]++;
-		load[best] += r->v[big].weight;
-	}
-	free(load);
-	free(taken);
+	if (r->v[x].weight != r->v[y].weight)
+		return r->v[x].weight < r->v[y].weight ? 1 : -1;
+	return x < y ? -1 : x > y;
+}
+
+/* Heaviest first, each taken by a worker when it is free (pool_queue). */
+static struct pool_queue *
+queue_dists(const struct vrun *r)
+{
+	struct pool_queue	*q;
+	size_t			*order = xcalloc(r->n ? r->n : 1, sizeof(*order));
+	size_t			 i;
+
+	for (i = 0; i < r->n; i++)
+		order[i] = i;
+	qsort_r(order, r->n, sizeof(*order), cmp_weight_desc, (void *)r);
+	q = pool_queue_new(order, r->n);
+	free(order);
+	return q;
 }
 
 static int
@@ -424,19 +435,20 @@ run_verify(struct vrun *r, unsigned int jobs)
 	r->nworkers = jobs < r->n ? jobs : (unsigned int)r->n;
 	if (r->nworkers == 0)
 		return 0;
-	r->owner = xcalloc(r->n, sizeof(*r->owner));
+	r->started = xcalloc(r->n, 1);
 	r->current = xcalloc(r->nworkers, sizeof(*r->current));
-	r->assigned = xcalloc(r->nworkers, sizeof(*r->assigned));
+	r->bye = xcalloc(r->nworkers, sizeof(*r->bye));
 	r->donecount = xcalloc(r->nworkers, sizeof(*r->donecount));
 	for (i = 0; i < r->nworkers; i++)
-		r->current[i] = -1;
-	partition(r);
+		r->current[i] = r->bye[i] = -1;
+	r->queue = queue_dists(r);
 	rc = pool_run(r->nworkers, &ops, r, &engine_signal, -1);
 	if (rc == -1 && !r->failed)
 		error_msg("%s", err_get());
-	free(r->owner);
+	pool_queue_free(r->queue);
+	free(r->started);
 	free(r->current);
-	free(r->assigned);
+	free(r->bye);
 	free(r->donecount);
 	if (rc == -2 || engine_signal)
 		return engine_signal_status();

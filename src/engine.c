@@ -15,7 +15,6 @@
  */
 #include "config.h"
 
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -80,8 +79,7 @@ struct run {
 	const struct engine_opts *o;
 	struct txn		 x;
 	unsigned int		 nworkers;
-	size_t			*order;		/* wheel indices, largest first */
-	unsigned int		*next;		/* shared: next position in order */
+	struct pool_queue	*queue;		/* the wheels, largest first */
 	unsigned char		*started;	/* wheel -> STARTed already */
 	int			*current;	/* worker -> wheel it STARTed, -1 */
 	int			*bye;		/* worker -> wheels it says it did, -1 */
@@ -149,12 +147,11 @@ worker_work(void *arg, unsigned int id, int fd)
 	bye.count = 0;
 	for (;;) {
 		struct msg_start	s;
-		size_t			k;
+		long			k;
 
-		k = __atomic_fetch_add(r->next, 1, __ATOMIC_RELAXED);
-		if (k >= r->p->nadd)
+		if ((k = pool_queue_next(r->queue)) < 0)
 			break;
-		i = r->order[k];
+		i = (size_t)k;
 		s.wheel = (uint32_t)i;
 		if (proto_send(fd, MSG_START, &s, sizeof(s)) != 0)
 			return 1;
@@ -288,15 +285,19 @@ cmp_size_desc(const void *a, const void *b, void *arg)
 
 /* Largest wheel first: the order the workers take them in, so that the
  * longest jobs start first and the short ones even out the end. */
-static void
-order_wheels(struct run *r)
+static struct pool_queue *
+queue_wheels(const struct plan *p)
 {
-	size_t	i;
+	struct pool_queue	*q;
+	size_t			*order = xcalloc(p->nadd ? p->nadd : 1, sizeof(*order));
+	size_t			 i;
 
-	r->order = xcalloc(r->p->nadd ? r->p->nadd : 1, sizeof(*r->order));
-	for (i = 0; i < r->p->nadd; i++)
-		r->order[i] = i;
-	qsort_r(r->order, r->p->nadd, sizeof(*r->order), cmp_size_desc, r->p);
+	for (i = 0; i < p->nadd; i++)
+		order[i] = i;
+	qsort_r(order, p->nadd, sizeof(*order), cmp_size_desc, (void *)p);
+	q = pool_queue_new(order, p->nadd);
+	free(order);
+	return q;
 }
 
 static const char *
@@ -508,17 +509,13 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 	if (r.nworkers == 0)
 		r.nworkers = 1;
 	r.started = xcalloc(p->nadd ? p->nadd : 1, 1);
-	r.next = mmap(NULL, sizeof(*r.next), PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (r.next == MAP_FAILED)
-		die(1, "cannot map a shared page: %s", strerror(errno));
-	*r.next = 0;
+
 	r.current = xcalloc(r.nworkers, sizeof(*r.current));
 	r.bye = xcalloc(r.nworkers, sizeof(*r.bye));
 	r.donecount = xcalloc(r.nworkers, sizeof(*r.donecount));
 	for (i = 0; i < r.nworkers; i++)
 		r.current[i] = r.bye[i] = -1;
-	order_wheels(&r);
+	r.queue = queue_wheels(p);
 	progress_start(&r.prog, p->nadd, o->progress);
 	if (txn_begin(&r.x, t) != 0) {
 		rc = 1;
@@ -578,9 +575,8 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 	}
 out:
 	txn_free(&r.x);
-	free(r.order);
+	pool_queue_free(r.queue);
 	free(r.started);
-	munmap(r.next, sizeof(*r.next));
 	free(r.current);
 	free(r.bye);
 	free(r.donecount);

@@ -12,6 +12,7 @@
  */
 #include "config.h"
 
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <errno.h>
@@ -98,6 +99,47 @@ proto_send_text(int fd, uint32_t type, uint32_t wheel, const char *text)
 	memcpy(p, &wheel, sizeof(wheel));
 	memcpy(p + sizeof(wheel), text, n);
 	return proto_send(fd, type, p, (uint32_t)(sizeof(wheel) + n));
+}
+
+struct pool_queue {
+	size_t		*order;
+	size_t		 n;
+	size_t		*next;		/* shared between the processes */
+};
+
+struct pool_queue *
+pool_queue_new(const size_t *order, size_t n)
+{
+	struct pool_queue	*q = xcalloc(1, sizeof(*q));
+
+	q->order = xcalloc(n ? n : 1, sizeof(*q->order));
+	if (n)
+		memcpy(q->order, order, n * sizeof(*order));
+	q->n = n;
+	q->next = mmap(NULL, sizeof(*q->next), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (q->next == MAP_FAILED)
+		die(1, "cannot map a shared page: %s", strerror(errno));
+	*q->next = 0;
+	return q;
+}
+
+long
+pool_queue_next(struct pool_queue *q)
+{
+	size_t	k = __atomic_fetch_add(q->next, 1, __ATOMIC_RELAXED);
+
+	return k < q->n ? (long)q->order[k] : -1;
+}
+
+void
+pool_queue_free(struct pool_queue *q)
+{
+	if (q == NULL)
+		return;
+	munmap(q->next, sizeof(*q->next));
+	free(q->order);
+	free(q);
 }
 
 const char *

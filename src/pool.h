@@ -37,6 +37,18 @@ struct pool_ops {
 int	 pool_run(unsigned int n, const struct pool_ops *, void *arg,
 	    volatile sig_atomic_t *stop, int wake_fd);
 
+/*
+ * Work shared out as the workers become free: the items in a given order
+ * (largest first, say), each handed to the first worker that asks.  The
+ * counter lives in a shared anonymous page; make the queue before
+ * pool_run(), take from it in the workers, free it after.
+ */
+struct pool_queue;
+struct pool_queue *pool_queue_new(const size_t *order, size_t n);
+/* In a worker: the next item, or -1 when none is left. */
+long	 pool_queue_next(struct pool_queue *);
+void	 pool_queue_free(struct pool_queue *);
+
 /* One human sentence for a wait status: "exited with status 3",
  * "was killed by signal 9 (SIGKILL)".  Static buffer. */
 const char *pool_status_str(int status);

@@ -655,6 +655,49 @@ START_TEST(test_pool_signal_window)
 }
 END_TEST
 
+/* The shared queue hands out every item once, in the given order, across
+ * processes. */
+START_TEST(test_pool_queue)
+{
+	size_t			 order[64], i;
+	struct pool_queue	*q;
+	int			 fds[2], status, seen[64] = { 0 };
+	long			 k, got[64];
+	ssize_t			 n;
+	pid_t			 pid[4];
+	unsigned int		 w;
+
+	for (i = 0; i < 64; i++)
+		order[i] = 63 - i;
+	q = pool_queue_new(order, 64);
+	ck_assert_int_eq(pipe(fds), 0);
+	for (w = 0; w < 4; w++) {
+		if ((pid[w] = fork()) == 0) {
+			close(fds[0]);
+			while ((k = pool_queue_next(q)) >= 0)
+				if (write(fds[1], &k, sizeof(k)) != sizeof(k))
+					_exit(1);
+			_exit(0);
+		}
+	}
+	close(fds[1]);
+	for (i = 0; (n = read(fds[0], &got[i], sizeof(got[i]))) == sizeof(got[i]); i++)
+		ck_assert_int_lt(i, 64);
+	close(fds[0]);
+	for (w = 0; w < 4; w++) {
+		ck_assert_int_eq(waitpid(pid[w], &status, 0), pid[w]);
+		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	ck_assert_uint_eq(i, 64);
+	for (i = 0; i < 64; i++) {
+		ck_assert(got[i] >= 0 && got[i] < 64);
+		ck_assert_int_eq(seen[got[i]]++, 0);
+	}
+	ck_assert_int_eq(pool_queue_next(q), -1);
+	pool_queue_free(q);
+}
+END_TEST
+
 static Suite *
 pool_suite(void)
 {
@@ -678,6 +721,7 @@ pool_suite(void)
 	tcase_add_test(tc, test_pool_stop);
 	tcase_add_test(tc, test_pool_stop_closed_pipes);
 	tcase_add_test(tc, test_pool_signal_window);
+	tcase_add_test(tc, test_pool_queue);
 	suite_add_tcase(s, tc);
 	return s;
 }
