@@ -8,7 +8,8 @@ FL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 FL_PACKAGES=(autoconf automake pkg-config make gcc libzip-dev libxxhash-dev libdeflate-dev
 	libjansson-dev check libssl-dev python3 python3-venv python3-pip-whl
-	python3-setuptools-whl unzip)
+	python3-setuptools-whl unzip libcurl4-openssl-dev libseccomp-dev nginx-light openssl
+	strace)
 
 # The build directory: build/ (git-ignored), unless someone configured the
 # source tree itself with ./configure, which rules out a separate build
@@ -44,7 +45,16 @@ fl_ensure_packages() {
 	fi
 	echo "installing missing Debian packages: ${missing[*]}"
 	apt-get update
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+	# The tests start their own servers (nginx among them) on free ports
+	# of 127.0.0.1; installing a package must not start its system service.
+	local policy=/usr/sbin/policy-rc.d own_policy=0
+	if [[ ! -e $policy ]]; then
+		printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && own_policy=1
+	fi
+	local rc=0
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" || rc=$?
+	((own_policy)) && rm -f "$policy"
+	return "$rc"
 }
 
 # Generate configure (always with 'force', else only when it is missing)
