@@ -152,6 +152,20 @@ find_ci(const char *p, const char *end, const char *needle)
 	return end;
 }
 
+/* A tag or attribute name in lower case; a NUL becomes '?' (HTML makes it
+ * U+FFFD), so such a name never equals one forklift looks for. */
+static char *
+lower_name(const char *s, size_t n)
+{
+	char	*out = xmalloc(n + 1);
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		out[i] = s[i] == '\0' ? '?' : (char)tolower((unsigned char)s[i]);
+	out[n] = '\0';
+	return out;
+}
+
 static void
 tag_keep(struct html_tag *t, const char *name, size_t nn, const char *v,
     size_t vn, int has_value)
@@ -161,11 +175,10 @@ tag_keep(struct html_tag *t, const char *name, size_t nn, const char *v,
 	if (t->nattr == HTML_MAX_ATTRS)
 		return;
 	for (i = 0; i < t->nattr; i++)
-		if (strlen(t->attr[i]) == nn && strncasecmp(t->attr[i], name, nn) == 0)
+		if (strlen(t->attr[i]) == nn && strncasecmp(t->attr[i], name, nn) == 0 &&
+		    memchr(name, '\0', nn) == NULL)
 			return;
-	t->attr[t->nattr] = xstrndup(name, nn);
-	for (i = 0; i < nn; i++)
-		t->attr[t->nattr][i] = (char)tolower((unsigned char)name[i]);
+	t->attr[t->nattr] = lower_name(name, nn);
 	t->val[t->nattr] = has_value ? html_unescape(v, vn) : NULL;
 	t->nattr++;
 }
@@ -233,7 +246,7 @@ scan_tag(const char *p, const char *end, struct html_tag *t)
 		return p;
 	for (i = 0; p < end && !isspace((unsigned char)*p) && *p != '>' && *p != '/'; p++)
 		if (i < sizeof(t->name) - 1)
-			t->name[i++] = (char)tolower((unsigned char)*p);
+			t->name[i++] = *p == '\0' ? '?' : (char)tolower((unsigned char)*p);
 	for (;;) {
 		while (p < end && (isspace((unsigned char)*p) || *p == '/'))
 			p++;

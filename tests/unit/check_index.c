@@ -122,6 +122,20 @@ START_TEST(test_html)
 }
 END_TEST
 
+/* NUL bytes in names and values (found by fuzz_index_html). */
+START_TEST(test_html_nul)
+{
+	static const char	 page[] = "<a h\0x=1 href=\"a\0b.whl\" d\0=2>"
+				    "<a hr\0ef=c.whl><a\0 href=d.whl>";
+	struct index_page	 pg;
+
+	ck_assert_int_eq(index_parse_html(&pg, PAGE, page, sizeof(page) - 1), 0);
+	ck_assert_uint_eq(pg.n, 1);
+	ck_assert_str_eq(pg.files[0].url, "https://idx.example/simple/six/a");
+	index_page_free(&pg);
+}
+END_TEST
+
 static const struct {
 	const char	*html;
 	int		 ok, minor, newer;
@@ -411,6 +425,7 @@ index_suite(void)
 	tc = tcase_create("html");
 	tcase_add_loop_test(tc, test_html, 0, ARRAY_SIZE(html_cases));
 	tcase_add_loop_test(tc, test_html_api, 0, ARRAY_SIZE(html_api_cases));
+	tcase_add_test(tc, test_html_nul);
 	tcase_add_loop_test(tc, test_unescape, 0, ARRAY_SIZE(unescape_cases));
 	suite_add_tcase(s, tc);
 
