@@ -75,7 +75,8 @@ struct index_want {
 };
 
 /* The wheel for project==version among the page's files: wheels of that
- * project and version only, requires-python satisfied, compatible with
+ * project and version only, requires-python satisfied (a requires-python
+ * that does not parse does not exclude a file), compatible with
  * the tags, the best tag priority then the highest build tag; a yanked
  * file only when no other qualifies (*yanked set: the caller warns).  NULL
  * with err_set() naming the project, the version and what was found (only
