@@ -53,8 +53,10 @@ enum index_format {
 int	 index_format_of(const char *content_type);
 
 /* Read a page fetched from page_url (the URL after redirects: relative
- * links resolve against it).  content_type may be NULL.  0, or -1 with
- * err_set() (the caller names the URL); the page is empty then. */
+ * links resolve against it; give it without credentials, as
+ * url_cred_split() leaves it, so that the files' URLs carry none).
+ * content_type may be NULL.  0, or -1 with err_set() (the caller names
+ * the URL); the page is empty then. */
 int	 index_parse(struct index_page *, const char *content_type,
 	    const char *page_url, const char *body, size_t len);
 int	 index_parse_json(struct index_page *, const char *page_url,
