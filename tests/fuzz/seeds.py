@@ -4,7 +4,8 @@
     seeds.py OUTDIR
 
 makes OUTDIR/<target>/ for every target in tests/fuzz (wheel_name,
-wheel_info, metadata, record, entry_points, version, reqs, archive) and
+wheel_info, metadata, record, entry_points, version, reqs, archive,
+index_html, index_json) and
 fills it with small valid and nearly valid inputs taken from the wheels
 tests/mkwheel.py builds, so the fuzzers start from the interesting
 shapes instead of from nothing.  Generated on every run, never committed.
@@ -125,6 +126,36 @@ NAMES = [
     "Foo.Bar_baz-2.0rc1-7-cp39.cp310-abi3-macosx_11_0_arm64.whl",
 ]
 
+# Project pages: the first line of an HTML seed is also read as a URL.
+INDEX_HTML_TEXTS = [
+    "https://u:pw@h:1/a/../b?q#sha256=00\n<!DOCTYPE html><html><head>"
+    "<meta name=\"pypi:repository-version\" content=\"1.1\"></head><body>\n"
+    "<a href=\"../../f/fz-1.0-py3-none-any.whl#sha256=" + "ab" * 32 + "\" "
+    "data-requires-python=\"&gt;=3.8\">fz-1.0-py3-none-any.whl</a><br/>\n"
+    "<a href='fz-1.0.tar.gz' data-yanked='bad &quot;build&quot;'>fz-1.0.tar.gz</a>\n"
+    "</body></html>\n",
+    "//other.example/x\n<base href=\"/mirror/\"><A HREF=fz-1.0-1-cp311-cp311-"
+    "manylinux_2_17_x86_64.whl DATA-YANKED>x</A><!-- <a href=c.whl> -->"
+    "<script>'<a href=s.whl>'</script><a href=\"&#x2e;./&#46;/y.whl\">",
+    "?only-query\n<a href=\"#frag\"><a href=\"\"><a href=\"[::1]\"><a\nhref\n=\nz.whl>",
+    "http://[::1]:65536/\n<meta name=pypi:repository-version content=2.0>",
+]
+
+INDEX_JSON_TEXTS = [
+    '{"meta":{"api-version":"1.1"},"name":"fz","files":['
+    '{"filename":"fz-1.0-py3-none-any.whl","url":"../../f/fz-1.0-py3-none-any.whl",'
+    '"hashes":{"sha256":"' + "ab" * 32 + '"},"requires-python":">=3.8",'
+    '"yanked":false,"size":1234,"core-metadata":{"sha256":"00"}},'
+    '{"filename":"fz-1.0.tar.gz","url":"https://cdn.example/fz-1.0.tar.gz#sha256=ef",'
+    '"hashes":{},"yanked":"reason"}],"versions":["1.0"]}',
+    '{"meta":{"api-version":"1.0"},"files":['
+    '{"filename":"fz-1.0-cp311-cp311-win_amd64.whl","url":"a.whl","yanked":true},'
+    '{"filename":"fz-1.0-2-cp311-abi3-manylinux_2_17_x86_64.whl","url":"b.whl",'
+    '"requires-python":"<3"},{"filename":"fz-0.9-py3-none-any.whl","url":"c.whl"}]}',
+    '{"meta":{"api-version":"2.0"},"files":[]}',
+    '\ufeff{"files":[1,{"url":"x"},{"filename":"y"}]}',
+]
+
 
 def main(argv):
     if len(argv) != 1:
@@ -143,6 +174,10 @@ def main(argv):
         write(out, "version", t)
     for t in REQS_TEXTS:
         write(out, "reqs", t)
+    for t in INDEX_HTML_TEXTS:
+        write(out, "index_html", t)
+    for t in INDEX_JSON_TEXTS:
+        write(out, "index_json", t)
     for spec in mkwheel.CORPUS:
         fn, blob = mkwheel.build_bytes(spec)
         write(out, "wheel_name", fn)
