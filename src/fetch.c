@@ -49,7 +49,7 @@
 #define PAGE_MAGIC	"forklift-page 1"
 
 enum xfer_state { X_QUEUED, X_READY, X_ACTIVE, X_WAITING };
-enum xfer_fail { F_NONE, F_SIZE, F_IO, F_RANGE };
+enum xfer_fail { F_NONE, F_SIZE, F_IO, F_RANGE, F_STALL };
 
 struct xfer {
 	struct fetch_ctx *ctx;
@@ -78,6 +78,7 @@ struct xfer {
 	int64_t		 resume_from;	/* this attempt's Range start */
 	int		 started;	/* first body bytes of this attempt seen */
 	int		 discard;	/* error status: body not ours */
+	double		 last_data;	/* monotonic time bytes last arrived */
 	enum xfer_fail	 fail;
 	char		*fail_msg;
 
@@ -579,7 +580,29 @@ on_body(char *p, size_t size, size_t n, void *arg)
 	}
 	x->got += (int64_t)len;
 	x->ctx->stats.bytes_received += len;
+	x->last_data = now_s();
 	return len;
+}
+
+/* Stall check: libcurl's low-speed limit averages over several seconds,
+ * so a body that stops after a fast start would wait longer than
+ * --timeout; this counts from the last byte (or the start). */
+static int
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+    curl_off_t ulnow)
+{
+	struct xfer	*x = arg;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	if (now_s() - x->last_data > (double)x->ctx->timeout) {
+		fail_local(x, F_STALL, xasprintf("timed out: no data for %ld s",
+		    x->ctx->timeout));
+		return 1;
+	}
+	return 0;
 }
 
 static void
@@ -632,6 +655,9 @@ easy_new(struct fetch_ctx *ctx, struct xfer *x)
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(e, CURLOPT_XFERINFODATA, x);
+	curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
 	if (x->page) {
 		/* Pages may come compressed; files are hashed as sent. */
 		curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
@@ -694,6 +720,7 @@ xfer_start(struct fetch_ctx *ctx, struct xfer *x)
 	x->started = 0;
 	x->discard = 0;
 	x->fail = F_NONE;
+	x->last_data = now_s();
 	x->errbuf[0] = '\0';
 	x->attempts++;
 	ctx->stats.requests++;
@@ -1035,6 +1062,11 @@ finish(struct fetch_ctx *ctx, struct xfer *x, CURLcode rc)
 	if (x->fail == F_RANGE) {
 		x->accept_ranges = 0;
 		retry_or_fail(ctx, x, xstrdup(x->fail_msg), 0, 0);
+		return;
+	}
+	if (x->fail == F_STALL) {
+		retry_or_fail(ctx, x, xstrdup(x->fail_msg), 0, x->accept_ranges &&
+		    x->got > 0 && !x->discard);
 		return;
 	}
 	if (rc == CURLE_OK && code >= 400) {

@@ -40,6 +40,7 @@ static char	tmpdir[PATH_MAX];
 static char	datadir[PATH_MAX];
 static char	logfile[PATH_MAX];
 static char	certfile[PATH_MAX];
+static char	othercert[PATH_MAX];
 static int	http_port, https_port;
 static pid_t	server_pid;
 
@@ -894,6 +895,135 @@ START_TEST(t_connection_refused)
 }
 END_TEST
 
+START_TEST(t_netrc)
+{
+	char		 sha[65], *c = cache(), *u, *line, *rc = path_join(tmpdir, "netrc");
+	const char	*text = "machine 127.0.0.1 login nu password n3tpass\n";
+	struct got	 g;
+
+	make_data("netrc.whl", 1000, sha);
+	ck_assert_int_eq(write_file_atomic(rc, text, strlen(text), 0600), 0);
+	setenv("NETRC", rc, 1);
+	u = xasprintf("http://127.0.0.1:%d/f/netrc.whl?redir=http://localhost:%d/f/"
+	    "netrc.whl%%3Fhop=1", http_port, http_port);
+	fetch_one(c, u, sha, 1000, NULL, &g);
+	ck_assert_msg(g.ok, "%s", g.error);
+	line = request_line("/f/netrc.whl?redir", 0);
+	/* "nu:n3tpass" in base64 */
+	ck_assert_msg(strstr(line, "\"auth\": \"Basic bnU6bjN0cGFzcw==\""), "%s", line);
+	free(line);
+	line = request_line("/f/netrc.whl?hop=1", 0);
+	ck_assert_msg(line && strstr(line, "\"auth\": null"), "%s", line);
+	free(line);
+	free(u);
+	free(rc);
+	free(c);
+}
+END_TEST
+
+START_TEST(t_proxy_from_env)
+{
+	char		 sha[65], *c = cache(), *proxy;
+	struct got	 g;
+
+	make_data("proxied.whl", 1000, sha);
+	proxy = url("");
+	setenv("http_proxy", proxy, 1);
+	fetch_one(c, "http://index.invalid/f/proxied.whl", sha, 1000, NULL, &g);
+	ck_assert_msg(g.ok, "%s", g.error);
+	ck_assert_int_eq(requests("\"path\": \"http://index.invalid/f/proxied.whl\""), 1);
+	unsetenv("http_proxy");
+	free(proxy);
+	free(c);
+}
+END_TEST
+
+START_TEST(t_tls_untrusted)
+{
+	struct fetch_opts	 o;
+	struct fetch_ctx	*ctx;
+	struct fetch_req	 r;
+	struct got		 g;
+	char			 sha[65], *c = cache(), *u;
+
+	if (https_port == 0 || *othercert == '\0')
+		return;
+	make_data("untrusted.whl", 100, sha);
+	memset(&o, 0, sizeof(o));
+	o.cache_dir = c;
+	o.retries = 3;
+	o.backoff_ms = 20;
+	o.wake_fd = -1;
+	o.cert_file = othercert;	/* a bundle without our CA */
+	ctx = fetch_new(&o);
+	memset(&r, 0, sizeof(r));
+	memset(&g, 0, sizeof(g));
+	u = xasprintf("https://127.0.0.1:%d/f/untrusted.whl", https_port);
+	r.url = u;
+	r.size = -1;
+	r.on_done = on_done;
+	r.user = &g;
+	ck_assert_int_eq(fetch_add(ctx, &r), 0);
+	ck_assert_int_eq(fetch_run(ctx), 0);
+	fetch_free(ctx);
+	ck_assert(!g.ok);
+	ck_assert_msg(strstr(g.error, "TLS certificate not trusted"), "%s", g.error);
+	ck_assert_int_eq(g.attempts, 1);
+	ck_assert_int_eq(requests("/f/untrusted.whl"), 0);
+	/* $SSL_CERT_FILE is the bundle when --cert is not given. */
+	setenv("SSL_CERT_FILE", certfile, 1);
+	memset(&o, 0, sizeof(o));
+	o.cache_dir = c;
+	o.retries = -1;
+	o.wake_fd = -1;
+	ctx = fetch_new(&o);
+	memset(&g, 0, sizeof(g));
+	r.sha256 = sha;
+	ck_assert_int_eq(fetch_add(ctx, &r), 0);
+	ck_assert_int_eq(fetch_run(ctx), 0);
+	fetch_free(ctx);
+	ck_assert_msg(g.ok, "%s", g.error);
+	unsetenv("SSL_CERT_FILE");
+	free(u);
+	free(c);
+}
+END_TEST
+
+START_TEST(t_stall_timeout)
+{
+	struct fetch_opts	 o;
+	struct fetch_ctx	*ctx;
+	struct fetch_req	 r;
+	struct got		 g;
+	char			 sha[65], *c = cache(), *u = url("/f/slow.whl?stall=1");
+
+	make_data("slow.whl", 100000, sha);
+	memset(&o, 0, sizeof(o));
+	o.cache_dir = c;
+	o.retries = 1;
+	o.backoff_ms = 20;
+	o.timeout = 1;
+	o.wake_fd = -1;
+	ctx = fetch_new(&o);
+	memset(&r, 0, sizeof(r));
+	memset(&g, 0, sizeof(g));
+	r.url = u;
+	r.sha256 = sha;
+	r.size = 100000;
+	r.on_done = on_done;
+	r.user = &g;
+	ck_assert_int_eq(fetch_add(ctx, &r), 0);
+	ck_assert_int_eq(fetch_run(ctx), 0);
+	fetch_free(ctx);
+	ck_assert(!g.ok);
+	ck_assert_msg(strstr(g.error, "timed out") && strstr(g.error, "2 attempts"),
+	    "%s", g.error);
+	ck_assert_int_eq(requests("/f/slow.whl?stall=1"), 2);
+	free(u);
+	free(c);
+}
+END_TEST
+
 static Suite *
 fetch_suite(void)
 {
@@ -922,24 +1052,44 @@ fetch_suite(void)
 	tcase_add_test(tc, t_page_304);
 	tcase_add_test(tc, t_cache_info_prune);
 	tcase_add_test(tc, t_connection_refused);
+	tcase_add_test(tc, t_netrc);
+	tcase_add_test(tc, t_proxy_from_env);
+	tcase_add_test(tc, t_tls_untrusted);
+	tcase_add_test(tc, t_stall_timeout);
 	suite_add_tcase(s, tc);
 	return s;
 }
 
-/* A throwaway certificate for 127.0.0.1, when openssl is there. */
+/* A throwaway self-signed certificate for 127.0.0.1 (0 when made). */
+static int
+openssl_cert(const char *key, const char *cert)
+{
+	char	*cmd;
+	int	 rc;
+
+	cmd = xasprintf("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+	    "-nodes -keyout '%s' -out '%s' -days 2 -subj /CN=127.0.0.1 "
+	    "-addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1", key, cert);
+	rc = system(cmd);
+	free(cmd);
+	return rc;
+}
+
+/* The server's certificate, and another one to play an unrelated CA;
+ * none when openssl is missing. */
 static void
 make_cert(char *key)
 {
-	char	*cmd;
+	char	other_key[PATH_MAX];
 
 	snprintf(certfile, sizeof(certfile), "%s/cert.pem", top);
+	snprintf(othercert, sizeof(othercert), "%s/other.pem", top);
 	snprintf(key, PATH_MAX, "%s/key.pem", top);
-	cmd = xasprintf("openssl req -x509 -newkey rsa:2048 -nodes -keyout '%s' "
-	    "-out '%s' -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
-	    ">/dev/null 2>&1", key, certfile);
-	if (system(cmd) != 0)
+	snprintf(other_key, sizeof(other_key), "%s/other-key.pem", top);
+	if (openssl_cert(key, certfile) != 0)
 		certfile[0] = '\0';
-	free(cmd);
+	if (openssl_cert(other_key, othercert) != 0)
+		othercert[0] = '\0';
 }
 
 static int
