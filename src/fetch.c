@@ -1046,6 +1046,19 @@ retry_or_fail(struct fetch_ctx *ctx, struct xfer *x, char *why,
 	x->not_before = now_s() + delay;
 }
 
+/* New connections and HTTP/2 use, for -v and the measurements. */
+static void
+count_connection(struct fetch_ctx *ctx, struct xfer *x)
+{
+	long	n = 0, v = 0;
+
+	curl_easy_getinfo(x->easy, CURLINFO_NUM_CONNECTS, &n);
+	curl_easy_getinfo(x->easy, CURLINFO_HTTP_VERSION, &v);
+	ctx->stats.connections += (unsigned long)n;
+	if (v == CURL_HTTP_VERSION_2_0)
+		ctx->stats.http2++;
+}
+
 static void
 finish(struct fetch_ctx *ctx, struct xfer *x, CURLcode rc)
 {
@@ -1055,6 +1068,7 @@ finish(struct fetch_ctx *ctx, struct xfer *x, CURLcode rc)
 	char		*why;
 
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+	count_connection(ctx, x);
 	if (x->fail == F_SIZE || x->fail == F_IO) {
 		deliver_error(ctx, x, "%s", x->fail_msg);
 		return;
@@ -1067,6 +1081,12 @@ finish(struct fetch_ctx *ctx, struct xfer *x, CURLcode rc)
 	if (x->fail == F_STALL) {
 		retry_or_fail(ctx, x, xstrdup(x->fail_msg), 0, x->accept_ranges &&
 		    x->got > 0 && !x->discard);
+		return;
+	}
+	if (rc == CURLE_OK && code == 416 && x->resume_from > 0) {
+		/* The part we have is not a prefix the server can extend. */
+		x->accept_ranges = 0;
+		retry_or_fail(ctx, x, xstrdup("HTTP 416 for the rest of the file"), 0, 0);
 		return;
 	}
 	if (rc == CURLE_OK && code >= 400) {
@@ -1194,6 +1214,8 @@ fetch_run_some(struct fetch_ctx *ctx, int timeout_ms, struct pollfd *extra,
 	size_t			 i, nw = 0;
 	int			 ms;
 
+	for (i = 0; i < nextra; i++)
+		extra[i].revents = 0;
 	if (ctx->stopped || stop_requested(ctx)) {
 		abort_all(ctx);
 		return FETCH_STOPPED;

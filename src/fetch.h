@@ -74,6 +74,8 @@ struct fetch_stats {
 	unsigned long	 files_done;	/* delivered, ok or not */
 	unsigned long	 from_cache;	/* files answered by the cache alone */
 	unsigned long	 requests;	/* transfers started (files and pages) */
+	unsigned long	 connections;	/* new connections opened for them */
+	unsigned long	 http2;		/* transfers answered over HTTP/2 */
 };
 
 struct fetch_ctx *fetch_new(const struct fetch_opts *);
@@ -93,6 +95,8 @@ int	 fetch_add_page(struct fetch_ctx *, const char *url, const char *accept,
 /* Start, advance and finish transfers; wait at most timeout_ms for
  * activity on them, on wake_fd or on the caller's extra descriptors
  * (their revents are filled in).  Calls on_done for each finished item.
+ * It returns without waiting when it delivered something or nothing is
+ * pending (the caller polls its own descriptors then).
  * Returns how many items are still pending (0: idle), FETCH_STOPPED once
  * *stop was seen (every transfer aborted and its partial file removed;
  * nothing further is delivered), or -1 with err_set(). */

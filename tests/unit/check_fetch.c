@@ -737,6 +737,7 @@ START_TEST(t_largest_first)
 	struct fetch_ctx	*ctx;
 	struct fetch_req	 r;
 	struct got		 g[3];
+	struct fetch_stats	 st;
 	static const int	 sizes[] = { 10, 3000, 200 };
 	char			 sha[65], name[32], *c = cache(), *u, *l0, *l2;
 	size_t			 i;
@@ -760,9 +761,16 @@ START_TEST(t_largest_first)
 		free(u);
 	}
 	ck_assert_int_eq(fetch_run(ctx), 0);
+	fetch_get_stats(ctx, &st);
 	fetch_free(ctx);
 	for (i = 0; i < 3; i++)
 		ck_assert(g[i].ok);
+	/* One after the other over one kept-alive connection. */
+	ck_assert_int_eq(st.requests, 3);
+	ck_assert_int_eq(st.connections, 1);
+	ck_assert_int_eq(st.bytes_expected, 3210);
+	ck_assert_int_eq(st.bytes_received, 3210);
+	ck_assert_int_eq(st.files_done, 3);
 	l0 = request_line("/f/order", 0);
 	l2 = request_line("/f/order", 2);
 	ck_assert_msg(strstr(l0, "order1.whl") && strstr(l2, "order0.whl"), "%s / %s",
