@@ -1212,7 +1212,7 @@ fetch_run_some(struct fetch_ctx *ctx, int timeout_ms, struct pollfd *extra,
 	struct curl_waitfd	 wfd[16];
 	double			 next_wake = -1, wait;
 	size_t			 i, nw = 0;
-	int			 ms;
+	int			 ms, cap;
 
 	for (i = 0; i < nextra; i++)
 		extra[i].revents = 0;
@@ -1235,9 +1235,10 @@ fetch_run_some(struct fetch_ctx *ctx, int timeout_ms, struct pollfd *extra,
 		    (extra[i].events & POLLOUT ? CURL_WAIT_POLLOUT : 0));
 		wfd[nw++].revents = 0;
 	}
-	/* Wake for a retry that comes due, and at least once a second for
-	 * a stop flag set without a wake fd. */
-	ms = timeout_ms < 0 || timeout_ms > 1000 ? 1000 : timeout_ms;
+	/* Wake for a retry that comes due, and often enough to see a stop
+	 * flag set without a wake fd. */
+	cap = ctx->wake_fd >= 0 ? 1000 : 250;
+	ms = timeout_ms < 0 || timeout_ms > cap ? cap : timeout_ms;
 	if (next_wake >= 0) {
 		wait = (next_wake - now_s()) * 1000.0;
 		if (wait < ms)
