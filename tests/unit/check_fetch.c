@@ -209,12 +209,11 @@ ctx_new(const char *cache_dir, volatile sig_atomic_t *stop, int wake_fd)
 	return fetch_new(&o);
 }
 
-/* One file through a fresh context; returns what on_done said. */
+/* One file through ctx, which is freed; returns what on_done said. */
 static void
-fetch_one(const char *cache_dir, const char *u, const char *sha, int64_t size,
+fetch_in(struct fetch_ctx *ctx, const char *u, const char *sha, int64_t size,
     const char *dest, struct got *g)
 {
-	struct fetch_ctx	*ctx = ctx_new(cache_dir, NULL, -1);
 	struct fetch_req	 r;
 
 	memset(g, 0, sizeof(*g));
@@ -229,6 +228,14 @@ fetch_one(const char *cache_dir, const char *u, const char *sha, int64_t size,
 	ck_assert_int_eq(fetch_run(ctx), 0);
 	fetch_free(ctx);
 	ck_assert_int_eq(g->called, 1);
+}
+
+/* The same through a fresh context with the tests' options. */
+static void
+fetch_one(const char *cache_dir, const char *u, const char *sha, int64_t size,
+    const char *dest, struct got *g)
+{
+	fetch_in(ctx_new(cache_dir, NULL, -1), u, sha, size, dest, g);
 }
 
 static int
@@ -954,8 +961,6 @@ END_TEST
 START_TEST(t_tls_untrusted)
 {
 	struct fetch_opts	 o;
-	struct fetch_ctx	*ctx;
-	struct fetch_req	 r;
 	struct got		 g;
 	char			 sha[65], *c = cache(), *u;
 
@@ -968,33 +973,16 @@ START_TEST(t_tls_untrusted)
 	o.backoff_ms = 20;
 	o.wake_fd = -1;
 	o.cert_file = othercert;	/* a bundle without our CA */
-	ctx = fetch_new(&o);
-	memset(&r, 0, sizeof(r));
-	memset(&g, 0, sizeof(g));
 	u = xasprintf("https://127.0.0.1:%d/f/untrusted.whl", https_port);
-	r.url = u;
-	r.size = -1;
-	r.on_done = on_done;
-	r.user = &g;
-	ck_assert_int_eq(fetch_add(ctx, &r), 0);
-	ck_assert_int_eq(fetch_run(ctx), 0);
-	fetch_free(ctx);
+	fetch_in(fetch_new(&o), u, NULL, -1, NULL, &g);
 	ck_assert(!g.ok);
 	ck_assert_msg(strstr(g.error, "TLS certificate not trusted"), "%s", g.error);
 	ck_assert_int_eq(g.attempts, 1);
 	ck_assert_int_eq(requests("/f/untrusted.whl"), 0);
 	/* $SSL_CERT_FILE is the bundle when --cert is not given. */
 	setenv("SSL_CERT_FILE", certfile, 1);
-	memset(&o, 0, sizeof(o));
-	o.cache_dir = c;
-	o.retries = -1;
-	o.wake_fd = -1;
-	ctx = fetch_new(&o);
-	memset(&g, 0, sizeof(g));
-	r.sha256 = sha;
-	ck_assert_int_eq(fetch_add(ctx, &r), 0);
-	ck_assert_int_eq(fetch_run(ctx), 0);
-	fetch_free(ctx);
+	o.cert_file = NULL;
+	fetch_in(fetch_new(&o), u, sha, -1, NULL, &g);
 	ck_assert_msg(g.ok, "%s", g.error);
 	unsetenv("SSL_CERT_FILE");
 	free(u);
@@ -1005,8 +993,6 @@ END_TEST
 START_TEST(t_stall_timeout)
 {
 	struct fetch_opts	 o;
-	struct fetch_ctx	*ctx;
-	struct fetch_req	 r;
 	struct got		 g;
 	char			 sha[65], *c = cache(), *u = url("/f/slow.whl?stall=1");
 
@@ -1017,17 +1003,7 @@ START_TEST(t_stall_timeout)
 	o.backoff_ms = 20;
 	o.timeout = 1;
 	o.wake_fd = -1;
-	ctx = fetch_new(&o);
-	memset(&r, 0, sizeof(r));
-	memset(&g, 0, sizeof(g));
-	r.url = u;
-	r.sha256 = sha;
-	r.size = 100000;
-	r.on_done = on_done;
-	r.user = &g;
-	ck_assert_int_eq(fetch_add(ctx, &r), 0);
-	ck_assert_int_eq(fetch_run(ctx), 0);
-	fetch_free(ctx);
+	fetch_in(fetch_new(&o), u, sha, 100000, NULL, &g);
 	ck_assert(!g.ok);
 	ck_assert_msg(strstr(g.error, "timed out") && strstr(g.error, "2 attempts"),
 	    "%s", g.error);
