@@ -1013,6 +1013,135 @@ START_TEST(t_stall_timeout)
 }
 END_TEST
 
+START_TEST(t_pipelined)
+{
+	struct fetch_ctx	*ctx;
+	struct fetch_req	 r;
+	struct got		 g[2];
+	char			 sha[65], sha2[65], *c = cache(), *slow, *quick;
+	int			 rc, pending_when_quick = -1;
+
+	make_data("pipe-slow.whl", 1000000, sha);
+	make_data("pipe-quick.whl", 1000, sha2);
+	stop_flag = 0;
+	ctx = ctx_new(c, &stop_flag, -1);
+	memset(g, 0, sizeof(g));
+	memset(&r, 0, sizeof(r));
+	slow = url("/f/pipe-slow.whl?stall=1");
+	quick = url("/f/pipe-quick.whl");
+	r.url = slow;
+	r.sha256 = sha;
+	r.size = 1000000;
+	r.on_done = on_done;
+	r.user = &g[0];
+	ck_assert_int_eq(fetch_add(ctx, &r), 0);
+	r.url = quick;
+	r.sha256 = sha2;
+	r.size = 1000;
+	r.user = &g[1];
+	ck_assert_int_eq(fetch_add(ctx, &r), 0);
+	/* The small file is handed over while the large one still runs. */
+	while ((rc = fetch_run_some(ctx, 100, NULL, 0)) > 0)
+		if (g[1].called && pending_when_quick < 0) {
+			pending_when_quick = rc;
+			stop_flag = 1;
+		}
+	ck_assert_msg(g[1].ok, "%s", g[1].error);
+	ck_assert_int_eq(pending_when_quick, 1);
+	ck_assert_int_eq(g[0].called, 0);
+	ck_assert_int_eq(rc, FETCH_STOPPED);
+	fetch_free(ctx);
+	free(slow);
+	free(quick);
+	free(c);
+}
+END_TEST
+
+START_TEST(t_many_concurrent)
+{
+	struct fetch_ctx	*ctx;
+	struct fetch_req	 r;
+	struct fetch_stats	 st;
+	struct got		 g[40];
+	char			 sha[65], name[32], *c = cache(), *u;
+	size_t			 i;
+
+	ctx = ctx_new(c, NULL, -1);
+	memset(g, 0, sizeof(g));
+	for (i = 0; i < ARRAY_SIZE(g); i++) {
+		snprintf(name, sizeof(name), "many%zu.whl", i);
+		make_data(name, 20000 + i, sha);
+		u = xasprintf("http://127.0.0.1:%d/f/%s", http_port, name);
+		memset(&r, 0, sizeof(r));
+		r.url = u;
+		r.sha256 = sha;
+		r.size = (int64_t)(20000 + i);
+		r.on_done = on_done;
+		r.user = &g[i];
+		ck_assert_int_eq(fetch_add(ctx, &r), 0);
+		free(u);
+	}
+	ck_assert_int_eq(fetch_run(ctx), 0);
+	fetch_get_stats(ctx, &st);
+	fetch_free(ctx);
+	for (i = 0; i < ARRAY_SIZE(g); i++)
+		ck_assert_msg(g[i].ok && g[i].called == 1, "%zu: %s", i, g[i].error);
+	ck_assert_int_eq(st.requests, 40);
+	ck_assert_msg(st.connections >= 1 && st.connections <= 16, "%lu connections",
+	    st.connections);
+	free(c);
+}
+END_TEST
+
+/* Two processes download the same file into one cache at once. */
+START_TEST(t_concurrent_publish)
+{
+	char		 sha[65], *c = cache(), *u = url("/f/shared.whl?ranges=1"), *d;
+	struct got	 g;
+	pid_t		 pid[2];
+	int		 i, st;
+
+	make_data("shared.whl", 2000000, sha);
+	for (i = 0; i < 2; i++)
+		if ((pid[i] = fork()) == 0) {
+			fetch_one(c, u, sha, 2000000, NULL, &g);
+			_exit(g.ok ? 0 : 1);
+		}
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(waitpid(pid[i], &st, 0), pid[i]);
+		ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	d = path_join(c, "v1/archives");
+	ck_assert_int_eq(count_files(d), 1);
+	free(d);
+	d = path_join(c, "v1/tmp");
+	ck_assert_int_eq(count_files(d), 0);
+	free(d);
+	free(u);
+	free(c);
+}
+END_TEST
+
+START_TEST(t_file_url)
+{
+	char		 sha[65], *c = cache(), *u;
+	struct got	 g;
+
+	make_data("local.whl", 12345, sha);
+	u = xasprintf("file://%s/local.whl", datadir);
+	fetch_one(c, u, sha, 12345, NULL, &g);
+	ck_assert_msg(g.ok, "%s", g.error);
+	ck_assert_int_eq(g.bytes, 12345);
+	free(u);
+	u = xasprintf("file://%s/absent.whl", datadir);
+	fetch_one(c, u, NULL, -1, NULL, &g);
+	ck_assert(!g.ok);
+	ck_assert_int_eq(g.attempts, 1);
+	free(u);
+	free(c);
+}
+END_TEST
+
 static Suite *
 fetch_suite(void)
 {
@@ -1045,6 +1174,10 @@ fetch_suite(void)
 	tcase_add_test(tc, t_proxy_from_env);
 	tcase_add_test(tc, t_tls_untrusted);
 	tcase_add_test(tc, t_stall_timeout);
+	tcase_add_test(tc, t_pipelined);
+	tcase_add_test(tc, t_many_concurrent);
+	tcase_add_test(tc, t_concurrent_publish);
+	tcase_add_test(tc, t_file_url);
 	suite_add_tcase(s, tc);
 	return s;
 }
