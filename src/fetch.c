@@ -28,6 +28,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1220,8 +1221,12 @@ fetch_run_some(struct fetch_ctx *ctx, int timeout_ms, struct pollfd *extra,
 		abort_all(ctx);
 		return FETCH_STOPPED;
 	}
-	if (step(ctx, &next_wake) || ctx->n == 0)
+	if (step(ctx, &next_wake) || ctx->n == 0) {
+		/* No wait, but the caller's descriptors are still looked at. */
+		if (nextra > 0 && poll(extra, (nfds_t)nextra, 0) < 0 && errno != EINTR)
+			return err_set("poll: %s", strerror(errno));
 		return (int)ctx->n;
+	}
 	if (nextra + 1 > ARRAY_SIZE(wfd))
 		BUG("fetch_run_some: too many descriptors");
 	if (ctx->wake_fd >= 0) {

@@ -96,7 +96,8 @@ int	 fetch_add_page(struct fetch_ctx *, const char *url, const char *accept,
  * activity on them, on wake_fd or on the caller's extra descriptors
  * (their revents are filled in).  Calls on_done for each finished item.
  * It returns without waiting when it delivered something or nothing is
- * pending (the caller polls its own descriptors then).
+ * pending (the extra descriptors are then polled without waiting).  A
+ * hang-up on an extra descriptor shows as POLLIN, as libcurl reports it.
  * Returns how many items are still pending (0: idle), FETCH_STOPPED once
  * *stop was seen (every transfer aborted and its partial file removed;
  * nothing further is delivered), or -1 with err_set(). */

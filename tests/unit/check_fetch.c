@@ -1018,6 +1018,7 @@ START_TEST(t_pipelined)
 	struct fetch_ctx	*ctx;
 	struct fetch_req	 r;
 	struct got		 g[2];
+	struct pollfd		 pfd;
 	char			 sha[65], sha2[65], *c = cache(), *slow, *quick;
 	int			 rc, pending_when_quick = -1;
 
@@ -1040,12 +1041,21 @@ START_TEST(t_pipelined)
 	r.size = 1000;
 	r.user = &g[1];
 	ck_assert_int_eq(fetch_add(ctx, &r), 0);
-	/* The small file is handed over while the large one still runs. */
-	while ((rc = fetch_run_some(ctx, 100, NULL, 0)) > 0)
+	/* The small file is handed over while the large one still runs;
+	 * the caller's descriptors (a worker pipe, say) are served too. */
+	ck_assert_int_eq(pipe(wake), 0);
+	ck_assert_int_eq(write(wake[1], "w", 1), 1);
+	pfd.fd = wake[0];
+	pfd.events = POLLIN;
+	while ((rc = fetch_run_some(ctx, 100, &pfd, 1)) > 0) {
+		ck_assert(pfd.revents & POLLIN);
 		if (g[1].called && pending_when_quick < 0) {
 			pending_when_quick = rc;
 			stop_flag = 1;
 		}
+	}
+	close(wake[0]);
+	close(wake[1]);
 	ck_assert_msg(g[1].ok, "%s", g[1].error);
 	ck_assert_int_eq(pending_when_quick, 1);
 	ck_assert_int_eq(g[0].called, 0);
