@@ -40,14 +40,13 @@
 #include "cache.h"
 #include "fetch.h"
 #include "fsutil.h"
+#include "pagecache.h"
 #include "record.h"
 #include "util.h"
 
 #define MAX_REDIRECTS	10
-#define MAX_PAGE	((size_t)256 << 20)
 #define MAX_RETRY_AFTER	300		/* seconds */
 #define MAX_BACKOFF_MS	16000
-#define PAGE_MAGIC	"forklift-page 1"
 
 enum xfer_state { X_QUEUED, X_READY, X_ACTIVE, X_WAITING };
 enum xfer_fail { F_NONE, F_SIZE, F_IO, F_RANGE, F_STALL };
@@ -364,93 +363,18 @@ fetch_add(struct fetch_ctx *ctx, const struct fetch_req *r)
 	return 0;
 }
 
-/* The page cache key: sha256 of the URL and the Accept header. */
-static char *
-page_key(const char *url, const char *accept)
-{
-	struct hasher	 h;
-	unsigned char	 d[32];
-	char		 out[65];
-
-	hasher_init(&h, HASH_SHA256);
-	hasher_update(&h, url, strlen(url));
-	hasher_update(&h, "\n", 1);
-	hasher_update(&h, accept, strlen(accept));
-	hasher_final(&h, d);
-	hasher_free(&h);
-	hex(d, 32, out);
-	return xstrdup(out);
-}
-
-/* The stored page: validators, then the body after an empty line. */
-struct stored_page {
-	char	*text;
-	char	*etag, *last_modified, *content_type, *final_url;
-	char	*body;
-	size_t	 len;
-};
-
-static void
-stored_free(struct stored_page *sp)
-{
-	free(sp->text);
-	memset(sp, 0, sizeof(*sp));
-}
-
-static int
-stored_read(const char *path, struct stored_page *sp)
-{
-	char	*p, *nl, *tab;
-	size_t	 len;
-
-	memset(sp, 0, sizeof(*sp));
-	if (read_file(path, MAX_PAGE + 65536, &sp->text, &len) != 0)
-		return -1;
-	p = sp->text;
-	if (strncmp(p, PAGE_MAGIC "\n", sizeof(PAGE_MAGIC)) != 0)
-		goto bad;
-	p += sizeof(PAGE_MAGIC);
-	while ((nl = strchr(p, '\n')) != NULL && nl != p) {
-		*nl = '\0';
-		if ((tab = strchr(p, '\t')) == NULL)
-			goto bad;
-		*tab++ = '\0';
-		if (strcmp(p, "etag") == 0)
-			sp->etag = tab;
-		else if (strcmp(p, "last-modified") == 0)
-			sp->last_modified = tab;
-		else if (strcmp(p, "content-type") == 0)
-			sp->content_type = tab;
-		else if (strcmp(p, "url") == 0)
-			sp->final_url = tab;
-		p = nl + 1;
-	}
-	if (nl == NULL || sp->final_url == NULL)
-		goto bad;
-	sp->body = nl + 1;
-	sp->len = len - (size_t)(sp->body - sp->text);
-	return 0;
-bad:
-	stored_free(sp);
-	return err_set("'%s' is not a stored index page", path);
-}
-
 int
 fetch_add_page(struct fetch_ctx *ctx, const char *url, const char *accept,
     fetch_done_fn on_done, void *user)
 {
 	struct xfer	*x = xfer_new(ctx, url);
-	char		*key;
 
 	x->page = 1;
 	x->accept = xstrdup(accept);
 	x->on_done = on_done;
 	x->user = user;
-	if (ctx->cache_dir) {
-		key = page_key(url, accept);
-		x->page_file = cache_page_path(ctx->cache_dir, key);
-		free(key);
-	}
+	if (ctx->cache_dir)
+		x->page_file = page_cache_path(ctx->cache_dir, url, accept);
 	if (ctx->offline)
 		x->state = X_READY;
 	return 0;
@@ -560,9 +484,9 @@ on_body(char *p, size_t size, size_t n, void *arg)
 	if (x->discard)
 		return len;
 	if (x->page) {
-		if (x->body.len + len > MAX_PAGE) {
+		if (x->body.len + len > PAGE_MAX) {
 			fail_local(x, F_SIZE, xasprintf("the page is larger than %zu MiB",
-			    MAX_PAGE >> 20));
+			    PAGE_MAX >> 20));
 			return 0;
 		}
 		buf_add(&x->body, p, len);
@@ -671,13 +595,13 @@ easy_new(struct fetch_ctx *ctx, struct xfer *x)
 static void
 page_validators(struct xfer *x)
 {
-	struct stored_page	 sp;
+	struct page_copy	 sp;
 	char			*h;
 
 	h = xasprintf("Accept: %s", x->accept);
 	x->headers = curl_slist_append(x->headers, h);
 	free(h);
-	if (x->page_file && stored_read(x->page_file, &sp) == 0) {
+	if (x->page_file && page_cache_read(x->page_file, &sp) == 0) {
 		if (sp.etag) {
 			h = xasprintf("If-None-Match: %s", sp.etag);
 			x->headers = curl_slist_append(x->headers, h);
@@ -688,7 +612,7 @@ page_validators(struct xfer *x)
 			x->headers = curl_slist_append(x->headers, h);
 			free(h);
 		}
-		stored_free(&sp);
+		page_copy_free(&sp);
 	}
 	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
 }
@@ -781,14 +705,14 @@ static void
 deliver_ready(struct fetch_ctx *ctx, struct xfer *x)
 {
 	struct fetch_result	 res;
-	struct stored_page	 sp;
+	struct page_copy	 sp;
 	struct stat		 st;
 
 	memset(&res, 0, sizeof(res));
 	res.ok = 1;
 	res.from_cache = 1;
 	if (x->page) {
-		if (x->page_file == NULL || stored_read(x->page_file, &sp) != 0) {
+		if (x->page_file == NULL || page_cache_read(x->page_file, &sp) != 0) {
 			deliver_error(ctx, x, "not in the cache, and --offline allows "
 			    "no network");
 			return;
@@ -796,9 +720,9 @@ deliver_ready(struct fetch_ctx *ctx, struct xfer *x)
 		res.body = sp.body;
 		res.len = sp.len;
 		res.content_type = sp.content_type;
-		res.final_url = sp.final_url;
+		res.final_url = sp.url;
 		deliver(ctx, x, &res);
-		stored_free(&sp);
+		page_copy_free(&sp);
 		return;
 	}
 	res.path = x->cached_path;
@@ -808,44 +732,31 @@ deliver_ready(struct fetch_ctx *ctx, struct xfer *x)
 	deliver(ctx, x, &res);
 }
 
-/* Write the page with its validators; tmp/ first, then renamed in. */
+/* Store the page with its validators (a cache we cannot write just
+ * keeps no copy). */
 static void
 page_store(struct fetch_ctx *ctx, struct xfer *x, const char *ctype,
     const char *final)
 {
-	struct buf	 b = BUF_INIT;
-	char		*tmp;
-	int		 fd;
+	struct page_copy	pc;
 
 	if (x->page_file == NULL)
 		return;
-	buf_addf(&b, "%s\nurl\t%s\n", PAGE_MAGIC, final);
-	if (x->etag && *x->etag)
-		buf_addf(&b, "etag\t%s\n", x->etag);
-	if (x->last_modified && *x->last_modified)
-		buf_addf(&b, "last-modified\t%s\n", x->last_modified);
-	if (ctype)
-		buf_addf(&b, "content-type\t%s\n", ctype);
-	buf_adds(&b, "\n");
-	buf_add(&b, x->body.p, x->body.len);
-	if ((fd = cache_archive_tmp(ctx->cache_dir, &tmp)) < 0) {
-		buf_free(&b);
-		return;		/* a cache we cannot write: just no copy */
-	}
-	/* The URL may hold credentials: the page is the user's alone. */
-	fchmod(fd, 0600);
-	if (write_all(fd, b.p, b.len) != 0 || rename(tmp, x->page_file) != 0)
-		unlink(tmp);
-	close(fd);
-	free(tmp);
-	buf_free(&b);
+	memset(&pc, 0, sizeof(pc));
+	pc.url = (char *)final;
+	pc.etag = x->etag;
+	pc.last_modified = x->last_modified;
+	pc.content_type = (char *)ctype;
+	pc.body = x->body.p;
+	pc.len = x->body.len;
+	page_cache_write(ctx->cache_dir, x->page_file, &pc);
 }
 
 static void
 finish_page(struct fetch_ctx *ctx, struct xfer *x, long code)
 {
 	struct fetch_result	 res;
-	struct stored_page	 sp;
+	struct page_copy	 sp;
 	char			*ctype = NULL, *final = NULL;
 
 	memset(&res, 0, sizeof(res));
@@ -853,7 +764,7 @@ finish_page(struct fetch_ctx *ctx, struct xfer *x, long code)
 	curl_easy_getinfo(x->easy, CURLINFO_CONTENT_TYPE, &ctype);
 	curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &final);
 	if (code == 304) {
-		if (x->page_file == NULL || stored_read(x->page_file, &sp) != 0) {
+		if (x->page_file == NULL || page_cache_read(x->page_file, &sp) != 0) {
 			deliver_error(ctx, x, "HTTP 304 for a page that is not stored");
 			return;
 		}
@@ -862,9 +773,9 @@ finish_page(struct fetch_ctx *ctx, struct xfer *x, long code)
 		res.body = sp.body;
 		res.len = sp.len;
 		res.content_type = sp.content_type;
-		res.final_url = sp.final_url;
+		res.final_url = sp.url;
 		deliver(ctx, x, &res);
-		stored_free(&sp);
+		page_copy_free(&sp);
 		return;
 	}
 	final = xstrdup(final ? final : x->url);
