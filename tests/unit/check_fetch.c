@@ -193,6 +193,17 @@ count_files(const char *dir)
 	return n;
 }
 
+/* Regular files under a directory of cache c ("v1/tmp"). */
+static int
+cache_files(const char *c, const char *sub)
+{
+	char	*d = path_join(c, sub);
+	int	 n = count_files(d);
+
+	free(d);
+	return n;
+}
+
 static struct fetch_ctx *
 ctx_new(const char *cache_dir, volatile sig_atomic_t *stop, int wake_fd)
 {
@@ -259,7 +270,7 @@ same_file(const char *a, const char *b)
 
 START_TEST(t_into_cache)
 {
-	char		 sha[65], *c = cache(), *u = url("/f/one.whl"), *want, *src, *tmp;
+	char		 sha[65], *c = cache(), *u = url("/f/one.whl"), *want, *src;
 	struct got	 g;
 
 	make_data("one.whl", 300000, sha);
@@ -272,15 +283,13 @@ START_TEST(t_into_cache)
 	ck_assert_int_eq(g.from_cache, 0);
 	src = path_join(datadir, "one.whl");
 	ck_assert(same_file(src, want));
-	tmp = path_join(c, "v1/tmp");
-	ck_assert_int_eq(count_files(tmp), 0);
+	ck_assert_int_eq(cache_files(c, "v1/tmp"), 0);
 	/* Found again by hash alone. */
 	free(want);
 	want = cache_archive_lookup(c, sha, "one.whl");
 	ck_assert_ptr_nonnull(want);
 	ck_assert_ptr_null(cache_archive_lookup(c, sha, "other.whl"));
 	free(want);
-	free(tmp);
 	free(src);
 	free(u);
 	free(c);
@@ -309,7 +318,7 @@ END_TEST
 
 START_TEST(t_wrong_sha)
 {
-	char		 sha[65], *c = cache(), *u = url("/f/bad.whl"), *a;
+	char		 sha[65], *c = cache(), *u = url("/f/bad.whl");
 	const char	*wrong = "00000000000000000000000000000000"
 			    "00000000000000000000000000000000";
 	struct got	 g;
@@ -321,12 +330,8 @@ START_TEST(t_wrong_sha)
 	    "both hashes expected in: %s", g.error);
 	ck_assert_ptr_nonnull(strstr(g.error, "/f/bad.whl"));
 	ck_assert_int_eq(requests("/f/bad.whl"), 1);	/* not retried */
-	a = path_join(c, "v1/archives");
-	ck_assert_int_eq(count_files(a), 0);
-	free(a);
-	a = path_join(c, "v1/tmp");
-	ck_assert_int_eq(count_files(a), 0);
-	free(a);
+	ck_assert_int_eq(cache_files(c, "v1/archives"), 0);
+	ck_assert_int_eq(cache_files(c, "v1/tmp"), 0);
 	free(u);
 	free(c);
 }
@@ -334,7 +339,7 @@ END_TEST
 
 START_TEST(t_size_mismatch)
 {
-	char		 sha[65], *c = cache(), *u, *a;
+	char		 sha[65], *c = cache(), *u;
 	struct got	 g;
 
 	make_data("size.whl", 4000, sha);
@@ -351,9 +356,7 @@ START_TEST(t_size_mismatch)
 	ck_assert(!g.ok);
 	ck_assert_ptr_nonnull(strstr(g.error, "size mismatch"));
 	ck_assert_int_eq(requests("/f/size.whl?a=2"), 1);
-	a = path_join(c, "v1/archives");
-	ck_assert_int_eq(count_files(a), 0);
-	free(a);
+	ck_assert_int_eq(cache_files(c, "v1/archives"), 0);
 	free(u);
 	free(c);
 }
@@ -609,7 +612,7 @@ run_stop(int with_fd, const char *name, const char *dest)
 	struct fetch_req	 r;
 	struct got		 g[2];
 	pthread_t		 t;
-	char			 sha[65], *c = cache(), *u, *tmp, *arch;
+	char			 sha[65], *c = cache(), *u;
 	double			 dt;
 	int			 rc;
 
@@ -639,16 +642,12 @@ run_stop(int with_fd, const char *name, const char *dest)
 	fetch_free(ctx);
 	dt = since(&stop_time);
 	ck_assert_int_eq(g[0].called + g[1].called, 0);
-	tmp = path_join(c, "v1/tmp");
-	arch = path_join(c, "v1/archives");
-	ck_assert_int_eq(count_files(tmp), 0);
-	ck_assert_int_eq(count_files(arch), 0);
+	ck_assert_int_eq(cache_files(c, "v1/tmp"), 0);
+	ck_assert_int_eq(cache_files(c, "v1/archives"), 0);
 	if (dest)
 		ck_assert_int_eq(count_files(dest), 0);
 	close(wake[0]);
 	close(wake[1]);
-	free(tmp);
-	free(arch);
 	free(u);
 	free(c);
 	return dt;
@@ -845,7 +844,7 @@ START_TEST(t_cache_info_prune)
 	struct cache_fetch_info	 fi;
 	struct fetch_ctx	*ctx;
 	struct fetch_page	 p;
-	char			 sha[65], *c = cache(), *u = url("/f/info.whl"), *d;
+	char			 sha[65], *c = cache(), *u = url("/f/info.whl");
 	unsigned long		 removed;
 	struct got		 g;
 
@@ -873,9 +872,7 @@ START_TEST(t_cache_info_prune)
 	ck_assert_int_eq(removed, 2);
 	ck_assert_int_eq(cache_fetch_info(c, &fi), 0);
 	ck_assert_int_eq(fi.archives + fi.pages, 0);
-	d = path_join(c, "v1/tmp");
-	ck_assert_int_eq(count_files(d), 0);
-	free(d);
+	ck_assert_int_eq(cache_files(c, "v1/tmp"), 0);
 	free(u);
 	free(c);
 }
@@ -1106,7 +1103,7 @@ END_TEST
 /* Two processes download the same file into one cache at once. */
 START_TEST(t_concurrent_publish)
 {
-	char		 sha[65], *c = cache(), *u = url("/f/shared.whl?ranges=1"), *d;
+	char		 sha[65], *c = cache(), *u = url("/f/shared.whl?ranges=1");
 	struct got	 g;
 	pid_t		 pid[2];
 	int		 i, st;
@@ -1121,12 +1118,8 @@ START_TEST(t_concurrent_publish)
 		ck_assert_int_eq(waitpid(pid[i], &st, 0), pid[i]);
 		ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	}
-	d = path_join(c, "v1/archives");
-	ck_assert_int_eq(count_files(d), 1);
-	free(d);
-	d = path_join(c, "v1/tmp");
-	ck_assert_int_eq(count_files(d), 0);
-	free(d);
+	ck_assert_int_eq(cache_files(c, "v1/archives"), 1);
+	ck_assert_int_eq(cache_files(c, "v1/tmp"), 0);
 	free(u);
 	free(c);
 }
