@@ -32,6 +32,7 @@
 #include "cache.h"
 #include "fetch.h"
 #include "fsutil.h"
+#include "pagecache.h"
 #include "record.h"
 #include "util.h"
 
@@ -820,11 +821,33 @@ START_TEST(t_page_304)
 	ck_assert(memcmp(p.body, body, len) == 0);
 	fetch_page_free(&p);
 	fetch_free(ctx);
-	ck_assert_int_eq(requests("/f/page.json?etag=1"), 2);
 	line = request_line("/f/page.json?etag=1", 1);
 	ck_assert_msg(strstr(line, "\"inm\": \"\\\"2345\\\"\""), "%s", line);
 	ck_assert_msg(strstr(line, acc), "%s", line);
 	free(line);
+	/* A damaged stored copy: fetched again without validators, and
+	 * stored anew. */
+	{
+		char	*pf = page_cache_path(c, u, acc);
+
+		ck_assert_int_eq(write_file_atomic(pf, "junk\n", 5, 0600), 0);
+		ctx = ctx_new(c, NULL, -1);
+		ck_assert_int_eq(fetch_page(ctx, u, acc, &p), 0);
+		ck_assert_int_eq(p.from_cache, 0);
+		ck_assert_uint_eq(p.len, len);
+		fetch_page_free(&p);
+		fetch_free(ctx);
+		line = request_line("/f/page.json?etag=1", 2);
+		ck_assert_msg(strstr(line, "\"inm\": null"), "%s", line);
+		free(line);
+		ctx = ctx_new(c, NULL, -1);
+		ck_assert_int_eq(fetch_page(ctx, u, acc, &p), 0);
+		ck_assert_int_eq(p.from_cache, 1);
+		fetch_page_free(&p);
+		fetch_free(ctx);
+		free(pf);
+	}
+	ck_assert_int_eq(requests("/f/page.json?etag=1"), 4);
 	/* A page that is gone is an error naming it; not retried. */
 	free(u);
 	u = url("/f/nopage.json");
