@@ -562,7 +562,12 @@ easy_new(struct fetch_ctx *ctx, struct xfer *x)
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "forklift/" PACKAGE_VERSION);
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+	/* Over TLS, wait to learn whether the first connection multiplexes
+	 * (HTTP/2) rather than open one per transfer.  Never for plain
+	 * http: it is HTTP/1.1 here, and a transfer waiting on a connection
+	 * whose response stalls would wait for that whole transfer. */
+	if (strncasecmp(x->url, "https:", 6) == 0)
+		curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)MAX_REDIRECTS);
 	/* Credentials stay with their host: UNRESTRICTED_AUTH stays 0. */
