@@ -1141,6 +1141,9 @@ fetch_run_some(struct fetch_ctx *ctx, int timeout_ms, struct pollfd *extra,
 		/* No wait, but the caller's descriptors are still looked at. */
 		if (nextra > 0 && poll(extra, (nfds_t)nextra, 0) < 0 && errno != EINTR)
 			return err_set("poll: %s", strerror(errno));
+		for (i = 0; i < nextra; i++)	/* as curl_multi_poll() says it */
+			if (extra[i].revents & (POLLHUP | POLLERR))
+				extra[i].revents |= POLLIN;
 		return (int)ctx->n;
 	}
 	if (nextra + 1 > ARRAY_SIZE(wfd))
