@@ -20,14 +20,18 @@
  * Bounds: the document size, the number of values and the nesting depth
  * (of tables and arrays together, however they were written) are limited,
  * so neither recursion here nor in a caller's walk can exhaust the stack.
- * Positions are computed by a cursor that only moves forward while the
+ * The nodes, keys and strings of a document are carved from one arena the
+ * root owns, so building the tree costs few allocations and freeing it
+ * fewer.  Positions are computed by a cursor that only moves forward while the
  * tree is built, so they cost one pass over the text.  Must never read
  * past the buffer: the text need not be NUL-terminated.
  */
 #include "config.h"
 
+#include <sys/mman.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,7 +75,23 @@ struct toml_value {
 	} u;
 };
 
-#define IDX_MIN	8
+#define IDX_MIN	16
+
+/* Every node, key and string of a document lives in its arena. */
+#define CHUNK_MIN	((size_t)64 << 10)
+#define CHUNK_MAX	((size_t)4 << 20)
+
+struct chunk {
+	struct chunk	*next;
+	size_t		 used, size;
+	int		 mapped;
+	max_align_t	 data[];
+};
+
+struct toml_doc {
+	struct toml_value	 root;	/* first: a root is its document */
+	struct chunk		*chunks;
+};
 
 struct keypart {
 	const char	*at;
@@ -88,6 +108,7 @@ struct keypath {
 };
 
 struct parser {
+	struct toml_doc		*doc;
 	const char		*buf, *p, *end;
 	const char		*file;
 	size_t			 cur_off;	/* the position cursor */
@@ -96,6 +117,8 @@ struct parser {
 	struct toml_value	*root;
 	struct toml_value	*cur;		/* the table of this section */
 	struct buf		 sb;
+	struct toml_kv		*keys;		/* interned keys (val unused) */
+	size_t			 nkeys, keycap;	/* keycap: a power of two */
 };
 
 static struct toml_value *parse_value(struct parser *, unsigned int);
@@ -229,6 +252,90 @@ bad:
 
 /* ---- values and tables --------------------------------------------------- */
 
+/*
+ * Chunks are mapped with their pages populated at once: touching fresh
+ * memory a page at a time costs more than the parse where page faults are
+ * dear (virtual machines).
+ */
+static struct chunk *
+chunk_new(size_t size)
+{
+	struct chunk	*c;
+
+	c = mmap(NULL, sizeof(*c) + size, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (c == MAP_FAILED) {
+		c = xmalloc(sizeof(*c) + size);
+		c->mapped = 0;
+	} else
+		c->mapped = 1;
+	c->size = size;
+	return c;
+}
+
+static void
+chunk_free(struct chunk *c)
+{
+	if (c->mapped)
+		munmap(c, sizeof(*c) + c->size);
+	else
+		free(c);
+}
+
+/* n bytes aligned to align (a power of two). */
+static void *
+arena_get(struct parser *P, size_t n, size_t align)
+{
+	struct chunk	*c = P->doc->chunks;
+	size_t		 size;
+	void		*p;
+
+	if (c != NULL)
+		c->used = (c->used + align - 1) & ~(align - 1);
+	if (c == NULL || c->used > c->size || c->size - c->used < n) {
+		/* Chunks double: a large document makes few of them. */
+		size = c == NULL ? CHUNK_MIN : c->size * 2 > CHUNK_MAX ?
+		    CHUNK_MAX : c->size * 2;
+		if (size < n)
+			size = n;
+		c = chunk_new(size);
+		c->used = 0;
+		c->next = P->doc->chunks;
+		P->doc->chunks = c;
+	}
+	p = (char *)c->data + c->used;
+	c->used += n;
+	return p;
+}
+
+static void *
+arena_alloc(struct parser *P, size_t n)
+{
+	return arena_get(P, n, sizeof(void *) > sizeof(double) ?
+	    sizeof(void *) : sizeof(double));
+}
+
+static void *
+arena_grow(struct parser *P, void *old, size_t oldn, size_t n, size_t size)
+{
+	void	*p = arena_alloc(P, n * size);
+
+	if (oldn > 0)
+		memcpy(p, old, oldn * size);
+	return p;
+}
+
+static char *
+arena_strndup(struct parser *P, const char *s, size_t len)
+{
+	char	*p = arena_get(P, len + 1, 1);
+
+	if (len > 0)
+		memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
 static struct toml_value *
 new_value(struct parser *P, enum toml_type type, const char *at, unsigned int depth)
 {
@@ -242,46 +349,12 @@ new_value(struct parser *P, enum toml_type type, const char *at, unsigned int de
 		fail(P, at, "more than %zu values", TOML_MAX_VALUES);
 		return NULL;
 	}
-	v = xcalloc(1, sizeof(*v));
+	v = arena_alloc(P, sizeof(*v));
+	memset(v, 0, sizeof(*v));
 	v->type = type;
 	v->depth = depth;
 	locate(P, at, &v->line, &v->col);
 	return v;
-}
-
-void
-toml_free(struct toml_value *v)
-{
-	size_t	i;
-
-	if (v == NULL)
-		return;
-	switch (v->type) {
-	case TOML_TABLE:
-		for (i = 0; i < v->u.t.n; i++) {
-			free(v->u.t.kv[i].key);
-			toml_free(v->u.t.kv[i].val);
-		}
-		free(v->u.t.kv);
-		free(v->u.t.idx);
-		break;
-	case TOML_ARRAY:
-		for (i = 0; i < v->u.a.n; i++)
-			toml_free(v->u.a.v[i]);
-		free(v->u.a.v);
-		break;
-	case TOML_STRING:
-	case TOML_DATETIME:
-	case TOML_DATETIME_LOCAL:
-	case TOML_DATE_LOCAL:
-	case TOML_TIME_LOCAL:
-		free(v->u.s.p);
-		free(v->u.s.dt);
-		break;
-	default:
-		break;
-	}
-	free(v);
 }
 
 static uint32_t
@@ -292,6 +365,37 @@ hash_key(const char *s, size_t len)
 	while (len-- > 0)
 		h = (h ^ (unsigned char)*s++) * 16777619u;
 	return h;
+}
+
+/* The document's one copy of a key: keys repeat in every table. */
+static char *
+intern(struct parser *P, const char *key, size_t len)
+{
+	struct toml_kv	*k, *old = P->keys;
+	size_t		 i, j, n = P->keycap;
+
+	if (P->nkeys * 2 >= P->keycap) {
+		P->keycap = n ? n * 2 : 256;
+		P->keys = xcalloc(P->keycap, sizeof(*P->keys));
+		for (i = 0; i < n; i++) {
+			if (old[i].key == NULL)
+				continue;
+			j = hash_key(old[i].key, old[i].keylen) & (P->keycap - 1);
+			while (P->keys[j].key != NULL)
+				j = (j + 1) & (P->keycap - 1);
+			P->keys[j] = old[i];
+		}
+		free(old);
+	}
+	for (j = hash_key(key, len) & (P->keycap - 1); P->keys[j].key != NULL;
+	    j = (j + 1) & (P->keycap - 1)) {
+		k = &P->keys[j];
+		if (k->keylen == len && memcmp(k->key, key, len) == 0)
+			return k->key;
+	}
+	P->nkeys++;
+	P->keys[j].keylen = len;
+	return P->keys[j].key = arena_strndup(P, key, len);
 }
 
 static void
@@ -329,27 +433,26 @@ table_find(const struct toml_value *t, const char *key, size_t len)
 }
 
 static void
-table_add(struct toml_value *t, const char *key, size_t len, struct toml_value *val)
+table_add(struct parser *P, struct toml_value *t, const char *key, size_t len, struct toml_value *val)
 {
 	struct toml_kv	*kv;
 	size_t		 i;
 
 	if (t->u.t.n == t->u.t.cap) {
 		t->u.t.cap = t->u.t.cap ? t->u.t.cap * 2 : 4;
-		t->u.t.kv = xreallocarray(t->u.t.kv, t->u.t.cap, sizeof(*kv));
+		t->u.t.kv = arena_grow(P, t->u.t.kv, t->u.t.n, t->u.t.cap,
+		    sizeof(*kv));
 	}
 	kv = &t->u.t.kv[t->u.t.n++];
-	kv->key = xmalloc(len + 1);
-	memcpy(kv->key, key, len);
-	kv->key[len] = '\0';
+	kv->key = intern(P, key, len);
 	kv->keylen = len;
 	kv->val = val;
 	if (t->u.t.n < IDX_MIN)
 		return;
 	if (t->u.t.n * 2 > t->u.t.nidx) {
-		free(t->u.t.idx);
 		t->u.t.nidx = t->u.t.nidx ? t->u.t.nidx * 2 : 4 * IDX_MIN;
-		t->u.t.idx = xcalloc(t->u.t.nidx, sizeof(*t->u.t.idx));
+		t->u.t.idx = arena_alloc(P, t->u.t.nidx * sizeof(*t->u.t.idx));
+		memset(t->u.t.idx, 0, t->u.t.nidx * sizeof(*t->u.t.idx));
 		for (i = 0; i < t->u.t.n; i++)
 			index_put(t, i);
 	} else
@@ -357,11 +460,12 @@ table_add(struct toml_value *t, const char *key, size_t len, struct toml_value *
 }
 
 static void
-array_push(struct toml_value *a, struct toml_value *v)
+array_push(struct parser *P, struct toml_value *a, struct toml_value *v)
 {
 	if (a->u.a.n == a->u.a.cap) {
 		a->u.a.cap = a->u.a.cap ? a->u.a.cap * 2 : 4;
-		a->u.a.v = xreallocarray(a->u.a.v, a->u.a.cap, sizeof(*a->u.a.v));
+		a->u.a.v = arena_grow(P, a->u.a.v, a->u.a.n, a->u.a.cap,
+		    sizeof(*a->u.a.v));
 	}
 	a->u.a.v[a->u.a.n++] = v;
 }
@@ -889,10 +993,10 @@ parse_datetime(struct parser *P, unsigned int depth)
 	}
 	if ((v = new_value(P, type, P->p, depth)) == NULL)
 		return NULL;
-	v->u.s.dt = xmalloc(sizeof(dt));
+	v->u.s.dt = arena_alloc(P, sizeof(dt));
 	*v->u.s.dt = dt;
 	v->u.s.len = (size_t)(s - P->p);
-	v->u.s.p = xstrndup(P->p, v->u.s.len);
+	v->u.s.p = arena_strndup(P, P->p, v->u.s.len);
 	for (c = v->u.s.p; *c != '\0'; c++) {
 		if (*c == 't' || *c == ' ')
 			*c = 'T';
@@ -923,7 +1027,7 @@ parse_array(struct parser *P, unsigned int depth)
 			break;
 		if ((v = parse_value(P, depth + 1)) == NULL)
 			goto bad;
-		array_push(a, v);
+		array_push(P, a, v);
 		if (skip_blank(P) == -1)
 			goto bad;
 		if (P->p < P->end && *P->p == ',') {
@@ -938,7 +1042,6 @@ parse_array(struct parser *P, unsigned int depth)
 	P->p++;
 	return a;
 bad:
-	toml_free(a);
 	return NULL;
 }
 
@@ -974,7 +1077,6 @@ parse_inline(struct parser *P, unsigned int depth)
 	freeze(t);
 	return t;
 bad:
-	toml_free(t);
 	return NULL;
 }
 
@@ -993,8 +1095,7 @@ parse_value(struct parser *P, unsigned int depth)
 		    (v = new_value(P, TOML_STRING, s, depth)) == NULL)
 			return NULL;
 		v->u.s.len = P->sb.len;
-		v->u.s.p = xmalloc(P->sb.len + 1);
-		memcpy(v->u.s.p, P->sb.p ? P->sb.p : "", P->sb.len + 1);
+		v->u.s.p = arena_strndup(P, P->sb.p, P->sb.len);
 		return v;
 	case 't':
 	case 'f':
@@ -1048,7 +1149,7 @@ keyval(struct parser *P, struct toml_value *t)
 			if ((child = new_value(P, TOML_TABLE, k->at, t->depth + 1)) == NULL)
 				goto out;
 			child->kind = K_DOTTED;
-			table_add(t, k->s, k->len, child);
+			table_add(P, t, k->s, k->len, child);
 		} else if (child->type != TOML_TABLE || child->kind != K_DOTTED) {
 			name = key_text(&kp, i + 1);
 			fail(P, k->at, "key '%s' is already defined as %s %s", name,
@@ -1068,7 +1169,7 @@ keyval(struct parser *P, struct toml_value *t)
 	}
 	if ((v = parse_value(P, t->depth + 1U)) == NULL)
 		goto out;
-	table_add(t, k->s, k->len, v);
+	table_add(P, t, k->s, k->len, v);
 	rc = 0;
 out:
 	keypath_free(&kp);
@@ -1108,7 +1209,7 @@ header(struct parser *P)
 			if ((child = new_value(P, TOML_TABLE, k->at, t->depth + 1)) == NULL)
 				goto out;
 			child->kind = K_IMPLICIT;
-			table_add(t, k->s, k->len, child);
+			table_add(P, t, k->s, k->len, child);
 		} else if (child->type == TOML_ARRAY && child->kind == K_AOT) {
 			child = child->u.a.v[child->u.a.n - 1];
 		} else if (child->type != TOML_TABLE || child->kind == K_INLINE) {
@@ -1127,7 +1228,7 @@ header(struct parser *P)
 			if ((a = new_value(P, TOML_ARRAY, at, t->depth + 1)) == NULL)
 				goto out;
 			a->kind = K_AOT;
-			table_add(t, k->s, k->len, a);
+			table_add(P, t, k->s, k->len, a);
 		} else if (child->type == TOML_ARRAY && child->kind == K_AOT) {
 			a = child;
 		} else {
@@ -1138,11 +1239,11 @@ header(struct parser *P)
 		}
 		if ((child = new_value(P, TOML_TABLE, at, a->depth + 1)) == NULL)
 			goto out;
-		array_push(a, child);
+		array_push(P, a, child);
 	} else if (child == NULL) {
 		if ((child = new_value(P, TOML_TABLE, at, t->depth + 1)) == NULL)
 			goto out;
-		table_add(t, k->s, k->len, child);
+		table_add(P, t, k->s, k->len, child);
 	} else if (child->type == TOML_TABLE && child->kind == K_IMPLICIT) {
 		locate(P, at, &child->line, &child->col);
 	} else {
@@ -1181,9 +1282,11 @@ toml_parse(const char *text, size_t len, const char *filename)
 	}
 	if (check_utf8(&P) == -1)
 		return NULL;
-	if ((P.root = new_value(&P, TOML_TABLE, text, 0)) == NULL)
-		return NULL;
+	P.doc = xcalloc(1, sizeof(*P.doc));
+	P.root = &P.doc->root;
+	P.root->type = TOML_TABLE;
 	P.root->kind = K_HEADER;
+	P.root->line = P.root->col = 1;
 	P.cur = P.root;
 	for (;;) {
 		if ((rc = skip_blank(&P)) == -1 || P.p >= P.end)
@@ -1196,11 +1299,29 @@ toml_parse(const char *text, size_t len, const char *filename)
 			break;
 	}
 	buf_free(&P.sb);
+	free(P.keys);
 	if (rc == -1) {
 		toml_free(P.root);
 		return NULL;
 	}
 	return P.root;
+}
+
+void
+toml_free(struct toml_value *root)
+{
+	struct toml_doc	*doc = (struct toml_doc *)root;
+	struct chunk	*c, *next;
+
+	if (root == NULL)
+		return;
+	if (root->depth != 0)
+		BUG("toml_free of a value that is no document");
+	for (c = doc->chunks; c != NULL; c = next) {
+		next = c->next;
+		chunk_free(c);
+	}
+	free(doc);
 }
 
 enum toml_type

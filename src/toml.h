@@ -7,7 +7,7 @@
  *
  * Strings are UTF-8 and NUL-terminated, but a TOML string may contain
  * U+0000: toml_str_len() gives the full length.  The tree is read-only
- * for callers; toml_free() releases it.
+ * for callers and lives until toml_free() of its root releases it whole.
  */
 #ifndef FORKLIFT_TOML_H
 #define FORKLIFT_TOML_H
@@ -45,6 +45,7 @@ struct toml_value;
 /* Parse a document (a BOM and CRLF line ends accepted).  Returns the root
  * table, or NULL with err_set() "FILE:LINE:COLUMN: what". */
 struct toml_value *toml_parse(const char *buf, size_t len, const char *filename);
+/* Release a document: only a root toml_parse() returned may be passed. */
 void	 toml_free(struct toml_value *);
 
 enum toml_type	 toml_type(const struct toml_value *);
