@@ -470,6 +470,25 @@ array_push(struct parser *P, struct toml_value *a, struct toml_value *v)
 	a->u.a.v[a->u.a.n++] = v;
 }
 
+/* What a value is, for a message: "a table", "an array of tables"... */
+static const char *
+described(const struct toml_value *v)
+{
+	switch (v->type) {
+	case TOML_TABLE:
+		return v->kind == K_INLINE ? "an inline table" : "a table";
+	case TOML_ARRAY:
+		return v->kind == K_AOT ? "an array of tables" : "an array";
+	case TOML_INTEGER:
+		return "an integer";
+	case TOML_DATETIME:
+		return "an offset date-time";
+	default:
+		return v->type == TOML_STRING ? "a string" : v->type == TOML_FLOAT ?
+		    "a float" : v->type == TOML_BOOL ? "a boolean" : "a date-time";
+	}
+}
+
 /* Seal the tables dotted keys created inside an inline table. */
 static void
 freeze(struct toml_value *t)
@@ -1152,9 +1171,8 @@ keyval(struct parser *P, struct toml_value *t)
 			table_add(P, t, k->s, k->len, child);
 		} else if (child->type != TOML_TABLE || child->kind != K_DOTTED) {
 			name = key_text(&kp, i + 1);
-			fail(P, k->at, "key '%s' is already defined as %s %s", name,
-			    child->type == TOML_ARRAY ? "an" : "a",
-			    toml_type_name(child->type));
+			fail(P, k->at, "key '%s' is already defined as %s", name,
+			    described(child));
 			free(name);
 			goto out;
 		}
@@ -1214,10 +1232,8 @@ header(struct parser *P)
 			child = child->u.a.v[child->u.a.n - 1];
 		} else if (child->type != TOML_TABLE || child->kind == K_INLINE) {
 			name = key_text(&kp, i + 1);
-			fail(P, k->at, "key '%s' is already defined as %s %s", name,
-			    child->type == TOML_ARRAY ? "an" : "a",
-			    child->kind == K_INLINE ? "inline table" :
-			    toml_type_name(child->type));
+			fail(P, k->at, "key '%s' is already defined as %s", name,
+			    described(child));
 			goto out;
 		}
 		t = child;
@@ -1232,9 +1248,8 @@ header(struct parser *P)
 		} else if (child->type == TOML_ARRAY && child->kind == K_AOT) {
 			a = child;
 		} else {
-			fail(P, at, "array of tables '%s' is already defined as %s %s",
-			    name, child->type == TOML_ARRAY ? "an" : "a",
-			    toml_type_name(child->type));
+			fail(P, at, "key '%s' is already defined as %s", name,
+			    described(child));
 			goto out;
 		}
 		if ((child = new_value(P, TOML_TABLE, at, a->depth + 1)) == NULL)
@@ -1246,8 +1261,12 @@ header(struct parser *P)
 		table_add(P, t, k->s, k->len, child);
 	} else if (child->type == TOML_TABLE && child->kind == K_IMPLICIT) {
 		locate(P, at, &child->line, &child->col);
-	} else {
+	} else if (child->type == TOML_TABLE && child->kind != K_INLINE) {
 		fail(P, at, "table '%s' is already defined", name);
+		goto out;
+	} else {
+		fail(P, at, "key '%s' is already defined as %s", name,
+		    described(child));
 		goto out;
 	}
 	child->kind = K_HEADER;

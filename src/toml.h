@@ -18,7 +18,7 @@
 /* Limits that keep hostile input from exhausting the stack or memory. */
 #define TOML_MAX_SIZE	((size_t)16 << 20)	/* bytes in a document */
 #define TOML_MAX_DEPTH	100			/* nested tables and arrays */
-#define TOML_MAX_VALUES	((size_t)1 << 21)	/* values in a document */
+#define TOML_MAX_VALUES	((size_t)1 << 20)	/* values in a document */
 
 enum toml_type {
 	TOML_TABLE,
