@@ -941,8 +941,8 @@ parse_time(struct parser *P, const char **sp, struct toml_datetime *dt)
 	const char	*s = *sp;
 	long		 scale = 100000000;
 
-	if (num(P, s, 2, &dt->hour) == -1 || s[2] != ':' ||
-	    num(P, s + 3, 2, &dt->minute) == -1 || P->end - s < 6 || s[5] != ':' ||
+	if (P->end - s < 8 || num(P, s, 2, &dt->hour) == -1 || s[2] != ':' ||
+	    num(P, s + 3, 2, &dt->minute) == -1 || s[5] != ':' ||
 	    num(P, s + 6, 2, &dt->second) == -1)
 		return fail(P, s, "invalid time: expected HH:MM:SS");
 	if (dt->hour > 23 || dt->minute > 59 || dt->second > 60)

@@ -51,6 +51,9 @@ static const struct {
 	{ "a = {b = 1\n}", "t.toml:1:11: expected ',' or '}' in an inline table, found end of line" },
 	{ "a = 1979-02-29", "t.toml:1:5: invalid date: 1979-02-29 does not exist" },
 	{ "a = 24:00:00", "t.toml:1:5: invalid time: 24:00:00 is out of range" },
+	/* Found by fuzz_toml: a time cut short at the end of the text. */
+	{ "d = 07:32", "t.toml:1:5: invalid time: expected HH:MM:SS" },
+	{ "d = [1979-05-27 07", "t.toml:1:17: invalid time: expected HH:MM:SS" },
 	{ "a = 1 b = 2", "t.toml:1:7: expected the end of the line after a value, found 'b'" },
 	{ "[a] x", "t.toml:1:5: expected the end of the line after a table header, found 'x'" },
 	{ "a = 1\rb = 2", "t.toml:1:6: expected the end of the line after a value, found U+000D" },
