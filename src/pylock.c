@@ -278,6 +278,18 @@ read_file_entry(const struct ctx *c, const struct toml_value *f, const char *key
 	return 0;
 }
 
+static void
+pick_free(struct pylock_pick *p)
+{
+	free(p->name);
+	free(p->version);
+	free(p->filename);
+	free(p->path);
+	free(p->url);
+	free(p->index);
+	strv_free(&p->hashes);
+}
+
 /* The best compatible wheel of a package, into p; 0 when none is. */
 static int
 pick_wheel(const struct ctx *c, const struct toml_value *wheels, struct pylock_pick *p,
@@ -306,41 +318,15 @@ pick_wheel(const struct ctx *c, const struct toml_value *wheels, struct pylock_p
 		wheel_name_free(&wn);
 		if (rank >= 0 && (best < 0 || rank < best)) {
 			best = rank;
-			free(p->filename);
-			free(p->path);
-			free(p->url);
-			strv_free(&p->hashes);
-			p->filename = w.filename;
-			p->path = w.path;
-			p->url = w.url;
-			p->size = w.size;
-			p->hashes = w.hashes;
-			continue;
-		}
-		free(w.filename);
-		free(w.path);
-		free(w.url);
-		strv_free(&w.hashes);
+			pick_free(p);
+			*p = w;
+		} else
+			pick_free(&w);
 	}
 	return best >= 0;
 bad:
-	free(w.filename);
-	free(w.path);
-	free(w.url);
-	strv_free(&w.hashes);
+	pick_free(&w);
 	return -1;
-}
-
-static void
-pick_free(struct pylock_pick *p)
-{
-	free(p->name);
-	free(p->version);
-	free(p->filename);
-	free(p->path);
-	free(p->url);
-	free(p->index);
-	strv_free(&p->hashes);
 }
 
 /* One [[packages]] entry: skipped, selected into c->out, or refused. */

@@ -1041,14 +1041,14 @@ parse_array(struct parser *P, unsigned int depth)
 	P->p++;
 	for (;;) {
 		if (skip_blank(P) == -1)
-			goto bad;
+			return NULL;
 		if (P->p < P->end && *P->p == ']')
 			break;
 		if ((v = parse_value(P, depth + 1)) == NULL)
-			goto bad;
+			return NULL;
 		array_push(P, a, v);
 		if (skip_blank(P) == -1)
-			goto bad;
+			return NULL;
 		if (P->p < P->end && *P->p == ',') {
 			P->p++;
 			continue;
@@ -1056,12 +1056,10 @@ parse_array(struct parser *P, unsigned int depth)
 		if (P->p < P->end && *P->p == ']')
 			break;
 		fail(P, P->p, "expected ',' or ']' in an array, found %s", what(P, P->p));
-		goto bad;
+		return NULL;
 	}
 	P->p++;
 	return a;
-bad:
-	return NULL;
 }
 
 static struct toml_value *
@@ -1080,7 +1078,7 @@ parse_inline(struct parser *P, unsigned int depth)
 	}
 	for (;;) {
 		if (keyval(P, t) == -1)
-			goto bad;
+			return NULL;
 		skip_ws(P);
 		if (P->p < P->end && *P->p == ',') {
 			P->p++;
@@ -1090,13 +1088,11 @@ parse_inline(struct parser *P, unsigned int depth)
 			break;
 		fail(P, P->p, "expected ',' or '}' in an inline table, found %s",
 		    what(P, P->p));
-		goto bad;
+		return NULL;
 	}
 	P->p++;
 	freeze(t);
 	return t;
-bad:
-	return NULL;
 }
 
 static struct toml_value *
