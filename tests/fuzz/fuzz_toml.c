@@ -1,8 +1,9 @@
 /*
- * fuzz_toml.c: libFuzzer target for the TOML reader (toml.c): any bytes
- * as a document; an accepted one is walked whole through the accessors
- * (every key, element and scalar), so a tree that breaks its own
- * invariants shows up here and not in a caller.
+ * fuzz_toml.c: libFuzzer target for the TOML reader (toml*.c) and lock
+ * file selection (pylock.c): any bytes as a document; an accepted one is
+ * walked whole through the accessors (every key, element and scalar), so
+ * a tree that breaks its own invariants shows up here and not in a
+ * caller, and then read as a pylock.toml for a CPython 3.11 on Linux.
  */
 #include "config.h"
 
@@ -10,10 +11,37 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pylock.h"
+#include "tags.h"
+#include "target.h"
 #include "toml.h"
 #include "util.h"
 
+int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+static struct pyinfo	env;
+static struct taglist	tags;
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	static const char facts[] =
+	    "implementation_name=cpython\nversion_major=3\nversion_minor=11\n"
+	    "version_micro=7\npy_version_nodot=311\nplatform=linux-x86_64\n"
+	    "libc=glibc\nlibc_version=2.36\npointer_bits=64\n"
+	    "python_version=3.11\npython_full_version=3.11.7\n"
+	    "sys_platform=linux\nos_name=posix\nplatform_machine=x86_64\n"
+	    "platform_system=Linux\nplatform_python_implementation=CPython\n"
+	    "implementation_version=3.11.7\n";
+
+	(void)argc;
+	(void)argv;
+	if (pyinfo_parse(facts, sizeof(facts) - 1, &env) != 0 ||
+	    tags_compute(&env, &tags) != 0)
+		abort();
+	return 0;
+}
 
 static size_t
 walk(const struct toml_value *v, unsigned int depth)
@@ -68,6 +96,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct toml_value	*root;
+	struct pylock_opts	 o = { &env, &tags, NULL, NULL };
+	struct pylock		 lock;
 	char			*copy;
 
 	/* An exact-size copy, so reading one byte past the input is caught. */
@@ -76,6 +106,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	root = toml_parse(copy, size, "fuzz.toml");
 	if (root != NULL) {
 		(void)walk(root, 0);
+		if (pylock_select("pylock.toml", root, &o, &lock) == 0)
+			pylock_free(&lock);
 		toml_free(root);
 	} else if (strncmp(err_get(), "fuzz.toml:", 10) != 0)
 		abort();
