@@ -5,10 +5,11 @@
 
 makes OUTDIR/<target>/ for every target in tests/fuzz (wheel_name,
 wheel_info, metadata, record, entry_points, version, reqs, archive,
-index_html, index_json) and
-fills it with small valid and nearly valid inputs taken from the wheels
-tests/mkwheel.py builds, so the fuzzers start from the interesting
-shapes instead of from nothing.  Generated on every run, never committed.
+index_html, index_json, toml) and fills it with small valid and nearly
+valid inputs taken from the wheels tests/mkwheel.py builds (and a few
+index pages and TOML documents), so the fuzzers start from the
+interesting shapes instead of from nothing.  Generated on every run,
+never committed.
 Standard library only.
 """
 
@@ -117,6 +118,21 @@ REQS_TEXTS = [
     "python_full_version ~= '3.11.0' or os_name != 'nt'\n",
 ]
 
+TOML_TEXTS = [
+    'lock-version = "1.0"\ncreated-by = "x"\n\n[[packages]]\nname = "six"\n'
+    'version = "1.16.0"\nmarker = "python_version >= \'3.8\'"\n'
+    'wheels = [{name = "six-1.16.0-py2.py3-none-any.whl", url = "https://e.org/six.whl", '
+    'size = 11053, hashes = {sha256 = "' + "ab" * 32 + '"}}]\n'
+    '[packages.tool.x]\ny = 1\n',
+    "# c\r\na.b.c = 1\r\na.d = 'lit'\r\n[t]\r\nx = [1, 2.5, -inf, nan, true]\r\n",
+    '\ufeffs = """\nmulti \\\n  line\\u00e9\\U0001F600"""\nl = \'\'\'\nraw \\n\'\'\'\n',
+    "i = [0xdead_beef, 0o17, 0b101, +1_000, -9223372036854775808]\nf = 6.02e+23\n",
+    "d = [1979-05-27T07:32:00Z, 1979-05-27 07:32:00.999-07:00, 1979-05-27T00:32:00, "
+    "1979-05-27, 07:32:00.5]\n",
+    "[[a.b]]\nx = 1\n[a.b.c]\ny = 2\n[[a.b]]\n[x.y.z]\n[x]\n",
+    'it = {a = 1, b.c = {d = [{}, []]}, "q k" = \'\'}\n',
+]
+
 NAMES = [
     "six-1.16.0-py2.py3-none-any.whl",
     "numpy-1.26.4-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
@@ -178,6 +194,8 @@ def main(argv):
         write(out, "index_html", t)
     for t in INDEX_JSON_TEXTS:
         write(out, "index_json", t)
+    for t in TOML_TEXTS:
+        write(out, "toml", t)
     for spec in mkwheel.CORPUS:
         fn, blob = mkwheel.build_bytes(spec)
         write(out, "wheel_name", fn)
