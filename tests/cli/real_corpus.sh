@@ -13,7 +13,7 @@
 
 REPACK=$SRCDIR/scripts/repack-site
 [ -f "$REPACK" ] || skip "scripts/repack-site is not there"
-pip_usable || skip "pip >= 22.3 (for --python) is not available to $PY"
+pip_usable || skip "no pip >= 22.3 (for --python) in $PY or in a venv made by $PY"
 
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
