@@ -72,7 +72,7 @@ kit_path(const char *fmt, ...)
 	return p;
 }
 
-static void __attribute__((unused))
+static __attribute__((unused)) void
 kit_write(const char *path, const char *text)
 {
 	FILE	*f;
@@ -85,7 +85,7 @@ kit_write(const char *path, const char *text)
 }
 
 /* Does tests/mkwheel.py run here?  (python3 and $SRCDIR) */
-static int __attribute__((unused))
+static __attribute__((unused)) int
 kit_can_mkwheel(void)
 {
 	const char	*src = getenv("SRCDIR");
@@ -142,7 +142,7 @@ kit_wheel(const char *spec)
 	"platform_system=Linux\nplatform_python_implementation=CPython\n"
 
 /* A venv-shaped target at root (made here), from fixed facts. */
-static void
+static __attribute__((unused)) void
 kit_target(struct target *t, const char *root)
 {
 	memset(t, 0, sizeof(*t));
