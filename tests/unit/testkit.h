@@ -24,6 +24,7 @@
 
 static char	*kit_dir;	/* the private temporary directory */
 static int	 kit_seq;	/* numbers the wheel output directories */
+static char	*kit_python;	/* python3's sys.executable (kit_can_mkwheel) */
 
 static void
 kit_init(void)
@@ -84,21 +85,36 @@ kit_write(const char *path, const char *text)
 	}
 }
 
-/* Does tests/mkwheel.py run here?  (python3 and $SRCDIR) */
+/* Does tests/mkwheel.py run here?  (python3 and $SRCDIR)  Resolves
+ * python3 to the real interpreter once (sys.executable): a version
+ * manager's shim on PATH can cost seconds per start. */
 static __attribute__((unused)) int
 kit_can_mkwheel(void)
 {
 	const char	*src = getenv("SRCDIR");
-	char		*cmd;
+	char		*cmd, line[4096];
+	FILE		*f;
+	size_t		 n;
 	int		 ok;
 
 	if (src == NULL)
 		return 0;
-	cmd = xasprintf("python3 -c 'import sys' >/dev/null 2>&1 && "
-	    "test -f '%s/tests/mkwheel.py'", src);
-	ok = system(cmd) == 0;
+	cmd = xasprintf("test -f '%s/tests/mkwheel.py' && "
+	    "python3 -c 'import sys; print(sys.executable)' 2>/dev/null", src);
+	f = popen(cmd, "r");
 	free(cmd);
-	return ok;
+	if (f == NULL)
+		return 0;
+	ok = fgets(line, sizeof(line), f) != NULL;
+	if (pclose(f) != 0 || !ok)
+		return 0;
+	n = strlen(line);
+	if (n > 0 && line[n - 1] == '\n')
+		line[--n] = '\0';
+	if (n == 0 || strchr(line, '\'') != NULL)
+		return 0;
+	kit_python = xstrdup(line);
+	return 1;
 }
 
 /* Build the wheel a mkwheel spec (JSON, no single quotes) describes into a
@@ -111,8 +127,8 @@ kit_wheel(const char *spec)
 	size_t	 n;
 
 	out = kit_path("w%d", kit_seq++);
-	cmd = xasprintf("python3 '%s/tests/mkwheel.py' -o '%s' '%s'",
-	    getenv("SRCDIR"), out, spec);
+	cmd = xasprintf("'%s' '%s/tests/mkwheel.py' -o '%s' '%s'",
+	    kit_python, getenv("SRCDIR"), out, spec);
 	free(out);
 	if ((f = popen(cmd, "r")) == NULL) {
 		free(cmd);
