@@ -26,29 +26,16 @@
 #define MKSKIP	"tests/mkwheel.py does not run (python3 or $SRCDIR missing)"
 
 static int		 have_mkwheel;
-static struct target	 T;
 
 static void
 setup(void)
 {
-	char	*root;
-
-	kit_init();
-	root = kit_path("venv");
-	kit_target(&T, root);
-	free(root);
+	kit_setup();
 	/* As the command layer does: the lock also makes .forklift/. */
 	T.lock_stop = &engine_signal;
 	ck_assert_int_eq(target_lock(&T, 5), 0);
 	verbosity = -1;
 	engine_signals();
-}
-
-static void
-teardown(void)
-{
-	target_close(&T);
-	kit_done();
 }
 
 static void
@@ -232,18 +219,12 @@ main(void)
 {
 	Suite	*s = suite_create("engine");
 	TCase	*tc = tcase_create("core");
-	SRunner	*sr;
-	int	 nf;
 
 	have_mkwheel = kit_can_mkwheel();
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, kit_teardown);
 	tcase_add_loop_test(tc, test_install_upgrade_remove, 0, ARRAY_SIZE(jobs_cases));
 	tcase_add_loop_test(tc, test_all_or_nothing, 0, ARRAY_SIZE(refused_specs));
 	tcase_add_test(tc, test_dry_run);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return kit_run(s);
 }

@@ -20,7 +20,6 @@
 #include "util.h"
 #include "testkit.h"
 
-static struct target	 T;
 
 /* A dist-info directory in purelib with the given METADATA (NULL: none). */
 static char *
@@ -36,24 +35,6 @@ mkdist(const char *dirname, const char *metadata)
 		free(p);
 	}
 	return d;
-}
-
-static void
-setup(void)
-{
-	char	*root;
-
-	kit_init();
-	root = kit_path("venv");
-	kit_target(&T, root);
-	free(root);
-}
-
-static void
-teardown(void)
-{
-	target_close(&T);
-	kit_done();
 }
 
 START_TEST(test_scan)
@@ -289,10 +270,8 @@ main(void)
 {
 	Suite	*s = suite_create("installed");
 	TCase	*tc = tcase_create("core");
-	SRunner	*sr;
-	int	 nf;
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, kit_setup, kit_teardown);
 	tcase_add_test(tc, test_scan);
 	tcase_add_test(tc, test_scan_empty_and_missing);
 	tcase_add_loop_test(tc, test_describe, 0, ARRAY_SIZE(describe_cases));
@@ -301,9 +280,5 @@ main(void)
 	tcase_add_loop_test(tc, test_files_escape, 0, ARRAY_SIZE(escape_rows));
 	tcase_add_test(tc, test_files_no_record);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return kit_run(s);
 }

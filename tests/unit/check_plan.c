@@ -20,21 +20,17 @@
 #include "util.h"
 #include "testkit.h"
 
-static struct target	 T;
-
+/* Installed: six 1.16.0 and Flask 2.0 with RECORDs, norecord without. */
 static void
 setup(void)
 {
 	static const char *const dists[] = {
 		"six-1.16.0.dist-info", "Flask-2.0.dist-info", "norecord-1.0.dist-info",
 	};
-	char	*root, *d, *p;
+	char	*d, *p;
 	size_t	 i;
 
-	kit_init();
-	root = kit_path("venv");
-	kit_target(&T, root);
-	free(root);
+	kit_setup();
 	for (i = 0; i < ARRAY_SIZE(dists); i++) {
 		d = path_join(T.purelib, dists[i]);
 		ck_assert_int_eq(mkdir_p(d, 0755), 0);
@@ -48,13 +44,6 @@ setup(void)
 	d = kit_path("w");
 	ck_assert_int_eq(mkdir_p(d, 0755), 0);
 	free(d);
-}
-
-static void
-teardown(void)
-{
-	target_close(&T);
-	kit_done();
 }
 
 #define MAXW	4
@@ -174,16 +163,10 @@ main(void)
 {
 	Suite	*s = suite_create("plan");
 	TCase	*tc = tcase_create("core");
-	SRunner	*sr;
-	int	 nf;
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, kit_teardown);
 	tcase_add_loop_test(tc, test_install, 0, ARRAY_SIZE(install_cases));
 	tcase_add_loop_test(tc, test_uninstall, 0, ARRAY_SIZE(uninstall_cases));
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return kit_run(s);
 }

@@ -34,25 +34,6 @@
 	"\"data\": {\"scripts\": {\"st-py\": \"#!python\\nprint(1)\\n\"}}}"
 
 static int		 have_mkwheel;
-static struct target	 T;
-
-static void
-setup(void)
-{
-	char	*root;
-
-	kit_init();
-	root = kit_path("venv");
-	kit_target(&T, root);
-	free(root);
-}
-
-static void
-teardown(void)
-{
-	target_close(&T);
-	kit_done();
-}
 
 static void
 opts_init(struct stage_opts *o)
@@ -262,19 +243,13 @@ main(void)
 {
 	Suite	*s = suite_create("stage");
 	TCase	*tc = tcase_create("core");
-	SRunner	*sr;
-	int	 nf;
 
 	have_mkwheel = kit_can_mkwheel();
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, kit_setup, kit_teardown);
 	tcase_add_loop_test(tc, test_stage, 0, ARRAY_SIZE(flags));
 	tcase_add_loop_test(tc, test_requires_python, 0, ARRAY_SIZE(rp_cases));
 	tcase_add_test(tc, test_cached);
 	tcase_add_test(tc, test_refused);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return kit_run(s);
 }

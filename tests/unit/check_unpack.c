@@ -27,18 +27,6 @@
 
 static int	 have_mkwheel;
 
-static void
-setup(void)
-{
-	kit_init();
-}
-
-static void
-teardown(void)
-{
-	kit_done();
-}
-
 static const struct unpack_case {
 	const char	*desc;
 	const char	*spec;
@@ -215,17 +203,11 @@ main(void)
 {
 	Suite	*s = suite_create("unpack");
 	TCase	*tc = tcase_create("core");
-	SRunner	*sr;
-	int	 nf;
 
 	have_mkwheel = kit_can_mkwheel();
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, kit_setup, kit_teardown);
 	tcase_add_loop_test(tc, test_unpack, 0, ARRAY_SIZE(unpack_cases));
 	tcase_add_test(tc, test_scripts_marked);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return kit_run(s);
 }

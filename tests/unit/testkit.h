@@ -11,6 +11,7 @@
 #define FL_TESTKIT_H
 
 #include <sys/stat.h>
+#include <check.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,6 +148,20 @@ kit_wheel(const char *spec)
 	return xstrdup(line);
 }
 
+/* Run the suite; the exit status for main(). */
+static __attribute__((unused)) int
+kit_run(Suite *s)
+{
+	SRunner	*sr;
+	int	 nf;
+
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
 #define KIT_FACTS \
 	"implementation_name=cpython\nimplementation_version=3.11.7\n" \
 	"python_version=3.11\npython_full_version=3.11.7\n" \
@@ -179,6 +194,27 @@ kit_target(struct target *t, const char *root)
 	}
 	t->tag_str = xasprintf("%s-%s-%s", t->tags.v[0].py, t->tags.v[0].abi,
 	    t->tags.v[0].plat);
+}
+
+static struct target	 T;	/* the fixture's fake target */
+
+/* The fixture of most cases: a fresh directory with a fake target in it. */
+static __attribute__((unused)) void
+kit_setup(void)
+{
+	char	*root;
+
+	kit_init();
+	root = kit_path("venv");
+	kit_target(&T, root);
+	free(root);
+}
+
+static __attribute__((unused)) void
+kit_teardown(void)
+{
+	target_close(&T);
+	kit_done();
 }
 
 #endif
