@@ -20,12 +20,12 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "engine.h"
 #include "fsutil.h"
 #include "installed.h"
 #include "pool.h"
 #include "proto.h"
 #include "record.h"
+#include "sig.h"
 #include "target.h"
 #include "util.h"
 #include "version.h"
@@ -442,7 +442,7 @@ run_verify(struct vrun *r, unsigned int jobs)
 	for (i = 0; i < r->nworkers; i++)
 		r->current[i] = r->bye[i] = -1;
 	r->queue = queue_dists(r);
-	rc = pool_run(r->nworkers, &ops, r, &engine_signal, -1);
+	rc = pool_run(r->nworkers, &ops, r, &sig_stop, sig_wake_fd());
 	if (rc == -1 && !r->failed)
 		error_msg("%s", err_get());
 	pool_queue_free(r->queue);
@@ -450,8 +450,8 @@ run_verify(struct vrun *r, unsigned int jobs)
 	free(r->current);
 	free(r->bye);
 	free(r->donecount);
-	if (rc == -2 || engine_signal)
-		return engine_signal_status();
+	if (rc == -2 || sig_stop)
+		return sig_status();
 	return rc == 0 ? 0 : EXIT_FAIL;
 }
 
@@ -568,15 +568,12 @@ cmd_verify(int argc, char **argv, struct globals *g)
 	};
 	struct target_opts	 to;
 	struct target		 t;
-	char			*end;
-	long			 n;
 	unsigned int		 jobs;
 	int			 c, rc;
 
 	memset(&to, 0, sizeof(to));
 	to.lock_timeout = 300;
-	n = sysconf(_SC_NPROCESSORS_ONLN);
-	jobs = n > 0 ? (unsigned int)n : 1;
+	jobs = cli_default_jobs();
 	while ((c = getopt_long(argc, argv, "hqvp:j:", longopts, NULL)) != -1) {
 		if (global_option(c, optarg, g) || target_option(c, optarg, &to))
 			continue;
@@ -585,12 +582,7 @@ cmd_verify(int argc, char **argv, struct globals *g)
 			printf(verify_help, global_options_help);
 			return EXIT_OK;
 		case 'j':
-			errno = 0;
-			n = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || n < 1 || n > 1024)
-				die(EXIT_USAGE, "--jobs: '%s' is not a number from 1 to 1024",
-				    optarg);
-			jobs = (unsigned int)n;
+			jobs = cli_jobs(optarg);
 			break;
 		default:
 			fprintf(stderr, "Run 'forklift verify --help' for the options.\n");

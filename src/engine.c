@@ -32,46 +32,11 @@
 #include "progress.h"
 #include "proto.h"
 #include "target.h"
-#include "txn.h"
+#include "sig.h"
 #include "stage.h"
+#include "txn.h"
 #include "unpack.h"
 #include "util.h"
-
-volatile sig_atomic_t engine_signal;
-static int wake[2] = { -1, -1 };
-
-static void
-on_signal(int sig)
-{
-	int	saved = errno;
-
-	if (engine_signal == 0)
-		engine_signal = sig;
-	if (wake[1] >= 0)
-		(void)!write(wake[1], "", 1);
-	errno = saved;
-}
-
-void
-engine_signals(void)
-{
-	struct sigaction	sa;
-
-	if (wake[0] < 0 && pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0)
-		wake[0] = wake[1] = -1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
-
-int
-engine_signal_status(void)
-{
-	return 128 + engine_signal;
-}
 
 struct run {
 	struct target		*t;
@@ -376,7 +341,7 @@ commit(struct run *r)
 	for (i = 0; i < r->p->nadd; i++) {
 		who = r->p->add[i].base;
 		r->x.label = who;
-		if (engine_signal)
+		if (sig_stop)
 			goto stopped;
 		for (k = 0; k < ARRAY_SIZE(unpack_keys); k++)
 			if (txn_install(&r->x, (unsigned int)i, unpack_keys[k],
@@ -387,7 +352,7 @@ commit(struct run *r)
 			    key_dest(r->t, unpack_keys[k]), 1) != 0)
 				goto fail;
 	}
-	if (engine_signal)
+	if (sig_stop)
 		goto stopped;
 	if (txn_commit_end(&r->x) != 0)
 		goto fail;
@@ -399,7 +364,7 @@ stopped:
 	if (txn_rollback(&r->x) != 0)
 		error_msg("the environment could not be fully restored; the next "
 		    "forklift run will retry");
-	return engine_signal ? engine_signal_status() : 1;
+	return sig_stop ? sig_status() : 1;
 }
 
 /* --compile-bytecode: .pyc files into every staged wheel's purelib and
@@ -420,8 +385,8 @@ compile_staged(struct run *r)
 	}
 	bo.jobs = r->o->jobs;
 	bo.levels = r->o->compile_levels;
-	bo.stop = &engine_signal;
-	bo.wake_fd = wake[0];
+	bo.stop = &sig_stop;
+	bo.wake_fd = sig_wake_fd();
 	progress_clear(&r->prog);
 	rc = bytecode_compile(r->t, trees, r->p->nadd, &bo, &bs);
 	if (rc == -1)
@@ -529,24 +494,24 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 	}
 	rc = 0;
 	if (p->nadd > 0)
-		rc = pool_run(r.nworkers, &ops, &r, &engine_signal, wake[0]);
+		rc = pool_run(r.nworkers, &ops, &r, &sig_stop, sig_wake_fd());
 	if (rc == 0 && r.done != p->nadd) {
 		error_msg("the workers unpacked %lu of %zu wheels", r.done, p->nadd);
 		r.failed = 1;
 		rc = -1;
 	}
-	if (rc != 0 || engine_signal) {
+	if (rc != 0 || sig_stop) {
 		progress_clear(&r.prog);
 		if (rc == -1 && !r.failed)
 			error_msg("%s", err_get());
 		txn_abort(&r.x);
-		rc = engine_signal ? engine_signal_status() : 1;
+		rc = sig_stop ? sig_status() : 1;
 		goto out;
 	}
 	if (o->compile_levels && p->nadd > 0 &&
-	    (compile_staged(&r) != 0 || engine_signal)) {
+	    (compile_staged(&r) != 0 || sig_stop)) {
 		txn_abort(&r.x);
-		rc = engine_signal ? engine_signal_status() : 1;
+		rc = sig_stop ? sig_status() : 1;
 		goto out;
 	}
 	progress_update(&r.prog, r.done, "committing", "", 1);
