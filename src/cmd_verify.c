@@ -97,12 +97,11 @@ static int
 check_file(struct vrun *r, size_t i, const struct record_row *row,
     const char *abs)
 {
-	unsigned char	 buf[65536], dig[HASH_MAX];
+	unsigned char	 dig[HASH_MAX];
 	struct hasher	 h;
 	struct stat	 st;
 	char		 detail[96];
-	ssize_t		 n;
-	int		 fd;
+	int		 fd, n, saved;
 
 	r->v[i].files++;
 	if (row->algo == HASH_NONE) {
@@ -130,13 +129,13 @@ check_file(struct vrun *r, size_t i, const struct record_row *row,
 		return report(r, i, "modified", abs, detail);
 	}
 	hasher_init(&h, row->algo);
-	while ((n = read_all(fd, buf, sizeof(buf))) > 0)
-		hasher_update(&h, buf, (size_t)n);
+	n = hasher_fd(&h, fd);
+	saved = errno;
 	close(fd);
 	hasher_final(&h, dig);
 	hasher_free(&h);
 	if (n < 0) {
-		snprintf(detail, sizeof(detail), "(unreadable: %s)", strerror(errno));
+		snprintf(detail, sizeof(detail), "(unreadable: %s)", strerror(saved));
 		return report(r, i, "modified", abs, detail);
 	}
 	if (memcmp(dig, row->digest, hash_algo_len(row->algo)) != 0) {

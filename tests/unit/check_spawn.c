@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <check.h>
 #include <errno.h>
@@ -19,6 +20,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fsutil.h"
+#include "record.h"
 #include "sig.h"
 #include "spawn.h"
 #include "util.h"
@@ -228,6 +231,43 @@ START_TEST(test_sig_state)
 }
 END_TEST
 
+/* The loops a user may interrupt stop once sig_stop is set. */
+START_TEST(test_stop_honoured)
+{
+	char		 tmpl[] = "/tmp/check-spawn-XXXXXX", *sub, *f;
+	struct hasher	 h;
+	int		 fd;
+
+	sig_init();
+	sig_reset();
+	ck_assert_ptr_nonnull(mkdtemp(tmpl));
+	sub = path_join(tmpl, "a");
+	ck_assert_int_eq(mkdir(sub, 0755), 0);
+	f = path_join(sub, "f");
+	ck_assert_int_eq(write_file_atomic(f, "x", 1, 0644), 0);
+	raise(SIGINT);
+	ck_assert_int_eq(rm_rf_until(tmpl, &sig_stop), -1);
+	ck_assert_int_eq(access(f, F_OK), 0);	/* nothing removed */
+	fd = open(f, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	hasher_init(&h, HASH_SHA256);
+	ck_assert_int_eq(hasher_fd(&h, fd), -1);
+	ck_assert_int_eq(errno, EINTR);
+	hasher_free(&h);
+	close(fd);
+	sig_reset();
+	fd = open(f, O_RDONLY);
+	hasher_init(&h, HASH_SHA256);
+	ck_assert_int_eq(hasher_fd(&h, fd), 0);
+	hasher_free(&h);
+	close(fd);
+	ck_assert_int_eq(rm_rf_until(tmpl, &sig_stop), 0);
+	ck_assert_int_ne(access(tmpl, F_OK), 0);
+	free(sub);
+	free(f);
+}
+END_TEST
+
 static Suite *
 spawn_suite(void)
 {
@@ -244,6 +284,7 @@ spawn_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("sig");
 	tcase_add_test(tc, test_sig_state);
+	tcase_add_test(tc, test_stop_honoured);
 	suite_add_tcase(s, tc);
 	return s;
 }
