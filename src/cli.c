@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -109,6 +110,8 @@ bytecode_flags_levels(const struct bytecode_flags *f)
 int
 parse_size(const char *s, uint64_t *out)
 {
+	static const char	 units[] = "kmgt";
+	const char		*u;
 	char			*end;
 	unsigned long long	 v;
 	uint64_t		 mul = 1;
@@ -117,27 +120,12 @@ parse_size(const char *s, uint64_t *out)
 	v = strtoull(s, &end, 10);
 	if (errno || end == s || s[0] == '-')
 		return -1;
-	switch (*end) {
-	case '\0':
-		break;
-	case 'k': case 'K':
-		mul = 1ULL << 10;
+	if (*end != '\0') {
+		/* k, m, g, t: powers of 1024 */
+		if ((u = strchr(units, tolower((unsigned char)*end))) == NULL)
+			return -1;
+		mul = 1ULL << (10 * (u - units + 1));
 		end++;
-		break;
-	case 'm': case 'M':
-		mul = 1ULL << 20;
-		end++;
-		break;
-	case 'g': case 'G':
-		mul = 1ULL << 30;
-		end++;
-		break;
-	case 't': case 'T':
-		mul = 1ULL << 40;
-		end++;
-		break;
-	default:
-		return -1;
 	}
 	if (*end == 'i' || *end == 'B')
 		end += *end == 'i' && end[1] == 'B' ? 2 : 1;
