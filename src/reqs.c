@@ -10,7 +10,6 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +17,6 @@
 #include <strings.h>
 
 #include "fsutil.h"
-#include "markers.h"
 #include "reqline.h"
 #include "reqs.h"
 #include "tags.h"
