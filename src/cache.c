@@ -24,6 +24,7 @@
 #include <xxhash.h>
 
 #include "cache.h"
+#include "sig.h"
 #include "fsutil.h"
 #include "record.h"
 #include "util.h"
@@ -194,7 +195,7 @@ cache_key(const char *path, char key[33], char *sha256_hex)
 	struct hasher	 sh;
 	unsigned char	 d[32];
 	char		*buf;
-	ssize_t		 n;
+	ssize_t		 n = 0;
 	int		 fd, i;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
@@ -205,7 +206,7 @@ cache_key(const char *path, char key[33], char *sha256_hex)
 	XXH3_128bits_reset(st);
 	if (sha256_hex)
 		hasher_init(&sh, HASH_SHA256);
-	while ((n = read_all(fd, buf, 1 << 20)) > 0) {
+	while (!sig_stop && (n = read_all(fd, buf, 1 << 20)) > 0) {
 		if (key)
 			XXH3_128bits_update(st, buf, (size_t)n);
 		if (sha256_hex)
@@ -223,6 +224,8 @@ cache_key(const char *path, char key[33], char *sha256_hex)
 	}
 	if (n < 0)
 		return err_set("cannot read: %s", strerror(errno));
+	if (sig_stop)
+		return err_set("stopped by a signal");
 	if (key)
 		snprintf(key, 33, "%016llx%016llx", (unsigned long long)h.high64,
 		    (unsigned long long)h.low64);
@@ -405,7 +408,7 @@ cache_clean(const char *cache_dir)
 		free(v1);
 		return rc;
 	}
-	rc = rm_rf(t);
+	rc = rm_rf_until(t, &sig_stop);
 	free(t);
 	free(v1);
 	return rc;
@@ -425,7 +428,7 @@ cache_prune(const char *cache_dir, double days, unsigned long *removed)
 	dir = xasprintf("%s/v1/wheels", cache_dir);
 	if (list_dir(dir, &names) != 0)
 		rc = -1;
-	for (i = 0; i < names.n; i++) {
+	for (i = 0; i < names.n && !sig_stop; i++) {
 		char	*e = path_join(dir, names.v[i]);
 
 		if (stat(e, &st) == 0 && (double)(now - st.st_mtime) > days * 86400.0) {
@@ -440,7 +443,7 @@ cache_prune(const char *cache_dir, double days, unsigned long *removed)
 	free(dir);
 	dir = xasprintf("%s/v1/tmp", cache_dir);
 	list_dir(dir, &names);
-	for (i = 0; i < names.n; i++) {
+	for (i = 0; i < names.n && !sig_stop; i++) {
 		char	*t = path_join(dir, names.v[i]);
 
 		if (lstat(t, &st) == 0 && now - st.st_mtime > 3600)
@@ -449,6 +452,8 @@ cache_prune(const char *cache_dir, double days, unsigned long *removed)
 	}
 	strv_free(&names);
 	free(dir);
+	if (sig_stop)
+		return err_set("stopped by a signal");
 	return rc;
 }
 

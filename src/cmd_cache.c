@@ -118,7 +118,7 @@ cmd_cache(int argc, char **argv, struct globals *g)
 	if (strcmp(what, "clean") == 0) {
 		if (cache_clean(g->cache_dir) != 0) {
 			error_msg("cache: %s", err_get());
-			return EXIT_FAIL;
+			return cli_fail_status();
 		}
 		note_msg("removed the cache '%s'", g->cache_dir);
 		return EXIT_OK;
@@ -126,7 +126,7 @@ cmd_cache(int argc, char **argv, struct globals *g)
 	if (strcmp(what, "prune") == 0) {
 		if (cache_prune(g->cache_dir, days, &removed) != 0) {
 			error_msg("cache: %s", err_get());
-			return EXIT_FAIL;
+			return cli_fail_status();
 		}
 		note_msg("removed %lu cache entr%s unused for %g days", removed,
 		    removed == 1 ? "y" : "ies", days);

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "markers.h"
-#include "target.h"
+#include "pyinfo.h"
 #include "util.h"
 #include "version.h"
 
