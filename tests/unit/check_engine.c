@@ -18,6 +18,7 @@
 #include "engine.h"
 #include "fsutil.h"
 #include "plan.h"
+#include "sig.h"
 #include "target.h"
 #include "util.h"
 #include "skip.h"
@@ -32,10 +33,10 @@ setup(void)
 {
 	kit_setup();
 	/* As the command layer does: the lock also makes .forklift/. */
-	T.lock_stop = &engine_signal;
+	T.lock_stop = &sig_stop;
 	ck_assert_int_eq(target_lock(&T, 5), 0);
 	verbosity = -1;
-	engine_signals();
+	sig_init();
 }
 
 static void
