@@ -276,7 +276,10 @@ nginx_start()
 	# before nginx binds it: then try again with new ones.
 	for try in 1 2 3 4 5; do
 		NGINX_PORT=$(_nginx_free_port) && NGINX_HTTP_PORT=$(_nginx_free_port) || return 1
-		[ "$NGINX_PORT" != "$NGINX_HTTP_PORT" ] || continue
+		if [ "$NGINX_PORT" = "$NGINX_HTTP_PORT" ]; then
+			NGINX_PORT=
+			continue
+		fi
 		_nginx_conf "$NGINX_PORT" "$NGINX_HTTP_PORT" "$rate" >"$NGINX_DIR/nginx.conf"
 		: >"$NGINX_DIR/error.log"
 		# daemon on: this returns once the sockets are bound and the
