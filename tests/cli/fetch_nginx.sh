@@ -22,6 +22,8 @@
 nginx_require
 command -v curl >/dev/null 2>&1 || skip "curl not found"
 trap 'nginx_stop; cleanup' EXIT
+# Only the CA a check names may make the server trusted.
+unset SSL_CERT_FILE SSL_CERT_DIR CURL_CA_BUNDLE REQUESTS_CA_BUNDLE
 
 # ---- wheels ------------------------------------------------------------------
 mkdir -p "$T/w"
@@ -174,7 +176,6 @@ if ! "$FORKLIFT" sync --help 2>&1 | grep -q -- '--index-url'; then
 	skip "forklift has no --index-url yet ($CHECKS server checks passed)"
 fi
 
-unset SSL_CERT_FILE SSL_CERT_DIR CURL_CA_BUNDLE REQUESTS_CA_BUNDLE
 : >"$T/reqs.txt"
 FILES=
 for b in $PINNED; do
