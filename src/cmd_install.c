@@ -16,6 +16,7 @@
 #include "cache.h"
 #include "commands.h"
 #include "engine.h"
+#include "jobs.h"
 #include "plan.h"
 #include "reqs.h"
 #include "target.h"
@@ -42,7 +43,8 @@ static const char install_help[] =
 "  -r, --requirement FILE\n"
 "                        install the pins of a requirements file (repeatable)\n"
 "  -f, --find-links DIR  where to look for the wheels -r pins (repeatable)\n"
-"  -j, --jobs N          worker processes (default: online CPUs)\n"
+"  -j, --jobs N          worker processes (default: $FORKLIFT_JOBS, else the\n"
+"                        CPUs this process may use; -v says why)\n"
 "      --reinstall       reinstall distributions installed at the same version\n"
 "      --dry-run         print what would change, change nothing\n"
 "%s"
@@ -192,12 +194,10 @@ plan_requirements(struct plan *p, const struct target *t, char **wheels,
 void
 engine_opts_init(struct engine_opts *eo)
 {
-	long	n = sysconf(_SC_NPROCESSORS_ONLN);
-
 	memset(eo, 0, sizeof(*eo));
 	eo->verify_record = 1;
 	eo->max_unpacked = 8ULL << 30;
-	eo->jobs = n > 0 ? (unsigned int)n : 1;
+	eo->jobs = jobs_default(NULL);
 }
 
 int

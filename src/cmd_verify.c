@@ -23,6 +23,7 @@
 #include "engine.h"
 #include "fsutil.h"
 #include "installed.h"
+#include "jobs.h"
 #include "pool.h"
 #include "proto.h"
 #include "record.h"
@@ -43,7 +44,8 @@ static const char verify_help[] =
 "      --target DIR      a directory filled with --target\n"
 "      --lock-timeout SECONDS\n"
 "                        wait this long for another forklift (default: 300)\n"
-"  -j, --jobs N          worker processes (default: online CPUs)\n"
+"  -j, --jobs N          worker processes (default: $FORKLIFT_JOBS, else the\n"
+"                        CPUs this process may use; -v says why)\n"
 "\n"
 "%s";
 
@@ -575,8 +577,7 @@ cmd_verify(int argc, char **argv, struct globals *g)
 
 	memset(&to, 0, sizeof(to));
 	to.lock_timeout = 300;
-	n = sysconf(_SC_NPROCESSORS_ONLN);
-	jobs = n > 0 ? (unsigned int)n : 1;
+	jobs = jobs_default(NULL);
 	while ((c = getopt_long(argc, argv, "hqvp:j:", longopts, NULL)) != -1) {
 		if (global_option(c, optarg, g) || target_option(c, optarg, &to))
 			continue;
@@ -598,6 +599,8 @@ cmd_verify(int argc, char **argv, struct globals *g)
 		}
 	}
 	globals_finish(g);
+	if (verbosity > 0)
+		note_msg("jobs: %s", jobs_describe(jobs));
 	if ((rc = target_prepare(&t, &to, g)) != 0)
 		return rc;
 	rc = verify(&t, argv + optind, argc - optind, jobs);

@@ -27,6 +27,7 @@
 #include "bytecode.h"
 #include "engine.h"
 #include "fsutil.h"
+#include "jobs.h"
 #include "plan.h"
 #include "pool.h"
 #include "progress.h"
@@ -528,6 +529,8 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 		goto out;
 	}
 	rc = 0;
+	if (p->nadd > 0 && verbosity > 0)
+		note_msg("jobs: %s", jobs_describe(o->jobs));
 	if (p->nadd > 0)
 		rc = pool_run(r.nworkers, &ops, &r, &engine_signal, wake[0]);
 	if (rc == 0 && r.done != p->nadd) {

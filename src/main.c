@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "engine.h"
 #include "fsutil.h"
+#include "jobs.h"
 #include "target.h"
 #include "txn.h"
 #include "util.h"
@@ -49,6 +50,21 @@ static const char main_help[] =
 "Run 'forklift COMMAND --help' for a command's options; 'man forklift'.\n";
 
 static int color_mode = -1;	/* -1 auto, 0 never, 1 always */
+static char **main_argv;	/* for "--version -v" */
+
+/* Is -v or --verbose anywhere on the command line (before "--")? */
+static int
+verbose_asked(void)
+{
+	char	**a;
+
+	for (a = main_argv + 1; *a && strcmp(*a, "--") != 0; a++)
+		if (strcmp(*a, "--verbose") == 0 || ((*a)[0] == '-' &&
+		    (*a)[1] != '-' && (*a)[1] != '\0' &&
+		    strspn(*a + 1, "qv") == strlen(*a + 1) && strchr(*a, 'v')))
+			return 1;
+	return 0;
+}
 
 int
 global_option(int c, const char *arg, struct globals *g)
@@ -64,6 +80,8 @@ global_option(int c, const char *arg, struct globals *g)
 		return 1;
 	case OPT_VERSION:
 		printf("forklift %s\n", PACKAGE_VERSION);
+		if (verbosity > 0 || verbose_asked())
+			printf("jobs: %s\n", jobs_describe(jobs_default(NULL)));
 		exit(EXIT_OK);
 	case OPT_NO_PROGRESS:
 		g->progress = 0;
@@ -189,6 +207,7 @@ main(int argc, char **argv)
 
 	memset(&g, 0, sizeof(g));
 	g.progress = 1;
+	main_argv = argv;
 	engine_signals();
 	/* Without TZ, glibc stats /etc/localtime on every time conversion, and
 	 * libzip converts every member's DOS time: tens of thousands of
