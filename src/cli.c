@@ -19,6 +19,7 @@
 #include "bytecode.h"
 #include "cache.h"
 #include "cli.h"
+#include "jobs.h"
 #include "engine.h"
 #include "fsutil.h"
 #include "reqs.h"
@@ -137,6 +138,30 @@ parse_size(const char *s, uint64_t *out)
 
 static int color_mode = -1;	/* -1 auto, 0 never, 1 always */
 
+static char **cli_argv;		/* for "--version -v" */
+
+void
+cli_init(char **argv)
+{
+	cli_argv = argv;
+}
+
+/* Is -v or --verbose anywhere on the command line (before "--")? */
+static int
+verbose_asked(void)
+{
+	char	**a;
+
+	if (cli_argv == NULL)
+		return 0;
+	for (a = cli_argv + 1; *a && strcmp(*a, "--") != 0; a++)
+		if (strcmp(*a, "--verbose") == 0 || ((*a)[0] == '-' &&
+		    (*a)[1] != '-' && (*a)[1] != '\0' &&
+		    strspn(*a + 1, "qv") == strlen(*a + 1) && strchr(*a, 'v')))
+			return 1;
+	return 0;
+}
+
 int
 global_option(int c, const char *arg, struct globals *g)
 {
@@ -151,6 +176,8 @@ global_option(int c, const char *arg, struct globals *g)
 		return 1;
 	case OPT_VERSION:
 		printf("forklift %s\n", PACKAGE_VERSION);
+		if (verbosity > 0 || verbose_asked())
+			printf("jobs: %s\n", jobs_describe(jobs_default(NULL)));
 		exit(EXIT_OK);
 	case OPT_NO_PROGRESS:
 		g->progress = 0;
@@ -318,9 +345,7 @@ cli_jobs(const char *arg)
 unsigned int
 cli_default_jobs(void)
 {
-	long	n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	return n > 0 ? (unsigned int)n : 1;
+	return jobs_default(NULL);
 }
 
 int

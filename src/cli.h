@@ -118,6 +118,8 @@ int	 engine_option(int c, const char *arg, struct engine_opts *, int *reinstall)
 unsigned int cli_jobs(const char *arg);
 /* The default of -j: the online CPUs. */
 unsigned int cli_default_jobs(void);
+/* Remember argv, for "--version -v" (main() calls it first). */
+void	 cli_init(char **argv);
 
 /* The exit status of a failed step: 128 + signal when a stop signal
  * arrived (the failure was the stop), else EXIT_FAIL. */

@@ -22,6 +22,7 @@
 #include "commands.h"
 #include "fsutil.h"
 #include "installed.h"
+#include "jobs.h"
 #include "record.h"
 #include "runner.h"
 #include "sig.h"
@@ -42,7 +43,8 @@ static const char verify_help[] =
 "      --target DIR      a directory filled with --target\n"
 "      --lock-timeout SECONDS\n"
 "                        wait this long for another forklift (default: 300)\n"
-"  -j, --jobs N          worker processes (default: online CPUs)\n"
+"  -j, --jobs N          worker processes (default: $FORKLIFT_JOBS, else the\n"
+"                        CPUs this process may use; -v says why)\n"
 "\n"
 "%s";
 
@@ -477,6 +479,8 @@ cmd_verify(int argc, char **argv, struct globals *g)
 		}
 	}
 	globals_finish(g);
+	if (verbosity > 0)
+		note_msg("jobs: %s", jobs_describe(jobs));
 	if ((rc = target_prepare(&t, &to, g)) != 0)
 		return rc;
 	rc = verify(&t, argv + optind, argc - optind, jobs);

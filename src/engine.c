@@ -26,6 +26,7 @@
 #include "bytecode.h"
 #include "engine.h"
 #include "fsutil.h"
+#include "jobs.h"
 #include "plan.h"
 #include "progress.h"
 #include "runner.h"
@@ -374,6 +375,8 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 		rc = 1;
 		goto out;
 	}
+	if (p->nadd > 0 && verbosity > 0)
+		note_msg("jobs: %s", jobs_describe(o->jobs));
 	rc = runner_run(sizes, p->nadd, &ops, &r, &ro);
 	if (rc != 0 || sig_stop) {
 		progress_clear(&r.prog);

@@ -53,6 +53,7 @@ main(int argc, char **argv)
 
 	memset(&g, 0, sizeof(g));
 	g.progress = 1;
+	cli_init(argv);
 	sig_init();
 	/* Without TZ, glibc stats /etc/localtime on every time conversion, and
 	 * libzip converts every member's DOS time: tens of thousands of
