@@ -20,6 +20,7 @@
 #include "cache.h"
 #include "cli.h"
 #include "jobs.h"
+#include "lockfile.h"
 #include "engine.h"
 #include "fsutil.h"
 #include "reqs.h"
@@ -354,6 +355,48 @@ cli_fail_status(void)
 	return sig_stop ? sig_status() : EXIT_FAIL;
 }
 
+const char lock_options_help[] =
+"      --extra NAME      lock files: select the packages of extra NAME\n"
+"                        (repeatable)\n"
+"      --group NAME      lock files: select the packages of dependency group\n"
+"                        NAME (repeatable; default: the file's default-groups)\n";
+
+int
+lock_option(int c, const char *arg, struct lock_flags *f)
+{
+	switch (c) {
+	case OPT_LOCK:
+		strv_push(&f->extras, arg);
+		return 1;
+	case OPT_LOCK + 1:
+		strv_push(&f->groups, arg);
+		return 1;
+	}
+	return 0;
+}
+
+int
+lock_flags_check(const struct lock_flags *f, char *const *files, size_t n)
+{
+	size_t	i;
+
+	if (f->extras.n == 0 && f->groups.n == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (lockfile_is_name(files[i]))
+			return 0;
+	error_msg("--%s applies to lock files (pylock.toml, pylock.NAME.toml), "
+	    "and none was given", f->extras.n ? "extra" : "group");
+	return EXIT_USAGE;
+}
+
+void
+lock_flags_free(struct lock_flags *f)
+{
+	strv_free(&f->extras);
+	strv_free(&f->groups);
+}
+
 int
 cli_read_reqs(struct reqs *rq, const struct target *t,
     const struct req_sources *src)
@@ -369,8 +412,13 @@ cli_read_reqs(struct reqs *rq, const struct target *t,
 	}
 	for (i = 0; src->cons != NULL && i < src->cons->n; i++)
 		(void)reqs_read(rq, src->cons->v[i], 1);
-	for (i = 0; i < src->nfiles; i++)
-		(void)reqs_read(rq, src->files[i], 0);
+	for (i = 0; i < src->nfiles; i++) {
+		if (lockfile_is_name(src->files[i]))
+			(void)lockfile_read(rq, src->files[i], &t->tags, src->extras,
+			    src->groups);
+		else
+			(void)reqs_read(rq, src->files[i], 0);
+	}
 	for (i = 0; i < src->nwheels; i++)
 		(void)reqs_add_wheel(rq, src->wheels[i]);
 	(void)reqs_finish(rq);

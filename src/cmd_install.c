@@ -40,7 +40,10 @@ static const char install_help[] =
 "\n"
 "Install options:\n"
 "  -r, --requirement FILE\n"
-"                        install the pins of a requirements file (repeatable)\n"
+"                        install the pins of a requirements file, or the\n"
+"                        packages a lock file (pylock.toml, pylock.NAME.toml)\n"
+"                        selects (repeatable)\n"
+"%s"
 "  -f, --find-links DIR  where to look for the wheels -r pins (repeatable)\n"
 "  -j, --jobs N          worker processes (default: $FORKLIFT_JOBS, else the\n"
 "                        CPUs this process may use; -v says why)\n"
@@ -79,6 +82,7 @@ cmd_install(int argc, char **argv, struct globals *g)
 		ENGINE_LONGOPTS,
 		{ "requirement", required_argument, NULL, 'r' },
 		{ "find-links", required_argument, NULL, 'f' },
+		LOCK_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct target_opts	 to;
@@ -88,6 +92,7 @@ cmd_install(int argc, char **argv, struct globals *g)
 	struct plan		 p;
 	struct strv		 reqfiles = STRV_INIT, links = STRV_INIT;
 	struct req_sources	 src;
+	struct lock_flags	 lf = { STRV_INIT, STRV_INIT };
 	int			 c, reinstall = 0, rc;
 
 	memset(&to, 0, sizeof(to));
@@ -97,12 +102,13 @@ cmd_install(int argc, char **argv, struct globals *g)
 	while ((c = getopt_long(argc, argv, "hqvp:j:r:f:", longopts, NULL)) != -1) {
 		if (global_option(c, optarg, g) || target_option(c, optarg, &to) ||
 		    bytecode_option(c, optarg, &bf) ||
-		    engine_option(c, optarg, &eo, &reinstall))
+		    engine_option(c, optarg, &eo, &reinstall) ||
+		    lock_option(c, optarg, &lf))
 			continue;
 		switch (c) {
 		case 'h':
-			printf(install_help, engine_options_help, bytecode_options_help,
-			    global_options_help);
+			printf(install_help, lock_options_help, engine_options_help,
+			    bytecode_options_help, global_options_help);
 			return EXIT_OK;
 		case 'r':
 			strv_push(&reqfiles, optarg);
@@ -119,17 +125,21 @@ cmd_install(int argc, char **argv, struct globals *g)
 		error_msg("install: no wheel given (forklift install WHEEL...)");
 		return EXIT_USAGE;
 	}
+	if ((rc = lock_flags_check(&lf, reqfiles.v, reqfiles.n)) != 0)
+		goto out;
 	globals_finish(g);
 	eo.progress = g->progress;
 	eo.compile_levels = bytecode_flags_levels(&bf);
 	eo.cache_dir = g->no_cache ? NULL : g->cache_dir;
 	if ((rc = target_prepare(&t, &to, g)) != 0)
-		return rc;
+		goto out;
 	src.files = reqfiles.v;
 	src.nfiles = reqfiles.n;
 	src.wheels = argv + optind;
 	src.nwheels = (size_t)(argc - optind);
 	src.links = &links;
+	src.extras = &lf.extras;
+	src.groups = lf.groups.n > 0 ? &lf.groups : NULL;
 	if (reqfiles.n > 0 ? plan_requirements(&p, &t, &src, reinstall) != 0 :
 	    plan_install(&p, &t, argv + optind, (size_t)(argc - optind),
 	    reinstall) != 0)
@@ -138,7 +148,9 @@ cmd_install(int argc, char **argv, struct globals *g)
 		rc = engine_run(&t, &p, &eo);
 	plan_free(&p);
 	target_close(&t);
+out:
 	strv_free(&reqfiles);
 	strv_free(&links);
+	lock_flags_free(&lf);
 	return rc;
 }

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "lockfile.h"
 #include "plan.h"
 #include "record.h"
 #include "reqs.h"
@@ -440,9 +441,18 @@ plan_sync(struct plan *p, const struct target *t, const struct reqs *rq,
 	}
 	/* Hash-checking mode: every wheel before anything is installed (none
 	 * is read when the plan failed already). */
-	for (i = 0, planned_ok = !bad; planned_ok && i < p->nadd; i++)
-		if (wreq[i]->hashes.n > 0 && check_hashes(&p->add[i], wreq[i]) != 0)
+	for (i = 0, planned_ok = !bad; planned_ok && i < p->nadd; i++) {
+		if (wreq[i]->lock) {
+			if (lockfile_verify(p->add[i].path, wreq[i]->size,
+			    &wreq[i]->hashes) != 0) {
+				error_msg("%s (%s:%u)", err_get(), wreq[i]->file,
+				    wreq[i]->line);
+				bad = 1;
+			}
+		} else if (wreq[i]->hashes.n > 0 &&
+		    check_hashes(&p->add[i], wreq[i]) != 0)
 			bad = 1;
+	}
 	free(wreq);
 	wheelhouse_free(&h);
 	return bad ? -1 : 0;

@@ -10,6 +10,8 @@
 #ifndef FORKLIFT_REQS_H
 #define FORKLIFT_REQS_H
 
+#include <stdint.h>
+
 #include "util.h"
 
 struct pyinfo;
@@ -21,6 +23,9 @@ struct req {
 	char		*path;		/* the wheel of a direct reference, or NULL */
 	char		*spec;		/* constraints only: the specifier set, or NULL */
 	struct strv	 hashes;	/* "sha256:<lower-case hex>" and the like */
+	int64_t		 size;		/* lock files: the wheel's size, or -1 */
+	int		 lock;		/* from a lock file: every hash and the
+					 * size must match (lockfile_verify) */
 	char		*file;		/* where the line is */
 	unsigned int	 line;		/* its first line (0 for a command-line wheel) */
 };
