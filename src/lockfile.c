@@ -250,7 +250,8 @@ lockfile_verify(const char *path, int64_t size, const struct strv *hashes)
 		n++;
 	}
 	if (n == 0) {
-		err_set("%s: key 'hashes': no algorithm forklift knows (%s)", path_base(path), hashes->n ? hashes->v[0] : "none given");
+		err_set("%s: key 'hashes': no algorithm forklift knows (%s)",
+		    path_base(path), hashes->n ? hashes->v[0] : "none given");
 		goto out;
 	}
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
