@@ -102,7 +102,7 @@ add_pick(struct reqs *rq, const char *lockpath, const struct pylock_pick *p)
 	q->path = path;
 	for (i = 0; i < p->hashes.n; i++)
 		strv_push(&q->hashes, p->hashes.v[i]);
-	q->size = p->size;
+	q->size = p->size > 0 ? p->size : 0;
 	q->lock = 1;
 	q->file = xstrdup(lockpath);
 	q->line = p->line;

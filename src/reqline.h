@@ -25,8 +25,12 @@ int	 reqline_is_url(const char *);
 /* "file:///abs/path", "file://localhost/abs/path" or "file:/abs/path",
  * percent-decoded; NULL if the URL is not one of those. */
 char	*reqline_file_path(const char *url);
-/* -f/--find-links VAL (a directory, or a file:// URL of one). */
+/* -f/--find-links VAL (a directory, a file:// URL of one, or the http(s)
+ * URL of a page of links). */
 void	 reqline_find_links(const struct reqline_ctx *, const char *val);
+/* A URL named on the command line: "name @ URL" with the name from the
+ * wheel's file name.  0, or -1 after reqline_err(). */
+int	 reqline_url_arg(const struct reqline_ctx *, const char *url);
 
 /* reqs.c */
 /* A new, zeroed requirement (or constraint) at the end of r's list. */

@@ -380,7 +380,7 @@ START_TEST(test_read)
 	/* No version key: the wheel's; a file:// URL is a path. */
 	ck_assert_str_eq(rq.v[1].version, "2.0");
 	ck_assert_str_eq(rq.v[1].path, "/x/abs-2.0-py3-none-any.whl");
-	ck_assert_int_eq(rq.v[1].size, -1);
+	ck_assert_int_eq(rq.v[1].size, 0);
 	reqs_free(&rq);
 	free(text);
 
