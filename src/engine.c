@@ -30,6 +30,7 @@
 
 #include "bytecode.h"
 #include "engine.h"
+#include "lockfile.h"
 #include "fetch.h"
 #include "fsutil.h"
 #include "jobs.h"
@@ -338,6 +339,7 @@ fetched(void *arg, const struct fetch_result *res)
 	struct dl		*dl = arg;
 	struct run		*r = dl->r;
 	struct plan_wheel	*w = &r->p->add[dl->i];
+	uint64_t		 want;
 
 	r->fetched++;
 	if (!res->ok) {
@@ -349,8 +351,17 @@ fetched(void *arg, const struct fetch_result *res)
 	w->path = xstrdup(res->path);
 	w->base = path_base(w->path);
 	w->bytes = res->bytes;
+	want = w->size;
 	w->size = res->bytes;
 	w->from_cache = res->from_cache;
+	/* A lock file's wheel: its size and every hash, from the cache too. */
+	if (w->check.n > 0 && lockfile_verify(w->path, want > 0 ? (int64_t)want :
+	    -1, &w->check) != 0) {
+		progress_clear(&r->prog);
+		error_msg("%s (%s)", err_get(), res->url);
+		r->fetch_bad = 1;
+		return;
+	}
 	if (verbosity > 0) {
 		progress_clear(&r->prog);
 		note_msg("%s: %llu bytes %s %s", w->base, (unsigned long long)res->bytes,

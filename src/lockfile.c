@@ -45,27 +45,60 @@ lockfile_is_name(const char *path)
 	    str_ends(b, ".toml") && strchr(b + 7, '.') == b + n - 5;
 }
 
-/* The wheel file of a pick: its path relative to the lock file, or a
- * file:// URL.  NULL with err_set(). */
 static char *
-pick_path(const char *lockpath, const struct pylock_pick *p)
+lower_dup(const char *s)
 {
-	char	*path;
+	char	*d = xstrdup(s), *p;
 
-	if (p->path != NULL)
-		return reqline_relative(lockpath, p->path);
-	if (p->url != NULL && (path = reqline_file_path(p->url)) != NULL)
-		return path;
-	if (p->url != NULL) {
+	for (p = d; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return d;
+}
+
+/* Where a pick's wheel comes from: q->path (its path relative to the
+ * lock file, or a file:// URL), else q->url for the engine to download,
+ * checked by its sha256 and size as it arrives and by every other hash
+ * once it is there.  -1 with err_set(). */
+static int
+pick_source(struct req *q, const char *lockpath, const struct pylock_pick *p)
+{
+	struct url	 u;
+	size_t		 i;
+	int		 rc = -1;
+
+	if (p->path != NULL) {
+		q->path = reqline_relative(lockpath, p->path);
+		return 0;
+	}
+	if (p->url == NULL)
+		return err_set("'%s' has neither a path nor a url", p->name);
+	if ((q->path = reqline_file_path(p->url)) != NULL)
+		return 0;
+	memset(&u, 0, sizeof(u));
+	if (url_parse(p->url, &u) != 0 || (strcmp(u.scheme, "http") != 0 &&
+	    strcmp(u.scheme, "https") != 0)) {
 		char	*red = url_redact(p->url);
 
-		err_set("'%s' comes from %s: forklift installs lock file "
-		    "entries with a path or a file:// URL", p->name, red);
+		err_set("'%s': %s is not a file, http or https URL", p->name, red);
 		free(red);
-		return NULL;
+		goto out;
 	}
-	err_set("'%s' has neither a path nor a url", p->name);
-	return NULL;
+	for (i = 0; i < p->hashes.n && q->sha256 == NULL; i++)
+		if (strncasecmp(p->hashes.v[i], "sha256:", 7) == 0 &&
+		    strlen(p->hashes.v[i] + 7) == 64)
+			q->sha256 = lower_dup(p->hashes.v[i] + 7);
+	if (q->sha256 == NULL) {
+		err_set("'%s': key 'hashes': forklift checks downloads by sha256, "
+		    "and the lock file gives none", p->name);
+		goto out;
+	}
+	q->url = xstrdup(p->url);
+	q->filename = xstrdup(p->filename);
+	q->direct = 1;
+	rc = 0;
+out:
+	url_free(&u);
+	return rc;
 }
 
 static int
@@ -73,7 +106,6 @@ add_pick(struct reqs *rq, const char *lockpath, const struct pylock_pick *p)
 {
 	struct wheel_name	 fn;
 	struct req		*q;
-	char			*path;
 	size_t			 i;
 
 	if (wheel_name_parse(p->filename, &fn) != 0) {
@@ -89,17 +121,18 @@ add_pick(struct reqs *rq, const char *lockpath, const struct pylock_pick *p)
 		wheel_name_free(&fn);
 		return -1;
 	}
-	if ((path = pick_path(lockpath, p)) == NULL) {
+	q = reqs_new_req(rq, 0);
+	if (pick_source(q, lockpath, p) != 0) {
 		strv_push_owned(&rq->errors, xasprintf("%s:%u: %s", lockpath,
 		    p->line, err_get()));
+		reqs_req_free(q);
+		rq->n--;
 		wheel_name_free(&fn);
 		return -1;
 	}
-	q = reqs_new_req(rq, 0);
 	q->name = xstrdup(p->name);
 	q->norm = name_normalize(p->name);
 	q->version = xstrdup(p->version ? p->version : fn.version);
-	q->path = path;
 	for (i = 0; i < p->hashes.n; i++)
 		strv_push(&q->hashes, p->hashes.v[i]);
 	q->size = p->size > 0 ? p->size : 0;

@@ -334,6 +334,7 @@ url_wheel(struct plan_wheel *w, const struct target *t, const struct req *q,
     char *at)
 {
 	char	*shown = url_redact(q->url);
+	size_t	 k;
 	int	 rc = -1;
 
 	if (wheel_name_parse(q->filename, &w->fn) != 0)
@@ -347,6 +348,8 @@ url_wheel(struct plan_wheel *w, const struct target *t, const struct req *q,
 		w->filename = xstrdup(q->filename);
 		w->base = w->filename;
 		w->sha256 = q->sha256 ? xstrdup(q->sha256) : NULL;
+		for (k = 0; q->lock && k < q->hashes.n; k++)
+			strv_push(&w->check, q->hashes.v[k]);
 		w->size = q->size > 0 ? (uint64_t)q->size : 0;
 		w->requested = 1;
 		w->direct_url = q->direct;
@@ -506,6 +509,7 @@ plan_free(struct plan *p)
 		free(p->add[i].url);
 		free(p->add[i].filename);
 		free(p->add[i].sha256);
+		strv_free(&p->add[i].check);
 		wheel_name_free(&p->add[i].fn);
 	}
 	free(p->add);

@@ -28,6 +28,8 @@ struct plan_wheel {
 	char		*filename;	/* its file name: base points here until
 					 * path is set */
 	char		*sha256;	/* the digest it must have, or NULL */
+	struct strv	 check;		/* lock files: every hash the download
+					 * must have too (lockfile_verify) */
 	/* Filled by the engine's download step, for reports. */
 	uint64_t	 bytes;		/* downloaded (or found in the cache) */
 	int		 from_cache;	/* no request was needed */

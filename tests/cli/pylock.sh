@@ -30,21 +30,24 @@ printf 'not a real sdist\n' >"$T/wheels/sdonly-1.0.tar.gz"
 W=$T/wheels
 
 # lockpkg NAME VERSION FILE [MARKER [KIND]]: one [[packages]] entry for the
-# file in $W (KIND wheels, the default, or sdist), path relative to $T/lock.
+# file in $W (KIND wheels, the default, or sdist), path relative to $T/lock,
+# or with LOCK_URL set, url = "$LOCK_URL/FILE".
 lockpkg()
 {
-	"$PY" - "$W/$3" "$1" "$2" "${4:-}" "${5:-wheels}" <<'EOF'
+	"$PY" - "$W/$3" "$1" "$2" "${4:-}" "${5:-wheels}" "${LOCK_URL:-}" <<'EOF'
 import hashlib, os, sys
-f, name, ver, marker, kind = sys.argv[1:]
+f, name, ver, marker, kind, base = sys.argv[1:]
 b = open(f, "rb").read()
 print("[[packages]]")
 print('name = "%s"' % name)
 print('version = "%s"' % ver)
 if marker:
     print('marker = "%s"' % marker)
-entry = ('{name = "%s", path = "../wheels/%s", size = %d, hashes = '
+where = ('url = "%s/%s"' % (base, os.path.basename(f)) if base else
+         'path = "../wheels/%s"' % os.path.basename(f))
+entry = ('{name = "%s", %s, size = %d, hashes = '
          '{sha256 = "%s", sha512 = "%s", blake2b = "%s"}}'
-         % (os.path.basename(f), os.path.basename(f), len(b),
+         % (os.path.basename(f), where, len(b),
             hashlib.sha256(b).hexdigest(), hashlib.sha512(b).hexdigest(),
             hashlib.blake2b(b).hexdigest()))
 print(("wheels = [%s]" if kind == "wheels" else "sdist = %s") % entry)
@@ -248,6 +251,52 @@ cp "$L" "$T/lock/mylock.toml"
 sync_ "$T/lock/mylock.toml"
 assert_rc "mylock.toml is read as a requirements file" 1
 assert_snap_same "mylock.toml" "$T/s3.snap" "$V"
+
+# ---- url entries, served by the test index ------------------------------------
+if true; then
+	SERVER_PID=$T/index.pid
+	trap '[ -s "$SERVER_PID" ] && kill "$(cat "$SERVER_PID")" 2>/dev/null; wait; cleanup' EXIT
+	"$PY" "$SRCDIR/tests/indexserver.py" --root "$W" --port-file "$T/index.port" \
+	    --pid-file "$SERVER_PID" --log "$T/index.log" 2>"$T/index.err" &
+	for i in $(seq 100); do
+		[ -s "$T/index.port" ] && [ -s "$SERVER_PID" ] && break
+		sleep 0.1
+	done
+	[ -s "$T/index.port" ] || { show "index server" "$T/index.err"; exit 99; }
+	FILES=http://127.0.0.1:$(cat "$T/index.port")/files
+	EPSU=$(LOCK_URL=$FILES lockpkg epsilon 1.0 epsilon-1.0-py3-none-any.whl)
+	{
+		printf 'lock-version = "1.0"\ncreated-by = "x"\n'
+		lockpkg alpha 1.0 alpha-1.0-py3-none-any.whl
+		LOCK_URL=$FILES lockpkg delta 1.0 delta-1.0-py3-none-any.whl
+		printf '%s\n' "$EPSU"
+	} >"$T/lock/pylock.url.toml"
+	snap "$V" >"$T/s4.snap"
+	bad "a wrong sha512 of a url entry" 1 "lock-version = \"1.0\"
+created-by = \"x\"
+$(printf '%s\n' "$EPSU" | sed 's/sha512 = "./sha512 = "0/; s/sha512 = "00/sha512 = "11/')
+" "epsilon-1.0-py3-none-any.whl" "hashes" "sha512:" "$FILES/epsilon-1.0-py3-none-any.whl"
+	bad "a wrong size of a url entry" 1 "lock-version = \"1.0\"
+created-by = \"x\"
+$(printf '%s\n' "$EPSU" | sed 's/size = \([0-9]*\)/size = 1\1/')
+" "epsilon-1.0-py3-none-any.whl"
+	bad "a url entry without sha256" 1 "lock-version = \"1.0\"
+created-by = \"x\"
+$(printf '%s\n' "$EPSU" | sed 's/sha256 = "[0-9a-f]*", //')
+" "$B:3" "sha256" "hashes"
+	sync_ "$T/lock/pylock.url.toml"
+	assert_rc "sync url entries" 0
+	assert_eq "sync url entries: installed set" "$(freeze)" \
+	    "alpha==1.0 delta==1.0 epsilon==1.0 "
+	assert_grep "url entries were downloaded" "epsilon-1.0-py3-none-any.whl" "$T/index.log"
+	assert_grep "direct_url.json names the URL" \
+	    "$FILES/epsilon-1.0-py3-none-any.whl" "$SP/epsilon-1.0.dist-info/direct_url.json"
+	same_as_install "sync url entries" "$W/alpha-1.0-py3-none-any.whl" \
+	    "$W/delta-1.0-py3-none-any.whl" "$W/epsilon-1.0-py3-none-any.whl"
+	sync_ "$T/lock/pylock.url.toml"
+	assert_rc "sync url entries again" 0
+	assert_grep "sync url entries again: nothing to do" "nothing to do" "$T/err"
+fi
 
 # ---- a lock file written by pip >= 26.1 or uv ---------------------------------
 if command -v uv >/dev/null 2>&1; then

@@ -361,14 +361,18 @@ START_TEST(test_read)
 	    "hashes = {sha256 = \"%s\"}}]\n"
 	    "[[packages]]\nname = \"abs\"\n"
 	    "wheels = [{url = \"file:///x/abs-2.0-py3-none-any.whl\", "
-	    "hashes = {sha256 = \"%s\"}}]\n", ABC_SHA256, ABC_SHA256);
+	    "hashes = {sha256 = \"%s\"}}]\n"
+	    "[[packages]]\nname = \"web\"\nversion = \"1\"\n"
+	    "wheels = [{url = \"https://h/web-1-py3-none-any.whl\", "
+	    "hashes = {sha256 = \"%s\", md5 = \"00\"}}]\n", ABC_SHA256, ABC_SHA256,
+	    "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD");
 	ck_assert_ptr_nonnull(fp = fopen(lock, "w"));
 	fputs(text, fp);
 	fclose(fp);
 	reqs_init(&rq, &env);
 	ck_assert_msg(lockfile_read(&rq, lock, &tags, NULL, NULL) == 0, "%s",
 	    rq.errors.n ? rq.errors.v[0] : "");
-	ck_assert_uint_eq(rq.n, 2);
+	ck_assert_uint_eq(rq.n, 3);
 	ck_assert_str_eq(rq.v[0].norm, "six");
 	ck_assert_str_eq(rq.v[0].version, "1.16.0");
 	ck_assert_ptr_nonnull(strstr(rq.v[0].path, "/w/six-1.16.0-py2.py3-none-any.whl"));
@@ -381,15 +385,23 @@ START_TEST(test_read)
 	ck_assert_str_eq(rq.v[1].version, "2.0");
 	ck_assert_str_eq(rq.v[1].path, "/x/abs-2.0-py3-none-any.whl");
 	ck_assert_int_eq(rq.v[1].size, 0);
+	/* An https URL: downloaded by the engine, checked by its sha256
+	 * (lower case) and then by every hash. */
+	ck_assert_ptr_null(rq.v[2].path);
+	ck_assert_str_eq(rq.v[2].url, "https://h/web-1-py3-none-any.whl");
+	ck_assert_str_eq(rq.v[2].filename, "web-1-py3-none-any.whl");
+	ck_assert_str_eq(rq.v[2].sha256, ABC_SHA256);
+	ck_assert_int_eq(rq.v[2].direct, 1);
+	ck_assert_uint_eq(rq.v[2].hashes.n, 2);
 	reqs_free(&rq);
 	free(text);
 
-	/* A version that is not the wheel's, and an http URL (not yet). */
+	/* A version that is not the wheel's, and a URL without a sha256. */
 	text = xstrdup(HEAD "[[packages]]\nname = \"six\"\nversion = \"1.0\"\n"
 	    "wheels = [{path = \"six-1.16.0-py2.py3-none-any.whl\", " HASH "}]\n"
 	    "[[packages]]\nname = \"web\"\n"
 	    "wheels = [{url = \"https://u:secret@h/web-1-py3-none-any.whl\", "
-	    HASH "}]\n");
+	    "hashes = {sha512 = \"ab\"}}]\n");
 	ck_assert_ptr_nonnull(fp = fopen(lock, "w"));
 	fputs(text, fp);
 	fclose(fp);
@@ -399,6 +411,7 @@ START_TEST(test_read)
 	ck_assert_ptr_nonnull(strstr(rq.errors.v[0], ":3: 'six-1.16.0-py2.py3-none-any.whl' "
 	    "is not a wheel of six 1.0"));
 	ck_assert_ptr_nonnull(strstr(rq.errors.v[1], ":7: "));
+	ck_assert_ptr_nonnull(strstr(rq.errors.v[1], "key 'hashes'"));
 	ck_assert_ptr_null(strstr(rq.errors.v[1], "secret"));
 	reqs_free(&rq);
 	free(text);
