@@ -110,6 +110,10 @@ worker_wheel(void *arg, size_t i, struct runner_stats *rs)
 	r->so.requested = r->p->add[i].requested;
 	r->so.direct_url = r->p->add[i].direct_url;
 	r->so.url = r->urls != NULL ? r->urls[i] : NULL;
+	/* A lock file's wheel: unpacked only as it was verified. */
+	if (r->p->add[i].has_id && lockfile_same(r->p->add[i].path,
+	    &r->p->add[i].id) != 0)
+		return -1;
 	if ((sfd = stage_open(r, (unsigned int)i)) < 0)
 		return -1;
 	if (stage_wheel(r->p->add[i].path, sfd, &r->so, &st) != 0) {
@@ -117,6 +121,9 @@ worker_wheel(void *arg, size_t i, struct runner_stats *rs)
 		return -1;
 	}
 	close(sfd);
+	if (r->p->add[i].has_id && lockfile_same(r->p->add[i].path,
+	    &r->p->add[i].id) != 0)
+		return -1;
 	rs->files = st.files;
 	rs->bytes = st.bytes;
 	rs->cached = (uint32_t)st.cached;
@@ -356,7 +363,7 @@ fetched(void *arg, const struct fetch_result *res)
 	w->from_cache = res->from_cache;
 	/* A lock file's wheel: its size and every hash, from the cache too. */
 	if (w->check.n > 0 && lockfile_verify(w->path, want > 0 ? (int64_t)want :
-	    -1, &w->check) != 0) {
+	    -1, &w->check, NULL) != 0) {
 		progress_clear(&r->prog);
 		error_msg("%s (%s)", err_get(), res->url);
 		r->fetch_bad = 1;

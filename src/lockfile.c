@@ -255,10 +255,49 @@ hash_fd(int fd, const char *path, struct check *c, size_t n, uint64_t *total)
 	}
 }
 
+static void
+id_of(const struct stat *st, struct lockfile_id *id)
+{
+	memset(id, 0, sizeof(*id));
+	id->dev = st->st_dev;
+	id->ino = st->st_ino;
+	id->size = st->st_size;
+	id->mtime = st->st_mtim;
+	id->ctime = st->st_ctim;
+}
+
+static int
+id_equal(const struct lockfile_id *a, const struct lockfile_id *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	    a->mtime.tv_sec == b->mtime.tv_sec &&
+	    a->mtime.tv_nsec == b->mtime.tv_nsec &&
+	    a->ctime.tv_sec == b->ctime.tv_sec &&
+	    a->ctime.tv_nsec == b->ctime.tv_nsec;
+}
+
 int
-lockfile_verify(const char *path, int64_t size, const struct strv *hashes)
+lockfile_same(const char *path, const struct lockfile_id *id)
+{
+	struct lockfile_id	now;
+	struct stat		st;
+
+	if (stat(path, &st) != 0)
+		return err_set("%s: %s", path, strerror(errno));
+	id_of(&st, &now);
+	if (!id_equal(&now, id))
+		return err_set("%s: the file changed after its hashes were "
+		    "checked", path_base(path));
+	return 0;
+}
+
+int
+lockfile_verify(const char *path, int64_t size, const struct strv *hashes,
+    struct lockfile_id *id)
 {
 	struct check	 c[LOCK_MAX_HASHES];
+	struct stat	 before, after;
+	struct lockfile_id a, b;
 	unsigned char	 md[EVP_MAX_MD_SIZE];
 	unsigned int	 mdlen;
 	uint64_t	 total;
@@ -291,11 +330,26 @@ lockfile_verify(const char *path, int64_t size, const struct strv *hashes)
 		err_set("%s: %s", path, strerror(errno));
 		goto out;
 	}
+	if (fstat(fd, &before) != 0) {
+		err_set("%s: %s", path, strerror(errno));
+		close(fd);
+		goto out;
+	}
 	rc = hash_fd(fd, path, c, n, &total);
+	if (rc == 0 && fstat(fd, &after) != 0)
+		rc = err_set("%s: %s", path, strerror(errno));
 	close(fd);
 	if (rc != 0)
 		goto out;
 	rc = -1;
+	id_of(&before, &a);
+	id_of(&after, &b);
+	if (!id_equal(&a, &b) || (uint64_t)after.st_size != total) {
+		err_set("%s: the file changed while it was read", path);
+		goto out;
+	}
+	if (id != NULL)
+		*id = a;
 	if (size >= 0 && total != (uint64_t)size) {
 		err_set("%s: size mismatch: key 'size' says %lld bytes, the "
 		    "file has %llu", path_base(path), (long long)size,

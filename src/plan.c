@@ -485,7 +485,10 @@ plan_sync(struct plan *p, const struct target *t, const struct reqs *rq,
 			continue;	/* downloaded by the engine, checked then */
 		if (wreq[i]->lock) {
 			if (lockfile_verify(p->add[i].path, wreq[i]->size > 0 ?
-			    wreq[i]->size : -1, &wreq[i]->hashes) != 0) {
+			    wreq[i]->size : -1, &wreq[i]->hashes,
+			    &p->add[i].id) == 0)
+				p->add[i].has_id = 1;
+			else {
 				error_msg("%s (%s:%u)", err_get(), wreq[i]->file,
 				    wreq[i]->line);
 				bad = 1;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "installed.h"
+#include "lockfile.h"
 #include "tags.h"
 
 struct target;
@@ -30,6 +31,9 @@ struct plan_wheel {
 	char		*sha256;	/* the digest it must have, or NULL */
 	struct strv	 check;		/* lock files: every hash the download
 					 * must have too (lockfile_verify) */
+	struct lockfile_id id;		/* lock files, a local file: the one
+					 * verified (has_id), for the worker */
+	int		 has_id;
 	/* Filled by the engine's download step, for reports. */
 	uint64_t	 bytes;		/* downloaded (or found in the cache) */
 	int		 from_cache;	/* no request was needed */

@@ -311,7 +311,7 @@ verify(const char *path, int64_t size, const char *h1, const char *h2)
 	strv_push(&h, h1);
 	if (h2 != NULL)
 		strv_push(&h, h2);
-	rc = lockfile_verify(path, size, &h);
+	rc = lockfile_verify(path, size, &h, NULL);
 	strv_free(&h);
 	return rc;
 }
@@ -344,6 +344,36 @@ START_TEST(test_verify)
 	unlink(f);
 	ck_assert_int_eq(verify(f, 3, "sha256:" ABC_SHA256, NULL), -1);
 	ck_assert_ptr_nonnull(strstr(err_get(), f));
+	free(f);
+}
+END_TEST
+
+/* The worker unpacks what was verified: the same file, unchanged. */
+START_TEST(test_same)
+{
+	struct lockfile_id	 id;
+	struct strv		 h = STRV_INIT;
+	char			*f = tmpfile_with("abc"), *g = tmpfile_with("abc");
+	FILE			*fp;
+
+	strv_push(&h, "sha256:" ABC_SHA256);
+	ck_assert_msg(lockfile_verify(f, 3, &h, &id) == 0, "%s", err_get());
+	ck_assert_msg(lockfile_same(f, &id) == 0, "%s", err_get());
+	/* Replaced by another file with the same bytes: not the one read. */
+	ck_assert_int_eq(rename(g, f), 0);
+	ck_assert_int_eq(lockfile_same(f, &id), -1);
+	ck_assert_ptr_nonnull(strstr(err_get(), "changed after its hashes were checked"));
+	/* Written to in place. */
+	ck_assert_msg(lockfile_verify(f, 3, &h, &id) == 0, "%s", err_get());
+	ck_assert_ptr_nonnull(fp = fopen(f, "r+"));
+	fputs("x", fp);
+	fclose(fp);
+	ck_assert_int_eq(lockfile_same(f, &id), -1);
+	unlink(f);
+	ck_assert_int_eq(lockfile_same(f, &id), -1);
+	ck_assert_ptr_nonnull(strstr(err_get(), f));
+	strv_free(&h);
+	free(g);
 	free(f);
 }
 END_TEST
@@ -452,6 +482,7 @@ pylock_suite(void)
 	tcase_add_test(tc, test_marker_sets);
 	tcase_add_test(tc, test_is_name);
 	tcase_add_test(tc, test_verify);
+	tcase_add_test(tc, test_same);
 	tcase_add_test(tc, test_read);
 	suite_add_tcase(s, tc);
 	return s;
