@@ -18,6 +18,7 @@
 #include "engine.h"
 #include "plan.h"
 #include "reqs.h"
+#include "sandbox.h"
 #include "target.h"
 #include "util.h"
 
@@ -61,7 +62,9 @@ const char engine_options_help[] =
 "      --strict          a file another distribution installed with other\n"
 "                        bytes is an error, not a warning\n"
 "      --link-mode MODE  how files reach the environment from the cache:\n"
-"                        auto (default), reflink, hardlink, copy\n";
+"                        auto (default), reflink, hardlink, copy\n"
+"      --sandbox MODE    confine the workers (Landlock, seccomp, limits):\n"
+"                        auto (default), require, off\n";
 
 const char bytecode_options_help[] =
 "      --compile-bytecode\n"
@@ -238,6 +241,10 @@ engine_option(int c, const char *arg, struct engine_opts *eo, int *reinstall)
 		if ((eo->link_mode = link_mode_parse(arg)) < 0)
 			die(EXIT_USAGE, "--link-mode: '%s' is not auto, reflink, "
 			    "hardlink or copy", arg);
+		return 1;
+	case OPT_ENGINE + 7:
+		if ((eo->sandbox = sandbox_mode_parse(arg)) < 0)
+			die(EXIT_USAGE, "--sandbox: '%s' is not auto, require or off", arg);
 		return 1;
 	}
 	return 0;

@@ -31,6 +31,7 @@
 #include "pool.h"
 #include "progress.h"
 #include "proto.h"
+#include "sandbox.h"
 #include "target.h"
 #include "txn.h"
 #include "stage.h"
@@ -122,6 +123,42 @@ stage_open(const struct run *r, unsigned int i)
 	return fd;
 }
 
+/* The worker's sandbox: it writes beneath its staging directory and the
+ * cache's tmp/ and wheels/ (entries are renamed from one to the other and
+ * hard-linked into staging), and reads only its wheels. */
+static int
+worker_confine(const struct run *r, int fd)
+{
+	struct sandbox_spec	sb;
+	struct sandbox_report	rep;
+	uint64_t		big = 0;
+	size_t			i;
+	int			rc;
+
+	sandbox_spec_init(&sb, (enum sandbox_mode)r->o->sandbox);
+	strv_push(&sb.write, r->x.dir);
+	if (r->cache_dir != NULL) {
+		strv_push_owned(&sb.write, xasprintf("%s/v1/tmp", r->cache_dir));
+		strv_push_owned(&sb.write, xasprintf("%s/v1/wheels", r->cache_dir));
+	}
+	for (i = 0; i < r->p->nadd; i++) {
+		strv_push(&sb.read, r->p->add[i].path);
+		if (r->p->add[i].size > big)
+			big = r->p->add[i].size;
+	}
+	strv_push(&sb.read, "/etc/localtime");
+	/* No member is larger than --max-unpacked-size; RECORD and the
+	 * manifest get some room on top.  The heap holds at most one
+	 * member's compressed and uncompressed bytes at once. */
+	sb.max_file = r->o->max_unpacked + (64 << 20);
+	sb.max_data = r->o->max_unpacked + big + (256 << 20);
+	sb.nofile = 256;
+	sb.report_fd = fd;
+	rc = sandbox_confine(&sb, &rep);
+	sandbox_spec_free(&sb);
+	return rc;
+}
+
 static int
 worker_work(void *arg, unsigned int id, int fd)
 {
@@ -134,6 +171,10 @@ worker_work(void *arg, unsigned int id, int fd)
 	int			 sfd;
 
 	(void)id;		/* every worker takes from the same queue */
+	if (worker_confine(r, fd) != 0) {
+		proto_send_text(fd, MSG_FAIL, UINT32_MAX, err_get());
+		return 1;
+	}
 	worker_run = r;
 	r->wfd = fd;
 	warn_hook = worker_warn;
@@ -193,7 +234,6 @@ on_message(void *arg, unsigned int id, pid_t pid, uint32_t type,
 	struct msg_bye		 b;
 	uint32_t		 wheel;
 
-	(void)pid;
 	switch (type) {
 	case MSG_START:
 		memcpy(&s, payload, sizeof(s));
@@ -222,8 +262,12 @@ on_message(void *arg, unsigned int id, pid_t pid, uint32_t type,
 	case MSG_FAIL:
 		memcpy(&wheel, &m->wheel, sizeof(wheel));
 		progress_clear(&r->prog);
-		error_msg("%s: %.*s", wheel < r->p->nadd ? r->p->add[wheel].base : "?",
-		    (int)(len - sizeof(uint32_t)), m->text);
+		if (wheel < r->p->nadd)
+			error_msg("%s: %.*s", r->p->add[wheel].base,
+			    (int)(len - sizeof(uint32_t)), m->text);
+		else
+			error_msg("worker %u (pid %ld): %.*s", id + 1, (long)pid,
+			    (int)(len - sizeof(uint32_t)), m->text);
 		r->failed = 1;
 		return -1;
 	case MSG_WARN:
@@ -234,6 +278,8 @@ on_message(void *arg, unsigned int id, pid_t pid, uint32_t type,
 		memcpy(&b, payload, sizeof(b));
 		r->bye[id] = (int)b.count;
 		return 0;
+	case MSG_SANDBOX:
+		return sandbox_on_message(pid, payload, len);
 	}
 	return -1;
 }
@@ -242,19 +288,22 @@ static int
 on_finished(void *arg, unsigned int id, pid_t pid, int status)
 {
 	struct run	*r = arg;
+	const char	*how = sandbox_status_str(pid, status);
 
-	if (status == 0 && r->bye[id] >= 0 && (unsigned int)r->bye[id] == r->donecount[id])
+	if (how == NULL && status == 0 && r->bye[id] >= 0 &&
+	    (unsigned int)r->bye[id] == r->donecount[id])
 		return 0;
-	if (r->failed)
+	if (r->failed && how == NULL)
 		return -1;
 	progress_clear(&r->prog);
+	if (how == NULL)
+		how = pool_status_str(status);
 	if (r->current[id] >= 0)
-		error_msg("%s: worker %u (pid %ld) %s while unpacking it",
-		    r->p->add[r->current[id]].base, id + 1, (long)pid,
-		    pool_status_str(status));
+		error_msg("worker %u (pid %ld) %s while unpacking %s", id + 1,
+		    (long)pid, how, r->p->add[r->current[id]].base);
 	else
 		error_msg("worker %u (pid %ld) %s after %u wheels%s", id + 1,
-		    (long)pid, pool_status_str(status), r->donecount[id],
+		    (long)pid, how, r->donecount[id],
 		    r->bye[id] < 0 ? ", without saying it was done" : "");
 	r->failed = 1;
 	return -1;
@@ -500,6 +549,10 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 	if (p->nadd == 0 && p->nremove == 0) {
 		note_msg("nothing to do");
 		return 0;
+	}
+	if (p->nadd > 0 && sandbox_announce((enum sandbox_mode)o->sandbox) != 0) {
+		error_msg("%s", err_get());
+		return 1;
 	}
 	memset(&r, 0, sizeof(r));
 	r.t = t;

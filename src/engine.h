@@ -23,6 +23,7 @@ struct engine_opts {
 	int		 link_mode;	/* enum link_mode (cache.h) */
 	unsigned int	 compile_levels; /* .pyc optimization levels to write
 					   (bytecode.h bits); 0: none */
+	int		 sandbox;	/* enum sandbox_mode (sandbox.h) */
 };
 
 /* The signal that asked forklift to stop (SIGINT, SIGTERM, SIGHUP), or 0. */

@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "engine.h"
 #include "fsutil.h"
+#include "sandbox.h"
 #include "target.h"
 #include "txn.h"
 #include "util.h"
@@ -184,8 +185,9 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct globals	 g;
+	struct sandbox_support sb;
 	const char	*cmd;
-	int		 c;
+	int		 c, version = 0;
 
 	memset(&g, 0, sizeof(g));
 	g.progress = 1;
@@ -200,10 +202,22 @@ main(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		}
+		if (c == OPT_VERSION) {
+			version = 1;	/* after the loop: -v may follow */
+			continue;
+		}
 		if (!global_option(c, optarg, &g)) {
 			usage(stderr);
 			return EXIT_USAGE;
 		}
+	}
+	if (version) {
+		printf("forklift %s\n", PACKAGE_VERSION);
+		if (verbosity > 0) {
+			sandbox_probe(&sb);
+			printf("sandbox: %s\n", sandbox_describe(&sb));
+		}
+		return EXIT_OK;
 	}
 	if (optind >= argc) {
 		usage(stderr);
