@@ -268,6 +268,10 @@ on_message(void *arg, unsigned int id, pid_t pid, uint32_t type,
 		else
 			error_msg("worker %u (pid %ld): %.*s", id + 1, (long)pid,
 			    (int)(len - sizeof(uint32_t)), m->text);
+		if (sandbox_status_str(pid, 0) != NULL)
+			error_msg("worker %u (pid %ld) %s while unpacking %s", id + 1,
+			    (long)pid, sandbox_status_str(pid, 0), wheel < r->p->nadd ?
+			    r->p->add[wheel].base : "its first wheel");
 		r->failed = 1;
 		return -1;
 	case MSG_WARN:

@@ -522,7 +522,8 @@ attempt_exec(int out)
 	int	 status;
 	pid_t	 pid = fork();
 
-	say(out, "fork", pid, errno);
+	if (pid != 0)
+		say(out, "fork", pid, errno);
 	if (pid == 0) {
 		execve("/bin/sh", argv, environ);
 		_exit(errno);
