@@ -475,6 +475,8 @@ compile_staged(struct run *r)
 	bo.levels = r->o->compile_levels;
 	bo.stop = &engine_signal;
 	bo.wake_fd = wake[0];
+	bo.sandbox = r->o->sandbox;
+	bo.stage_root = r->x.dir;
 	progress_clear(&r->prog);
 	rc = bytecode_compile(r->t, trees, r->p->nadd, &bo, &bs);
 	if (rc == -1)

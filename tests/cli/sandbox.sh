@@ -129,4 +129,29 @@ fk_install "$T/v3" --sandbox=require "$A" "$B"
 fk_install "$T/v3" --sandbox=bogus "$A"
 [ "$RC" = 2 ] && ok "bad --sandbox: exit 2" || fail "bad --sandbox: exit $RC"
 
+# ---- the bytecode compile servers: write only beneath staging -----------
+# The environment's interpreter becomes a wrapper that first tries to
+# plant a file in $T, then runs the real one.
+mkvenv "$T/v4"
+real=$(readlink -f "$T/v4/bin/python")
+rm "$T/v4/bin/python"
+cat >"$T/v4/bin/python" <<EOF
+#!/bin/bash
+case "\$*" in
+*py_compile*) : >"$T/bc-planted" 2>/dev/null ;;
+esac
+exec -a "\$0" '$real' "\$@"
+EOF
+chmod +x "$T/v4/bin/python"
+fk_install "$T/v4" --compile-bytecode "$A"
+[ "$RC" = 0 ] && ok "bytecode under the sandbox" || { fail "bytecode: exit $RC"; show err "$T/err"; }
+[ ! -e "$T/bc-planted" ] && ok "a compile server cannot write outside staging" ||
+    fail "a compile server planted a file"
+ls "$(site_packages "$T/v4")"/sb_a/__pycache__/*.pyc >/dev/null 2>&1 &&
+    ok "the .pyc files were written" || fail "no .pyc written"
+fk_install "$T/v4" --compile-bytecode --sandbox=off --reinstall "$A"
+[ "$RC" = 0 ] && ok "off: bytecode" || { fail "off: bytecode: exit $RC"; show err "$T/err"; }
+[ -e "$T/bc-planted" ] && ok "off: the compile server wrote outside" ||
+    fail "off: the wrapper did not run or could not write"
+
 finish
