@@ -61,7 +61,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <linux/filter.h>
 #include <linux/landlock.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -104,6 +106,8 @@ struct ll_path_beneath {
 #define LL_FS_WRITE	(LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR | \
 	LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_DIR | \
 	LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_REFER | LL_FS_TRUNCATE)
+
+static void	prebuild(void);
 
 /* ---- detection ------------------------------------------------------ */
 
@@ -214,6 +218,8 @@ sandbox_announce(enum sandbox_mode mode)
 	if (mode == SANDBOX_REQUIRE && (lack = missing(&s, 1)) != NULL)
 		return err_set("--sandbox=require: this kernel does not offer %s "
 		    "(%s)", lack, sandbox_describe(&s));
+	if (s.seccomp && s.landlock_abi >= 6)
+		prebuild();
 	if (verbosity > 0)
 		note_msg("sandbox: workers confine themselves: no new privileges, "
 		    "resource limits, %s", sandbox_describe(&s));
@@ -384,17 +390,21 @@ rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned int n,
 	return 0;
 }
 
-static int
-filter(void)
+/* The filter; self > 0 lets kill and tgkill reach only that process,
+ * self == 0 leaves signals to Landlock's scope (ABI 6+), which already
+ * confines them to the worker itself.  NULL with err_set() on failure. */
+static scmp_filter_ctx
+filter(pid_t self)
 {
 	scmp_filter_ctx		ctx;
 	struct scmp_arg_cmp	c[1];
-	pid_t			self = getpid();
 	size_t			i;
 	int			rc = 0;
 
-	if ((ctx = seccomp_init(SCMP_ACT_TRAP)) == NULL)
-		return err_set("sandbox: seccomp_init failed");
+	if ((ctx = seccomp_init(SCMP_ACT_TRAP)) == NULL) {
+		err_set("sandbox: seccomp_init failed");
+		return NULL;
+	}
 	for (i = 0; i < ARRAY_SIZE(allowed) && rc == 0; i++)
 		rc = rule(ctx, SCMP_ACT_ALLOW, allowed[i], 0, NULL);
 	/* Memory, but never executable: no new code in a worker. */
@@ -411,14 +421,68 @@ filter(void)
 	rc = rc ? rc : rule(ctx, SCMP_ACT_ALLOW, "prlimit64", 1, c);
 	/* Signals: only to itself (abort(), raise()). */
 	c[0] = SCMP_CMP(0, SCMP_CMP_EQ, (scmp_datum_t)self);
-	rc = rc ? rc : rule(ctx, SCMP_ACT_ALLOW, "kill", 1, c);
-	rc = rc ? rc : rule(ctx, SCMP_ACT_ALLOW, "tgkill", 1, c);
+	rc = rc ? rc : rule(ctx, SCMP_ACT_ALLOW, "kill", self > 0, c);
+	rc = rc ? rc : rule(ctx, SCMP_ACT_ALLOW, "tgkill", self > 0, c);
 	/* Handlers for anything but SIGSYS; touching SIGSYS's kills. */
 	c[0] = SCMP_CMP(0, SCMP_CMP_NE, SIGSYS);
 	rc = rc ? rc : rule(ctx, SCMP_ACT_ALLOW, "rt_sigaction", 1, c);
 	c[0] = SCMP_CMP(0, SCMP_CMP_EQ, SIGSYS);
 	rc = rc ? rc : rule(ctx, SCMP_ACT_KILL_PROCESS, "rt_sigaction", 1, c);
-	if (rc == 0 && seccomp_load(ctx) != 0)
+	if (rc != 0) {
+		seccomp_release(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+/*
+ * Compiling the filter takes libseccomp milliseconds; loading a compiled
+ * one takes microseconds.  The parent compiles it once before forking
+ * (sandbox_announce) for workers whose signals Landlock scopes; the
+ * program is inherited by fork.  Others compile their own.
+ */
+static struct sock_fprog prebuilt;
+
+static void
+prebuild(void)
+{
+	scmp_filter_ctx	 ctx;
+	off_t		 len;
+	int		 fd;
+
+	if (prebuilt.filter != NULL || (ctx = filter(0)) == NULL)
+		return;
+	if ((fd = memfd_create("forklift-seccomp", MFD_CLOEXEC)) >= 0 &&
+	    seccomp_export_bpf(ctx, fd) == 0 && (len = lseek(fd, 0, SEEK_END)) > 0 &&
+	    len % sizeof(struct sock_filter) == 0) {
+		prebuilt.filter = xmalloc((size_t)len);
+		if (pread(fd, prebuilt.filter, (size_t)len, 0) == len)
+			prebuilt.len = (unsigned short)(len / sizeof(struct sock_filter));
+		else {
+			free(prebuilt.filter);
+			prebuilt.filter = NULL;
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	seccomp_release(ctx);
+}
+
+static int
+filter_load(int scoped)
+{
+	scmp_filter_ctx	ctx;
+	int		rc = 0;
+
+	if (scoped && prebuilt.filter != NULL) {
+		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prebuilt) != 0)
+			return err_set("sandbox: cannot load the seccomp filter: %s",
+			    strerror(errno));
+		return 0;
+	}
+	if ((ctx = filter(getpid())) == NULL)
+		return -1;
+	if (seccomp_load(ctx) != 0)
 		rc = err_set("sandbox: cannot load the seccomp filter");
 	seccomp_release(ctx);
 	return rc;
@@ -454,7 +518,7 @@ on_sigsys(int sig, siginfo_t *si, void *uc_)
 }
 
 static int
-seccomp_apply(const struct sandbox_spec *s)
+seccomp_apply(const struct sandbox_spec *s, int scoped)
 {
 	struct sigaction	sa;
 
@@ -465,7 +529,7 @@ seccomp_apply(const struct sandbox_spec *s)
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGSYS, &sa, NULL) != 0)
 		return err_set("sandbox: sigaction SIGSYS: %s", strerror(errno));
-	return filter();
+	return filter_load(scoped);
 }
 
 /* ---- the fault-injection hook --------------------------------------- */
@@ -619,7 +683,7 @@ sandbox_confine(const struct sandbox_spec *s, struct sandbox_report *rep)
 	if (sup.landlock_abi > 0 && landlock(s, sup.landlock_abi, rep) != 0)
 		return -1;
 	if (s->seccomp && sup.seccomp) {
-		if (seccomp_apply(s) != 0)
+		if (seccomp_apply(s, rep->scoped) != 0)
 			return -1;
 		rep->seccomp = 1;
 	}
