@@ -26,6 +26,7 @@
 #include "pool.h"
 #include "proto.h"
 #include "record.h"
+#include "sandbox.h"
 #include "target.h"
 #include "util.h"
 #include "version.h"
@@ -229,6 +230,29 @@ verify_one(struct vrun *r, size_t i)
 	return rc;
 }
 
+/* A verify worker reads the environment's files and writes nothing. */
+static int
+worker_confine(const struct vrun *r, int fd)
+{
+	struct sandbox_spec	sb;
+	struct sandbox_report	rep;
+	int			rc;
+
+	sandbox_spec_init(&sb, SANDBOX_AUTO);
+	strv_push(&sb.read, r->t->root);
+	strv_push(&sb.read, r->t->purelib);
+	strv_push(&sb.read, r->t->platlib);
+	strv_push(&sb.read, r->t->scripts);
+	strv_push(&sb.read, r->t->data);
+	strv_push(&sb.read, r->t->include);
+	sb.max_file = 1;
+	sb.nofile = 64;
+	sb.report_fd = fd;
+	rc = sandbox_confine(&sb, &rep);
+	sandbox_spec_free(&sb);
+	return rc;
+}
+
 static int
 worker_work(void *arg, unsigned int id, int fd)
 {
@@ -238,6 +262,10 @@ worker_work(void *arg, unsigned int id, int fd)
 	size_t		 i;
 
 	(void)id;		/* every worker takes from the same queue */
+	if (worker_confine(r, fd) != 0) {
+		proto_send_text(fd, MSG_WARN, 0, err_get());
+		return 1;
+	}
 	r->wfd = fd;
 	for (;;) {
 		struct msg_start	s;
@@ -273,7 +301,6 @@ on_message(void *arg, unsigned int id, pid_t pid, uint32_t type,
 	struct msg_bye		 b;
 	uint32_t		 item;
 
-	(void)pid;
 	switch (type) {
 	case MSG_START:
 		memcpy(&s, payload, sizeof(s));
@@ -304,6 +331,8 @@ on_message(void *arg, unsigned int id, pid_t pid, uint32_t type,
 		memcpy(&b, payload, sizeof(b));
 		r->bye[id] = (int)b.count;
 		return 0;
+	case MSG_SANDBOX:
+		return sandbox_on_message(pid, payload, len);
 	}
 	error_msg("worker %u sent %s about a distribution it was not given",
 	    id + 1, proto_type_name(type));
@@ -315,18 +344,20 @@ static int
 on_finished(void *arg, unsigned int id, pid_t pid, int status)
 {
 	struct vrun	*r = arg;
+	const char	*how = sandbox_status_str(pid, status);
 
-	if (status == 0 && r->bye[id] >= 0 && (unsigned int)r->bye[id] == r->donecount[id])
+	if (how == NULL && status == 0 && r->bye[id] >= 0 &&
+	    (unsigned int)r->bye[id] == r->donecount[id])
 		return 0;
-	if (r->failed)
+	if (r->failed && how == NULL)
 		return -1;
+	if (how == NULL)
+		how = pool_status_str(status);
 	if (r->current[id] >= 0)
-		error_msg("%s: worker %u (pid %ld) %s while verifying it",
-		    path_base(r->v[r->current[id]].d->dir), id + 1, (long)pid,
-		    pool_status_str(status));
+		error_msg("worker %u (pid %ld) %s while verifying %s", id + 1,
+		    (long)pid, how, path_base(r->v[r->current[id]].d->dir));
 	else
-		error_msg("worker %u (pid %ld) %s", id + 1, (long)pid,
-		    pool_status_str(status));
+		error_msg("worker %u (pid %ld) %s", id + 1, (long)pid, how);
 	r->failed = 1;
 	return -1;
 }
