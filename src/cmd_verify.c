@@ -354,8 +354,8 @@ on_finished(void *arg, unsigned int id, pid_t pid, int status)
 	if (how == NULL)
 		how = pool_status_str(status);
 	if (r->current[id] >= 0)
-		error_msg("worker %u (pid %ld) %s while verifying %s", id + 1,
-		    (long)pid, how, path_base(r->v[r->current[id]].d->dir));
+		error_msg("%s: worker %u (pid %ld) %s while verifying it",
+		    path_base(r->v[r->current[id]].d->dir), id + 1, (long)pid, how);
 	else
 		error_msg("worker %u (pid %ld) %s", id + 1, (long)pid, how);
 	r->failed = 1;

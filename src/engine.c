@@ -268,10 +268,13 @@ on_message(void *arg, unsigned int id, pid_t pid, uint32_t type,
 		else
 			error_msg("worker %u (pid %ld): %.*s", id + 1, (long)pid,
 			    (int)(len - sizeof(uint32_t)), m->text);
-		if (sandbox_status_str(pid, 0) != NULL)
-			error_msg("worker %u (pid %ld) %s while unpacking %s", id + 1,
-			    (long)pid, sandbox_status_str(pid, 0), wheel < r->p->nadd ?
-			    r->p->add[wheel].base : "its first wheel");
+		if (sandbox_status_str(pid, 0) != NULL && wheel < r->p->nadd)
+			error_msg("%s: worker %u (pid %ld) %s while unpacking it",
+			    r->p->add[wheel].base, id + 1, (long)pid,
+			    sandbox_status_str(pid, 0));
+		else if (sandbox_status_str(pid, 0) != NULL)
+			error_msg("worker %u (pid %ld) %s", id + 1, (long)pid,
+			    sandbox_status_str(pid, 0));
 		r->failed = 1;
 		return -1;
 	case MSG_WARN:
@@ -303,8 +306,8 @@ on_finished(void *arg, unsigned int id, pid_t pid, int status)
 	if (how == NULL)
 		how = pool_status_str(status);
 	if (r->current[id] >= 0)
-		error_msg("worker %u (pid %ld) %s while unpacking %s", id + 1,
-		    (long)pid, how, r->p->add[r->current[id]].base);
+		error_msg("%s: worker %u (pid %ld) %s while unpacking it",
+		    r->p->add[r->current[id]].base, id + 1, (long)pid, how);
 	else
 		error_msg("worker %u (pid %ld) %s after %u wheels%s", id + 1,
 		    (long)pid, how, r->donecount[id],

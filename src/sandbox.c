@@ -27,8 +27,8 @@
  * (SCMP_ACT_TRAP): the worker's SIGSYS handler makes the call return
  * EPERM, so the code that made it fails and reports as it would for any
  * error, and writes a SANDBOX frame with the call's number to the
- * worker's pipe, so the parent fails the run saying "worker N (pid P) was
- * stopped by its sandbox (system call NAME) while unpacking WHEEL" even
+ * worker's pipe, so the parent fails the run saying "WHEEL: worker N (pid
+ * P) was stopped by its sandbox (system call NAME) while unpacking it" even
  * when the hostile code ignores the error.  Errors alone (SCMP_ACT_ERRNO)
  * would let a compromised worker probe silently; killing outright
  * (SCMP_ACT_KILL_PROCESS) would lose the call's name.  Replacing the SIGSYS
