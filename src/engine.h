@@ -5,7 +5,6 @@
 #ifndef FORKLIFT_ENGINE_H
 #define FORKLIFT_ENGINE_H
 
-#include <signal.h>
 #include <stdint.h>
 
 struct target;
@@ -25,13 +24,6 @@ struct engine_opts {
 					   (bytecode.h bits); 0: none */
 	int		 sandbox;	/* enum sandbox_mode (sandbox.h) */
 };
-
-/* The signal that asked forklift to stop (SIGINT, SIGTERM, SIGHUP), or 0. */
-extern volatile sig_atomic_t engine_signal;
-/* Install the handlers; they only record the signal and wake the loop. */
-void	 engine_signals(void);
-/* Exit status for a stop by signal: 128 + its number. */
-int	 engine_signal_status(void);
 
 /* Run the plan; returns the exit status (0, 1, or 128 + signal). */
 int	 engine_run(struct target *, struct plan *, const struct engine_opts *);

@@ -274,14 +274,13 @@ req_where(const struct req *q)
 static int
 check_hashes(const struct plan_wheel *w, const struct req *q)
 {
-	unsigned char	 md[HASH_MAX], buf[1 << 16];
+	unsigned char	 md[HASH_MAX];
 	char		 hex[2 * HASH_MAX + 1], *got[4] = { NULL, NULL, NULL, NULL };
 	struct hasher	 hs;
 	enum hash_algo	 algo;
 	const char	*colon;
 	size_t		 i, k, len;
-	ssize_t		 nr;
-	int		 fd, ok = 0;
+	int		 nr, saved, fd, ok = 0;
 
 	for (i = 0; i < q->hashes.n && !ok; i++) {
 		colon = strchr(q->hashes.v[i], ':');
@@ -294,11 +293,11 @@ check_hashes(const struct plan_wheel *w, const struct req *q)
 				goto out;
 			}
 			hasher_init(&hs, algo);
-			while ((nr = read_all(fd, buf, sizeof(buf))) > 0)
-				hasher_update(&hs, buf, (size_t)nr);
+			nr = hasher_fd(&hs, fd);
+			saved = errno;
 			close(fd);
 			if (nr < 0) {
-				error_msg("%s: %s", w->path, strerror(errno));
+				error_msg("%s: %s", w->path, strerror(saved));
 				hasher_free(&hs);
 				goto out;
 			}

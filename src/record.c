@@ -18,7 +18,9 @@
 
 #include <openssl/evp.h>
 
+#include "fsutil.h"
 #include "record.h"
+#include "sig.h"
 #include "util.h"
 
 /* ---- hash algorithms ------------------------------------------------- */
@@ -114,6 +116,25 @@ hasher_final(struct hasher *h, unsigned char *out)
 		BUG("digest final failed");
 	if (!EVP_DigestInit_ex2(h->ctx, md_get(h->algo), NULL))
 		BUG("cannot restart a %s digest", hash_algo_name(h->algo));
+}
+
+int
+hasher_fd(struct hasher *h, int fd)
+{
+	unsigned char	buf[65536];
+	ssize_t		n;
+
+	for (;;) {
+		if (sig_stop) {
+			errno = EINTR;
+			return -1;
+		}
+		if ((n = read_all(fd, buf, sizeof(buf))) < 0)
+			return -1;
+		if (n == 0)
+			return 0;
+		hasher_update(h, buf, (size_t)n);
+	}
 }
 
 void
@@ -516,28 +537,6 @@ csv_field(struct buf *b, const char *s)
 		buf_add(b, p, 1);
 	}
 	buf_add(b, "\"", 1);
-}
-
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t	w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (w == 0) {
-			errno = EIO;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 int

@@ -751,3 +751,20 @@ sandbox_status_str(pid_t pid, int status)
 	free(name);
 	return s;
 }
+
+int
+sandbox_frame(void *arg, pid_t pid, uint32_t type, const void *payload,
+    uint32_t len)
+{
+	(void)arg;
+	if (type != MSG_SANDBOX)
+		return -1;
+	return sandbox_on_message(pid, payload, len);
+}
+
+const char *
+sandbox_describe_exit(void *arg, pid_t pid, int status)
+{
+	(void)arg;
+	return sandbox_status_str(pid, status);
+}

@@ -76,4 +76,10 @@ int	 sandbox_on_message(pid_t, const void *payload, uint32_t len);
  * NULL.  Static buffer. */
 const char *sandbox_status_str(pid_t, int status);
 
+/* The two above in the shape of runner_ops.frame and .describe_exit (arg
+ * is unused): a frame other than MSG_SANDBOX is -1. */
+int	 sandbox_frame(void *arg, pid_t, uint32_t type, const void *payload,
+	    uint32_t len);
+const char *sandbox_describe_exit(void *arg, pid_t, int status);
+
 #endif
