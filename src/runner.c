@@ -6,7 +6,9 @@
  * story: an item started once, by a worker holding no other, reported
  * done by the worker that started it, and every worker's BYE count equal
  * to the DONEs it sent.  Anything else is a failure that names the item.
- * It never prints findings itself (the caller's callbacks do) and knows
+ * Frames of the caller's own types, and a better word on how a worker
+ * ended, come from the caller's hooks (the sandbox's, in practice).  It
+ * never prints findings itself (the caller's callbacks do) and knows
  * nothing about what an item is.
  */
 #include "config.h"
