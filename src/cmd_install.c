@@ -61,7 +61,9 @@ const char engine_options_help[] =
 "      --strict          a file another distribution installed with other\n"
 "                        bytes is an error, not a warning\n"
 "      --link-mode MODE  how files reach the environment from the cache:\n"
-"                        auto (default), reflink, hardlink, copy\n";
+"                        auto (default), reflink, hardlink, copy\n"
+"      --no-fsync        flush nothing to disk: a power cut may then leave the\n"
+"                        environment broken (or set FORKLIFT_NO_FSYNC=1)\n";
 
 const char bytecode_options_help[] =
 "      --compile-bytecode\n"
@@ -198,6 +200,8 @@ engine_opts_init(struct engine_opts *eo)
 	eo->verify_record = 1;
 	eo->max_unpacked = 8ULL << 30;
 	eo->jobs = n > 0 ? (unsigned int)n : 1;
+	eo->no_fsync = getenv("FORKLIFT_NO_FSYNC") != NULL &&
+	    strcmp(getenv("FORKLIFT_NO_FSYNC"), "1") == 0;
 }
 
 int
@@ -233,6 +237,9 @@ engine_option(int c, const char *arg, struct engine_opts *eo, int *reinstall)
 		return 1;
 	case OPT_ENGINE + 5:
 		eo->strict = 1;
+		return 1;
+	case OPT_ENGINE + 7:
+		eo->no_fsync = 1;
 		return 1;
 	case OPT_ENGINE + 6:
 		if ((eo->link_mode = link_mode_parse(arg)) < 0)

@@ -396,9 +396,11 @@ fail:
 	progress_clear(&r->prog);
 	error_msg("%s%s%s", who ? who : "", who ? ": " : "", err_get());
 stopped:
-	if (txn_rollback(&r->x) != 0)
-		error_msg("the environment could not be fully restored; the next "
-		    "forklift run will retry");
+	if (txn_rollback(&r->x) != 0) {
+		error_msg("the environment could not be restored; run forklift "
+		    "verify (the next forklift run will retry)");
+		return 4;	/* EXIT_UNRESTORED */
+	}
 	return engine_signal ? engine_signal_status() : 1;
 }
 
@@ -522,6 +524,7 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 		goto out;
 	}
 	r.x.strict = o->strict;
+	r.x.nosync = o->no_fsync;
 	if (p->nadd > 0 && o->cache_dir != NULL && choose_link(&r, o) != 0) {
 		txn_abort(&r.x);
 		rc = 1;

@@ -21,6 +21,7 @@ struct engine_opts {
 	int		 progress;
 	const char	*cache_dir;	/* NULL: no cache */
 	int		 link_mode;	/* enum link_mode (cache.h) */
+	int		 no_fsync;	/* --no-fsync, FORKLIFT_NO_FSYNC=1 */
 	unsigned int	 compile_levels; /* .pyc optimization levels to write
 					   (bytecode.h bits); 0: none */
 };
@@ -32,7 +33,8 @@ void	 engine_signals(void);
 /* Exit status for a stop by signal: 128 + its number. */
 int	 engine_signal_status(void);
 
-/* Run the plan; returns the exit status (0, 1, or 128 + signal). */
+/* Run the plan; returns the exit status (0, 1, 4 when a rollback failed,
+ * or 128 + signal). */
 int	 engine_run(struct target *, struct plan *, const struct engine_opts *);
 
 #endif

@@ -165,8 +165,11 @@ target_prepare(struct target *t, struct target_opts *o, const struct globals *g)
 		return EXIT_FAIL;
 	if (engine_signal)
 		return engine_signal_status();
-	if (txn_recover(t) != 0)
-		return EXIT_FAIL;
+	if (txn_recover(t) != 0) {
+		error_msg("the environment could not be restored; run forklift "
+		    "verify");
+		return EXIT_UNRESTORED;
+	}
 	return 0;
 }
 
