@@ -144,6 +144,7 @@ worker_work(void *arg, unsigned int id, int fd)
 	so.ignore_requires_python = r->o->ignore_requires_python;
 	so.cache_dir = r->cache_dir;
 	so.link = r->link;
+	so.nosync = r->o->no_fsync;
 	bye.count = 0;
 	for (;;) {
 		struct msg_start	s;

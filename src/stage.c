@@ -444,6 +444,42 @@ capture_warning(const char *text)
 		fprintf(stderr, "forklift: warning: %s\n", text);
 }
 
+static int
+sync_tree(const char *dir)
+{
+	int	fd, rc = 0;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return err_set("cannot open '%s': %s", dir, strerror(errno));
+	if (syncfs(fd) != 0)
+		rc = err_set("cannot flush the file system of '%s': %s", dir,
+		    strerror(errno));
+	close(fd);
+	return rc;
+}
+
+/* Is a cache entry fit to stand for the wheel whose sha256 is sha?  It
+ * must have been built from those very bytes, and its files must add up
+ * to no more than --max-unpacked-size. */
+static int
+entry_fits(const struct manifest *m, const char *sha, const struct stage_opts *o)
+{
+	uint64_t	total = 0;
+	size_t		i;
+
+	if (strcmp(m->wheel_sha256, sha) != 0)
+		return err_set("the cache entry was built from other bytes "
+		    "(sha256 %.12s..., the wheel's is %.12s...)",
+		    m->wheel_sha256[0] ? m->wheel_sha256 : "unknown", sha);
+	for (i = 0; i < m->n; i++)
+		total += m->v[i].size;
+	if (o->unpack.max_unpacked && total > o->unpack.max_unpacked)
+		return err_set("unpacks to %llu bytes, more than "
+		    "--max-unpacked-size (%llu)", (unsigned long long)total,
+		    (unsigned long long)o->unpack.max_unpacked);
+	return 0;
+}
+
 /* Build the cache entry for the wheel (a miss). */
 static int
 populate(const char *path, const char *key, const char *sha_hex,
@@ -475,6 +511,10 @@ populate(const char *path, const char *key, const char *sha_hex,
 		rc = manifest_write(&m, mp);
 		free(mp);
 	}
+	/* The entry's files are durable before its name is: a power cut
+	 * must not leave a published entry of zero-filled files. */
+	if (rc == 0 && !o->nosync && sync_tree(tmp) != 0)
+		rc = -1;
 	if (rc == 0)
 		rc = cache_publish(o->cache_dir, tmp, key);
 	else
@@ -497,9 +537,22 @@ stage_cached(const char *path, int stage_fd, const struct stage_opts *o,
 		return -1;
 	for (tries = 0; tries < 3; tries++) {
 		hit = cache_lookup(o->cache_dir, key, &m) == 0;
+		if (hit && strcmp(m.wheel_sha256, sha) != 0) {
+			/* Same XXH3 key, other bytes: never trusted. */
+			warn_msg("%s: the cache entry %s was built from other bytes "
+			    "(sha256 %.12s...): rebuilding it", path_base(path), key,
+			    m.wheel_sha256[0] ? m.wheel_sha256 : "unknown");
+			manifest_free(&m);
+			cache_discard(o->cache_dir, key);
+			hit = 0;
+		}
 		if (!hit && (populate(path, key, sha, o) != 0 ||
 		    cache_lookup(o->cache_dir, key, &m) != 0))
 			return -1;
+		if (entry_fits(&m, sha, o) != 0) {
+			manifest_free(&m);
+			return -1;
+		}
 		entry = cache_entry(o->cache_dir, key);
 		tree = path_join(entry, "tree");
 		fd = open_tree(tree);
