@@ -58,6 +58,7 @@ const char engine_options_help[] =
 "                        install even where Requires-Python excludes the interpreter\n"
 "      --max-unpacked-size SIZE\n"
 "                        refuse a wheel whose members add up to more (default: 8G)\n"
+"      --max-members N   refuse a wheel of more members (default: 1000000)\n"
 "      --strict          a file another distribution installed with other\n"
 "                        bytes is an error, not a warning\n"
 "      --link-mode MODE  how files reach the environment from the cache:\n"
@@ -240,6 +241,13 @@ engine_option(int c, const char *arg, struct engine_opts *eo, int *reinstall)
 		return 1;
 	case OPT_ENGINE + 7:
 		eo->no_fsync = 1;
+		return 1;
+	case OPT_ENGINE + 8:
+		errno = 0;
+		eo->max_members = strtoull(arg, &end, 10);
+		if (errno || *end || end == arg || eo->max_members == 0)
+			die(EXIT_USAGE, "--max-members: '%s' is not a positive number",
+			    arg);
 		return 1;
 	case OPT_ENGINE + 6:
 		if ((eo->link_mode = link_mode_parse(arg)) < 0)

@@ -102,7 +102,8 @@ int	 target_prepare(struct target *, struct target_opts *, const struct globals 
 	{ "max-unpacked-size", required_argument, NULL, OPT_ENGINE + 4 }, \
 	{ "strict", no_argument, NULL, OPT_ENGINE + 5 }, \
 	{ "link-mode", required_argument, NULL, OPT_ENGINE + 6 }, \
-	{ "no-fsync", no_argument, NULL, OPT_ENGINE + 7 }
+	{ "no-fsync", no_argument, NULL, OPT_ENGINE + 7 }, \
+	{ "max-members", required_argument, NULL, OPT_ENGINE + 8 }
 struct engine_opts;
 /* Their --help lines from --no-verify-record on. */
 extern const char engine_options_help[];

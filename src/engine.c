@@ -140,6 +140,7 @@ worker_work(void *arg, unsigned int id, int fd)
 	memset(&so, 0, sizeof(so));
 	so.t = r->t;
 	so.unpack.max_unpacked = r->o->max_unpacked;
+	so.unpack.max_members = r->o->max_members;
 	so.unpack.verify_record = r->o->verify_record;
 	so.ignore_requires_python = r->o->ignore_requires_python;
 	so.cache_dir = r->cache_dir;
@@ -162,6 +163,8 @@ worker_work(void *arg, unsigned int id, int fd)
 			raise(SIGKILL);
 #endif
 		so.requested = r->p->add[i].requested;
+		so.unpack.use_fd = 1;
+		so.unpack.wheel_fd = r->p->add[i].fd;
 		so.direct_url = r->p->add[i].direct_url;
 		if ((sfd = stage_open(r, (unsigned int)i)) < 0 ||
 		    stage_wheel(r->p->add[i].path, sfd, &so, &st) != 0) {
@@ -381,7 +384,7 @@ commit(struct run *r)
 			goto stopped;
 		for (k = 0; k < ARRAY_SIZE(unpack_keys); k++)
 			if (txn_install(&r->x, (unsigned int)i, unpack_keys[k],
-			    key_dest(r->t, unpack_keys[k]), 0) != 0)
+			    key_dest(r->t, unpack_keys[k]), k < 2 ? 0 : 2) != 0)
 				goto fail;
 		for (k = 0; k < 2; k++)
 			if (txn_install(&r->x, (unsigned int)i, unpack_keys[k],

@@ -22,6 +22,7 @@ struct engine_opts {
 	const char	*cache_dir;	/* NULL: no cache */
 	int		 link_mode;	/* enum link_mode (cache.h) */
 	int		 no_fsync;	/* --no-fsync, FORKLIFT_NO_FSYNC=1 */
+	uint64_t	 max_members;	/* --max-members; 0: the default */
 	unsigned int	 compile_levels; /* .pyc optimization levels to write
 					   (bytecode.h bits); 0: none */
 };

@@ -533,7 +533,8 @@ stage_cached(const char *path, int stage_fd, const struct stage_opts *o,
 	char		 key[33], sha[65], *entry, *tree;
 	int		 tries, fd, hit, rc = -1;
 
-	if (cache_key(path, key, sha) != 0)
+	if ((o->unpack.use_fd ? cache_key_fd(o->unpack.wheel_fd, key, sha) :
+	    cache_key(path, key, sha)) != 0)
 		return -1;
 	for (tries = 0; tries < 3; tries++) {
 		hit = cache_lookup(o->cache_dir, key, &m) == 0;
@@ -597,7 +598,8 @@ stage_wheel(const char *path, int stage_fd, const struct stage_opts *o,
 	memset(&m, 0, sizeof(m));
 	rc = unpack_extract(path, stage_fd, &o->unpack, &m);
 	if (rc == 0 && o->direct_url)
-		rc = cache_key(path, NULL, m.wheel_sha256);
+		rc = o->unpack.use_fd ? cache_key_fd(o->unpack.wheel_fd, NULL,
+		    m.wheel_sha256) : cache_key(path, NULL, m.wheel_sha256);
 	if (rc == 0)
 		rc = finish(path, stage_fd, stage_fd, 1, &m, o, st);
 	manifest_free(&m);

@@ -440,13 +440,16 @@ txn_remove(struct txn *x, const char *abs)
  * forklift's state directory; the files of the environment itself (its
  * interpreters, activation scripts, pyvenv.cfg) are never replaced. */
 static const char *
-forbidden(const struct txn *x, const char *t, int exists)
+forbidden(const struct txn *x, const char *t, int exists, int dir)
 {
 	const struct target	*tg = x->t;
 	char			*fl = path_join(tg->root, ".forklift");
 	const char		*why = NULL, *base = path_base(t);
 	int			 in_state = path_inside(t, fl);
 
+	/* A staged .forklift directory is merged, to name its first file. */
+	if (exists && dir && strcmp(t, fl) == 0)
+		in_state = 0;
 	free(fl);
 	if (in_state)
 		return "it would be installed into forklift's state directory";
@@ -491,13 +494,14 @@ merge(struct txn *x, const char *src, const char *dst, int top, int phase)
 		s = path_join(src, names.v[i]);
 		t = path_join(dst, names.v[i]);
 		exists = v_lstat(x, t, &ds, &real) == 0;
-		if ((why = forbidden(x, t, exists)) != NULL) {
+		if (lstat(s, &ss) != 0) {
+			rc = err_set("cannot stat '%s': %s", s, strerror(errno));
+		} else if ((why = forbidden(x, t, exists, S_ISDIR(ss.st_mode) &&
+		    S_ISDIR(ds.st_mode))) != NULL) {
 			rc = err_set("refusing '%s' (staged as '%s'): %s", t,
 			    s + strlen(x->dir) + 1, why);
 		} else if (!exists) {
 			plan_rename(x, s, t, x->label);
-		} else if (lstat(s, &ss) != 0) {
-			rc = err_set("cannot stat '%s': %s", s, strerror(errno));
 		} else if (S_ISDIR(ss.st_mode) && S_ISDIR(ds.st_mode)) {
 			rc = merge(x, s, t, 0, 2);
 		} else if (S_ISDIR(ss.st_mode) || S_ISDIR(ds.st_mode)) {

@@ -80,4 +80,18 @@ o=$(order "$T/trace")
 assert_eq "no flush with FORKLIFT_NO_FSYNC=1" "$(tr -cd 'SDF' <<<"$o")" ""
 assert_file "$(site_packages "$T/v4")/fl1/m40.py"
 
+# The bytes hashed are the bytes installed: the wheel is opened once, by
+# the parent, and the workers read it through the inherited descriptor,
+# so a file swapped in under its name after planning is never read.
+mkvenv "$T/v5"
+cp "$W" "$T/fl1-1.0-py3-none-any.whl"
+W2=$T/fl1-1.0-py3-none-any.whl
+for cache in --no-cache ""; do
+	run strace -f -qq -e trace=open,openat -o "$T/trace" "$FORKLIFT" install \
+	    -p "$T/v5" --no-progress --reinstall $cache "$W2"
+	assert_rc "install under strace ${cache:-with the cache}" 0
+	n=$(grep -F "\"$W2\"" "$T/trace" | grep -vc ENOENT)
+	assert_eq "wheel opened once ${cache:-with the cache}" "$n" 1
+done
+
 finish

@@ -122,6 +122,11 @@ subst >"$T/refuse.jsonl" <<'EOF'
 {"case": ".data/scripts/python", "name": "sd3", "version": "1.0", "data": {"scripts": {"python": "#!/bin/sh\necho owned\n"}}, "expect": ["bin/python", "interpreter"]}
 {"case": ".data/scripts/python@PYVER@", "name": "sd4", "version": "1.0", "data": {"scripts": {"python@PYVER@": "#!/bin/sh\n"}}, "expect": ["bin/python@PYVER@"]}
 {"case": ".data/scripts/activate", "name": "sd5", "version": "1.0", "data": {"scripts": {"activate": "echo owned\n"}}, "expect": ["bin/activate"]}
+{"case": ".dist-info under .data/purelib", "name": "dd1", "version": "1.0", "data": {"purelib": {"evil-1.0.dist-info/METADATA": "Name: evil\n"}}, "expect": ["evil-1.0.dist-info"]}
+{"case": ".dist-info under .data/platlib", "name": "dd2", "version": "1.0", "data": {"platlib": {"dd2-1.0.dist-info/RECORD": ""}}, "expect": ["dd2-1.0.data/platlib/dd2-1.0.dist-info"]}
+# limits
+{"case": "more members than --max-members", "name": "mm1", "version": "1.0", "opts": ["--max-members", "3"], "files": {"mm1/a.py": "", "mm1/b.py": "", "mm1/c.py": ""}, "expect": ["--max-members"]}
+{"case": "member 302 directories deep", "name": "dp1", "version": "1.0", "files": {"dp1/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/x.py": ""}, "expect": ["256 directories deep"]}
 {"case": ".data/data/pyvenv.cfg", "name": "sd6", "version": "1.0", "data": {"data": {"pyvenv.cfg": "home = /tmp\n"}}, "expect": ["pyvenv.cfg"]}
 EOF
 
@@ -289,11 +294,20 @@ W=$(mkw '{"name": "uo1", "version": "1.0", "files": {"uo1/__init__.py": "", "uo1
 fk_install "$UO" --strict "$W"
 assert_rc "unowned file, --strict" 1
 assert_grep "unowned file named under --strict" "not owned by any installed distribution" "$T/err"
-assert_content "$(site_packages "$UO")/uo1/mod.py" "HAND = 1"
+assert_content "$(site_packages "$UO")/uo1/mod.py" "HAND = 1
+"
 fk_install "$UO" "$W"
 assert_rc "unowned file overwritten" 0
 assert_grep "unowned file overwritten with a warning" "uo1/mod.py' is not owned by any installed distribution" "$T/err"
-assert_content "$(site_packages "$UO")/uo1/mod.py" "WHEEL = 1"
+assert_content "$(site_packages "$UO")/uo1/mod.py" "WHEEL = 1
+"
+
+# A top-level *.dist-info under .data/data is installed as RECORD says.
+W=$(mkw '{"name": "dd3", "version": "1.0", "data": {"data": {"dd3-extra.dist-info/notes.txt": "n\n"}}}')
+fk_install "$UO" "$W"
+assert_rc ".dist-info under .data/data" 0
+assert_file "$UO/dd3-extra.dist-info/notes.txt"
+assert_no_staging ".dist-info under .data/data" "$UO"
 
 # ---- cache hits: built from the wheel's own bytes, within the size limit ---------
 mkdir -p "$T/chroot"
@@ -334,7 +348,8 @@ printf 'B\t%s\nR\t%s\t%s\nR\t%s/tx-1-00000001/0/purelib/uo1/mod' \
     "$FL/tx-1-00000001" "$UOF" "$FL/tx-1-00000001/trash/0" "$FL" >"$FL/journal"
 fk list -p "$RV"
 assert_rc "truncated journal, non-empty trash: recovered" 0
-assert_content "$UOF" "WHEEL = 1"
+assert_content "$UOF" "WHEEL = 1
+"
 assert_no_path "$FL/tx-1-00000001" "staging left after recovery"
 assert_no_path "$FL/journal" "journal left after recovery"
 # A journal that moves things outside the environment, or out of the
