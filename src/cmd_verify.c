@@ -598,6 +598,7 @@ cmd_verify(int argc, char **argv, struct globals *g)
 		}
 	}
 	globals_finish(g);
+	to.readonly = 1;
 	if ((rc = target_prepare(&t, &to, g)) != 0)
 		return rc;
 	rc = verify(&t, argv + optind, argc - optind, jobs);

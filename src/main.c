@@ -156,6 +156,7 @@ target_prepare(struct target *t, struct target_opts *o, const struct globals *g)
 	if (target_open(t, o) != 0)
 		return EXIT_FAIL;
 	t->lock_stop = &engine_signal;
+	t->readonly = o->readonly;
 	rc = target_lock(t, o->lock_timeout);
 	if (rc == -2)
 		return EXIT_LOCKED;
@@ -165,6 +166,10 @@ target_prepare(struct target *t, struct target_opts *o, const struct globals *g)
 		return EXIT_FAIL;
 	if (engine_signal)
 		return engine_signal_status();
+	if (t->readonly) {
+		txn_report_pending(t);
+		return 0;
+	}
 	if (txn_recover(t) != 0) {
 		error_msg("the environment could not be restored; run forklift "
 		    "verify");

@@ -29,6 +29,7 @@
 #include "scripts.h"
 #include "stage.h"
 #include "target.h"
+#include "txn.h"
 #include "unpack.h"
 #include "util.h"
 #include "version.h"
@@ -444,20 +445,6 @@ capture_warning(const char *text)
 		fprintf(stderr, "forklift: warning: %s\n", text);
 }
 
-static int
-sync_tree(const char *dir)
-{
-	int	fd, rc = 0;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return err_set("cannot open '%s': %s", dir, strerror(errno));
-	if (syncfs(fd) != 0)
-		rc = err_set("cannot flush the file system of '%s': %s", dir,
-		    strerror(errno));
-	close(fd);
-	return rc;
-}
-
 /* Is a cache entry fit to stand for the wheel whose sha256 is sha?  It
  * must have been built from those very bytes, and its files must add up
  * to no more than --max-unpacked-size. */
@@ -513,7 +500,7 @@ populate(const char *path, const char *key, const char *sha_hex,
 	}
 	/* The entry's files are durable before its name is: a power cut
 	 * must not leave a published entry of zero-filled files. */
-	if (rc == 0 && !o->nosync && sync_tree(tmp) != 0)
+	if (rc == 0 && !o->nosync && txn_flush(tmp, 1) != 0)
 		rc = -1;
 	if (rc == 0)
 		rc = cache_publish(o->cache_dir, tmp, key);

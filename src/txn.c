@@ -618,33 +618,22 @@ journal_record(struct buf *line, char kind, const char *a, const char *b)
 	buf_adds(line, "\n");
 }
 
-/* Flush the file system holding dir (one syncfs, the whole fs). */
-static int
-flush_fs(const char *dir)
+int
+txn_flush(const char *dir, int whole_fs)
 {
 	int	fd, rc = 0;
 
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return err_set("cannot open '%s': %s", dir, strerror(errno));
-	if (syncfs(fd) != 0)
-		rc = err_set("cannot flush the file system of '%s': %s", dir,
-		    strerror(errno));
+	if ((whole_fs ? syncfs(fd) : fsync(fd)) != 0)
+		rc = err_set("cannot flush %s'%s': %s", whole_fs ? "the file "
+		    "system of " : "", dir, strerror(errno));
 	close(fd);
 	return rc;
 }
 
-static int
-flush_dir(const char *dir)
-{
-	int	fd, rc = 0;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return err_set("cannot open '%s': %s", dir, strerror(errno));
-	if (fsync(fd) != 0)
-		rc = err_set("cannot flush '%s': %s", dir, strerror(errno));
-	close(fd);
-	return rc;
-}
+#define flush_fs(dir)	txn_flush((dir), 1)
+#define flush_dir(dir)	txn_flush((dir), 0)
 
 static int
 journal_flush(struct txn *x)
@@ -1049,7 +1038,10 @@ recover_journal(const struct target *t, const char *journal)
 	    remove_staging(jn.txdir) != 0) {
 		error_msg("%s", err_get());
 		rc = -1;
-	} else if (jn.committed)
+	} else if (jn.txdir == NULL)
+		note_msg("removed the journal of an interrupted install that "
+		    "recorded no step");
+	else if (jn.committed)
 		note_msg("finished an interrupted install (pid %ld): its "
 		    "changes are complete", pid);
 	else
@@ -1058,6 +1050,21 @@ recover_journal(const struct target *t, const char *journal)
 	journal_free(&jn);
 	strv_free(&emptied);
 	return rc;
+}
+
+int
+txn_report_pending(const struct target *t)
+{
+	char		*journal = path_join(t->root, ".forklift/journal");
+	struct stat	 st;
+	int		 pending = lstat(journal, &st) == 0;
+
+	if (pending)
+		warn_msg("an interrupted install left the journal '%s': the "
+		    "environment may be half changed until a forklift that may "
+		    "write to it (install, sync, uninstall) recovers it", journal);
+	free(journal);
+	return pending;
 }
 
 int

@@ -70,9 +70,16 @@ int	 txn_rollback(struct txn *);
 void	 txn_abort(struct txn *);
 void	 txn_free(struct txn *);
 
+/* Flush the whole file system holding dir (syncfs), or dir's own entries
+ * (fsync).  0, or -1 with err_set(). */
+int	 txn_flush(const char *dir, int whole_fs);
+
 /* After taking the lock: roll back (or finish) what a dead forklift left,
  * and remove stale staging directories, saying so on stderr.  0, or -1
  * when the environment could not be restored (exit status 4). */
 int	 txn_recover(const struct target *);
+/* For read-only runs (which never recover): say on stderr that an
+ * interrupted install's journal is pending.  1 if one is, else 0. */
+int	 txn_report_pending(const struct target *);
 
 #endif

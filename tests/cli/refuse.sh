@@ -340,13 +340,17 @@ mkdir -p "$FL/tx-1-00000001/trash"
 mv "$UOF" "$FL/tx-1-00000001/trash/0"
 : >"$FL/journal"
 fk list -p "$RV"
+assert_rc "list with a pending journal" 0
+assert_grep "list reports the pending journal" "interrupted install left the journal" "$T/err"
+assert_file "$FL/journal"
+fk uninstall -p "$RV" --missing-ok zz-none
 assert_rc "empty journal, non-empty trash" 4
 assert_grep "empty journal: trash kept, said so" "tx-1-00000001/trash" "$T/err"
 assert_file "$FL/tx-1-00000001/trash/0"
 # The same trash with a truncated journal naming the move: restored.
 printf 'B\t%s\nR\t%s\t%s\nR\t%s/tx-1-00000001/0/purelib/uo1/mod' \
     "$FL/tx-1-00000001" "$UOF" "$FL/tx-1-00000001/trash/0" "$FL" >"$FL/journal"
-fk list -p "$RV"
+fk uninstall -p "$RV" --missing-ok zz-none
 assert_rc "truncated journal, non-empty trash: recovered" 0
 assert_content "$UOF" "WHEEL = 1
 "
@@ -358,20 +362,31 @@ echo "secret" >"$T/outside"
 mkdir -p "$FL/tx-2-00000002/trash"
 printf 'B\t%s\nR\t%s\t%s\n' "$FL/tx-2-00000002" "$T/outside" \
     "$FL/tx-2-00000002/trash/0" >"$FL/journal"
-fk list -p "$RV"
+fk uninstall -p "$RV" --missing-ok zz-none
 assert_rc "journal record outside the root" 4
 assert_grep "forged journal named" "not one forklift wrote" "$T/err"
 assert_file "$T/outside"
 printf 'B\t%s\nR\t%s/lock\t%s\n' "$FL/tx-2-00000002" "$FL" \
     "$FL/tx-2-00000002/trash/0" >"$FL/journal"
-fk list -p "$RV"
+fk uninstall -p "$RV" --missing-ok zz-none
 assert_rc "journal record inside .forklift" 4
 printf 'B\t%s/../../etc\n' "$FL" >"$FL/journal"
-fk list -p "$RV"
+fk uninstall -p "$RV" --missing-ok zz-none
 assert_rc "journal B record outside .forklift" 4
 rm -f "$FL/journal"
-fk list -p "$RV"
+fk uninstall -p "$RV" --missing-ok zz-none
 assert_rc "no journal, empty trash: cleaned" 0
 assert_no_path "$FL/tx-2-00000002" "stale staging with an empty trash"
+
+# list, verify and --dry-run read: no state directory is created.
+mkdir -p "$T/roroot"
+mkvenv "$T/roroot/v"
+fk list -p "$T/roroot/v"
+assert_rc "list of a venv forklift never changed" 0
+fk verify -p "$T/roroot/v"
+assert_rc "verify of a venv forklift never changed" 0
+fk_install "$T/roroot/v" --dry-run "$W"
+assert_rc "--dry-run install" 0
+assert_no_path "$T/roroot/v/.forklift" "state directory created by list, verify or --dry-run"
 
 finish
