@@ -166,10 +166,23 @@ target_prepare(struct target *t, struct target_opts *o, const struct globals *g)
 		return EXIT_FAIL;
 	if (engine_signal)
 		return engine_signal_status();
-	if (t->readonly) {
-		txn_report_pending(t);
-		return 0;
+	/* A read-only run recovers what a dead forklift left when it may
+	 * write here, and says so when it may not. */
+	if (t->readonly && txn_pending(t, 0)) {
+		rc = target_lock_upgrade(t, o->lock_timeout);
+		if (rc == 1) {
+			txn_pending(t, 1);
+			return 0;
+		}
+		if (rc == -2)
+			return EXIT_LOCKED;
+		if (rc == -3)
+			return engine_signal_status();
+		if (rc != 0)
+			return EXIT_FAIL;
 	}
+	if (t->readonly)
+		return 0;
 	if (txn_recover(t) != 0) {
 		error_msg("the environment could not be restored; run forklift "
 		    "verify");

@@ -562,6 +562,39 @@ lock_shared(struct target *t, double timeout)
 }
 
 int
+target_lock_upgrade(struct target *t, double timeout)
+{
+	char	*path = xasprintf("%s/.forklift/lock", t->root);
+	char	 pidtxt[32];
+	int	 fd, n;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0) {
+		n = errno == EACCES || errno == EROFS || errno == EPERM ? 1 : -1;
+		if (n < 0)
+			error_msg("cannot open '%s': %s", path, strerror(errno));
+		free(path);
+		return n;
+	}
+	/* flock locks belong to the open file: let go of the shared one
+	 * first, or the exclusive one would wait for ourselves. */
+	if (t->lock_fd >= 0)
+		close(t->lock_fd);
+	t->lock_fd = -1;
+	if ((n = lock_wait(t, fd, LOCK_EX, path, timeout)) != 0) {
+		close(fd);
+		free(path);
+		return n;
+	}
+	n = snprintf(pidtxt, sizeof(pidtxt), "%-20ld\n", (long)getpid());
+	(void)!pwrite(fd, pidtxt, (size_t)n, 0);
+	t->lock_fd = fd;
+	t->readonly = 0;
+	free(path);
+	return 0;
+}
+
+int
 target_lock(struct target *t, double timeout)
 {
 	char		*dir, *path, pidtxt[32];

@@ -100,6 +100,10 @@ int	 target_open(struct target *, const struct target_opts *);
  * nothing is created: no lock file that can be opened read-only means no
  * lock (0, lock_fd -1). */
 int	 target_lock(struct target *, double timeout);
+/* A read-only run that finds an interrupted install: trade the shared
+ * lock for the exclusive one, to recover.  0, 1 when this process may
+ * not write the lock file (nothing changed), else as target_lock(). */
+int	 target_lock_upgrade(struct target *, double timeout);
 void	 target_close(struct target *);
 
 #endif

@@ -1053,17 +1053,26 @@ recover_journal(const struct target *t, const char *journal)
 }
 
 int
-txn_report_pending(const struct target *t)
+txn_pending(const struct target *t, int report)
 {
-	char		*journal = path_join(t->root, ".forklift/journal");
+	char		*fl = path_join(t->root, ".forklift");
+	char		*journal = path_join(fl, "journal");
 	struct stat	 st;
+	struct dirent	*e;
+	DIR		*d;
 	int		 pending = lstat(journal, &st) == 0;
 
-	if (pending)
+	if (pending && report)
 		warn_msg("an interrupted install left the journal '%s': the "
 		    "environment may be half changed until a forklift that may "
-		    "write to it (install, sync, uninstall) recovers it", journal);
+		    "write to it recovers it", journal);
+	if (!pending && (d = opendir(fl)) != NULL) {
+		while (!pending && (e = readdir(d)) != NULL)
+			pending = strncmp(e->d_name, "tx-", 3) == 0;
+		closedir(d);
+	}
 	free(journal);
+	free(fl);
 	return pending;
 }
 

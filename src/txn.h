@@ -78,8 +78,9 @@ int	 txn_flush(const char *dir, int whole_fs);
  * and remove stale staging directories, saying so on stderr.  0, or -1
  * when the environment could not be restored (exit status 4). */
 int	 txn_recover(const struct target *);
-/* For read-only runs (which never recover): say on stderr that an
- * interrupted install's journal is pending.  1 if one is, else 0. */
-int	 txn_report_pending(const struct target *);
+/* Did a forklift die here (a journal or a staging directory left)?  With
+ * report, say on stderr what a run that may not recover it leaves as is.
+ * 1 or 0. */
+int	 txn_pending(const struct target *, int report);
 
 #endif

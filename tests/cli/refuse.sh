@@ -309,6 +309,14 @@ assert_rc ".dist-info under .data/data" 0
 assert_file "$UO/dd3-extra.dist-info/notes.txt"
 assert_no_staging ".dist-info under .data/data" "$UO"
 
+# A wheel 200 directories deep unpacks within 40 descriptors.
+W=$(mkw "{\"name\": \"dp2\", \"version\": \"1.0\", \"files\": {\"dp2/__init__.py\": \"\", \"dp2/$(printf 'd/%.0s' $(seq 200))x.py\": \"X = 1\\n\"}}")
+( ulimit -n 40 && exec "$FORKLIFT" install -p "$UO" --no-progress --no-cache -j1 "$W" ) \
+    >"$T/out" 2>"$T/err"
+RC=$?
+assert_rc "200 directories deep with 40 descriptors" 0
+assert_file "$(site_packages "$UO")/dp2/$(printf 'd/%.0s' $(seq 200))x.py"
+
 # ---- cache hits: built from the wheel's own bytes, within the size limit ---------
 mkdir -p "$T/chroot"
 BIG=$(printf 'x%.0s' $(seq 2000))
@@ -339,10 +347,22 @@ UOF=$(site_packages "$RV")/uo1/mod.py
 mkdir -p "$FL/tx-1-00000001/trash"
 mv "$UOF" "$FL/tx-1-00000001/trash/0"
 : >"$FL/journal"
+# A list that may not write here (another user) reports the journal and
+# leaves it; one that may write recovers (and here fails, exit 4).
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
+	chmod a+rx "$T" "$T/uoroot"
+	run setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	    "$FORKLIFT" list -p "$RV"
+	assert_rc "list by another user with a pending journal" 0
+	assert_grep "list by another user reports the pending journal" \
+	    "interrupted install left the journal" "$T/err"
+	assert_file "$FL/journal"
+else
+	echo "# SKIP: the read-only list check needs root and setpriv"
+fi
 fk list -p "$RV"
-assert_rc "list with a pending journal" 0
-assert_grep "list reports the pending journal" "interrupted install left the journal" "$T/err"
-assert_file "$FL/journal"
+assert_rc "list recovers when it may, and fails to restore here" 4
+: >"$FL/journal"
 fk uninstall -p "$RV" --missing-ok zz-none
 assert_rc "empty journal, non-empty trash" 4
 assert_grep "empty journal: trash kept, said so" "tx-1-00000001/trash" "$T/err"
@@ -356,6 +376,8 @@ assert_content "$UOF" "WHEEL = 1
 "
 assert_no_path "$FL/tx-1-00000001" "staging left after recovery"
 assert_no_path "$FL/journal" "journal left after recovery"
+fk list -p "$RV"
+assert_rc "list with nothing pending after recovery" 0
 # A journal that moves things outside the environment, or out of the
 # state directory, is not replayed at all.
 echo "secret" >"$T/outside"
