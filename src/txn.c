@@ -436,6 +436,23 @@ txn_remove(struct txn *x, const char *abs)
 }
 
 
+/* An interpreter's name: python, python3, python3.12, python3.13t,
+ * pythonw, pypy3.10 and the like. */
+static int
+interpreter_name(const char *base)
+{
+	const char	*s;
+
+	if (str_starts(base, "python"))
+		s = base + 6;
+	else if (str_starts(base, "pypy"))
+		s = base + 4;
+	else
+		return 0;
+	s += strspn(s, "0123456789.");
+	return *s == '\0' || (strchr("dmtw", *s) != NULL && s[1] == '\0');
+}
+
 /* Why a wheel may not put anything at path t, or NULL.  Nothing goes into
  * forklift's state directory; the files of the environment itself (its
  * interpreters, activation scripts, pyvenv.cfg) are never replaced. */
@@ -457,7 +474,7 @@ forbidden(const struct txn *x, const char *t, int exists, int dir)
 		return NULL;
 	if (strlen(t) == strlen(tg->scripts) + 1 + strlen(base) &&
 	    strncmp(t, tg->scripts, strlen(tg->scripts)) == 0 &&
-	    (str_starts(base, "python") || strncasecmp(base, "activate", 8) == 0))
+	    (interpreter_name(base) || strncasecmp(base, "activate", 8) == 0))
 		why = "it would replace a file of the environment itself "
 		    "(its interpreter or an activation script)";
 	else if (strcmp(base, "pyvenv.cfg") == 0 && strlen(t) ==
