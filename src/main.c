@@ -145,6 +145,17 @@ target_option(int c, const char *arg, struct target_opts *o)
 	return 0;
 }
 
+/* The exit status for what target_lock() returned. */
+static int
+lock_status(int rc)
+{
+	if (rc == -2)
+		return EXIT_LOCKED;
+	if (rc == -3)
+		return engine_signal_status();
+	return EXIT_FAIL;
+}
+
 int
 target_prepare(struct target *t, struct target_opts *o, const struct globals *g)
 {
@@ -157,13 +168,8 @@ target_prepare(struct target *t, struct target_opts *o, const struct globals *g)
 		return EXIT_FAIL;
 	t->lock_stop = &engine_signal;
 	t->readonly = o->readonly;
-	rc = target_lock(t, o->lock_timeout);
-	if (rc == -2)
-		return EXIT_LOCKED;
-	if (rc == -3)
-		return engine_signal_status();
-	if (rc != 0)
-		return EXIT_FAIL;
+	if ((rc = target_lock(t, o->lock_timeout)) != 0)
+		return lock_status(rc);
 	if (engine_signal)
 		return engine_signal_status();
 	/* A read-only run recovers what a dead forklift left when it may
@@ -174,12 +180,8 @@ target_prepare(struct target *t, struct target_opts *o, const struct globals *g)
 			txn_pending(t, 1);
 			return 0;
 		}
-		if (rc == -2)
-			return EXIT_LOCKED;
-		if (rc == -3)
-			return engine_signal_status();
 		if (rc != 0)
-			return EXIT_FAIL;
+			return lock_status(rc);
 	}
 	if (t->readonly)
 		return 0;

@@ -536,6 +536,28 @@ lock_wait(struct target *t, int fd, int op, const char *path, double timeout)
 	return 0;
 }
 
+/* Take the exclusive lock on fd (the lock file at path, freed here) and
+ * write our pid in it.  As target_lock() returns. */
+static int
+lock_exclusive(struct target *t, int fd, char *path, double timeout)
+{
+	char	pidtxt[32];
+	int	n;
+
+	if ((n = lock_wait(t, fd, LOCK_EX, path, timeout)) != 0) {
+		close(fd);
+		free(path);
+		return n;
+	}
+	/* One fixed-width write over the old pid, never an empty file: a
+	 * waiter reading at any moment finds a pid to name. */
+	n = snprintf(pidtxt, sizeof(pidtxt), "%-20ld\n", (long)getpid());
+	(void)!pwrite(fd, pidtxt, (size_t)n, 0);
+	t->lock_fd = fd;
+	free(path);
+	return 0;
+}
+
 /* The read-only lock: shared, on a lock file opened read-only; none when
  * there is no lock file or it cannot be opened (a read-only image of an
  * environment no forklift ever changed, or one this user may not write). */
@@ -565,7 +587,6 @@ int
 target_lock_upgrade(struct target *t, double timeout)
 {
 	char	*path = xasprintf("%s/.forklift/lock", t->root);
-	char	 pidtxt[32];
 	int	 fd, n;
 
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
@@ -581,24 +602,16 @@ target_lock_upgrade(struct target *t, double timeout)
 	if (t->lock_fd >= 0)
 		close(t->lock_fd);
 	t->lock_fd = -1;
-	if ((n = lock_wait(t, fd, LOCK_EX, path, timeout)) != 0) {
-		close(fd);
-		free(path);
-		return n;
-	}
-	n = snprintf(pidtxt, sizeof(pidtxt), "%-20ld\n", (long)getpid());
-	(void)!pwrite(fd, pidtxt, (size_t)n, 0);
-	t->lock_fd = fd;
-	t->readonly = 0;
-	free(path);
-	return 0;
+	if ((n = lock_exclusive(t, fd, path, timeout)) == 0)
+		t->readonly = 0;
+	return n;
 }
 
 int
 target_lock(struct target *t, double timeout)
 {
-	char		*dir, *path, pidtxt[32];
-	int		 fd, n;
+	char		*dir, *path;
+	int		 fd;
 
 	if (t->readonly)
 		return lock_shared(t, timeout);
@@ -621,18 +634,7 @@ target_lock(struct target *t, double timeout)
 		free(path);
 		return -1;
 	}
-	if ((n = lock_wait(t, fd, LOCK_EX, path, timeout)) != 0) {
-		close(fd);
-		free(path);
-		return n;
-	}
-	/* One fixed-width write over the old pid, never an empty file: a
-	 * waiter reading at any moment finds a pid to name. */
-	n = snprintf(pidtxt, sizeof(pidtxt), "%-20ld\n", (long)getpid());
-	(void)!pwrite(fd, pidtxt, (size_t)n, 0);
-	t->lock_fd = fd;
-	free(path);
-	return 0;
+	return lock_exclusive(t, fd, path, timeout);
 }
 
 void

@@ -562,13 +562,28 @@ read_distinfo(struct wheel *w, const struct wheel_open_opts *o)
  */
 #define MAP_MAX	((off_t)64 << 20)
 
+/* The archive of src (NULL: its creation failed, ze says why). */
+static zip_t *
+open_source(zip_source_t *src, zip_error_t *ze, int flags, int *code)
+{
+	zip_t	*za = NULL;
+
+	if (src == NULL)
+		*code = zip_error_code_zip(ze);
+	else if ((za = zip_open_from_source(src, flags, ze)) == NULL) {
+		*code = zip_error_code_zip(ze);
+		zip_source_free(src);
+	}
+	zip_error_fini(ze);
+	return za;
+}
+
 /* libzip on a stdio stream of fd (taken over); it seeks before it reads. */
 static zip_t *
 open_filep(int fd, int flags, int *code)
 {
 	zip_source_t	*src;
 	zip_error_t	 ze;
-	zip_t		*za;
 	FILE		*f;
 
 	if ((f = fdopen(fd, "rb")) == NULL) {
@@ -577,18 +592,9 @@ open_filep(int fd, int flags, int *code)
 		return NULL;
 	}
 	zip_error_init(&ze);
-	if ((src = zip_source_filep_create(f, 0, -1, &ze)) == NULL) {
+	if ((src = zip_source_filep_create(f, 0, -1, &ze)) == NULL)
 		fclose(f);
-		*code = zip_error_code_zip(&ze);
-		zip_error_fini(&ze);
-		return NULL;
-	}
-	if ((za = zip_open_from_source(src, flags, &ze)) == NULL) {
-		*code = zip_error_code_zip(&ze);
-		zip_source_free(src);
-	}
-	zip_error_fini(&ze);
-	return za;
+	return open_source(src, &ze, flags, code);
 }
 
 static zip_t *
@@ -597,7 +603,6 @@ open_mapped(struct wheel *w, int flags, int *code)
 	struct stat	 st;
 	zip_source_t	*src;
 	zip_error_t	 ze;
-	zip_t		*za;
 	int		 fd;
 
 	if (w->map == NULL) {
@@ -630,17 +635,8 @@ open_mapped(struct wheel *w, int flags, int *code)
 		madvise(w->map, w->map_len, MADV_WILLNEED);
 	}
 	zip_error_init(&ze);
-	if ((src = zip_source_buffer_create(w->map, w->map_len, 0, &ze)) == NULL) {
-		*code = zip_error_code_zip(&ze);
-		zip_error_fini(&ze);
-		return NULL;
-	}
-	if ((za = zip_open_from_source(src, flags, &ze)) == NULL) {
-		*code = zip_error_code_zip(&ze);
-		zip_source_free(src);
-	}
-	zip_error_fini(&ze);
-	return za;
+	src = zip_source_buffer_create(w->map, w->map_len, 0, &ze);
+	return open_source(src, &ze, flags, code);
 }
 
 static uint32_t
