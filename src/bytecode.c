@@ -40,7 +40,6 @@
 #include "config.h"
 
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <dirent.h>
@@ -57,6 +56,7 @@
 #include "fsutil.h"
 #include "pool.h"
 #include "record.h"
+#include "spawn.h"
 #include "target.h"
 #include "util.h"
 
@@ -341,7 +341,6 @@ server_start(struct bc_run *r, struct bc_server *s)
 {
 	const char	*py = r->t->python;
 	int		 in[2], out[2];
-	pid_t		 parent = getpid();
 
 	if (pipe2(in, O_CLOEXEC) != 0)
 		return err_set("pipe: %s", strerror(errno));
@@ -352,22 +351,17 @@ server_start(struct bc_run *r, struct bc_server *s)
 	}
 	if ((s->errfd = memfd_create("forklift-bytecode-stderr", MFD_CLOEXEC)) < 0)
 		s->errfd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	fflush(NULL);
-	if ((s->pid = fork()) < 0) {
+	if ((s->pid = spawn_fork(NULL, 0)) < 0) {
 		close(in[0]);
 		close(in[1]);
 		close(out[0]);
 		close(out[1]);
-		return err_set("fork: %s", strerror(errno));
+		if (s->errfd >= 0)
+			close(s->errfd);
+		s->errfd = -1;
+		return -1;
 	}
 	if (s->pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
 		move_fd(in[0], STDIN_FILENO);
 		move_fd(out[1], STDOUT_FILENO);
 		if (s->errfd >= 0)
@@ -407,8 +401,8 @@ server_reap(struct bc_server *s, int sig)
 	if (s->out >= 0)
 		close(s->out);
 	s->in = s->out = -1;
-	while (waitpid(s->pid, &status, 0) < 0 && errno == EINTR)
-		;
+	if (spawn_wait(s->pid, &status) != 0)
+		status = POOL_STATUS_LOST;
 	s->pid = -1;
 	return status;
 }

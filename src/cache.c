@@ -24,6 +24,7 @@
 #include <xxhash.h>
 
 #include "cache.h"
+#include "sig.h"
 #include "fsutil.h"
 #include "record.h"
 #include "util.h"
@@ -206,7 +207,7 @@ cache_key_fd(int fd, char key[33], char *sha256_hex)
 	struct hasher	 sh;
 	unsigned char	 d[32];
 	char		*buf;
-	ssize_t		 n;
+	ssize_t		 n = 0;
 	off_t		 off = 0;
 	int		 i;
 
@@ -217,9 +218,12 @@ cache_key_fd(int fd, char key[33], char *sha256_hex)
 	if (sha256_hex)
 		hasher_init(&sh, HASH_SHA256);
 	/* pread: the descriptor's offset is shared with the parent's. */
-	while ((n = pread(fd, buf, 1 << 20, off)) > 0 || (n < 0 && errno == EINTR)) {
-		if (n < 0)
+	while (!sig_stop && ((n = pread(fd, buf, 1 << 20, off)) > 0 ||
+	    (n < 0 && errno == EINTR))) {
+		if (n < 0) {
+			n = 0;
 			continue;
+		}
 		off += n;
 		if (key)
 			XXH3_128bits_update(st, buf, (size_t)n);
@@ -237,6 +241,8 @@ cache_key_fd(int fd, char key[33], char *sha256_hex)
 	}
 	if (n < 0)
 		return err_set("cannot read: %s", strerror(errno));
+	if (sig_stop)
+		return err_set("stopped by a signal");
 	if (key)
 		snprintf(key, 33, "%016llx%016llx", (unsigned long long)h.high64,
 		    (unsigned long long)h.low64);
@@ -419,7 +425,7 @@ cache_clean(const char *cache_dir)
 		free(v1);
 		return rc;
 	}
-	rc = rm_rf(t);
+	rc = rm_rf_until(t, &sig_stop);
 	free(t);
 	free(v1);
 	return rc;
@@ -439,7 +445,7 @@ cache_prune(const char *cache_dir, double days, unsigned long *removed)
 	dir = xasprintf("%s/v1/wheels", cache_dir);
 	if (list_dir(dir, &names) != 0)
 		rc = -1;
-	for (i = 0; i < names.n; i++) {
+	for (i = 0; i < names.n && !sig_stop; i++) {
 		char	*e = path_join(dir, names.v[i]);
 
 		if (stat(e, &st) == 0 && (double)(now - st.st_mtime) > days * 86400.0) {
@@ -454,7 +460,7 @@ cache_prune(const char *cache_dir, double days, unsigned long *removed)
 	free(dir);
 	dir = xasprintf("%s/v1/tmp", cache_dir);
 	list_dir(dir, &names);
-	for (i = 0; i < names.n; i++) {
+	for (i = 0; i < names.n && !sig_stop; i++) {
 		char	*t = path_join(dir, names.v[i]);
 
 		if (lstat(t, &st) == 0 && now - st.st_mtime > 3600)
@@ -463,6 +469,8 @@ cache_prune(const char *cache_dir, double days, unsigned long *removed)
 	}
 	strv_free(&names);
 	free(dir);
+	if (sig_stop)
+		return err_set("stopped by a signal");
 	return rc;
 }
 
@@ -600,5 +608,256 @@ out:
 	free(src);
 	rm_rf(t);
 	free(t);
+	return rc;
+}
+
+/*
+ * The archive cache and the page cache (cache.h has the layout).  Files
+ * are published like unpacked entries: built in tmp/, renamed in once
+ * verified, removed by renaming them back into tmp/ first.
+ */
+
+static int
+is_sha256_hex(const char *s)
+{
+	size_t	i;
+
+	for (i = 0; i < 64; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[64] == '\0';
+}
+
+static int
+is_plain_name(const char *s)
+{
+	return *s && strchr(s, '/') == NULL && strcmp(s, ".") != 0 &&
+	    strcmp(s, "..") != 0;
+}
+
+static char *
+archive_dir(const char *cache_dir, const char *sha)
+{
+	return xasprintf("%s/v1/archives/%.2s/%s", cache_dir, sha, sha);
+}
+
+char *
+cache_archive_lookup(const char *cache_dir, const char *sha256_hex,
+    const char *filename)
+{
+	struct stat	 st;
+	char		*dir, *p;
+
+	if (!is_sha256_hex(sha256_hex) || !is_plain_name(filename))
+		return NULL;
+	dir = archive_dir(cache_dir, sha256_hex);
+	p = path_join(dir, filename);
+	if (stat(p, &st) != 0 || !S_ISREG(st.st_mode)) {
+		free(dir);
+		free(p);
+		return NULL;
+	}
+	utimensat(AT_FDCWD, dir, NULL, 0);	/* last use, for prune */
+	free(dir);
+	return p;
+}
+
+int
+cache_archive_tmp(const char *cache_dir, char **path)
+{
+	char	*tmpdir = xasprintf("%s/v1/tmp", cache_dir);
+	int	 fd;
+
+	if (mkdir_p(tmpdir, 0755) != 0) {
+		free(tmpdir);
+		return -1;
+	}
+	*path = xasprintf("%s/dl-XXXXXX", tmpdir);
+	free(tmpdir);
+	if ((fd = mkostemp(*path, O_CLOEXEC)) < 0) {
+		err_set("cannot create a file in the cache '%s': %s", cache_dir,
+		    strerror(errno));
+		free(*path);
+		*path = NULL;
+		return -1;
+	}
+	fchmod(fd, 0644);
+	return fd;
+}
+
+int
+cache_archive_publish(const char *cache_dir, const char *tmp,
+    const char *sha256_hex, const char *filename, char **final)
+{
+	char	*dir;
+
+	*final = NULL;
+	if (!is_sha256_hex(sha256_hex) || !is_plain_name(filename))
+		return err_set("'%s' cannot be stored in the cache", filename);
+	dir = archive_dir(cache_dir, sha256_hex);
+	if (mkdir_p(dir, 0755) != 0) {
+		free(dir);
+		return -1;
+	}
+	*final = path_join(dir, filename);
+	free(dir);
+	/* The same name and hash from another process is the same file:
+	 * replacing it is harmless. */
+	if (rename(tmp, *final) != 0) {
+		err_set("cannot publish '%s': %s", *final, strerror(errno));
+		free(*final);
+		*final = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+char *
+cache_page_path(const char *cache_dir, const char *key_hex)
+{
+	char	*dir = xasprintf("%s/v1/pages", cache_dir), *p;
+
+	if (mkdir_p(dir, 0755) != 0) {
+		free(dir);
+		return NULL;
+	}
+	p = path_join(dir, key_hex);
+	free(dir);
+	return p;
+}
+
+static void
+fetch_info_add(struct cache_fetch_info *fi, const struct stat *st)
+{
+	if (fi->oldest == 0 || st->st_mtime < fi->oldest)
+		fi->oldest = st->st_mtime;
+}
+
+int
+cache_fetch_info(const char *cache_dir, struct cache_fetch_info *fi)
+{
+	struct strv	 fan = STRV_INIT, ents = STRV_INIT, files = STRV_INIT;
+	struct stat	 st;
+	size_t		 i, j, k;
+	char		*dir;
+
+	memset(fi, 0, sizeof(*fi));
+	dir = xasprintf("%s/v1/archives", cache_dir);
+	if (list_dir(dir, &fan) != 0) {
+		free(dir);
+		return -1;
+	}
+	for (i = 0; i < fan.n; i++) {
+		char	*f = path_join(dir, fan.v[i]);
+
+		list_dir(f, &ents);
+		for (j = 0; j < ents.n; j++) {
+			char	*e = path_join(f, ents.v[j]);
+
+			if (stat(e, &st) == 0)
+				fetch_info_add(fi, &st);
+			list_dir(e, &files);
+			for (k = 0; k < files.n; k++) {
+				char	*p = path_join(e, files.v[k]);
+
+				if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
+					fi->archives++;
+					fi->archive_bytes += (uint64_t)st.st_size;
+				}
+				free(p);
+			}
+			strv_free(&files);
+			free(e);
+		}
+		strv_free(&ents);
+		free(f);
+	}
+	strv_free(&fan);
+	free(dir);
+	dir = xasprintf("%s/v1/pages", cache_dir);
+	list_dir(dir, &ents);
+	for (i = 0; i < ents.n; i++) {
+		char	*p = path_join(dir, ents.v[i]);
+
+		if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
+			fi->pages++;
+			fi->page_bytes += (uint64_t)st.st_size;
+			fetch_info_add(fi, &st);
+		}
+		free(p);
+	}
+	strv_free(&ents);
+	free(dir);
+	return 0;
+}
+
+/* Rename a path into tmp/ (so nobody sees it half removed), then delete. */
+static int
+discard_path(const char *cache_dir, const char *path)
+{
+	char	*t;
+	int	 rc = 0;
+
+	if ((t = cache_tmp(cache_dir)) == NULL)
+		return -1;
+	rm_rf(t);
+	if (rename(path, t) != 0 && errno != ENOENT)
+		rc = err_set("cannot remove '%s': %s", path, strerror(errno));
+	rm_rf(t);
+	free(t);
+	return rc;
+}
+
+int
+cache_fetch_prune(const char *cache_dir, double days, unsigned long *removed)
+{
+	struct strv	 fan = STRV_INIT, ents = STRV_INIT;
+	struct stat	 st;
+	time_t		 now = time(NULL);
+	size_t		 i, j;
+	char		*dir;
+	int		 rc = 0;
+
+	*removed = 0;
+	dir = xasprintf("%s/v1/archives", cache_dir);
+	if (list_dir(dir, &fan) != 0)
+		rc = -1;
+	for (i = 0; i < fan.n; i++) {
+		char	*f = path_join(dir, fan.v[i]);
+
+		list_dir(f, &ents);
+		for (j = 0; j < ents.n; j++) {
+			char	*e = path_join(f, ents.v[j]);
+
+			if (stat(e, &st) == 0 &&
+			    (double)(now - st.st_mtime) > days * 86400.0) {
+				if (discard_path(cache_dir, e) == 0)
+					(*removed)++;
+				else
+					rc = -1;
+			}
+			free(e);
+		}
+		strv_free(&ents);
+		rmdir(f);	/* only when empty */
+		free(f);
+	}
+	strv_free(&fan);
+	free(dir);
+	dir = xasprintf("%s/v1/pages", cache_dir);
+	list_dir(dir, &ents);
+	for (i = 0; i < ents.n; i++) {
+		char	*p = path_join(dir, ents.v[i]);
+
+		if (lstat(p, &st) == 0 && (double)(now - st.st_mtime) > days * 86400.0) {
+			if (unlink(p) == 0)
+				(*removed)++;
+			else if (errno != ENOENT)
+				rc = err_set("cannot remove '%s': %s", p, strerror(errno));
+		}
+		free(p);
+	}
+	strv_free(&ents);
+	free(dir);
 	return rc;
 }

@@ -99,4 +99,37 @@ int	 link_probe(const char *cache_dir, const char *stage_dir, enum link_mode wan
 int	 link_file(int src_dirfd, const char *src, int dst_dirfd, const char *dst,
 	    enum link_mode, uint32_t mode);
 
+/*
+ * The archive cache (filled by fetch.c): downloaded files by their sha256,
+ * and index pages with their validators.
+ *
+ *   <cache>/v1/archives/<sha256[0:2]>/<sha256>/<filename>
+ *   <cache>/v1/pages/<sha256 of url and accept header>
+ *
+ * A download is written to a file in tmp/ and renamed in only after its
+ * hash checked out, so an archive under archives/ is always whole and
+ * verified; a lookup needs no network.
+ */
+/* The cached file's path, or NULL when absent (or the name is unsafe). */
+char	*cache_archive_lookup(const char *cache_dir, const char *sha256_hex,
+	    const char *filename);
+/* A new empty file under tmp/ for a download: its descriptor, and *path. */
+int	 cache_archive_tmp(const char *cache_dir, char **path);
+/* Rename a verified download in; *final gets the path.  0 or -1. */
+int	 cache_archive_publish(const char *cache_dir, const char *tmp,
+	    const char *sha256_hex, const char *filename, char **final);
+/* Path of the stored page for a key (hex), and its directory made. */
+char	*cache_page_path(const char *cache_dir, const char *key_hex);
+
+struct cache_fetch_info {
+	unsigned long	 archives;
+	uint64_t	 archive_bytes;
+	unsigned long	 pages;
+	uint64_t	 page_bytes;
+	long long	 oldest;	/* oldest last use; 0 if none */
+};
+int	 cache_fetch_info(const char *cache_dir, struct cache_fetch_info *);
+/* Remove archives and pages unused for days; *removed counts them. */
+int	 cache_fetch_prune(const char *cache_dir, double days, unsigned long *removed);
+
 #endif

@@ -1,6 +1,7 @@
 /*
  * cmd_cache.c: "forklift cache dir|info|clean|prune": looking at and
- * trimming the cache of unpacked wheels.  Safe while other forklift
+ * trimming the cache of unpacked wheels, downloaded archives and index
+ * pages.  Safe while other forklift
  * processes use the cache: entries are removed by renaming them away
  * first (cache.c).
  */
@@ -51,10 +52,11 @@ cmd_cache(int argc, char **argv, struct globals *g)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct cache_info	 ci;
+	struct cache_fetch_info	 fi;
 	const char		*what;
 	double			 days = 30;
 	unsigned long		 removed;
-	char			*end, size[32], when[64];
+	char			*end, size[32], asize[32], psize[32], when[64];
 	int			 c;
 
 	while ((c = getopt_long(argc, argv, "hqv", longopts, NULL)) != -1) {
@@ -91,11 +93,16 @@ cmd_cache(int argc, char **argv, struct globals *g)
 		return EXIT_OK;
 	}
 	if (strcmp(what, "info") == 0) {
-		if (cache_info(g->cache_dir, &ci) != 0) {
+		if (cache_info(g->cache_dir, &ci) != 0 ||
+		    cache_fetch_info(g->cache_dir, &fi) != 0) {
 			error_msg("cache: %s", err_get());
 			return EXIT_FAIL;
 		}
 		human(ci.bytes, size, sizeof(size));
+		human(fi.archive_bytes, asize, sizeof(asize));
+		human(fi.page_bytes, psize, sizeof(psize));
+		if (fi.oldest && (ci.oldest == 0 || fi.oldest < ci.oldest))
+			ci.oldest = fi.oldest;
 		if (ci.oldest) {
 			time_t	t = (time_t)ci.oldest;
 
@@ -103,14 +110,15 @@ cmd_cache(int argc, char **argv, struct globals *g)
 		} else
 			snprintf(when, sizeof(when), "-");
 		printf("directory:  %s\nentries:    %lu\nsize:       %s\n"
-		    "oldest use: %s\ntemporary:  %lu\n", g->cache_dir, ci.entries, size,
-		    when, ci.tmp);
+		    "oldest use: %s\ntemporary:  %lu\narchives:   %lu (%s)\n"
+		    "pages:      %lu (%s)\n", g->cache_dir, ci.entries, size,
+		    when, ci.tmp, fi.archives, asize, fi.pages, psize);
 		return EXIT_OK;
 	}
 	if (strcmp(what, "clean") == 0) {
 		if (cache_clean(g->cache_dir) != 0) {
 			error_msg("cache: %s", err_get());
-			return EXIT_FAIL;
+			return cli_fail_status();
 		}
 		note_msg("removed the cache '%s'", g->cache_dir);
 		return EXIT_OK;
@@ -118,10 +126,18 @@ cmd_cache(int argc, char **argv, struct globals *g)
 	if (strcmp(what, "prune") == 0) {
 		if (cache_prune(g->cache_dir, days, &removed) != 0) {
 			error_msg("cache: %s", err_get());
-			return EXIT_FAIL;
+			return cli_fail_status();
 		}
 		note_msg("removed %lu cache entr%s unused for %g days", removed,
 		    removed == 1 ? "y" : "ies", days);
+		if (cache_fetch_prune(g->cache_dir, days, &removed) != 0) {
+			error_msg("cache: %s", err_get());
+			return EXIT_FAIL;
+		}
+		if (removed)
+			note_msg("removed %lu downloaded archive%s and page%s unused for "
+			    "%g days", removed, removed == 1 ? "" : "s",
+			    removed == 1 ? "" : "s", days);
 		return EXIT_OK;
 	}
 	error_msg("cache: '%s' is not dir, info, clean or prune", what);

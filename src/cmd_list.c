@@ -1,14 +1,17 @@
 /*
- * cmd_list.c: "forklift list": the installed distributions, as columns
- * or in requirements ("freeze") form.  Reads directory names only.
+ * cmd_list.c: "forklift list": the installed distributions, as columns,
+ * in requirements ("freeze") form or as JSON.  Names are spelled as each
+ * project's METADATA spells them (installed_describe()).
  */
 #include "config.h"
 
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "commands.h"
+#include "fsutil.h"
 #include "installed.h"
 #include "target.h"
 #include "util.h"
@@ -25,9 +28,37 @@ static const char list_help[] =
 "      --target DIR      a directory filled with --target\n"
 "      --lock-timeout SECONDS\n"
 "                        wait this long for another forklift (default: 300)\n"
-"      --format FORMAT   columns (default) or freeze\n"
+"      --format FORMAT   columns (default), freeze or json\n"
 "\n"
 "%s";
+
+enum list_format { LIST_COLUMNS, LIST_FREEZE, LIST_JSON };
+
+/* A JSON array of {name, version, installer, location}, on stdout. */
+static int
+print_json(const struct distlist *l)
+{
+	json_t	*a;
+	size_t	 i;
+	char	*loc;
+	int	 rc;
+
+	a = json_array();
+	for (i = 0; i < l->n; i++) {
+		const struct dist *x = &l->v[i];
+
+		loc = xstrndup(x->dir, (size_t)(path_base(x->dir) - x->dir - 1));
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s?, s:s}",
+		    "name", x->meta_name, "version", x->version,
+		    "installer", x->installer, "location", loc));
+		free(loc);
+	}
+	rc = json_dumpf(a, stdout, JSON_INDENT(2)) == 0 && putchar('\n') != EOF;
+	json_decref(a);
+	if (!rc)
+		error_msg("list: cannot write the JSON output");
+	return rc ? EXIT_OK : EXIT_FAIL;
+}
 
 int
 cmd_list(int argc, char **argv, struct globals *g)
@@ -42,7 +73,8 @@ cmd_list(int argc, char **argv, struct globals *g)
 	struct target		 t;
 	struct distlist		 l;
 	size_t			 i, w = 4;
-	int			 c, freeze = 0, rc;
+	enum list_format	 fmt = LIST_COLUMNS;
+	int			 c, rc;
 
 	memset(&to, 0, sizeof(to));
 	to.lock_timeout = 300;
@@ -55,11 +87,14 @@ cmd_list(int argc, char **argv, struct globals *g)
 			return EXIT_OK;
 		case OPT_LOCAL + 30:
 			if (strcmp(optarg, "freeze") == 0)
-				freeze = 1;
+				fmt = LIST_FREEZE;
 			else if (strcmp(optarg, "columns") == 0)
-				freeze = 0;
+				fmt = LIST_COLUMNS;
+			else if (strcmp(optarg, "json") == 0)
+				fmt = LIST_JSON;
 			else
-				die(EXIT_USAGE, "--format: '%s' is not columns or freeze", optarg);
+				die(EXIT_USAGE, "--format: '%s' is not columns, freeze or json",
+				    optarg);
 			break;
 		default:
 			fprintf(stderr, "Run 'forklift list --help' for the options.\n");
@@ -75,18 +110,26 @@ cmd_list(int argc, char **argv, struct globals *g)
 	if ((rc = target_prepare(&t, &to, g)) != 0)
 		return rc;
 	installed_scan(&t, &l);
-	for (i = 0; i < l.n; i++)
-		if (strlen(l.v[i].name) > w)
-			w = strlen(l.v[i].name);
-	if (!freeze && l.n > 0)
+	for (i = 0; i < l.n; i++) {
+		installed_describe(&l.v[i]);
+		if (strlen(l.v[i].meta_name) > w)
+			w = strlen(l.v[i].meta_name);
+	}
+	if (fmt == LIST_JSON) {
+		rc = print_json(&l);
+		distlist_free(&l);
+		target_close(&t);
+		return rc;
+	}
+	if (fmt == LIST_COLUMNS && l.n > 0)
 		printf("%-*s %s\n%.*s %s\n", (int)w, "Name", "Version", (int)w,
 		    "------------------------------------------------------------------------",
 		    "-------");
 	for (i = 0; i < l.n; i++) {
-		if (freeze)
-			printf("%s==%s\n", l.v[i].name, l.v[i].version);
+		if (fmt == LIST_FREEZE)
+			printf("%s==%s\n", l.v[i].meta_name, l.v[i].version);
 		else
-			printf("%-*s %s\n", (int)w, l.v[i].name, l.v[i].version);
+			printf("%-*s %s\n", (int)w, l.v[i].meta_name, l.v[i].version);
 	}
 	distlist_free(&l);
 	target_close(&t);

@@ -50,7 +50,8 @@ static const char sync_help[] =
 "      --exact           remove pip, setuptools and wheel too, unless listed\n"
 "\n"
 "Sync options:\n"
-"  -j, --jobs N          worker processes (default: online CPUs)\n"
+"  -j, --jobs N          worker processes (default: $FORKLIFT_JOBS, else the\n"
+"                        CPUs this process may use; -v says why)\n"
 "      --reinstall       reinstall distributions installed at the pinned version\n"
 "      --dry-run         print the plan (+ add, - remove, ~ replace), change nothing\n"
 "      --json            print the plan or the result as JSON on standard output\n"
@@ -115,30 +116,6 @@ print_json(const struct plan *p, const struct strv *same, int dry_run, int rc)
 	json_decref(root);
 }
 
-/* Read every requirements file; print every problem found. */
-static int
-read_requirements(struct reqs *rq, const struct target *t, char **files,
-    size_t n, const struct strv *cons, const struct strv *links, int hashes)
-{
-	size_t	i;
-
-	reqs_init(rq, &t->info);
-	for (i = 0; i < links->n; i++)
-		reqs_add_find_links(rq, links->v[i]);
-	if (hashes) {
-		rq->require_hashes = 1;
-		rq->hash_why = xstrdup("--require-hashes");
-	}
-	for (i = 0; i < cons->n; i++)
-		(void)reqs_read(rq, cons->v[i], 1);
-	for (i = 0; i < n; i++)
-		(void)reqs_read(rq, files[i], 0);
-	(void)reqs_finish(rq);
-	for (i = 0; i < rq->errors.n; i++)
-		error_msg("%s", rq->errors.v[i]);
-	return rq->errors.n > 0 ? -1 : 0;
-}
-
 int
 cmd_sync(int argc, char **argv, struct globals *g)
 {
@@ -162,6 +139,7 @@ cmd_sync(int argc, char **argv, struct globals *g)
 	struct strv		 same = STRV_INIT;
 	struct target		 t;
 	struct reqs		 rq;
+	struct req_sources	 src;
 	struct plan		 p;
 	int			 c, json = 0, hashes = 0, rc, planned = 0;
 
@@ -169,6 +147,7 @@ cmd_sync(int argc, char **argv, struct globals *g)
 	to.lock_timeout = 300;
 	engine_opts_init(&eo);
 	memset(&so, 0, sizeof(so));
+	memset(&src, 0, sizeof(src));
 	so.remove = 1;
 	while ((c = getopt_long(argc, argv, "hqvp:j:f:c:", longopts, NULL)) != -1) {
 		if (global_option(c, optarg, g) || target_option(c, optarg, &to) ||
@@ -215,11 +194,15 @@ cmd_sync(int argc, char **argv, struct globals *g)
 			print_json(NULL, NULL, eo.dry_run, rc);
 		goto out;
 	}
-	if (read_requirements(&rq, &t, argv + optind, (size_t)(argc - optind),
-	    &cons, &links, hashes) != 0)
-		rc = EXIT_FAIL;
+	src.files = argv + optind;
+	src.nfiles = (size_t)(argc - optind);
+	src.cons = &cons;
+	src.links = &links;
+	src.require_hashes = hashes;
+	if (cli_read_reqs(&rq, &t, &src) != 0)
+		rc = cli_fail_status();
 	else if (planned = 1, plan_sync(&p, &t, &rq, &so) != 0)
-		rc = EXIT_FAIL;
+		rc = cli_fail_status();
 	else {
 		/* What is already as pinned is the point of a sync, not news. */
 		same = p.unchanged;

@@ -3,8 +3,8 @@
  * distribution's RECORD lists is checked for its size and digest, and the
  * distribution's top-level package directories are searched for files no
  * installed RECORD lists (__pycache__ aside).  The distributions are
- * shared out over -j workers (pool.c), largest RECORD total first; each
- * finding comes back as one REPORT frame and the parent prints them
+ * shared out over -j workers (runner.c), largest RECORD total first; each
+ * finding comes back as one report line and the parent prints them
  * sorted, per distribution.  It reads the environment and never changes it.
  */
 #include "config.h"
@@ -20,12 +20,12 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "engine.h"
 #include "fsutil.h"
 #include "installed.h"
-#include "pool.h"
-#include "proto.h"
+#include "jobs.h"
 #include "record.h"
+#include "runner.h"
+#include "sig.h"
 #include "target.h"
 #include "util.h"
 #include "version.h"
@@ -43,7 +43,8 @@ static const char verify_help[] =
 "      --target DIR      a directory filled with --target\n"
 "      --lock-timeout SECONDS\n"
 "                        wait this long for another forklift (default: 300)\n"
-"  -j, --jobs N          worker processes (default: online CPUs)\n"
+"  -j, --jobs N          worker processes (default: $FORKLIFT_JOBS, else the\n"
+"                        CPUs this process may use; -v says why)\n"
 "\n"
 "%s";
 
@@ -64,14 +65,6 @@ struct vrun {
 	struct vdist	*v;
 	size_t		 n;
 	struct strv	 listed;	/* every path any RECORD lists, sorted */
-	unsigned int	 nworkers;
-	struct pool_queue *queue;	/* the distributions, heaviest first */
-	unsigned char	*started;	/* distribution -> STARTed already */
-	int		*current;
-	int		*bye;		/* worker -> items it says it did, -1 */
-	unsigned int	*donecount;
-	int		 failed;
-	int		 wfd;
 	uint64_t	 files;
 };
 
@@ -96,7 +89,7 @@ report(struct vrun *r, size_t i, const char *kind, const char *abs,
 
 	text = xasprintf("%s %s%s%s", kind, rel_to_root(r, abs),
 	    detail ? " " : "", detail ? detail : "");
-	rc = proto_send_text(r->wfd, MSG_REPORT, (uint32_t)i, text);
+	rc = runner_report(i, text);
 	free(text);
 	return rc;
 }
@@ -106,12 +99,11 @@ static int
 check_file(struct vrun *r, size_t i, const struct record_row *row,
     const char *abs)
 {
-	unsigned char	 buf[65536], dig[HASH_MAX];
+	unsigned char	 dig[HASH_MAX];
 	struct hasher	 h;
 	struct stat	 st;
 	char		 detail[96];
-	ssize_t		 n;
-	int		 fd;
+	int		 fd, n, saved;
 
 	r->v[i].files++;
 	if (row->algo == HASH_NONE) {
@@ -139,13 +131,13 @@ check_file(struct vrun *r, size_t i, const struct record_row *row,
 		return report(r, i, "modified", abs, detail);
 	}
 	hasher_init(&h, row->algo);
-	while ((n = read_all(fd, buf, sizeof(buf))) > 0)
-		hasher_update(&h, buf, (size_t)n);
+	n = hasher_fd(&h, fd);
+	saved = errno;
 	close(fd);
 	hasher_final(&h, dig);
 	hasher_free(&h);
 	if (n < 0) {
-		snprintf(detail, sizeof(detail), "(unreadable: %s)", strerror(errno));
+		snprintf(detail, sizeof(detail), "(unreadable: %s)", strerror(saved));
 		return report(r, i, "modified", abs, detail);
 	}
 	if (memcmp(dig, row->digest, hash_algo_len(row->algo)) != 0) {
@@ -230,116 +222,44 @@ verify_one(struct vrun *r, size_t i)
 }
 
 static int
-worker_work(void *arg, unsigned int id, int fd)
+worker_dist(void *arg, size_t i, struct runner_stats *st)
 {
 	struct vrun	*r = arg;
-	struct msg_done	 d;
-	struct msg_bye	 bye = { 0 };
-	size_t		 i;
 
-	(void)id;		/* every worker takes from the same queue */
-	r->wfd = fd;
-	for (;;) {
-		struct msg_start	s;
-		long			k;
-
-		if ((k = pool_queue_next(r->queue)) < 0)
-			break;
-		i = (size_t)k;
-		s.wheel = (uint32_t)i;
-		if (proto_send(fd, MSG_START, &s, sizeof(s)) != 0 ||
-		    verify_one(r, i) != 0)
-			return 1;
-		memset(&d, 0, sizeof(d));
-		d.wheel = (uint32_t)i;
-		d.files = r->v[i].files;
-		if (proto_send(fd, MSG_DONE, &d, sizeof(d)) != 0)
-			return 1;
-		bye.count++;
-	}
-	return proto_send(fd, MSG_BYE, &bye, sizeof(bye)) == 0 ? 0 : 1;
+	if (verify_one(r, i) != 0)
+		return err_set("cannot send a finding to the parent: %s",
+		    strerror(errno));
+	st->files = r->v[i].files;
+	return 0;
 }
 
 /* ---- in the parent ---------------------------------------------------- */
 
 static int
-on_message(void *arg, unsigned int id, pid_t pid, uint32_t type,
-    const void *payload, uint32_t len)
+on_done(void *arg, size_t i, const struct runner_stats *st)
 {
-	struct vrun		*r = arg;
-	const struct msg_text	*m = payload;
-	struct msg_start	 s;
-	struct msg_done		 d;
-	struct msg_bye		 b;
-	uint32_t		 item;
+	struct vrun	*r = arg;
 
-	(void)pid;
-	switch (type) {
-	case MSG_START:
-		memcpy(&s, payload, sizeof(s));
-		if (s.wheel >= r->n || r->started[s.wheel] || r->current[id] >= 0)
-			break;
-		r->started[s.wheel] = 1;
-		r->current[id] = (int)s.wheel;
-		return 0;
-	case MSG_DONE:
-		memcpy(&d, payload, sizeof(d));
-		if ((int)d.wheel != r->current[id])
-			break;
-		r->current[id] = -1;
-		r->donecount[id]++;
-		r->files += d.files;
-		return 0;
-	case MSG_REPORT:
-		memcpy(&item, &m->wheel, sizeof(item));
-		if ((int)item != r->current[id])
-			break;
-		strv_push_owned(&r->v[item].lines, xstrndup(m->text,
-		    len - sizeof(uint32_t)));
-		return 0;
-	case MSG_WARN:
-		warn_msg("%.*s", (int)(len - sizeof(uint32_t)), m->text);
-		return 0;
-	case MSG_BYE:
-		memcpy(&b, payload, sizeof(b));
-		r->bye[id] = (int)b.count;
-		return 0;
-	}
-	error_msg("worker %u sent %s about a distribution it was not given",
-	    id + 1, proto_type_name(type));
-	r->failed = 1;
-	return -1;
+	(void)i;
+	r->files += st->files;
+	return 0;
 }
 
 static int
-on_finished(void *arg, unsigned int id, pid_t pid, int status)
+on_report(void *arg, size_t i, const char *text, size_t len)
 {
 	struct vrun	*r = arg;
 
-	if (status == 0 && r->bye[id] >= 0 && (unsigned int)r->bye[id] == r->donecount[id])
-		return 0;
-	if (r->failed)
-		return -1;
-	if (r->current[id] >= 0)
-		error_msg("%s: worker %u (pid %ld) %s while verifying it",
-		    path_base(r->v[r->current[id]].d->dir), id + 1, (long)pid,
-		    pool_status_str(status));
-	else
-		error_msg("worker %u (pid %ld) %s", id + 1, (long)pid,
-		    pool_status_str(status));
-	r->failed = 1;
-	return -1;
+	strv_push_owned(&r->v[i].lines, xstrndup(text, len));
+	return 0;
 }
 
-static void
-on_broken(void *arg, unsigned int id, pid_t pid)
+static const char *
+dist_label(void *arg, size_t i)
 {
 	struct vrun	*r = arg;
 
-	(void)id;
-	(void)pid;
-	error_msg("%s", err_get());
-	r->failed = 1;
+	return path_base(r->v[i].d->dir);
 }
 
 /* Parse a RECORD; collect its paths into listed, and for a distribution
@@ -398,60 +318,26 @@ load_record(struct vrun *r, struct vdist *v, int selected)
 	}
 }
 
-static int
-cmp_weight_desc(const void *a, const void *b, void *arg)
-{
-	const struct vrun	*r = arg;
-	size_t			 x = *(const size_t *)a, y = *(const size_t *)b;
-
-	if (r->v[x].weight != r->v[y].weight)
-		return r->v[x].weight < r->v[y].weight ? 1 : -1;
-	return x < y ? -1 : x > y;
-}
-
-/* Heaviest first, each taken by a worker when it is free (pool_queue). */
-static struct pool_queue *
-queue_dists(const struct vrun *r)
-{
-	struct pool_queue	*q;
-	size_t			*order = xcalloc(r->n ? r->n : 1, sizeof(*order));
-	size_t			 i;
-
-	for (i = 0; i < r->n; i++)
-		order[i] = i;
-	qsort_r(order, r->n, sizeof(*order), cmp_weight_desc, (void *)r);
-	q = pool_queue_new(order, r->n);
-	free(order);
-	return q;
-}
-
+/* The distributions go to -j workers, heaviest RECORD first. */
 static int
 run_verify(struct vrun *r, unsigned int jobs)
 {
-	struct pool_ops	 ops = { worker_work, on_message, on_finished, on_broken };
-	unsigned int	 i;
+	static const struct runner_ops ops = {
+		.work = worker_dist, .done = on_done, .report = on_report,
+		.label = dist_label,
+	};
+	struct runner_opts ro = { jobs, "verifying", "distributions" };
+	uint64_t	*w;
+	size_t		 i;
 	int		 rc;
 
-	r->nworkers = jobs < r->n ? jobs : (unsigned int)r->n;
-	if (r->nworkers == 0)
-		return 0;
-	r->started = xcalloc(r->n, 1);
-	r->current = xcalloc(r->nworkers, sizeof(*r->current));
-	r->bye = xcalloc(r->nworkers, sizeof(*r->bye));
-	r->donecount = xcalloc(r->nworkers, sizeof(*r->donecount));
-	for (i = 0; i < r->nworkers; i++)
-		r->current[i] = r->bye[i] = -1;
-	r->queue = queue_dists(r);
-	rc = pool_run(r->nworkers, &ops, r, &engine_signal, -1);
-	if (rc == -1 && !r->failed)
-		error_msg("%s", err_get());
-	pool_queue_free(r->queue);
-	free(r->started);
-	free(r->current);
-	free(r->bye);
-	free(r->donecount);
-	if (rc == -2 || engine_signal)
-		return engine_signal_status();
+	w = xcalloc(r->n ? r->n : 1, sizeof(*w));
+	for (i = 0; i < r->n; i++)
+		w[i] = r->v[i].weight;
+	rc = runner_run(w, r->n, &ops, r, &ro);
+	free(w);
+	if (rc == -2 || sig_stop)
+		return sig_status();
 	return rc == 0 ? 0 : EXIT_FAIL;
 }
 
@@ -521,9 +407,12 @@ verify(struct target *t, char **names, int n, unsigned int jobs)
 		return EXIT_FAIL;
 	}
 	all = xcalloc(l.n ? l.n : 1, sizeof(*all));
+	/* Reading every RECORD of a large environment takes a while: a stop
+	 * signal ends it. */
 	for (i = 0; i < l.n; i++) {
 		all[i].d = &l.v[i];
-		load_record(&r, &all[i], sel[i]);
+		if (!sig_stop)
+			load_record(&r, &all[i], sel[i]);
 	}
 	qsort(r.listed.v, r.listed.n, sizeof(char *), cmp_str);
 	/* The selected ones, in name order, first in the array. */
@@ -531,7 +420,7 @@ verify(struct target *t, char **names, int n, unsigned int jobs)
 	for (i = 0; i < l.n; i++)
 		if (sel[i])
 			r.v[r.n++] = all[i];
-	rc = run_verify(&r, jobs);
+	rc = sig_stop ? sig_status() : run_verify(&r, jobs);
 	if (rc == 0) {
 		problems = print_findings(&r);
 		if (verbosity >= 0)
@@ -568,15 +457,12 @@ cmd_verify(int argc, char **argv, struct globals *g)
 	};
 	struct target_opts	 to;
 	struct target		 t;
-	char			*end;
-	long			 n;
 	unsigned int		 jobs;
 	int			 c, rc;
 
 	memset(&to, 0, sizeof(to));
 	to.lock_timeout = 300;
-	n = sysconf(_SC_NPROCESSORS_ONLN);
-	jobs = n > 0 ? (unsigned int)n : 1;
+	jobs = cli_default_jobs();
 	while ((c = getopt_long(argc, argv, "hqvp:j:", longopts, NULL)) != -1) {
 		if (global_option(c, optarg, g) || target_option(c, optarg, &to))
 			continue;
@@ -585,12 +471,7 @@ cmd_verify(int argc, char **argv, struct globals *g)
 			printf(verify_help, global_options_help);
 			return EXIT_OK;
 		case 'j':
-			errno = 0;
-			n = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || n < 1 || n > 1024)
-				die(EXIT_USAGE, "--jobs: '%s' is not a number from 1 to 1024",
-				    optarg);
-			jobs = (unsigned int)n;
+			jobs = cli_jobs(optarg);
 			break;
 		default:
 			fprintf(stderr, "Run 'forklift verify --help' for the options.\n");
@@ -599,6 +480,8 @@ cmd_verify(int argc, char **argv, struct globals *g)
 	}
 	globals_finish(g);
 	to.readonly = 1;
+	if (verbosity > 0)
+		note_msg("jobs: %s", jobs_describe(jobs));
 	if ((rc = target_prepare(&t, &to, g)) != 0)
 		return rc;
 	rc = verify(&t, argv + optind, argc - optind, jobs);

@@ -1,10 +1,9 @@
 /*
  * engine.c: runs a plan, the one path every change to an environment
- * takes.  It orders the wheels largest first and lets pool.c fork the
- * workers, which take the next wheel of that order whenever they are free
- * (a counter in a shared page), so one big wheel starts first and the
- * small ones fill in around it; it turns the workers' messages into
- * progress, warnings and errors.  Only after
+ * takes.  It hands the wheels to runner.c, which starts the largest first
+ * on the pool's workers, each taking the next wheel whenever it is free,
+ * so one big wheel starts first and the small ones fill in around it; it
+ * turns what the workers report into progress.  Only after
  * every worker reported every wheel staged does it commit through txn.c:
  * replaced files move to the trash, staged trees are renamed in, each
  * wheel's dist-info last.  Any failure or stop signal before the end of
@@ -27,86 +26,33 @@
 #include "bytecode.h"
 #include "engine.h"
 #include "fsutil.h"
+#include "jobs.h"
 #include "plan.h"
-#include "pool.h"
 #include "progress.h"
-#include "proto.h"
+#include "runner.h"
 #include "target.h"
-#include "txn.h"
+#include "sig.h"
 #include "stage.h"
+#include "txn.h"
 #include "unpack.h"
 #include "util.h"
-
-volatile sig_atomic_t engine_signal;
-static int wake[2] = { -1, -1 };
-
-static void
-on_signal(int sig)
-{
-	int	saved = errno;
-
-	if (engine_signal == 0)
-		engine_signal = sig;
-	if (wake[1] >= 0)
-		(void)!write(wake[1], "", 1);
-	errno = saved;
-}
-
-void
-engine_signals(void)
-{
-	struct sigaction	sa;
-
-	if (wake[0] < 0 && pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0)
-		wake[0] = wake[1] = -1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
-
-int
-engine_signal_status(void)
-{
-	return 128 + engine_signal;
-}
 
 struct run {
 	struct target		*t;
 	struct plan		*p;
 	const struct engine_opts *o;
 	struct txn		 x;
-	unsigned int		 nworkers;
-	struct pool_queue	*queue;		/* the wheels, largest first */
-	unsigned char		*started;	/* wheel -> STARTed already */
-	int			*current;	/* worker -> wheel it STARTed, -1 */
-	int			*bye;		/* worker -> wheels it says it did, -1 */
-	unsigned int		*donecount;	/* worker -> DONEs received */
+	struct stage_opts	 so;		/* in a worker */
 	unsigned long		 done;
 	uint64_t		 files;
 	uint64_t		 bytes;
-	int			 failed;	/* an error was already printed */
 	struct progress		 prog;
-	int			 wfd;		/* in a worker: its pipe */
 	const char		*cache_dir;	/* NULL: no cache */
 	enum link_mode		 link;
 	unsigned long		 cached;	/* wheels served from the cache */
 };
 
 /* ---- in the worker -------------------------------------------------- */
-
-static struct run *worker_run;
-
-static void
-worker_warn(const char *text)
-{
-	uint32_t	wheel = 0;
-
-	if (proto_send_text(worker_run->wfd, MSG_WARN, wheel, text) != 0)
-		_exit(1);
-}
 
 static int
 stage_open(const struct run *r, unsigned int i)
@@ -123,185 +69,88 @@ stage_open(const struct run *r, unsigned int i)
 }
 
 static int
-worker_work(void *arg, unsigned int id, int fd)
+worker_init(void *arg)
+{
+	struct run	*r = arg;
+
+	memset(&r->so, 0, sizeof(r->so));
+	r->so.t = r->t;
+	r->so.unpack.max_unpacked = r->o->max_unpacked;
+	r->so.unpack.max_members = r->o->max_members;
+	r->so.unpack.verify_record = r->o->verify_record;
+	r->so.ignore_requires_python = r->o->ignore_requires_python;
+	r->so.cache_dir = r->cache_dir;
+	r->so.link = r->link;
+	r->so.nosync = r->o->no_fsync;
+	return 0;
+}
+
+static int
+worker_wheel(void *arg, size_t i, struct runner_stats *rs)
 {
 	struct run		*r = arg;
-	struct stage_opts	 so;
 	struct stage_stats	 st;
-	struct msg_done		 d;
-	struct msg_bye		 bye;
-	size_t			 i;
 	int			 sfd;
 
-	(void)id;		/* every worker takes from the same queue */
-	worker_run = r;
-	r->wfd = fd;
-	warn_hook = worker_warn;
-	memset(&so, 0, sizeof(so));
-	so.t = r->t;
-	so.unpack.max_unpacked = r->o->max_unpacked;
-	so.unpack.max_members = r->o->max_members;
-	so.unpack.verify_record = r->o->verify_record;
-	so.ignore_requires_python = r->o->ignore_requires_python;
-	so.cache_dir = r->cache_dir;
-	so.link = r->link;
-	so.nosync = r->o->no_fsync;
-	bye.count = 0;
-	for (;;) {
-		struct msg_start	s;
-		long			k;
-
-		if ((k = pool_queue_next(r->queue)) < 0)
-			break;
-		i = (size_t)k;
-		s.wheel = (uint32_t)i;
-		if (proto_send(fd, MSG_START, &s, sizeof(s)) != 0)
-			return 1;
 #ifdef FAULT_INJECTION
-		if (getenv("FORKLIFT_FAULT_WORKER") &&
-		    strtoul(getenv("FORKLIFT_FAULT_WORKER"), NULL, 10) == i)
-			raise(SIGKILL);
+	if (getenv("FORKLIFT_FAULT_WORKER") &&
+	    strtoul(getenv("FORKLIFT_FAULT_WORKER"), NULL, 10) == i)
+		raise(SIGKILL);
 #endif
-		so.requested = r->p->add[i].requested;
-		so.unpack.use_fd = 1;
-		so.unpack.wheel_fd = r->p->add[i].fd;
-		so.direct_url = r->p->add[i].direct_url;
-		if ((sfd = stage_open(r, (unsigned int)i)) < 0 ||
-		    stage_wheel(r->p->add[i].path, sfd, &so, &st) != 0) {
-			proto_send_text(fd, MSG_FAIL, (uint32_t)i, err_get());
-			return 1;
-		}
+	r->so.requested = r->p->add[i].requested;
+	r->so.unpack.use_fd = 1;
+	r->so.unpack.wheel_fd = r->p->add[i].fd;
+	r->so.direct_url = r->p->add[i].direct_url;
+	if ((sfd = stage_open(r, (unsigned int)i)) < 0)
+		return -1;
+	if (stage_wheel(r->p->add[i].path, sfd, &r->so, &st) != 0) {
 		close(sfd);
-		memset(&d, 0, sizeof(d));
-		d.wheel = (uint32_t)i;
-		d.files = st.files;
-		d.bytes = st.bytes;
-		d.cached = (uint32_t)st.cached;
-		if (proto_send(fd, MSG_DONE, &d, sizeof(d)) != 0)
-			return 1;
-		bye.count++;
+		return -1;
 	}
-	return proto_send(fd, MSG_BYE, &bye, sizeof(bye)) == 0 ? 0 : 1;
+	close(sfd);
+	rs->files = st.files;
+	rs->bytes = st.bytes;
+	rs->cached = (uint32_t)st.cached;
+	return 0;
 }
 
 /* ---- in the parent -------------------------------------------------- */
 
-static int
-on_message(void *arg, unsigned int id, pid_t pid, uint32_t type,
-    const void *payload, uint32_t len)
-{
-	struct run		*r = arg;
-	struct msg_start	 s;
-	struct msg_done		 d;
-	const struct msg_text	*m = payload;
-	struct msg_bye		 b;
-	uint32_t		 wheel;
-
-	(void)pid;
-	switch (type) {
-	case MSG_START:
-		memcpy(&s, payload, sizeof(s));
-		if (s.wheel >= r->p->nadd || r->started[s.wheel] || r->current[id] >= 0) {
-			error_msg("worker %u started a wheel twice, or two at once", id + 1);
-			return -1;
-		}
-		r->started[s.wheel] = 1;
-		r->current[id] = (int)s.wheel;
-		progress_update(&r->prog, r->done, "unpacking", r->p->add[s.wheel].base, 0);
-		return 0;
-	case MSG_DONE:
-		memcpy(&d, payload, sizeof(d));
-		if (d.wheel >= r->p->nadd || (int)d.wheel != r->current[id]) {
-			error_msg("worker %u reported a wheel it had not started", id + 1);
-			return -1;
-		}
-		r->current[id] = -1;
-		r->donecount[id]++;
-		r->done++;
-		r->files += d.files;
-		r->bytes += d.bytes;
-		r->cached += d.cached != 0;
-		progress_update(&r->prog, r->done, "unpacked", r->p->add[d.wheel].base, 0);
-		return 0;
-	case MSG_FAIL:
-		memcpy(&wheel, &m->wheel, sizeof(wheel));
-		progress_clear(&r->prog);
-		error_msg("%s: %.*s", wheel < r->p->nadd ? r->p->add[wheel].base : "?",
-		    (int)(len - sizeof(uint32_t)), m->text);
-		r->failed = 1;
-		return -1;
-	case MSG_WARN:
-		progress_clear(&r->prog);
-		warn_msg("%.*s", (int)(len - sizeof(uint32_t)), m->text);
-		return 0;
-	case MSG_BYE:
-		memcpy(&b, payload, sizeof(b));
-		r->bye[id] = (int)b.count;
-		return 0;
-	}
-	return -1;
-}
-
-static int
-on_finished(void *arg, unsigned int id, pid_t pid, int status)
+static void
+on_start(void *arg, size_t i)
 {
 	struct run	*r = arg;
 
-	if (status == 0 && r->bye[id] >= 0 && (unsigned int)r->bye[id] == r->donecount[id])
-		return 0;
-	if (r->failed)
-		return -1;
-	progress_clear(&r->prog);
-	if (r->current[id] >= 0)
-		error_msg("%s: worker %u (pid %ld) %s while unpacking it",
-		    r->p->add[r->current[id]].base, id + 1, (long)pid,
-		    pool_status_str(status));
-	else
-		error_msg("worker %u (pid %ld) %s after %u wheels%s", id + 1,
-		    (long)pid, pool_status_str(status), r->donecount[id],
-		    r->bye[id] < 0 ? ", without saying it was done" : "");
-	r->failed = 1;
-	return -1;
+	progress_update(&r->prog, r->done, "unpacking", r->p->add[i].base, 0);
+}
+
+static int
+on_done(void *arg, size_t i, const struct runner_stats *st)
+{
+	struct run	*r = arg;
+
+	r->done++;
+	r->files += st->files;
+	r->bytes += st->bytes;
+	r->cached += st->cached != 0;
+	progress_update(&r->prog, r->done, "unpacked", r->p->add[i].base, 0);
+	return 0;
 }
 
 static void
-on_broken(void *arg, unsigned int id, pid_t pid)
+on_quiet(void *arg)
 {
 	struct run	*r = arg;
 
-	(void)id;
-	(void)pid;
 	progress_clear(&r->prog);
-	error_msg("%s", err_get());
-	r->failed = 1;
 }
 
-static int
-cmp_size_desc(const void *a, const void *b, void *arg)
+static const char *
+wheel_label(void *arg, size_t i)
 {
-	const struct plan	*p = arg;
-	size_t			 x = *(const size_t *)a, y = *(const size_t *)b;
+	struct run	*r = arg;
 
-	if (p->add[x].size != p->add[y].size)
-		return p->add[x].size < p->add[y].size ? 1 : -1;
-	return x < y ? -1 : x > y;
-}
-
-/* Largest wheel first: the order the workers take them in, so that the
- * longest jobs start first and the short ones even out the end. */
-static struct pool_queue *
-queue_wheels(const struct plan *p)
-{
-	struct pool_queue	*q;
-	size_t			*order = xcalloc(p->nadd ? p->nadd : 1, sizeof(*order));
-	size_t			 i;
-
-	for (i = 0; i < p->nadd; i++)
-		order[i] = i;
-	qsort_r(order, p->nadd, sizeof(*order), cmp_size_desc, (void *)p);
-	q = pool_queue_new(order, p->nadd);
-	free(order);
-	return q;
+	return r->p->add[i].base;
 }
 
 static const char *
@@ -380,7 +229,7 @@ commit(struct run *r)
 	for (i = 0; i < r->p->nadd; i++) {
 		who = r->p->add[i].base;
 		r->x.label = who;
-		if (engine_signal)
+		if (sig_stop)
 			goto stopped;
 		for (k = 0; k < ARRAY_SIZE(unpack_keys); k++)
 			if (txn_install(&r->x, (unsigned int)i, unpack_keys[k],
@@ -391,7 +240,7 @@ commit(struct run *r)
 			    key_dest(r->t, unpack_keys[k]), 1) != 0)
 				goto fail;
 	}
-	if (engine_signal)
+	if (sig_stop)
 		goto stopped;
 	if (txn_commit_end(&r->x) != 0)
 		goto fail;
@@ -403,9 +252,9 @@ stopped:
 	if (txn_rollback(&r->x) != 0) {
 		error_msg("the environment could not be restored; run forklift "
 		    "verify (the next forklift run will retry)");
-		return 4;	/* EXIT_UNRESTORED */
+		return 4;	/* EXIT_UNRESTORED (cli.h) */
 	}
-	return engine_signal ? engine_signal_status() : 1;
+	return sig_stop ? sig_status() : 1;
 }
 
 /* --compile-bytecode: .pyc files into every staged wheel's purelib and
@@ -426,8 +275,8 @@ compile_staged(struct run *r)
 	}
 	bo.jobs = r->o->jobs;
 	bo.levels = r->o->compile_levels;
-	bo.stop = &engine_signal;
-	bo.wake_fd = wake[0];
+	bo.stop = &sig_stop;
+	bo.wake_fd = sig_wake_fd();
 	progress_clear(&r->prog);
 	rc = bytecode_compile(r->t, trees, r->p->nadd, &bo, &bs);
 	if (rc == -1)
@@ -490,8 +339,13 @@ print_plan(const struct plan *p)
 int
 engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 {
-	struct pool_ops	 ops = { worker_work, on_message, on_finished, on_broken };
+	static const struct runner_ops ops = {
+		.init = worker_init, .work = worker_wheel, .start = on_start,
+		.done = on_done, .quiet = on_quiet, .label = wheel_label,
+	};
+	struct runner_opts ro = { o->jobs, "unpacking", "wheels" };
 	struct run	 r;
+	uint64_t	*sizes;
 	unsigned long	 replaced = 0;
 	size_t		 i;
 	int		 rc;
@@ -511,17 +365,11 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 	r.t = t;
 	r.p = p;
 	r.o = o;
-	r.nworkers = o->jobs < p->nadd ? o->jobs : (unsigned int)p->nadd;
-	if (r.nworkers == 0)
-		r.nworkers = 1;
-	r.started = xcalloc(p->nadd ? p->nadd : 1, 1);
-
-	r.current = xcalloc(r.nworkers, sizeof(*r.current));
-	r.bye = xcalloc(r.nworkers, sizeof(*r.bye));
-	r.donecount = xcalloc(r.nworkers, sizeof(*r.donecount));
-	for (i = 0; i < r.nworkers; i++)
-		r.current[i] = r.bye[i] = -1;
-	r.queue = queue_wheels(p);
+	/* Largest wheel first, so that the longest jobs start first and the
+	 * short ones even out the end. */
+	sizes = xcalloc(p->nadd ? p->nadd : 1, sizeof(*sizes));
+	for (i = 0; i < p->nadd; i++)
+		sizes[i] = p->add[i].size;
 	progress_start(&r.prog, p->nadd, o->progress);
 	if (txn_begin(&r.x, t) != 0) {
 		rc = 1;
@@ -534,26 +382,19 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 		rc = 1;
 		goto out;
 	}
-	rc = 0;
-	if (p->nadd > 0)
-		rc = pool_run(r.nworkers, &ops, &r, &engine_signal, wake[0]);
-	if (rc == 0 && r.done != p->nadd) {
-		error_msg("the workers unpacked %lu of %zu wheels", r.done, p->nadd);
-		r.failed = 1;
-		rc = -1;
-	}
-	if (rc != 0 || engine_signal) {
+	if (p->nadd > 0 && verbosity > 0)
+		note_msg("jobs: %s", jobs_describe(o->jobs));
+	rc = runner_run(sizes, p->nadd, &ops, &r, &ro);
+	if (rc != 0 || sig_stop) {
 		progress_clear(&r.prog);
-		if (rc == -1 && !r.failed)
-			error_msg("%s", err_get());
 		txn_abort(&r.x);
-		rc = engine_signal ? engine_signal_status() : 1;
+		rc = sig_stop ? sig_status() : 1;
 		goto out;
 	}
 	if (o->compile_levels && p->nadd > 0 &&
-	    (compile_staged(&r) != 0 || engine_signal)) {
+	    (compile_staged(&r) != 0 || sig_stop)) {
 		txn_abort(&r.x);
-		rc = engine_signal ? engine_signal_status() : 1;
+		rc = sig_stop ? sig_status() : 1;
 		goto out;
 	}
 	progress_update(&r.prog, r.done, "committing", "", 1);
@@ -582,10 +423,6 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 	}
 out:
 	txn_free(&r.x);
-	pool_queue_free(r.queue);
-	free(r.started);
-	free(r.current);
-	free(r.bye);
-	free(r.donecount);
+	free(sizes);
 	return rc;
 }

@@ -5,7 +5,6 @@
 #ifndef FORKLIFT_ENGINE_H
 #define FORKLIFT_ENGINE_H
 
-#include <signal.h>
 #include <stdint.h>
 
 struct target;
@@ -26,13 +25,6 @@ struct engine_opts {
 	unsigned int	 compile_levels; /* .pyc optimization levels to write
 					   (bytecode.h bits); 0: none */
 };
-
-/* The signal that asked forklift to stop (SIGINT, SIGTERM, SIGHUP), or 0. */
-extern volatile sig_atomic_t engine_signal;
-/* Install the handlers; they only record the signal and wake the loop. */
-void	 engine_signals(void);
-/* Exit status for a stop by signal: 128 + its number. */
-int	 engine_signal_status(void);
 
 /* Run the plan; returns the exit status (0, 1, 4 when a rollback failed,
  * or 128 + signal). */

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -203,7 +204,7 @@ mkdir_p(const char *path, mode_t mode)
 }
 
 static int
-rm_tree_fd(int dfd, const char *shown)
+rm_tree_fd(int dfd, const char *shown, volatile sig_atomic_t *stop)
 {
 	DIR		*d;
 	struct dirent	*e;
@@ -214,6 +215,10 @@ rm_tree_fd(int dfd, const char *shown)
 		return err_set("cannot read directory '%s': %s", shown, strerror(errno));
 	}
 	while ((e = readdir(d)) != NULL) {
+		if (stop != NULL && *stop) {
+			rc = err_set("'%s': stopped by a signal", shown);
+			break;
+		}
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
 		if (unlinkat(dirfd(d), e->d_name, 0) == 0 || errno == ENOENT)
@@ -227,8 +232,11 @@ rm_tree_fd(int dfd, const char *shown)
 			rc = err_set("cannot open '%s/%s': %s", shown, e->d_name, strerror(errno));
 			continue;
 		}
-		if (rm_tree_fd(fd, shown) != 0)
+		if (rm_tree_fd(fd, shown, stop) != 0) {
 			rc = -1;
+			if (stop != NULL && *stop)
+				break;
+		}
 		if (unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR) != 0 && errno != ENOENT)
 			rc = err_set("cannot remove '%s/%s': %s", shown, e->d_name, strerror(errno));
 	}
@@ -236,8 +244,8 @@ rm_tree_fd(int dfd, const char *shown)
 	return rc;
 }
 
-int
-rm_rf_at(int dirfd, const char *name)
+static int
+rm_rf_stop(int dirfd, const char *name, volatile sig_atomic_t *stop)
 {
 	int	fd;
 
@@ -248,7 +256,7 @@ rm_rf_at(int dirfd, const char *name)
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return err_set("cannot open '%s': %s", name, strerror(errno));
-	if (rm_tree_fd(fd, name) != 0)
+	if (rm_tree_fd(fd, name, stop) != 0)
 		return -1;
 	if (unlinkat(dirfd, name, AT_REMOVEDIR) != 0 && errno != ENOENT)
 		return err_set("cannot remove '%s': %s", name, strerror(errno));
@@ -256,9 +264,21 @@ rm_rf_at(int dirfd, const char *name)
 }
 
 int
+rm_rf_at(int dirfd, const char *name)
+{
+	return rm_rf_stop(dirfd, name, NULL);
+}
+
+int
 rm_rf(const char *path)
 {
-	return rm_rf_at(AT_FDCWD, path);
+	return rm_rf_stop(AT_FDCWD, path, NULL);
+}
+
+int
+rm_rf_until(const char *path, volatile sig_atomic_t *stop)
+{
+	return rm_rf_stop(AT_FDCWD, path, stop);
 }
 
 int

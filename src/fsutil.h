@@ -7,6 +7,8 @@
 #ifndef FORKLIFT_FSUTIL_H
 #define FORKLIFT_FSUTIL_H
 
+#include <signal.h>
+
 #include <sys/types.h>
 #include <stddef.h>
 
@@ -33,6 +35,9 @@ int	 mkdir_p(const char *, mode_t);
  * 0 or -1 with err_set(). */
 int	 rm_rf(const char *);
 int	 rm_rf_at(int dirfd, const char *name);
+/* rm_rf() that gives up, leaving the rest, once *stop becomes nonzero
+ * (for removals a user may interrupt, never for a rollback). */
+int	 rm_rf_until(const char *, volatile sig_atomic_t *stop);
 
 /* Read a whole file (at most max bytes, else error). NUL-terminated. */
 int	 read_file(const char *, size_t max, char **out, size_t *len);

@@ -1,6 +1,7 @@
 /*
  * installed.c: what is installed.  Scans the *.dist-info directories of
- * purelib and platlib and, for removal, turns an installed RECORD into the
+ * purelib and platlib, reads the header of METADATA and INSTALLER when
+ * asked to describe one, and, for removal, turns an installed RECORD into the
  * list of files to move aside: only paths that stay inside the scheme
  * directories after normalization (checked component-wise, never by string
  * prefix) and whose directory, with symbolic links resolved, is still
@@ -13,9 +14,11 @@
 #include <sys/stat.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fsutil.h"
 #include "installed.h"
@@ -23,6 +26,10 @@
 #include "target.h"
 #include "util.h"
 #include "version.h"
+#include "wheel.h"
+
+/* The METADATA header is read up to this many bytes at most. */
+#define META_HEADER_MAX	(256 * 1024)
 
 static int
 cmp_dist(const void *a, const void *b)
@@ -103,9 +110,94 @@ distlist_free(struct distlist *l)
 		free(l->v[i].version);
 		free(l->v[i].dir);
 		free(l->v[i].installer);
+		free(l->v[i].meta_name);
 	}
 	free(l->v);
 	memset(l, 0, sizeof(*l));
+}
+
+/* The lines of path up to its first blank line; NULL if unreadable. */
+static char *
+read_header(const char *path, size_t *len)
+{
+	struct buf	 b = BUF_INIT;
+	char		*line = NULL;
+	size_t		 cap = 0;
+	ssize_t		 n;
+	struct stat	 st;
+	FILE		*f;
+	int		 fd;
+
+	/* Never block on a FIFO planted as METADATA. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
+		return NULL;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (f = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	while (b.len < META_HEADER_MAX && (n = getline(&line, &cap, f)) > 0) {
+		if (strcmp(line, "\n") == 0 || strcmp(line, "\r\n") == 0)
+			break;
+		buf_add(&b, line, (size_t)n);
+	}
+	free(line);
+	fclose(f);
+	*len = b.len;
+	buf_add(&b, "", 1);	/* NUL-terminate */
+	return buf_detach(&b);
+}
+
+/* A project name: ASCII letters, digits, '.', '-', '_', starting and
+ * ending with a letter or digit. */
+static int
+name_ok(const char *s)
+{
+	size_t	i, n = strlen(s);
+
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!(s[i] >= 'a' && s[i] <= 'z') && !(s[i] >= 'A' && s[i] <= 'Z') &&
+		    !(s[i] >= '0' && s[i] <= '9') && strchr(".-_", s[i]) == NULL)
+			return 0;
+	return strchr(".-_", s[0]) == NULL && strchr(".-_", s[n - 1]) == NULL;
+}
+
+void
+installed_describe(struct dist *x)
+{
+	char	*path, *text, *name = NULL, *norm, *nl;
+	size_t	 len;
+
+	path = path_join(x->dir, "METADATA");
+	if ((text = read_header(path, &len)) != NULL) {
+		name = metadata_field(text, len, "Name");
+		free(text);
+	}
+	free(path);
+	if (name != NULL) {
+		norm = name_ok(name) ? name_normalize(name) : NULL;
+		if (norm == NULL || strcmp(norm, x->norm) != 0) {
+			free(name);
+			name = NULL;
+		}
+		free(norm);
+	}
+	free(x->meta_name);
+	x->meta_name = name != NULL ? name : xstrdup(x->name);
+
+	free(x->installer);
+	x->installer = NULL;
+	path = path_join(x->dir, "INSTALLER");
+	if (read_file(path, 4096, &text, &len) == 0) {
+		if ((nl = strpbrk(text, "\r\n")) != NULL)
+			*nl = '\0';
+		if (text[0] != '\0')
+			x->installer = xstrdup(text);
+		free(text);
+	}
+	free(path);
 }
 
 static int

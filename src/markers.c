@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "markers.h"
-#include "target.h"
+#include "pyinfo.h"
 #include "util.h"
 #include "version.h"
 
@@ -26,6 +26,8 @@ struct mparse {
 	const char		*p;	/* the next character */
 	const struct pyinfo	*env;
 	const char		*extra;
+	const struct strv	*extras;	/* lock files only (PEP 751) */
+	const struct strv	*groups;
 };
 
 static int	parse_or(struct mparse *);
@@ -80,7 +82,17 @@ static const char *const variables[][2] = {
 	{ "implementation_name", "implementation_name" },
 	{ "implementation_version", "implementation_version" },
 	{ "extra", "extra" },
+	{ "extras", "extras" },
+	{ "dependency_groups", "dependency_groups" },
 };
+
+/* The set-valued variables of lock files: only "'x' in extras". */
+static int
+is_set(const char *var)
+{
+	return var != NULL && (strcmp(var, "extras") == 0 ||
+	    strcmp(var, "dependency_groups") == 0);
+}
 
 static char *
 variable_value(const struct mparse *m, const char *name)
@@ -121,8 +133,11 @@ parse_value(struct mparse *m, const char **var)
 	n = (size_t)(m->p - start);
 	for (i = 0; n > 0 && i < ARRAY_SIZE(variables); i++) {
 		if (strlen(variables[i][0]) == n &&
-		    strncmp(variables[i][0], start, n) == 0) {
+		    strncmp(variables[i][0], start, n) == 0 &&
+		    (!is_set(variables[i][1]) || m->extras != NULL)) {
 			*var = variables[i][1];
+			if (is_set(*var))
+				return xstrdup("");
 			return variable_value(m, *var);
 		}
 	}
@@ -214,6 +229,26 @@ compare(const char *lhs, const char *op, const char *rhs)
 	return c >= 0;
 }
 
+/* 'name' in extras / dependency_groups: names compare normalized. */
+static int
+set_test(const struct mparse *m, const char *lhs, const char *lvar,
+    const char *op, const char *rvar)
+{
+	const struct strv	*set;
+	size_t			 i;
+	int			 found = 0;
+
+	if (lvar != NULL || !is_set(rvar) ||
+	    (strcmp(op, "in") != 0 && strcmp(op, "not in") != 0))
+		return err_set("'%s' is a set of names: only 'NAME' in %s and "
+		    "'NAME' not in %s apply", is_set(lvar) ? lvar : rvar,
+		    is_set(lvar) ? lvar : rvar, is_set(lvar) ? lvar : rvar);
+	set = strcmp(rvar, "extras") == 0 ? m->extras : m->groups;
+	for (i = 0; set != NULL && i < set->n && !found; i++)
+		found = name_eq(lhs, set->v[i]);
+	return strcmp(op, "in") == 0 ? found : !found;
+}
+
 /* item := value op value */
 static int
 parse_item(struct mparse *m)
@@ -233,6 +268,12 @@ parse_item(struct mparse *m)
 	if ((rhs = parse_value(m, &rvar)) == NULL) {
 		free(lhs);
 		return -1;
+	}
+	if (is_set(lvar) || is_set(rvar)) {
+		r = set_test(m, lhs, lvar, op, rvar);
+		free(lhs);
+		free(rhs);
+		return r;
 	}
 	/*
 	 * As packaging does: the variable decides, a left-hand variable takes
@@ -314,13 +355,25 @@ parse_or(struct mparse *m)
 int
 marker_eval(const char *expr, const struct pyinfo *env, const char *extra)
 {
-	struct mparse	m;
-	int		r;
+	return marker_eval_sets(expr, env, extra, NULL, NULL);
+}
+
+int
+marker_eval_sets(const char *expr, const struct pyinfo *env, const char *extra,
+    const struct strv *extras, const struct strv *groups)
+{
+	static const struct strv	empty = STRV_INIT;
+	struct mparse			m;
+	int				r;
 
 	m.s = expr;
 	m.p = expr;
 	m.env = env;
 	m.extra = extra != NULL ? extra : "";
+	m.extras = extras;
+	m.groups = groups;
+	if (extras != NULL && groups == NULL)
+		m.groups = &empty;
 	if ((r = parse_or(&m)) == -1)
 		return -1;
 	if (*m.p != '\0')

@@ -295,14 +295,13 @@ req_where(const struct req *q)
 static int
 check_hashes(const struct plan_wheel *w, const struct req *q)
 {
-	unsigned char	 md[HASH_MAX], buf[1 << 16];
+	unsigned char	 md[HASH_MAX];
 	char		 hex[2 * HASH_MAX + 1], *got[4] = { NULL, NULL, NULL, NULL };
 	struct hasher	 hs;
 	enum hash_algo	 algo;
 	const char	*colon;
 	size_t		 i, k, len;
-	ssize_t		 nr;
-	int		 ok = 0;
+	int		 nr, saved, ok = 0;
 
 	for (i = 0; i < q->hashes.n && !ok; i++) {
 		colon = strchr(q->hashes.v[i], ':');
@@ -310,18 +309,11 @@ check_hashes(const struct plan_wheel *w, const struct req *q)
 		    &algo) != 0)
 			continue;
 		if (got[algo] == NULL) {
-			off_t	off = 0;
-
 			hasher_init(&hs, algo);
-			while ((nr = pread(w->fd, buf, sizeof(buf), off)) > 0 ||
-			    (nr < 0 && errno == EINTR)) {
-				if (nr < 0)
-					continue;
-				hasher_update(&hs, buf, (size_t)nr);
-				off += nr;
-			}
+			nr = hasher_pread(&hs, w->fd);
+			saved = errno;
 			if (nr < 0) {
-				error_msg("%s: %s", w->path, strerror(errno));
+				error_msg("%s: %s", w->path, strerror(saved));
 				hasher_free(&hs);
 				goto out;
 			}

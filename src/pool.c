@@ -6,14 +6,13 @@
  * partial frames per worker, hands whole frames to the caller, and
  * declares a worker finished only when both its pipe hit EOF and
  * waitpid(2) returned its status, in either order (worker_done() is that
- * one rule).  A child asks for SIGKILL when the parent dies
- * (PR_SET_PDEATHSIG) and stops on EPIPE, so no worker outlives its parent.
+ * one rule).  Workers are forked by spawn.c (so a child dies with its
+ * parent) and stop on EPIPE, so no worker outlives its parent.
  * This file knows nothing about wheels.
  */
 #include "config.h"
 
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +27,7 @@
 #include "fsutil.h"
 #include "pool.h"
 #include "proto.h"
+#include "spawn.h"
 #include "util.h"
 
 struct worker {
@@ -147,7 +147,9 @@ pool_status_str(int status)
 {
 	static char	s[96];
 
-	if (WIFEXITED(status))
+	if (status == POOL_STATUS_LOST)
+		snprintf(s, sizeof(s), "ended with its exit status lost");
+	else if (WIFEXITED(status))
 		snprintf(s, sizeof(s), "exited with status %d", WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
 		snprintf(s, sizeof(s), "was killed by signal %d (SIG%s)",
@@ -159,26 +161,11 @@ pool_status_str(int status)
 }
 
 static void __attribute__((noreturn))
-child_main(const struct pool_ops *ops, void *arg, unsigned int id, int fd,
-    pid_t parent, const sigset_t *mask)
+child_main(const struct pool_ops *ops, void *arg, unsigned int id, int fd)
 {
-	struct sigaction	sa;
-	int			rc;
-
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(1);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
 	/* A closed pipe (the parent is gone) must be EPIPE, not a signal. */
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-	sigprocmask(SIG_SETMASK, mask, NULL);
-	rc = ops->work(arg, id, fd);
-	_exit(rc);
+	signal(SIGPIPE, SIG_IGN);
+	_exit(ops->work(arg, id, fd));
 }
 
 /* The one rule: finished when the pipe is closed and the child reaped. */
@@ -231,9 +218,11 @@ reap_some(struct worker *ws, unsigned int n, int block)
 			if (ws[i].pid <= 0 || ws[i].reaped)
 				continue;
 			pid = waitpid(ws[i].pid, &status, WNOHANG);
+			/* ECHILD: reaped by someone else, its status is
+			 * lost; never taken for a success. */
 			if (pid == ws[i].pid || (pid < 0 && errno == ECHILD)) {
 				ws[i].reaped = 1;
-				ws[i].status = pid < 0 ? 0 : status;
+				ws[i].status = pid < 0 ? POOL_STATUS_LOST : status;
 				got++;
 			} else
 				live++;
@@ -277,41 +266,34 @@ stop_all(struct worker *ws, unsigned int n)
 }
 
 static int
-spawn(struct worker *ws, unsigned int n, const struct pool_ops *ops, void *arg)
+start_workers(struct worker *ws, unsigned int n, const struct pool_ops *ops,
+    void *arg)
 {
-	unsigned int	i, j;
-	int		fds[2];
-	pid_t		parent = getpid();
-	sigset_t	all, old;
+	unsigned int	 i;
+	int		 fds[2], *drop;
 
-	fflush(NULL);
-	/* No signal may reach a new child before it has reset the parent's
-	 * handlers: they are blocked across fork() and unblocked in each. */
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
+	/* A worker holds only its own write end: not its read end, nor the
+	 * read ends of the workers forked before it. */
+	drop = xcalloc(n + 1, sizeof(*drop));
 	for (i = 0; i < n; i++) {
 		if (pipe2(fds, O_CLOEXEC) != 0) {
-			sigprocmask(SIG_SETMASK, &old, NULL);
+			free(drop);
 			return err_set("cannot create a pipe: %s", strerror(errno));
 		}
-		ws[i].pid = fork();
+		drop[i] = fds[0];
+		ws[i].pid = spawn_fork(drop, i + 1);
 		if (ws[i].pid < 0) {
 			close(fds[0]);
 			close(fds[1]);
-			sigprocmask(SIG_SETMASK, &old, NULL);
-			return err_set("cannot fork a worker: %s", strerror(errno));
+			free(drop);
+			return err_prefix("worker %u", i + 1);
 		}
-		if (ws[i].pid == 0) {
-			/* Keep only this worker's write end. */
-			for (j = 0; j < i; j++)
-				close(ws[j].fd);
-			close(fds[0]);
-			child_main(ops, arg, i, fds[1], parent, &old);
-		}
+		if (ws[i].pid == 0)
+			child_main(ops, arg, i, fds[1]);
 		close(fds[1]);
 		ws[i].fd = fds[0];
 	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	free(drop);
 	return 0;
 }
 
@@ -332,7 +314,7 @@ pool_run(unsigned int n, const struct pool_ops *ops, void *arg,
 	who = xcalloc(n + 1, sizeof(*who));
 	for (i = 0; i < n; i++)
 		ws[i].fd = -1;
-	if (spawn(ws, n, ops, arg) != 0) {
+	if (start_workers(ws, n, ops, arg) != 0) {
 		rc = -1;
 		goto out;
 	}

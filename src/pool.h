@@ -49,6 +49,10 @@ struct pool_queue *pool_queue_new(const size_t *order, size_t n);
 long	 pool_queue_next(struct pool_queue *);
 void	 pool_queue_free(struct pool_queue *);
 
+/* The status finished() gets for a worker whose exit status could not be
+ * collected (waitpid(2) said ECHILD): a failure, never 0. */
+#define POOL_STATUS_LOST	(-1)
+
 /* One human sentence for a wait status: "exited with status 3",
  * "was killed by signal 9 (SIGKILL)".  Static buffer. */
 const char *pool_status_str(int status);

@@ -18,7 +18,9 @@
 
 #include <openssl/evp.h>
 
+#include "fsutil.h"
 #include "record.h"
+#include "sig.h"
 #include "util.h"
 
 /* ---- hash algorithms ------------------------------------------------- */
@@ -114,6 +116,46 @@ hasher_final(struct hasher *h, unsigned char *out)
 		BUG("digest final failed");
 	if (!EVP_DigestInit_ex2(h->ctx, md_get(h->algo), NULL))
 		BUG("cannot restart a %s digest", hash_algo_name(h->algo));
+}
+
+/* Feed h from fd: from its offset with read(2) when off < 0, else with
+ * pread(2) from off on, leaving the descriptor's offset alone. */
+static int
+hasher_feed(struct hasher *h, int fd, off_t off)
+{
+	unsigned char	buf[65536];
+	ssize_t		n;
+
+	for (;;) {
+		if (sig_stop) {
+			errno = EINTR;
+			return -1;
+		}
+		if (off < 0)
+			n = read_all(fd, buf, sizeof(buf));
+		else if ((n = pread(fd, buf, sizeof(buf), off)) < 0 &&
+		    errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return 0;
+		hasher_update(h, buf, (size_t)n);
+		if (off >= 0)
+			off += n;
+	}
+}
+
+int
+hasher_fd(struct hasher *h, int fd)
+{
+	return hasher_feed(h, fd, -1);
+}
+
+int
+hasher_pread(struct hasher *h, int fd)
+{
+	return hasher_feed(h, fd, 0);
 }
 
 void
@@ -516,28 +558,6 @@ csv_field(struct buf *b, const char *s)
 		buf_add(b, p, 1);
 	}
 	buf_add(b, "\"", 1);
-}
-
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t	w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (w == 0) {
-			errno = EIO;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 int

@@ -30,6 +30,13 @@ void	 hasher_update(struct hasher *, const void *, size_t);
 /* Writes hash_algo_len() bytes and resets for the next use with the same algo. */
 void	 hasher_final(struct hasher *, unsigned char *out);
 void	 hasher_free(struct hasher *);
+/* Feed h everything left in fd, checking for a stop signal (sig.h)
+ * between chunks, so hashing a large file honours Ctrl-C.  0, or -1 with
+ * errno set (EINTR: stopped). */
+int	 hasher_fd(struct hasher *, int fd);
+/* The same for the whole file from offset 0, read with pread(2): the
+ * descriptor's offset (shared with other processes) is not moved. */
+int	 hasher_pread(struct hasher *, int fd);
 /* One-shot sha256. */
 void	 sha256_buf(const void *, size_t, unsigned char out[32]);
 

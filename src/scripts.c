@@ -84,41 +84,6 @@ ascii_lower(int c)
 	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
 }
 
-/* Length of the well-formed UTF-8 sequence at s (at most n bytes), 0 if
- * there is none: no overlong forms, surrogates or code points past
- * U+10FFFF. */
-static size_t
-utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned long	cp;
-	size_t		len, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 /* A quoted copy of n bytes for a message. */
 static char *
 quote_n(const char *s, size_t n)
@@ -158,7 +123,7 @@ dotted_name_ok(const char *s, size_t n)
 			continue;
 		}
 		if (u[i] >= 0x80) {
-			if ((k = utf8_seq(u + i, n - i)) == 0)
+			if ((k = utf8_len(u + i, n - i)) == 0)
 				return 0;
 			i += k;
 		} else if (u[i] == '_' || is_alpha(u[i]))
@@ -406,7 +371,7 @@ check_encoding(const char *buf, size_t len)
 		if (u[i] == '\0')
 			return err_set("%s: line %zu: NUL byte", EP_FILE,
 			    lineno);
-		if ((k = utf8_seq(u + i, len - i)) == 0)
+		if ((k = utf8_len(u + i, len - i)) == 0)
 			return err_set("%s: line %zu: not valid UTF-8",
 			    EP_FILE, lineno);
 		if (u[i] == '\n' || (u[i] == '\r' &&

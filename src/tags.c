@@ -25,7 +25,7 @@
 #include <string.h>
 
 #include "tags.h"
-#include "target.h"
+#include "pyinfo.h"
 #include "util.h"
 #include "version.h"
 

@@ -334,25 +334,6 @@ txn_stage_path(const struct txn *x, unsigned int i)
 	return xasprintf("%s/%u", x->dir, i);
 }
 
-int
-txn_stage_fd(struct txn *x, unsigned int i)
-{
-	char	*p = txn_stage_path(x, i);
-	int	 fd;
-
-	if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-		error_msg("cannot create '%s': %s", p, strerror(errno));
-		free(p);
-		return -1;
-	}
-	fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		error_msg("cannot open '%s': %s", p, strerror(errno));
-	free(p);
-	return fd;
-}
-
-
 /* Are two regular files byte-for-byte equal? */
 static int
 same_bytes(const char *a, const char *b)

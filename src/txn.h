@@ -44,8 +44,6 @@ struct txn {
 
 /* Create the staging directory.  0 or -1 (error printed). */
 int	 txn_begin(struct txn *, const struct target *);
-/* Create and open <dir>/<i>/ for wheel i (before fork). */
-int	 txn_stage_fd(struct txn *, unsigned int i);
 /* Path of <dir>/<i>. */
 char	*txn_stage_path(const struct txn *, unsigned int i);
 

@@ -82,4 +82,9 @@ int	 str_ends(const char *, const char *);
 /* Quote a string for a message: printable ASCII as is, others as \xNN. */
 char	*str_quote(const char *);
 
+/* Length of the well-formed UTF-8 sequence at s (at most n >= 1 bytes),
+ * 0 if there is none: no overlong forms, surrogates or code points past
+ * U+10FFFF. */
+size_t	 utf8_len(const unsigned char *s, size_t n);
+
 #endif

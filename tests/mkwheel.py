@@ -62,6 +62,8 @@ Command line:
   mkwheel.py [-o OUTDIR] SPEC_JSON...     build each spec, print the paths
   mkwheel.py [-o OUTDIR] -                 specs as JSON lines on stdin
   mkwheel.py [-o OUTDIR] --corpus          the varied valid corpus (CORPUS)
+  mkwheel.py [-o OUTDIR] --synthetic=N[,SEED]
+                                           N generated valid wheels (synthetic())
 """
 
 import base64
@@ -447,6 +449,64 @@ CORPUS = [
 ]
 
 
+# A compiled-looking shared object: an ELF header and some padding.  The
+# bytes are never loaded; they only have to look like what a real
+# extension module brings (a binary, non-UTF-8, larger file).
+def fake_so(seed, size=4096):
+    head = bytes.fromhex("7f454c4602010100000000000000000003003e00")
+    body = bytes((seed * 31 + i * 7) & 0xff for i in range(size - len(head)))
+    return {"b64": base64.b64encode(head + body).decode("ascii"), "mode": "755"}
+
+
+def synthetic(n, seed=0):
+    """N valid wheels of varied shapes, deterministic for (n, seed): plain
+    packages with subpackages, namespace packages shared by several
+    distributions, many-file wheels, #!python and plain scripts, console
+    and GUI entry points, .data/data, headers, purelib/platlib roots with
+    compiled-looking .so files.  Every name is unique (syn-K-NNN)."""
+    specs = []
+    for i in range(n):
+        k = (i + seed) % 7
+        name = "syn-%d-%03d" % (seed, i)
+        pkg = escape_name(name).lower()
+        ver = "%d.%d.%d" % (1 + i % 3, i % 10, (i * 7) % 13)
+        files = {"%s/__init__.py" % pkg: "N = %d\n" % i,
+                 "%s/core.py" % pkg: "def f():\n    return %d\n" % i}
+        s = {"name": name, "version": ver, "files": files}
+        if k == 0:
+            for j in range(60):
+                files["%s/sub%d/m%02d.py" % (pkg, j % 6, j)] = "V = %d\n" % j
+            for j in range(6):
+                files["%s/sub%d/__init__.py" % (pkg, j)] = ""
+        elif k == 1:
+            # Namespace package pieces: no __init__.py in synns/.
+            files["synns_%d/%s/__init__.py" % (seed, pkg)] = "PIECE = %r\n" % name
+        elif k == 2:
+            s["data"] = {"scripts": {"%s-py" % name: "#!python\nprint(%d)\n" % i,
+                                     "%s-sh" % name: {"text": "#!/bin/sh\necho %d\n" % i,
+                                                      "mode": "755"}}}
+            s["entry_points"] = {"console_scripts": {"%s-cli" % name: "%s.core:f" % pkg},
+                                 "gui_scripts": {"%s-gui" % name: "%s.core:f" % pkg}}
+        elif k == 3:
+            s["purelib"] = False
+            files["%s/_speedups.cpython-311-x86_64-linux-gnu.so" % pkg] = fake_so(i)
+            files["%s/_other.abi3.so" % pkg] = fake_so(i + 1, 2048)
+        elif k == 4:
+            s["data"] = {"data": {"share/%s/a.txt" % name: "data %d\n" % i,
+                                  "share/%s/deep/b.json" % name: "{}\n"},
+                         "headers": {"%s.h" % pkg: "#define X %d\n" % i}}
+        elif k == 5:
+            s["purelib"] = False
+            s["data"] = {"purelib": {"%s_pure/__init__.py" % pkg: "P = 1\n"}}
+            files["%s/big.txt" % pkg] = {"repeat": ["line %d\n" % i, 5000]}
+        else:
+            files["%s/empty.txt" % pkg] = ""
+            files["%s/caf\u00e9.txt" % pkg] = "non-ascii\n"
+            s["distinfo_files"] = {"licenses/LICENSE": "free\n"}
+        specs.append(s)
+    return specs
+
+
 def main(argv):
     outdir = "."
     args = list(argv)
@@ -454,13 +514,16 @@ def main(argv):
         outdir = args[1]
         args = args[2:]
     if not args:
-        sys.stderr.write("usage: mkwheel.py [-o OUTDIR] SPEC_JSON... | - | --corpus\n")
+        sys.stderr.write("usage: mkwheel.py [-o OUTDIR] SPEC_JSON... | - | --corpus | --synthetic=N[,SEED]\n")
         return 2
     os.makedirs(outdir, exist_ok=True)
     specs = []
     for a in args:
         if a == "--corpus":
             specs += CORPUS
+        elif a.startswith("--synthetic="):
+            n, _, seed = a.split("=", 1)[1].partition(",")
+            specs += synthetic(int(n), int(seed or 0))
         elif a == "-":
             specs += [json.loads(line) for line in sys.stdin if line.strip()]
         else:

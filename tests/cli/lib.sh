@@ -105,18 +105,19 @@ fk_install()
 	run "$FORKLIFT" install -p "$v" --no-progress "$@"
 }
 
-# pip_install VENV WHEEL...: the reference installer.
+# pip_install VENV WHEEL...: the reference installer (after pip_usable).
 pip_install()
 {
 	local v=$1
 	shift
-	run "$PY" -m pip --python "$v/bin/python" install --no-deps --no-index \
+	run "${PIP_PY:-$PY}" -m pip --python "$v/bin/python" install --no-deps --no-index \
 	    --no-compile --disable-pip-version-check -q "$@"
 }
 
-pip_usable()
+# pip_ok PYTHON: PYTHON imports a pip >= 22.3 (for --python).
+pip_ok()
 {
-	"$PY" - <<'EOF' 2>/dev/null
+	"$1" - <<'EOF' 2>/dev/null
 import sys
 try:
     import pip
@@ -125,6 +126,23 @@ except ImportError:
 v = tuple(int(x) for x in pip.__version__.split(".")[:2])
 sys.exit(0 if v >= (22, 3) else 1)
 EOF
+}
+
+# pip_usable: sets PIP_PY to an interpreter with a usable pip: $PY when it
+# has one, else a venv of the test's own with pip from ensurepip (offline;
+# Debian's python3-venv and python3-pip-whl), so that a python3 with no
+# site packages still gets the comparison with pip.  Fails without both.
+pip_usable()
+{
+	[ -n "${PIP_PY:-}" ] && return 0
+	if pip_ok "$PY"; then
+		PIP_PY=$PY
+		return 0
+	fi
+	[ -x "$T/pip-tool/bin/python" ] ||
+	    "$PY" -m venv "$T/pip-tool" >/dev/null 2>&1 || return 1
+	pip_ok "$T/pip-tool/bin/python" || return 1
+	PIP_PY=$T/pip-tool/bin/python
 }
 
 # ---- environments and wheels ---------------------------------------------

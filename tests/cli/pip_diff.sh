@@ -7,7 +7,7 @@
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "${SRCDIR:-$(dirname "$0")/../..}/tests/cli/lib.sh"
 
-pip_usable || skip "pip >= 22.3 (for --python) is not available to $PY"
+pip_usable || skip "no pip >= 22.3 (for --python) in $PY or in a venv made by $PY"
 
 mapfile -t C < <("$PY" "$MKWHEEL" -o "$T/corpus" --corpus)
 # A few more, made here: a big tree, scripts and launchers, and headers of

@@ -6,7 +6,9 @@
 #
 # packaging comes from PY's pip (pip._vendor.packaging), else from an
 # installed packaging; a packaging without PEP 600 (_manylinux) does not
-# count (Python 3.6's pip is too old to have tags at all).  Then PY is
+# count (Python 3.6's pip is too old to have tags at all).  Debian's
+# /usr/share/python-wheels/pip-*.whl gives one more copy of packaging, so
+# a python3 without pip is compared too.  Then PY is
 # also compared with the newest copy of another interpreter's vendored
 # packaging that runs in PY and is newer than its own, if any.  forklift follows current packaging, which
 # lists cpXY-none-any; packaging before 22 does not, so that one line is
@@ -69,6 +71,35 @@ print(p.__version__, os.path.dirname(p.__file__))' 2>/dev/null) || continue
 		echo "$pver $tmp/pkg-$pver" >>"$tmp/copies.in"
 	fi
 done <"$tmp/pys"
+# Debian's python3-pip-whl (one of forklift's build packages) brings pip's
+# wheel for ensurepip, and with it a vendored packaging, even where no
+# interpreter has pip installed.
+cat >"$tmp/fromwhl.py" <<'EOF'
+import os, sys, zipfile
+whl, out = sys.argv[1], sys.argv[2]
+pre = "pip/_vendor/packaging/"
+with zipfile.ZipFile(whl) as z:
+    for n in z.namelist():
+        if n.startswith(pre) and n.endswith(".py"):
+            dest = os.path.join(out, "packaging", n[len(pre):])
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            with open(dest, "wb") as f:
+                f.write(z.read(n))
+sys.path.insert(0, out)
+import packaging
+print(packaging.__version__)
+EOF
+py=$(head -n 1 "$tmp/pys" | cut -d' ' -f1)
+for whl in /usr/share/python-wheels/pip-*.whl; do
+	[ -f "$whl" ] && [ -n "$py" ] || continue
+	rm -rf "$tmp/whl"
+	pver=$("$py" -I "$tmp/fromwhl.py" "$whl" "$tmp/whl" 2>/dev/null) || continue
+	if [ -n "$pver" ] && [ ! -d "$tmp/pkg-$pver" ]; then
+		mv "$tmp/whl" "$tmp/pkg-$pver"
+		echo "$pver $tmp/pkg-$pver" >>"$tmp/copies.in"
+	fi
+done
+rm -rf "$tmp/whl"
 sort -r -V -k1,1 "$tmp/copies.in" >"$tmp/copies"
 
 compared=0
@@ -124,7 +155,7 @@ while read -r py ver; do
 		if "$py" -I "$tmp/oracle.py" packaging "$cdir" </dev/null \
 		    >"$tmp/new" 2>/dev/null; then
 			extra=$cver
-			compare "$py" "$ver" "$tmp/new" "a copy of pip's"
+			compare "$py" "$ver" "$tmp/new" "a copy of pip's ($cdir)"
 			break
 		fi
 	done <"$tmp/copies"

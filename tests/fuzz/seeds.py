@@ -4,10 +4,12 @@
     seeds.py OUTDIR
 
 makes OUTDIR/<target>/ for every target in tests/fuzz (wheel_name,
-wheel_info, metadata, record, entry_points, version, reqs, archive) and
-fills it with small valid and nearly valid inputs taken from the wheels
-tests/mkwheel.py builds, so the fuzzers start from the interesting
-shapes instead of from nothing.  Generated on every run, never committed.
+wheel_info, metadata, record, entry_points, version, reqs, archive,
+index_html, index_json, toml) and fills it with small valid and nearly
+valid inputs taken from the wheels tests/mkwheel.py builds (and a few
+index pages and TOML documents), so the fuzzers start from the
+interesting shapes instead of from nothing.  Generated on every run,
+never committed.
 Standard library only.
 """
 
@@ -116,6 +118,21 @@ REQS_TEXTS = [
     "python_full_version ~= '3.11.0' or os_name != 'nt'\n",
 ]
 
+TOML_TEXTS = [
+    'lock-version = "1.0"\ncreated-by = "x"\n\n[[packages]]\nname = "six"\n'
+    'version = "1.16.0"\nmarker = "python_version >= \'3.8\'"\n'
+    'wheels = [{name = "six-1.16.0-py2.py3-none-any.whl", url = "https://e.org/six.whl", '
+    'size = 11053, hashes = {sha256 = "' + "ab" * 32 + '"}}]\n'
+    '[packages.tool.x]\ny = 1\n',
+    "# c\r\na.b.c = 1\r\na.d = 'lit'\r\n[t]\r\nx = [1, 2.5, -inf, nan, true]\r\n",
+    '\ufeffs = """\nmulti \\\n  line\\u00e9\\U0001F600"""\nl = \'\'\'\nraw \\n\'\'\'\n',
+    "i = [0xdead_beef, 0o17, 0b101, +1_000, -9223372036854775808]\nf = 6.02e+23\n",
+    "d = [1979-05-27T07:32:00Z, 1979-05-27 07:32:00.999-07:00, 1979-05-27T00:32:00, "
+    "1979-05-27, 07:32:00.5]\n",
+    "[[a.b]]\nx = 1\n[a.b.c]\ny = 2\n[[a.b]]\n[x.y.z]\n[x]\n",
+    'it = {a = 1, b.c = {d = [{}, []]}, "q k" = \'\'}\n',
+]
+
 NAMES = [
     "six-1.16.0-py2.py3-none-any.whl",
     "numpy-1.26.4-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
@@ -123,6 +140,36 @@ NAMES = [
     "a-b-c-d-e-f.whl",
     "x.whl",
     "Foo.Bar_baz-2.0rc1-7-cp39.cp310-abi3-macosx_11_0_arm64.whl",
+]
+
+# Project pages: the first line of an HTML seed is also read as a URL.
+INDEX_HTML_TEXTS = [
+    "https://u:pw@h:1/a/../b?q#sha256=00\n<!DOCTYPE html><html><head>"
+    "<meta name=\"pypi:repository-version\" content=\"1.1\"></head><body>\n"
+    "<a href=\"../../f/fz-1.0-py3-none-any.whl#sha256=" + "ab" * 32 + "\" "
+    "data-requires-python=\"&gt;=3.8\">fz-1.0-py3-none-any.whl</a><br/>\n"
+    "<a href='fz-1.0.tar.gz' data-yanked='bad &quot;build&quot;'>fz-1.0.tar.gz</a>\n"
+    "</body></html>\n",
+    "//other.example/x\n<base href=\"/mirror/\"><A HREF=fz-1.0-1-cp311-cp311-"
+    "manylinux_2_17_x86_64.whl DATA-YANKED>x</A><!-- <a href=c.whl> -->"
+    "<script>'<a href=s.whl>'</script><a href=\"&#x2e;./&#46;/y.whl\">",
+    "?only-query\n<a href=\"#frag\"><a href=\"\"><a href=\"[::1]\"><a\nhref\n=\nz.whl>",
+    "http://[::1]:65536/\n<meta name=pypi:repository-version content=2.0>",
+]
+
+INDEX_JSON_TEXTS = [
+    '{"meta":{"api-version":"1.1"},"name":"fz","files":['
+    '{"filename":"fz-1.0-py3-none-any.whl","url":"../../f/fz-1.0-py3-none-any.whl",'
+    '"hashes":{"sha256":"' + "ab" * 32 + '"},"requires-python":">=3.8",'
+    '"yanked":false,"size":1234,"core-metadata":{"sha256":"00"}},'
+    '{"filename":"fz-1.0.tar.gz","url":"https://cdn.example/fz-1.0.tar.gz#sha256=ef",'
+    '"hashes":{},"yanked":"reason"}],"versions":["1.0"]}',
+    '{"meta":{"api-version":"1.0"},"files":['
+    '{"filename":"fz-1.0-cp311-cp311-win_amd64.whl","url":"a.whl","yanked":true},'
+    '{"filename":"fz-1.0-2-cp311-abi3-manylinux_2_17_x86_64.whl","url":"b.whl",'
+    '"requires-python":"<3"},{"filename":"fz-0.9-py3-none-any.whl","url":"c.whl"}]}',
+    '{"meta":{"api-version":"2.0"},"files":[]}',
+    '\ufeff{"files":[1,{"url":"x"},{"filename":"y"}]}',
 ]
 
 
@@ -143,6 +190,12 @@ def main(argv):
         write(out, "version", t)
     for t in REQS_TEXTS:
         write(out, "reqs", t)
+    for t in INDEX_HTML_TEXTS:
+        write(out, "index_html", t)
+    for t in INDEX_JSON_TEXTS:
+        write(out, "index_json", t)
+    for t in TOML_TEXTS:
+        write(out, "toml", t)
     for spec in mkwheel.CORPUS:
         fn, blob = mkwheel.build_bytes(spec)
         write(out, "wheel_name", fn)

@@ -5,7 +5,7 @@
  * interpreter, resolution errors from fake interpreters, and the lock.
  * main() creates one venv with "python3 -m venv --without-pip" under a
  * temporary directory that it removes at the end; tests that need a real
- * Python return early when python3 is missing.
+ * Python print a SKIP line (skip.h) and return when python3 is missing.
  */
 #include "config.h"
 
@@ -28,6 +28,7 @@
 #include "fsutil.h"
 #include "target.h"
 #include "util.h"
+#include "skip.h"
 
 static char	 top[PATH_MAX / 2];	/* removed by main() */
 static char	*python3;		/* the real python3, or NULL */
@@ -276,7 +277,7 @@ START_TEST(test_venv_and_cache)
 	size_t			 fds;
 
 	if (venv == NULL)
-		return;
+		SKIP_CASE("no python3 to make a venv with");
 	snprintf(interp, sizeof(interp), "%s", tp("own-cache/v1/interp"));
 	fds = count_entries("/proc/self/fd");
 	opts_init(&o, venv);
@@ -326,7 +327,7 @@ START_TEST(test_find_default)
 	char			 cwd[PATH_MAX], *old, *path;
 
 	if (venv == NULL)
-		return;
+		SKIP_CASE("no python3 to make a venv with");
 	old = getenv("VIRTUAL_ENV") ? xstrdup(getenv("VIRTUAL_ENV")) : NULL;
 	path = getenv("PATH") ? xstrdup(getenv("PATH")) : NULL;
 	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
@@ -366,7 +367,7 @@ START_TEST(test_target_dir)
 	struct target		 t;
 
 	if (venv == NULL)
-		return;
+		SKIP_CASE("no python3 to make a venv with");
 	opts_init(&o, venv);
 	o.target = tp("x/../flat/");	/* normalized */
 	ck_assert_int_eq(open_target(&t, &o, NULL), 0);
@@ -407,8 +408,9 @@ check_prefix(const char *python, int major)
 
 START_TEST(test_prefix)
 {
-	if (venv != NULL)
-		check_prefix(venv, 3);
+	if (venv == NULL)
+		SKIP_CASE("no python3 to make a venv with");
+	check_prefix(venv, 3);
 }
 END_TEST
 
@@ -453,6 +455,8 @@ check_system(const char *python)
 
 START_TEST(test_system_refused)
 {
+	if (python3 == NULL && access("/usr/bin/python3", X_OK) != 0)
+		SKIP_CASE("no python3");
 	if (python3 != NULL)
 		check_system(python3);
 	if (access("/usr/bin/python3", X_OK) == 0)
@@ -469,7 +473,7 @@ START_TEST(test_python27)
 	char			*py;
 
 	if (glob("/root/.pyenv/versions/2.7*/bin/python", 0, NULL, &g) != 0)
-		return;
+		SKIP_CASE("no CPython 2.7 under /root/.pyenv/versions");
 	py = xstrdup(g.gl_pathv[0]);
 	globfree(&g);
 	opts_init(&o, py);

@@ -398,11 +398,46 @@ START_TEST(test_bug)
 }
 END_TEST
 
+/* ---- utf8_len ---------------------------------------------------------- */
+
+struct utf8_case {
+	const char	*bytes;
+	size_t		 n;
+	size_t		 want;
+};
+
+static const struct utf8_case utf8_cases[] = {
+	{ "a", 1, 1 },
+	{ "\xc3\xa9", 2, 2 },			/* e acute */
+	{ "\xc3\xa9", 1, 0 },			/* cut short */
+	{ "\xc0\xaf", 2, 0 },			/* overlong '/' */
+	{ "\xe0\x80\xaf", 3, 0 },		/* overlong, 3 bytes */
+	{ "\xe2\x82\xac", 3, 3 },		/* euro sign */
+	{ "\xed\xa0\x80", 3, 0 },		/* surrogate */
+	{ "\xf0\x9f\x98\x80", 4, 4 },	/* emoji */
+	{ "\xf4\x90\x80\x80", 4, 0 },	/* past U+10FFFF */
+	{ "\xff", 1, 0 },
+	{ "\x80", 1, 0 },			/* lone continuation */
+	{ "\xe2\x28\xa1", 3, 0 },		/* bad continuation */
+};
+
+START_TEST(test_utf8_len)
+{
+	const struct utf8_case	*c = &utf8_cases[_i];
+
+	ck_assert_uint_eq(utf8_len((const unsigned char *)c->bytes, c->n), c->want);
+}
+END_TEST
+
 static Suite *
 util_suite(int forking)
 {
 	Suite	*s = suite_create("util");
 	TCase	*tc;
+
+	tc = tcase_create("utf8");
+	tcase_add_loop_test(tc, test_utf8_len, 0, ARRAY_SIZE(utf8_cases));
+	suite_add_tcase(s, tc);
 
 	tc = tcase_create("buf");
 	tcase_add_test(tc, test_buf_add);

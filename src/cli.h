@@ -1,0 +1,148 @@
+/*
+ * cli.h: what the commands share on the command line: exit statuses, the
+ * global, target, engine and bytecode options with their --help lines,
+ * opening and locking the target, and reading requirements.  The top of
+ * the library: the cmd_*.c files use it, main.c only dispatches.  It may
+ * exit (die()) on a bad option value; nothing below it does.
+ */
+#ifndef FORKLIFT_CLI_H
+#define FORKLIFT_CLI_H
+
+#include <getopt.h>
+#include <stdint.h>
+
+#include "target.h"
+#include "util.h"
+
+/* Exit statuses (forklift(1)). */
+#define EXIT_OK		0
+#define EXIT_FAIL	1
+#define EXIT_USAGE	2
+#define EXIT_LOCKED	3
+#define EXIT_UNRESTORED	4	/* rollback or recovery failed */
+
+struct globals {
+	int		 progress;
+	const char	*cache_dir;	/* resolved; NULL only without HOME */
+	const char	*cache_opt;	/* --cache-dir as given */
+	int		 no_cache;	/* --no-cache: no cache of unpacked wheels */
+};
+
+/* Long options shared by all commands; their codes start at OPT_GLOBAL. */
+enum {
+	OPT_GLOBAL = 1000,
+	OPT_VERSION,
+	OPT_NO_PROGRESS,
+	OPT_COLOR,
+	OPT_CACHE_DIR,
+	OPT_NO_CACHE,
+	OPT_GLOBAL_END,
+	OPT_LOCAL = 1100
+};
+#define GLOBAL_LONGOPTS \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ "version", no_argument, NULL, OPT_VERSION }, \
+	{ "quiet", no_argument, NULL, 'q' }, \
+	{ "verbose", no_argument, NULL, 'v' }, \
+	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS }, \
+	{ "color", required_argument, NULL, OPT_COLOR }, \
+	{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR }, \
+	{ "no-cache", no_argument, NULL, OPT_NO_CACHE }
+
+/* Handle a global option; returns 1 if c was one, 0 if not.  Exits for
+ * --version and bad values. */
+int	 global_option(int c, const char *arg, struct globals *);
+/* Resolve the cache directory after all options are read. */
+void	 globals_finish(struct globals *);
+/* The help text of the global options (for every command's --help). */
+extern const char global_options_help[];
+
+/* Target options shared by install and list. */
+#define TARGET_LONGOPTS \
+	{ "python", required_argument, NULL, 'p' }, \
+	{ "system", no_argument, NULL, OPT_LOCAL + 1 }, \
+	{ "break-system-packages", no_argument, NULL, OPT_LOCAL + 2 }, \
+	{ "prefix", required_argument, NULL, OPT_LOCAL + 3 }, \
+	{ "target", required_argument, NULL, OPT_LOCAL + 4 }, \
+	{ "lock-timeout", required_argument, NULL, OPT_LOCAL + 5 }
+int	 target_option(int c, const char *arg, struct target_opts *);
+
+/* --compile-bytecode, --no-compile-bytecode, --optimize LEVELS (install
+ * and sync). */
+struct bytecode_flags {
+	int		 compile;	/* 1, 0, or -1: FORKLIFT_COMPILE_BYTECODE decides */
+	unsigned int	 levels;	/* --optimize (bytecode.h bits), 0 if not given */
+};
+#define BYTECODE_FLAGS_INIT { -1, 0 }
+#define OPT_BYTECODE	(OPT_LOCAL + 70)
+#define BYTECODE_LONGOPTS \
+	{ "compile-bytecode", no_argument, NULL, OPT_BYTECODE }, \
+	{ "no-compile-bytecode", no_argument, NULL, OPT_BYTECODE + 1 }, \
+	{ "optimize", required_argument, NULL, OPT_BYTECODE + 2 }
+/* Handle a bytecode option; returns 1 if c was one, 0 if not.  Exits 2
+ * for a bad --optimize. */
+int	 bytecode_option(int c, const char *arg, struct bytecode_flags *);
+/* The levels to compile (engine_opts.compile_levels; 0: no bytecode)
+ * from the options, else FORKLIFT_COMPILE_BYTECODE.  Exits 2 for a bad
+ * value of that variable. */
+unsigned int bytecode_flags_levels(const struct bytecode_flags *);
+/* Their --help lines. */
+extern const char bytecode_options_help[];
+/* "8G", "512M", "100000" -> bytes (--max-unpacked-size); -1 when
+ * malformed. */
+int	 parse_size(const char *, uint64_t *);
+/* Open the target, take its lock, recover from a dead forklift.  Returns
+ * 0 or an exit status. */
+int	 target_prepare(struct target *, struct target_opts *, const struct globals *);
+
+/* Options of the commands that run the engine (install, sync). */
+#define OPT_ENGINE	(OPT_LOCAL + 50)
+#define ENGINE_LONGOPTS \
+	{ "jobs", required_argument, NULL, 'j' }, \
+	{ "reinstall", no_argument, NULL, OPT_ENGINE }, \
+	{ "dry-run", no_argument, NULL, OPT_ENGINE + 1 }, \
+	{ "no-verify-record", no_argument, NULL, OPT_ENGINE + 2 }, \
+	{ "ignore-requires-python", no_argument, NULL, OPT_ENGINE + 3 }, \
+	{ "max-unpacked-size", required_argument, NULL, OPT_ENGINE + 4 }, \
+	{ "strict", no_argument, NULL, OPT_ENGINE + 5 }, \
+	{ "link-mode", required_argument, NULL, OPT_ENGINE + 6 }, \
+	{ "no-fsync", no_argument, NULL, OPT_ENGINE + 7 }, \
+	{ "max-members", required_argument, NULL, OPT_ENGINE + 8 }
+struct engine_opts;
+/* Their --help lines from --no-verify-record on. */
+extern const char engine_options_help[];
+/* Defaults: -j online CPUs, RECORD verified, 8 GiB per wheel. */
+void	 engine_opts_init(struct engine_opts *);
+/* Handle an engine option (and -j); returns 1 if c was one, 0 if not.
+ * --reinstall sets *reinstall.  Exits 2 on a bad value. */
+int	 engine_option(int c, const char *arg, struct engine_opts *, int *reinstall);
+
+/* -j/--jobs N (1 to 1024); exits 2 on a bad value. */
+unsigned int cli_jobs(const char *arg);
+/* The default of -j: the online CPUs. */
+unsigned int cli_default_jobs(void);
+/* Remember argv, for "--version -v" (main() calls it first). */
+void	 cli_init(char **argv);
+
+/* The exit status of a failed step: 128 + signal when a stop signal
+ * arrived (the failure was the stop), else EXIT_FAIL. */
+int	 cli_fail_status(void);
+
+/* Where the requirements of install -r and sync come from. */
+struct req_sources {
+	char		**files;	/* requirements files */
+	size_t		  nfiles;
+	char		**wheels;	/* wheel files named too (install -r) */
+	size_t		  nwheels;
+	const struct strv *cons;	/* -c constraint files, or NULL */
+	const struct strv *links;	/* -f directories, or NULL */
+	int		  require_hashes; /* --require-hashes */
+};
+struct reqs;
+/* reqs_init() rq for t's interpreter and read every source; prints every
+ * problem found.  Returns 0, or -1 when there was any (rq must still be
+ * freed). */
+int	 cli_read_reqs(struct reqs *rq, const struct target *t,
+	    const struct req_sources *);
+
+#endif

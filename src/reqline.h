@@ -1,0 +1,36 @@
+/*
+ * reqline.h: private to the requirements reader (reqs.c and reqline.c):
+ * the parsing context of one file and what each half needs of the other.
+ */
+#ifndef FORKLIFT_REQLINE_H
+#define FORKLIFT_REQLINE_H
+
+struct reqs;
+struct req;
+
+struct reqline_ctx {
+	struct reqs	*r;
+	const char	*file;
+	unsigned int	 line;		/* 0: not a line of a file */
+	int		 constraint;	/* read with -c */
+};
+
+/* reqline.c */
+/* Record a problem with file and line in r->errors. */
+void	 reqline_err(const struct reqline_ctx *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* A path named in file: relative to file's directory unless absolute. */
+char	*reqline_relative(const char *file, const char *path);
+int	 reqline_is_url(const char *);
+/* -f/--find-links VAL (a directory, or a file:// URL of one). */
+void	 reqline_find_links(const struct reqline_ctx *, const char *val);
+
+/* reqs.c */
+/* A new, zeroed requirement (or constraint) at the end of r's list. */
+struct req *reqs_new_req(struct reqs *, int constraint);
+/* Free what one requirement holds. */
+void	 reqs_req_free(struct req *);
+/* -r or -c VAL on a line of c's file: read that file too. */
+void	 reqs_include(const struct reqline_ctx *, const char *val, int constraint);
+
+#endif

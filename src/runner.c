@@ -1,0 +1,278 @@
+/*
+ * runner.c: work items over pool.c.  The items go into a pool_queue
+ * largest first; each worker loops taking the next one, says START,
+ * runs the caller's work callback, then says DONE (or FAIL and stops),
+ * and ends with BYE and the number it did.  The parent checks that
+ * story: an item started once, by a worker holding no other, reported
+ * done by the worker that started it, and every worker's BYE count equal
+ * to the DONEs it sent.  Anything else is a failure that names the item.
+ * It never prints findings itself (the caller's callbacks do) and knows
+ * nothing about what an item is.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pool.h"
+#include "proto.h"
+#include "runner.h"
+#include "sig.h"
+#include "util.h"
+
+struct rrun {
+	const struct runner_ops	*ops;
+	const struct runner_opts *o;
+	void			*arg;
+	const uint64_t		*sizes;
+	size_t			 n;
+	unsigned int		 nworkers;
+	struct pool_queue	*queue;
+	unsigned char		*started;	/* item -> STARTed already */
+	long			*current;	/* worker -> item it holds, -1 */
+	long			*bye;		/* worker -> items it says it did, -1 */
+	unsigned long		*donecount;	/* worker -> DONEs received */
+	size_t			 done;
+	int			 failed;	/* an error was already printed */
+};
+
+/* ---- in the worker ---------------------------------------------------- */
+
+static int	worker_fd = -1;
+static size_t	worker_item;
+
+static void
+worker_warn(const char *text)
+{
+	if (proto_send_text(worker_fd, MSG_WARN, (uint32_t)worker_item, text) != 0)
+		_exit(1);
+}
+
+int
+runner_report(size_t i, const char *text)
+{
+	return proto_send_text(worker_fd, MSG_REPORT, (uint32_t)i, text);
+}
+
+static int
+worker_work(void *arg, unsigned int id, int fd)
+{
+	struct rrun		*r = arg;
+	struct runner_stats	 st;
+	struct msg_start	 s;
+	struct msg_done		 d;
+	struct msg_bye		 bye = { 0 };
+	long			 k;
+	int			 rc;
+
+	(void)id;		/* every worker takes from the same queue */
+	worker_fd = fd;
+	warn_hook = worker_warn;
+	if (r->ops->init != NULL && (rc = r->ops->init(r->arg)) != 0)
+		return rc;
+	while ((k = pool_queue_next(r->queue)) >= 0) {
+		worker_item = (size_t)k;
+		s.wheel = (uint32_t)k;
+		if (proto_send(fd, MSG_START, &s, sizeof(s)) != 0)
+			return 1;
+		memset(&st, 0, sizeof(st));
+		if (r->ops->work(r->arg, (size_t)k, &st) != 0) {
+			proto_send_text(fd, MSG_FAIL, (uint32_t)k, err_get());
+			return 1;
+		}
+		memset(&d, 0, sizeof(d));
+		d.wheel = (uint32_t)k;
+		d.files = st.files;
+		d.bytes = st.bytes;
+		d.cached = st.cached;
+		if (proto_send(fd, MSG_DONE, &d, sizeof(d)) != 0)
+			return 1;
+		bye.count++;
+	}
+	return proto_send(fd, MSG_BYE, &bye, sizeof(bye)) == 0 ? 0 : 1;
+}
+
+/* ---- in the parent ---------------------------------------------------- */
+
+static void
+quiet(const struct rrun *r)
+{
+	if (r->ops->quiet != NULL)
+		r->ops->quiet(r->arg);
+}
+
+static int
+on_message(void *arg, unsigned int id, pid_t pid, uint32_t type,
+    const void *payload, uint32_t len)
+{
+	struct rrun		*r = arg;
+	const struct msg_text	*m = payload;
+	struct runner_stats	 st;
+	struct msg_start	 s;
+	struct msg_done		 d;
+	struct msg_bye		 b;
+	uint32_t		 item;
+	size_t			 tlen;
+
+	(void)pid;
+	switch (type) {
+	case MSG_START:
+		memcpy(&s, payload, sizeof(s));
+		if (s.wheel >= r->n || r->started[s.wheel] || r->current[id] >= 0)
+			break;
+		r->started[s.wheel] = 1;
+		r->current[id] = (long)s.wheel;
+		if (r->ops->start != NULL)
+			r->ops->start(r->arg, s.wheel);
+		return 0;
+	case MSG_DONE:
+		memcpy(&d, payload, sizeof(d));
+		if ((long)d.wheel != r->current[id])
+			break;
+		r->current[id] = -1;
+		r->donecount[id]++;
+		r->done++;
+		st.files = d.files;
+		st.bytes = d.bytes;
+		st.cached = d.cached;
+		if (r->ops->done(r->arg, d.wheel, &st) != 0) {
+			r->failed = 1;
+			return -1;
+		}
+		return 0;
+	case MSG_FAIL:
+	case MSG_WARN:
+	case MSG_REPORT:
+		memcpy(&item, &m->wheel, sizeof(item));
+		tlen = len - sizeof(uint32_t);
+		if (type == MSG_WARN) {
+			quiet(r);
+			warn_msg("%.*s", (int)tlen, m->text);
+			return 0;
+		}
+		if ((long)item != r->current[id])
+			break;
+		if (type == MSG_REPORT) {
+			if (r->ops->report == NULL ||
+			    r->ops->report(r->arg, item, m->text, tlen) != 0) {
+				r->failed = 1;
+				return -1;
+			}
+			return 0;
+		}
+		quiet(r);
+		if (r->ops->fail != NULL)
+			r->ops->fail(r->arg, item, m->text, tlen);
+		else
+			error_msg("%s: %.*s", r->ops->label(r->arg, item), (int)tlen,
+			    m->text);
+		r->failed = 1;
+		return -1;
+	case MSG_BYE:
+		memcpy(&b, payload, sizeof(b));
+		r->bye[id] = (long)b.count;
+		return 0;
+	}
+	quiet(r);
+	error_msg("worker %u sent %s about an item it was not given", id + 1,
+	    proto_type_name(type));
+	r->failed = 1;
+	return -1;
+}
+
+static int
+on_finished(void *arg, unsigned int id, pid_t pid, int status)
+{
+	struct rrun	*r = arg;
+
+	if (status == 0 && r->bye[id] >= 0 &&
+	    (unsigned long)r->bye[id] == r->donecount[id])
+		return 0;
+	if (r->failed)
+		return -1;
+	quiet(r);
+	if (r->current[id] >= 0)
+		error_msg("%s: worker %u (pid %ld) %s while %s it",
+		    r->ops->label(r->arg, (size_t)r->current[id]), id + 1, (long)pid,
+		    pool_status_str(status), r->o->doing);
+	else
+		error_msg("worker %u (pid %ld) %s after %lu %s%s", id + 1, (long)pid,
+		    pool_status_str(status), r->donecount[id], r->o->noun,
+		    r->bye[id] < 0 ? ", without saying it was done" : "");
+	r->failed = 1;
+	return -1;
+}
+
+static void
+on_broken(void *arg, unsigned int id, pid_t pid)
+{
+	struct rrun	*r = arg;
+
+	(void)id;
+	(void)pid;
+	quiet(r);
+	error_msg("%s", err_get());
+	r->failed = 1;
+}
+
+static int
+cmp_size_desc(const void *a, const void *b, void *arg)
+{
+	const uint64_t	*sizes = arg;
+	size_t		 x = *(const size_t *)a, y = *(const size_t *)b;
+
+	if (sizes[x] != sizes[y])
+		return sizes[x] < sizes[y] ? 1 : -1;
+	return x < y ? -1 : x > y;
+}
+
+int
+runner_run(const uint64_t *sizes, size_t n, const struct runner_ops *ops,
+    void *arg, const struct runner_opts *o)
+{
+	struct pool_ops	 pops = { worker_work, on_message, on_finished, on_broken };
+	struct rrun	 r;
+	size_t		*order, i;
+	int		 rc;
+
+	if (n == 0)
+		return 0;
+	memset(&r, 0, sizeof(r));
+	r.ops = ops;
+	r.o = o;
+	r.arg = arg;
+	r.sizes = sizes;
+	r.n = n;
+	r.nworkers = o->jobs < n ? (o->jobs ? o->jobs : 1) : (unsigned int)n;
+	order = xcalloc(n, sizeof(*order));
+	for (i = 0; i < n; i++)
+		order[i] = i;
+	qsort_r(order, n, sizeof(*order), cmp_size_desc, (void *)sizes);
+	r.queue = pool_queue_new(order, n);
+	free(order);
+	r.started = xcalloc(n, 1);
+	r.current = xcalloc(r.nworkers, sizeof(*r.current));
+	r.bye = xcalloc(r.nworkers, sizeof(*r.bye));
+	r.donecount = xcalloc(r.nworkers, sizeof(*r.donecount));
+	for (i = 0; i < r.nworkers; i++)
+		r.current[i] = r.bye[i] = -1;
+	rc = pool_run(r.nworkers, &pops, &r, &sig_stop, sig_wake_fd());
+	if (rc == 0 && r.done != n) {
+		quiet(&r);
+		error_msg("the workers did %zu of %zu %s", r.done, n, o->noun);
+		rc = -1;
+	} else if (rc == -1 && !r.failed) {
+		quiet(&r);
+		error_msg("%s", err_get());
+	}
+	if (sig_stop)
+		rc = -2;
+	pool_queue_free(r.queue);
+	free(r.started);
+	free(r.current);
+	free(r.bye);
+	free(r.donecount);
+	return rc;
+}

@@ -1,0 +1,72 @@
+/*
+ * runner.h: runs a set of work items over the worker pool.  The items
+ * are known by index and size; the workers take them largest first, each
+ * when it is free, and run the caller's work callback on each.  The parent
+ * does the bookkeeping every such run needs (which worker holds which
+ * item, that every item was done exactly once, that a worker that dies
+ * names the item it held) and calls the caller back per item.  It knows
+ * nothing about wheels or distributions.
+ */
+#ifndef FORKLIFT_RUNNER_H
+#define FORKLIFT_RUNNER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* What a worker says about an item it finished (the DONE frame). */
+struct runner_stats {
+	uint64_t	 files;
+	uint64_t	 bytes;
+	uint32_t	 cached;	/* nonzero: served from a cache */
+};
+
+struct runner_ops {
+	/* In the worker, once before its first item (may be NULL).  Nonzero
+	 * ends the worker with that exit status. */
+	int	(*init)(void *arg);
+	/* In the worker: do item i and fill *st (zeroed before the call).
+	 * Returns 0, or -1 after err_set(): the text goes to the parent as
+	 * the item's failure and the worker stops. */
+	int	(*work)(void *arg, size_t i, struct runner_stats *st);
+
+	/* In the parent (each may be NULL unless noted): */
+	/* a worker began item i */
+	void	(*start)(void *arg, size_t i);
+	/* item i is done (required); -1 fails the run */
+	int	(*done)(void *arg, size_t i, const struct runner_stats *);
+	/* item i failed with text (len bytes, not NUL-terminated); the run
+	 * fails.  NULL: printed as "LABEL: text". */
+	void	(*fail)(void *arg, size_t i, const char *text, size_t len);
+	/* one runner_report() line about item i; -1 fails the run */
+	int	(*report)(void *arg, size_t i, const char *text, size_t len);
+	/* called before the runner prints anything (to clear a progress
+	 * line) */
+	void	(*quiet)(void *arg);
+	/* the item's name for messages (required) */
+	const char *(*label)(void *arg, size_t i);
+};
+
+struct runner_opts {
+	unsigned int	 jobs;		/* at most this many workers */
+	const char	*doing;		/* "unpacking": "worker 2 ... while
+					   unpacking it" */
+	const char	*noun;		/* "wheels": "... after 3 wheels" */
+};
+
+/*
+ * Run items 0..n-1 of the given sizes (the largest is started first) on
+ * min(jobs, n) workers.  Warnings a worker prints (warn_msg) reach the
+ * parent's stderr whole; a worker that fails, dies or breaks the protocol
+ * fails the run, and the remaining workers are stopped.  A stop signal
+ * (sig.h) stops the run.
+ * Returns 0 when every item was done, -1 on failure (the error is
+ * printed), -2 when stopped by a signal.
+ */
+int	 runner_run(const uint64_t *sizes, size_t n, const struct runner_ops *,
+	    void *arg, const struct runner_opts *);
+
+/* In a worker, during work(): one line of findings about item i, handed
+ * to ops->report in the parent.  0, or -1 when the parent is gone. */
+int	 runner_report(size_t i, const char *text);
+
+#endif
