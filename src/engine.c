@@ -116,10 +116,12 @@ worker_init(void *arg)
 	memset(&r->so, 0, sizeof(r->so));
 	r->so.t = r->t;
 	r->so.unpack.max_unpacked = r->o->max_unpacked;
+	r->so.unpack.max_members = r->o->max_members;
 	r->so.unpack.verify_record = r->o->verify_record;
 	r->so.ignore_requires_python = r->o->ignore_requires_python;
 	r->so.cache_dir = r->cache_dir;
 	r->so.link = r->link;
+	r->so.nosync = r->o->no_fsync;
 	return 0;
 }
 
@@ -136,6 +138,8 @@ worker_wheel(void *arg, size_t i, struct runner_stats *rs)
 		raise(SIGKILL);
 #endif
 	r->so.requested = r->p->add[i].requested;
+	r->so.unpack.use_fd = 1;
+	r->so.unpack.wheel_fd = r->p->add[i].fd;
 	r->so.direct_url = r->p->add[i].direct_url;
 	if ((sfd = stage_open(r, (unsigned int)i)) < 0)
 		return -1;
@@ -269,7 +273,7 @@ commit(struct run *r)
 			goto stopped;
 		for (k = 0; k < ARRAY_SIZE(unpack_keys); k++)
 			if (txn_install(&r->x, (unsigned int)i, unpack_keys[k],
-			    key_dest(r->t, unpack_keys[k]), 0) != 0)
+			    key_dest(r->t, unpack_keys[k]), k < 2 ? 0 : 2) != 0)
 				goto fail;
 		for (k = 0; k < 2; k++)
 			if (txn_install(&r->x, (unsigned int)i, unpack_keys[k],
@@ -285,9 +289,11 @@ fail:
 	progress_clear(&r->prog);
 	error_msg("%s%s%s", who ? who : "", who ? ": " : "", err_get());
 stopped:
-	if (txn_rollback(&r->x) != 0)
-		error_msg("the environment could not be fully restored; the next "
-		    "forklift run will retry");
+	if (txn_rollback(&r->x) != 0) {
+		error_msg("the environment could not be restored; run forklift "
+		    "verify (the next forklift run will retry)");
+		return 4;	/* EXIT_UNRESTORED (cli.h) */
+	}
 	return sig_stop ? sig_status() : 1;
 }
 
@@ -417,6 +423,7 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 		goto out;
 	}
 	r.x.strict = o->strict;
+	r.x.nosync = o->no_fsync;
 	if (p->nadd > 0 && o->cache_dir != NULL && choose_link(&r, o) != 0) {
 		txn_abort(&r.x);
 		rc = 1;
