@@ -19,6 +19,7 @@
 #include "fetch.h"
 #include "plan.h"
 #include "reqs.h"
+#include "sandbox.h"
 #include "target.h"
 #include "util.h"
 
@@ -150,6 +151,7 @@ cmd_install(int argc, char **argv, struct globals *g)
 	eo.progress = g->progress;
 	eo.compile_levels = bytecode_flags_levels(&bf);
 	eo.cache_dir = g->no_cache ? NULL : g->cache_dir;
+	to.readonly = eo.dry_run;
 	if ((rc = target_prepare(&t, &to, g)) != 0)
 		goto out;
 	src.files = reqfiles.v;

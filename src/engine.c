@@ -37,6 +37,7 @@
 #include "plan.h"
 #include "progress.h"
 #include "runner.h"
+#include "sandbox.h"
 #include "target.h"
 #include "sig.h"
 #include "stage.h"
@@ -80,18 +81,60 @@ stage_open(const struct run *r, unsigned int i)
 	return fd;
 }
 
+/* The worker's sandbox: it writes beneath its staging directory and the
+ * cache's tmp/ and wheels/ (entries are renamed from one to the other and
+ * hard-linked into staging), and reads only its wheels. */
+static int
+worker_confine(const struct run *r, int fd)
+{
+	struct sandbox_spec	sb;
+	struct sandbox_report	rep;
+	uint64_t		big = 0;
+	size_t			i;
+	int			rc;
+
+	sandbox_spec_init(&sb, (enum sandbox_mode)r->o->sandbox);
+	strv_push(&sb.write, r->x.dir);
+	if (r->cache_dir != NULL) {
+		strv_push_owned(&sb.write, xasprintf("%s/v1/tmp", r->cache_dir));
+		strv_push_owned(&sb.write, xasprintf("%s/v1/wheels", r->cache_dir));
+	}
+	for (i = 0; i < r->p->nadd; i++) {
+		if (r->p->add[i].path != NULL)
+			strv_push(&sb.read, r->p->add[i].path);
+		if (r->p->add[i].size > big)
+			big = r->p->add[i].size;
+	}
+	strv_push(&sb.read, "/etc/localtime");
+	/* No member is larger than --max-unpacked-size; RECORD and the
+	 * manifest get some room on top.  The heap holds at most one
+	 * member's compressed and uncompressed bytes at once. */
+	sb.max_file = r->o->max_unpacked + (64 << 20);
+	sb.max_data = r->o->max_unpacked + big + (256 << 20);
+	sb.nofile = 256;
+	sb.report_fd = fd;
+	rc = sandbox_confine(&sb, &rep);
+	sandbox_spec_free(&sb);
+	return rc;
+}
+
+/* First thing in a worker, before it opens any wheel: confine it. */
 static int
 worker_init(void *arg)
 {
 	struct run	*r = arg;
 
+	if (worker_confine(r, runner_worker_fd()) != 0)
+		return -1;
 	memset(&r->so, 0, sizeof(r->so));
 	r->so.t = r->t;
 	r->so.unpack.max_unpacked = r->o->max_unpacked;
+	r->so.unpack.max_members = r->o->max_members;
 	r->so.unpack.verify_record = r->o->verify_record;
 	r->so.ignore_requires_python = r->o->ignore_requires_python;
 	r->so.cache_dir = r->cache_dir;
 	r->so.link = r->link;
+	r->so.nosync = r->o->no_fsync;
 	return 0;
 }
 
@@ -108,12 +151,10 @@ worker_wheel(void *arg, size_t i, struct runner_stats *rs)
 		raise(SIGKILL);
 #endif
 	r->so.requested = r->p->add[i].requested;
+	r->so.unpack.use_fd = 1;
+	r->so.unpack.wheel_fd = r->p->add[i].fd;
 	r->so.direct_url = r->p->add[i].direct_url;
 	r->so.url = r->urls != NULL ? r->urls[i] : NULL;
-	/* A lock file's wheel: unpacked only as it was verified. */
-	if (r->p->add[i].has_id && lockfile_same(r->p->add[i].path,
-	    &r->p->add[i].id) != 0)
-		return -1;
 	if ((sfd = stage_open(r, (unsigned int)i)) < 0)
 		return -1;
 	if (stage_wheel(r->p->add[i].path, sfd, &r->so, &st) != 0) {
@@ -121,9 +162,6 @@ worker_wheel(void *arg, size_t i, struct runner_stats *rs)
 		return -1;
 	}
 	close(sfd);
-	if (r->p->add[i].has_id && lockfile_same(r->p->add[i].path,
-	    &r->p->add[i].id) != 0)
-		return -1;
 	rs->files = st.files;
 	rs->bytes = st.bytes;
 	rs->cached = (uint32_t)st.cached;
@@ -249,7 +287,7 @@ commit(struct run *r)
 			goto stopped;
 		for (k = 0; k < ARRAY_SIZE(unpack_keys); k++)
 			if (txn_install(&r->x, (unsigned int)i, unpack_keys[k],
-			    key_dest(r->t, unpack_keys[k]), 0) != 0)
+			    key_dest(r->t, unpack_keys[k]), k < 2 ? 0 : 2) != 0)
 				goto fail;
 		for (k = 0; k < 2; k++)
 			if (txn_install(&r->x, (unsigned int)i, unpack_keys[k],
@@ -265,9 +303,11 @@ fail:
 	progress_clear(&r->prog);
 	error_msg("%s%s%s", who ? who : "", who ? ": " : "", err_get());
 stopped:
-	if (txn_rollback(&r->x) != 0)
-		error_msg("the environment could not be fully restored; the next "
-		    "forklift run will retry");
+	if (txn_rollback(&r->x) != 0) {
+		error_msg("the environment could not be restored; run forklift "
+		    "verify (the next forklift run will retry)");
+		return 4;	/* EXIT_UNRESTORED (cli.h) */
+	}
 	return sig_stop ? sig_status() : 1;
 }
 
@@ -291,6 +331,8 @@ compile_staged(struct run *r)
 	bo.levels = r->o->compile_levels;
 	bo.stop = &sig_stop;
 	bo.wake_fd = sig_wake_fd();
+	bo.sandbox = r->o->sandbox;
+	bo.stage_root = r->x.dir;
 	progress_clear(&r->prog);
 	rc = bytecode_compile(r->t, trees, r->p->nadd, &bo, &bs);
 	if (rc == -1)
@@ -346,6 +388,7 @@ fetched(void *arg, const struct fetch_result *res)
 	struct dl		*dl = arg;
 	struct run		*r = dl->r;
 	struct plan_wheel	*w = &r->p->add[dl->i];
+	struct stat		 st;
 	uint64_t		 want;
 
 	r->fetched++;
@@ -361,9 +404,24 @@ fetched(void *arg, const struct fetch_result *res)
 	want = w->size;
 	w->size = res->bytes;
 	w->from_cache = res->from_cache;
-	/* A lock file's wheel: its size and every hash, from the cache too. */
-	if (w->check.n > 0 && lockfile_verify(w->path, want > 0 ? (int64_t)want :
-	    -1, &w->check, NULL) != 0) {
+	/* Opened once, as plan.c opens a local wheel: the size and every
+	 * hash are checked through this descriptor (a lock file's hashes, or
+	 * the sha256 the download had: the name is not trusted between the
+	 * download, or the cache, and now) and the worker unpacks through
+	 * it. */
+	if ((w->fd = plan_open_wheel(w->path, &st)) < 0) {
+		progress_clear(&r->prog);
+		error_msg("%s (%s): %s", w->path, res->url, w->fd == -1 ?
+		    strerror(errno) : "not a regular file");
+		w->fd = -1;
+		r->fetch_bad = 1;
+		return;
+	}
+	w->size = (uint64_t)st.st_size;
+	if (w->check.n == 0)
+		strv_push_owned(&w->check, xasprintf("sha256:%s", res->sha256));
+	if (lockfile_verify(w->fd, w->path, want > 0 ? (int64_t)want : -1,
+	    &w->check) != 0) {
 		progress_clear(&r->prog);
 		error_msg("%s (%s)", err_get(), res->url);
 		r->fetch_bad = 1;
@@ -494,6 +552,7 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 	static const struct runner_ops ops = {
 		.init = worker_init, .work = worker_wheel, .start = on_start,
 		.done = on_done, .quiet = on_quiet, .label = wheel_label,
+		.frame = sandbox_frame, .describe_exit = sandbox_describe_exit,
 	};
 	struct runner_opts ro = { o->jobs, "unpacking", "wheels" };
 	struct run	 r;
@@ -512,6 +571,10 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 	if (p->nadd == 0 && p->nremove == 0) {
 		note_msg("nothing to do");
 		return 0;
+	}
+	if (p->nadd > 0 && sandbox_announce((enum sandbox_mode)o->sandbox) != 0) {
+		error_msg("%s", err_get());
+		return 1;
 	}
 	memset(&r, 0, sizeof(r));
 	r.t = t;
@@ -533,6 +596,7 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 	for (i = 0; i < p->nadd; i++)
 		sizes[i] = p->add[i].size;
 	r.x.strict = o->strict;
+	r.x.nosync = o->no_fsync;
 	if (p->nadd > 0 && o->cache_dir != NULL && choose_link(&r, o) != 0) {
 		txn_abort(&r.x);
 		rc = 1;

@@ -2,17 +2,17 @@
  * lockfile.c: PEP 751 lock files as requirements.  Reads the file, hands
  * the TOML tree to pylock_select() and turns each selected package into a
  * pin carrying the wheel's path, size and hashes; and verifies a wheel
- * file against them in a single read, every hash algorithm OpenSSL knows.
+ * against them in a single read, every hash algorithm OpenSSL knows,
+ * through the descriptor plan.c opened it with (the bytes checked are
+ * the bytes the workers unpack; the path is never opened here).
  * The decisions about which packages and which wheel are pylock.c's; what
  * to install and remove is plan.c's.  Never prints but the lock file's
  * own warnings; never changes a file.
  */
 #include "config.h"
 
-#include <sys/stat.h>
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +26,7 @@
 #include "pylock.h"
 #include "reqline.h"
 #include "reqs.h"
+#include "sig.h"
 #include "toml.h"
 #include "url.h"
 #include "version.h"
@@ -232,8 +233,10 @@ hex_equal(const unsigned char *md, unsigned int len, const char *hex)
 	return 1;
 }
 
+/* Feed every check the whole file from offset 0 with pread(2): the
+ * descriptor's offset, shared with the workers, is not moved. */
 static int
-hash_fd(int fd, const char *path, struct check *c, size_t n, uint64_t *total)
+hash_fd(int fd, const char *name, struct check *c, size_t n, uint64_t *total)
 {
 	static unsigned char	 b[1 << 16];
 	ssize_t			 r;
@@ -241,70 +244,34 @@ hash_fd(int fd, const char *path, struct check *c, size_t n, uint64_t *total)
 
 	*total = 0;
 	for (;;) {
-		if ((r = read(fd, b, sizeof(b))) < 0) {
+		if (sig_stop)
+			return err_set("%s: %s", name, strerror(EINTR));
+		if ((r = pread(fd, b, sizeof(b), (off_t)*total)) < 0) {
 			if (errno == EINTR)
 				continue;
-			return err_set("%s: %s", path, strerror(errno));
+			return err_set("%s: %s", name, strerror(errno));
 		}
 		if (r == 0)
 			return 0;
 		*total += (uint64_t)r;
 		for (i = 0; i < n; i++)
 			if (EVP_DigestUpdate(c[i].ctx, b, (size_t)r) != 1)
-				return err_set("%s: cannot hash", path);
+				return err_set("%s: cannot hash", name);
 	}
 }
 
-static void
-id_of(const struct stat *st, struct lockfile_id *id)
-{
-	memset(id, 0, sizeof(*id));
-	id->dev = st->st_dev;
-	id->ino = st->st_ino;
-	id->size = st->st_size;
-	id->mtime = st->st_mtim;
-	id->ctime = st->st_ctim;
-}
-
-static int
-id_equal(const struct lockfile_id *a, const struct lockfile_id *b)
-{
-	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
-	    a->mtime.tv_sec == b->mtime.tv_sec &&
-	    a->mtime.tv_nsec == b->mtime.tv_nsec &&
-	    a->ctime.tv_sec == b->ctime.tv_sec &&
-	    a->ctime.tv_nsec == b->ctime.tv_nsec;
-}
-
 int
-lockfile_same(const char *path, const struct lockfile_id *id)
-{
-	struct lockfile_id	now;
-	struct stat		st;
-
-	if (stat(path, &st) != 0)
-		return err_set("%s: %s", path, strerror(errno));
-	id_of(&st, &now);
-	if (!id_equal(&now, id))
-		return err_set("%s: the file changed after its hashes were "
-		    "checked", path_base(path));
-	return 0;
-}
-
-int
-lockfile_verify(const char *path, int64_t size, const struct strv *hashes,
-    struct lockfile_id *id)
+lockfile_verify(int fd, const char *path, int64_t size,
+    const struct strv *hashes)
 {
 	struct check	 c[LOCK_MAX_HASHES];
-	struct stat	 before, after;
-	struct lockfile_id a, b;
 	unsigned char	 md[EVP_MAX_MD_SIZE];
 	unsigned int	 mdlen;
 	uint64_t	 total;
 	const EVP_MD	*md_type;
 	const char	*colon;
 	size_t		 i, n = 0;
-	int		 fd, rc = -1;
+	int		 rc = -1;
 
 	for (i = 0; i < hashes->n && n < ARRAY_SIZE(c); i++) {
 		colon = strchr(hashes->v[i], ':');
@@ -326,30 +293,8 @@ lockfile_verify(const char *path, int64_t size, const struct strv *hashes,
 		    path_base(path), hashes->n ? hashes->v[0] : "none given");
 		goto out;
 	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
-		err_set("%s: %s", path, strerror(errno));
+	if (hash_fd(fd, path, c, n, &total) != 0)
 		goto out;
-	}
-	if (fstat(fd, &before) != 0) {
-		err_set("%s: %s", path, strerror(errno));
-		close(fd);
-		goto out;
-	}
-	rc = hash_fd(fd, path, c, n, &total);
-	if (rc == 0 && fstat(fd, &after) != 0)
-		rc = err_set("%s: %s", path, strerror(errno));
-	close(fd);
-	if (rc != 0)
-		goto out;
-	rc = -1;
-	id_of(&before, &a);
-	id_of(&after, &b);
-	if (!id_equal(&a, &b) || (uint64_t)after.st_size != total) {
-		err_set("%s: the file changed while it was read", path);
-		goto out;
-	}
-	if (id != NULL)
-		*id = a;
 	if (size >= 0 && total != (uint64_t)size) {
 		err_set("%s: size mismatch: key 'size' says %lld bytes, the "
 		    "file has %llu", path_base(path), (long long)size,

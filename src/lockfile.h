@@ -8,21 +8,9 @@
 #ifndef FORKLIFT_LOCKFILE_H
 #define FORKLIFT_LOCKFILE_H
 
-#include <sys/types.h>
 #include <stdint.h>
-#include <time.h>
 
 #include "util.h"
-
-/* Which file, and which state of it: what was verified is what a worker
- * unpacks when the file still has the same identity (a write changes
- * ctime, a replacement the inode). */
-struct lockfile_id {
-	dev_t		 dev;
-	ino_t		 ino;
-	off_t		 size;
-	struct timespec	 mtime, ctime;
-};
 
 struct reqs;
 struct taglist;
@@ -38,15 +26,12 @@ int	 lockfile_is_name(const char *path);
 int	 lockfile_read(struct reqs *rq, const char *path,
 	    const struct taglist *tags, const struct strv *extras,
 	    const struct strv *groups);
-/* Check the file at path: its size (unless size < 0) and every hash of
- * hashes ("algorithm:hex") whose algorithm OpenSSL knows, computed in one
- * read; at least one must be known.  With id, the identity of the file
- * read (refused if it changed during the read).  0, or -1 with err_set()
- * naming the file and what differs. */
-int	 lockfile_verify(const char *path, int64_t size, const struct strv *hashes,
-	    struct lockfile_id *id);
-/* 0 when path is still the file id describes, unchanged; else -1 with
- * err_set(). */
-int	 lockfile_same(const char *path, const struct lockfile_id *id);
+/* Check the wheel open on fd (named path in messages), read from offset
+ * 0 with pread(2) so the descriptor's offset is left alone: its size
+ * (unless size < 0) and every hash of hashes ("algorithm:hex") whose
+ * algorithm OpenSSL knows, computed in one read; at least one must be
+ * known.  0, or -1 with err_set() naming the file and what differs. */
+int	 lockfile_verify(int fd, const char *path, int64_t size,
+	    const struct strv *hashes);
 
 #endif

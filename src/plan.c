@@ -35,12 +35,26 @@
 #include "version.h"
 
 int
+plan_open_wheel(const char *path, struct stat *st)
+{
+	int	fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
+		close(fd);
+		return -2;
+	}
+	return fd;
+}
+
+int
 plan_install(struct plan *p, const struct target *t, char *const *paths,
     size_t n, int reinstall)
 {
 	struct stat	 st;
 	size_t		 i, j;
-	int		 bad = 0;
+	int		 bad = 0, fd;
 
 	memset(p, 0, sizeof(*p));
 	installed_scan(t, &p->installed);
@@ -54,8 +68,8 @@ plan_install(struct plan *p, const struct target *t, char *const *paths,
 			bad = 1;
 			continue;
 		}
-		if (stat(paths[i], &st) != 0 || !S_ISREG(st.st_mode)) {
-			if (access(paths[i], F_OK) != 0)
+		if ((fd = plan_open_wheel(paths[i], &st)) < 0) {
+			if (fd == -1)
 				error_msg("%s: %s", paths[i], strerror(errno));
 			else
 				error_msg("%s: not a regular file", paths[i]);
@@ -66,6 +80,7 @@ plan_install(struct plan *p, const struct target *t, char *const *paths,
 		if (tags_rank(&t->tags, &w->fn) < 0) {
 			error_msg("%s: not compatible with %s", base, t->tag_str);
 			wheel_name_free(&w->fn);
+			close(fd);
 			bad = 1;
 			continue;
 		}
@@ -79,6 +94,7 @@ plan_install(struct plan *p, const struct target *t, char *const *paths,
 		w->path = xstrdup(paths[i]);
 		w->base = path_base(w->path);
 		w->size = (uint64_t)st.st_size;
+		w->fd = fd;
 		w->requested = 1;
 		w->direct_url = 1;
 		w->old = installed_find(&p->installed, w->fn.norm);
@@ -87,6 +103,7 @@ plan_install(struct plan *p, const struct target *t, char *const *paths,
 			strv_push_owned(&p->unchanged, xasprintf("%s %s", w->old->name,
 			    w->old->version));
 			free(w->path);
+			close(w->fd);
 			wheel_name_free(&w->fn);
 			memset(w, 0, sizeof(*w));
 			continue;
@@ -282,7 +299,7 @@ check_hashes(const struct plan_wheel *w, const struct req *q)
 	enum hash_algo	 algo;
 	const char	*colon;
 	size_t		 i, k, len;
-	int		 nr, saved, fd, ok = 0;
+	int		 nr, saved, ok = 0;
 
 	for (i = 0; i < q->hashes.n && !ok; i++) {
 		colon = strchr(q->hashes.v[i], ':');
@@ -290,14 +307,9 @@ check_hashes(const struct plan_wheel *w, const struct req *q)
 		    &algo) != 0)
 			continue;
 		if (got[algo] == NULL) {
-			if ((fd = open(w->path, O_RDONLY | O_CLOEXEC)) < 0) {
-				error_msg("%s: %s", w->path, strerror(errno));
-				goto out;
-			}
 			hasher_init(&hs, algo);
-			nr = hasher_fd(&hs, fd);
+			nr = hasher_pread(&hs, w->fd);
 			saved = errno;
-			close(fd);
 			if (nr < 0) {
 				error_msg("%s: %s", w->path, strerror(saved));
 				hasher_free(&hs);
@@ -370,6 +382,7 @@ sync_wheel(struct plan_wheel *w, const struct target *t, const struct req *q,
 	char				*at = req_where(q);
 	int				 rc = -1;
 
+	w->fd = -1;
 	if (q->url != NULL)
 		return url_wheel(w, t, q, at);
 	if (q->path != NULL)
@@ -393,12 +406,11 @@ sync_wheel(struct plan_wheel *w, const struct target *t, const struct req *q,
 		w->path = xstrdup(e->path);
 	}
 	w->base = path_base(w->path);
-	if (stat(w->path, &st) != 0) {
-		error_msg("%s (%s): %s", w->path, at, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		error_msg("%s (%s): not a regular file", w->path, at);
+	if ((w->fd = plan_open_wheel(w->path, &st)) < 0) {
+		if (w->fd == -1)
+			error_msg("%s (%s): %s", w->path, at, strerror(errno));
+		else
+			error_msg("%s (%s): not a regular file", w->path, at);
 		goto out;
 	}
 	if (wheel_name_parse(w->base, &w->fn) != 0) {
@@ -417,6 +429,8 @@ sync_wheel(struct plan_wheel *w, const struct target *t, const struct req *q,
 out:
 	if (rc != 0) {
 		free(w->path);
+		if (w->fd >= 0)
+			close(w->fd);
 		memset(w, 0, sizeof(*w));
 	}
 	free(at);
@@ -484,11 +498,9 @@ plan_sync(struct plan *p, const struct target *t, const struct reqs *rq,
 		if (p->add[i].path == NULL)
 			continue;	/* downloaded by the engine, checked then */
 		if (wreq[i]->lock) {
-			if (lockfile_verify(p->add[i].path, wreq[i]->size > 0 ?
-			    wreq[i]->size : -1, &wreq[i]->hashes,
-			    &p->add[i].id) == 0)
-				p->add[i].has_id = 1;
-			else {
+			if (lockfile_verify(p->add[i].fd, p->add[i].path,
+			    wreq[i]->size > 0 ? wreq[i]->size : -1,
+			    &wreq[i]->hashes) != 0) {
 				error_msg("%s (%s:%u)", err_get(), wreq[i]->file,
 				    wreq[i]->line);
 				bad = 1;
@@ -513,6 +525,8 @@ plan_free(struct plan *p)
 		free(p->add[i].filename);
 		free(p->add[i].sha256);
 		strv_free(&p->add[i].check);
+		if (p->add[i].fd >= 0)
+			close(p->add[i].fd);
 		wheel_name_free(&p->add[i].fn);
 	}
 	free(p->add);

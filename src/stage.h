@@ -26,6 +26,7 @@ struct stage_opts {
 	int		 direct_url;		/* write direct_url.json */
 	const char	*url;			/* its URL (no credentials);
 						 * NULL: the file's path */
+	int		 nosync;		/* --no-fsync: cache entries unflushed */
 };
 
 struct stage_stats {

@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -308,10 +309,14 @@ verify(const char *path, int64_t size, const char *h1, const char *h2)
 	struct strv	h = STRV_INIT;
 	int		rc;
 
+	int		fd;
+
 	strv_push(&h, h1);
 	if (h2 != NULL)
 		strv_push(&h, h2);
-	rc = lockfile_verify(path, size, &h, NULL);
+	ck_assert_int_ge(fd = open(path, O_RDONLY | O_CLOEXEC), 0);
+	rc = lockfile_verify(fd, path, size, &h);
+	close(fd);
 	strv_free(&h);
 	return rc;
 }
@@ -341,37 +346,34 @@ START_TEST(test_verify)
 	ck_assert_int_eq(verify(f, 4, "sha256:" ABC_SHA256, NULL), -1);
 	ck_assert_ptr_nonnull(strstr(err_get(), "size mismatch: key 'size' says 4 "
 	    "bytes, the file has 3"));
-	unlink(f);
-	ck_assert_int_eq(verify(f, 3, "sha256:" ABC_SHA256, NULL), -1);
-	ck_assert_ptr_nonnull(strstr(err_get(), f));
 	free(f);
 }
 END_TEST
 
-/* The worker unpacks what was verified: the same file, unchanged. */
-START_TEST(test_same)
+/* The bytes checked are those of the descriptor, whatever the name
+ * leads to later, read without moving the descriptor's offset. */
+START_TEST(test_verify_fd)
 {
-	struct lockfile_id	 id;
-	struct strv		 h = STRV_INIT;
-	char			*f = tmpfile_with("abc"), *g = tmpfile_with("abc");
-	FILE			*fp;
+	struct strv	 h = STRV_INIT;
+	char		*f = tmpfile_with("abc"), *g = tmpfile_with("xyz"), c;
+	int		 fd;
 
 	strv_push(&h, "sha256:" ABC_SHA256);
-	ck_assert_msg(lockfile_verify(f, 3, &h, &id) == 0, "%s", err_get());
-	ck_assert_msg(lockfile_same(f, &id) == 0, "%s", err_get());
-	/* Replaced by another file with the same bytes: not the one read. */
+	ck_assert_int_ge(fd = open(f, O_RDONLY | O_CLOEXEC), 0);
+	ck_assert_int_eq(read(fd, &c, 1), 1);
+	/* Replaced under its name, then gone: the descriptor still holds
+	 * the bytes that were there when it was opened. */
 	ck_assert_int_eq(rename(g, f), 0);
-	ck_assert_int_eq(lockfile_same(f, &id), -1);
-	ck_assert_ptr_nonnull(strstr(err_get(), "changed after its hashes were checked"));
-	/* Written to in place. */
-	ck_assert_msg(lockfile_verify(f, 3, &h, &id) == 0, "%s", err_get());
-	ck_assert_ptr_nonnull(fp = fopen(f, "r+"));
-	fputs("x", fp);
-	fclose(fp);
-	ck_assert_int_eq(lockfile_same(f, &id), -1);
-	unlink(f);
-	ck_assert_int_eq(lockfile_same(f, &id), -1);
-	ck_assert_ptr_nonnull(strstr(err_get(), f));
+	ck_assert_msg(lockfile_verify(fd, f, 3, &h) == 0, "%s", err_get());
+	ck_assert_int_eq(unlink(f), 0);
+	ck_assert_msg(lockfile_verify(fd, f, 3, &h) == 0, "%s", err_get());
+	ck_assert_int_eq(lseek(fd, 0, SEEK_CUR), 1);
+	close(fd);
+	/* A descriptor that cannot be read: the error names the file. */
+	ck_assert_int_ge(fd = open("/tmp", O_RDONLY | O_DIRECTORY), 0);
+	ck_assert_int_eq(lockfile_verify(fd, "/tmp/x.whl", 3, &h), -1);
+	ck_assert_ptr_nonnull(strstr(err_get(), "/tmp/x.whl"));
+	close(fd);
 	strv_free(&h);
 	free(g);
 	free(f);
@@ -482,7 +484,7 @@ pylock_suite(void)
 	tcase_add_test(tc, test_marker_sets);
 	tcase_add_test(tc, test_is_name);
 	tcase_add_test(tc, test_verify);
-	tcase_add_test(tc, test_same);
+	tcase_add_test(tc, test_verify_fd);
 	tcase_add_test(tc, test_read);
 	suite_add_tcase(s, tc);
 	return s;
