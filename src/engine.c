@@ -83,7 +83,10 @@ stage_open(const struct run *r, unsigned int i)
 
 /* The worker's sandbox: it writes beneath its staging directory and the
  * cache's tmp/ and wheels/ (entries are renamed from one to the other and
- * hard-linked into staging), and reads only its wheels. */
+ * hard-linked into staging).  It reads its wheels through the descriptors
+ * the parent opened (plan.c; the download step for a wheel with a URL),
+ * which Landlock does not check, so no wheel path, local or in the
+ * archive cache, needs a read rule: a worker can open none by name. */
 static int
 worker_confine(const struct run *r, int fd)
 {
@@ -99,12 +102,9 @@ worker_confine(const struct run *r, int fd)
 		strv_push_owned(&sb.write, xasprintf("%s/v1/tmp", r->cache_dir));
 		strv_push_owned(&sb.write, xasprintf("%s/v1/wheels", r->cache_dir));
 	}
-	for (i = 0; i < r->p->nadd; i++) {
-		if (r->p->add[i].path != NULL)
-			strv_push(&sb.read, r->p->add[i].path);
+	for (i = 0; i < r->p->nadd; i++)
 		if (r->p->add[i].size > big)
 			big = r->p->add[i].size;
-	}
 	strv_push(&sb.read, "/etc/localtime");
 	/* No member is larger than --max-unpacked-size; RECORD and the
 	 * manifest get some room on top.  The heap holds at most one
