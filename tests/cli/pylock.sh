@@ -296,6 +296,39 @@ $(printf '%s\n' "$EPSU" | sed 's/sha256 = "[0-9a-f]*", //')
 	sync_ "$T/lock/pylock.url.toml"
 	assert_rc "sync url entries again" 0
 	assert_grep "sync url entries again: nothing to do" "nothing to do" "$T/err"
+	# The workers read the downloads through the descriptor the engine
+	# opened, confined, from the archive cache or the staging area.
+	sync_ --reinstall --sandbox require "$T/lock/pylock.url.toml"
+	assert_rc "url entries from the cache, --sandbox require" 0
+	sync_ --reinstall --no-cache --sandbox require "$T/lock/pylock.url.toml"
+	assert_rc "url entries, --no-cache --sandbox require" 0
+	same_as_install "url entries, --no-cache --sandbox require" \
+	    "$W/alpha-1.0-py3-none-any.whl" "$W/delta-1.0-py3-none-any.whl" \
+	    "$W/epsilon-1.0-py3-none-any.whl"
+	# The archive cache is trusted by name only until the engine opens
+	# the file: its hashes are checked through that descriptor.
+	ESHA=$(sha256sum "$W/epsilon-1.0-py3-none-any.whl" | cut -d' ' -f1)
+	EARC=$FORKLIFT_CACHE_DIR/v1/archives/${ESHA:0:2}/$ESHA/epsilon-1.0-py3-none-any.whl
+	assert_file "$EARC"
+	if command -v strace >/dev/null 2>&1; then
+		run strace -f -qq -e trace=open,openat -o "$T/trace" "$FORKLIFT" sync \
+		    -p "$V" --no-progress --reinstall "$T/lock/pylock.url.toml"
+		assert_rc "url entries from the cache, under strace" 0
+		assert_eq "a cached download is opened once" \
+		    "$(grep -F "\"$EARC\"" "$T/trace" | grep -vc ENOENT)" 1
+	else
+		echo "SKIP: no strace: the single open of a download is not checked"
+	fi
+	snap "$V" >"$T/s5.snap"
+	chmod u+w "$EARC"
+	printf 'X' | dd of="$EARC" bs=1 seek=100 conv=notrunc 2>/dev/null
+	sync_ --reinstall "$T/lock/pylock.url.toml"
+	assert_rc "a cached download changed since it was stored" 1
+	assert_grep "a changed cached download: named" \
+	    "epsilon-1.0-py3-none-any.whl" "$T/err"
+	assert_grep "a changed cached download: hash mismatch" "hash mismatch" "$T/err"
+	assert_snap_same "a changed cached download" "$T/s5.snap" "$V"
+	rm -f "$EARC"
 fi
 
 # ---- a lock file written by pip >= 26.1 or uv ---------------------------------
