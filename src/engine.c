@@ -385,8 +385,17 @@ engine_fetch(struct run *r)
 	size_t			 i, n = 0;
 	int			 rc = 0;
 
-	for (i = 0; i < r->p->nadd; i++)
-		n += r->p->add[i].url != NULL && r->p->add[i].path == NULL;
+	for (i = 0; i < r->p->nadd; i++) {
+		struct plan_wheel	*w = &r->p->add[i];
+
+		n += w->url != NULL && w->path == NULL;
+		if (w->from_cache && w->url == NULL) {	/* found by resolve.c */
+			w->bytes = w->size;
+			if (verbosity > 0)
+				note_msg("%s: %llu bytes from the cache", w->base,
+				    (unsigned long long)w->size);
+		}
+	}
 	if (n == 0)
 		return 0;
 	if (r->o->fetch == NULL)
