@@ -360,6 +360,25 @@ fetched(void *arg, const struct fetch_result *res)
 	progress_update(&r->prog, r->fetched, "downloaded", w->base, 0);
 }
 
+/* "[files/wheels] downloading 12.3/45.6 MB" on the progress line. */
+static void
+show_bytes(struct run *r, const struct fetch_ctx *fx)
+{
+	struct fetch_stats	st;
+	char			what[64];
+
+	if (!r->prog.enabled)
+		return;
+	fetch_get_stats(fx, &st);
+	if (st.bytes_expected >= st.bytes_received)
+		snprintf(what, sizeof(what), "%.1f/%.1f MB",
+		    (double)st.bytes_received / 1e6, (double)st.bytes_expected / 1e6);
+	else
+		snprintf(what, sizeof(what), "%.1f MB",
+		    (double)st.bytes_received / 1e6);
+	progress_update(&r->prog, st.files_done, "downloading", what, 0);
+}
+
 /*
  * The download step: every wheel of the plan that has a URL, all at once
  * through one fetch context (largest first, as fetch.c orders them), each
@@ -443,8 +462,8 @@ engine_fetch(struct run *r)
 		}
 	}
 	if (rc == 0) {
-		progress_update(&r->prog, 0, "downloading", "", 1);
-		rc = fetch_run(fx);
+		while ((rc = fetch_run_some(fx, 100, NULL, 0)) > 0)
+			show_bytes(r, fx);
 		if (rc == FETCH_STOPPED)
 			rc = sig_status();
 		else if (rc != 0) {
