@@ -335,6 +335,38 @@ assert_eq "--dry-run: pages fetched" "$(grep -c '/simple/' "$T/idx.log")" 3
 assert_eq "--dry-run: no wheel downloaded" "$(grep -c '\.whl' "$T/idx.log")" 0
 srv_stop idx
 
+# ---- find-links pages, yanked files, hashes that disagree ----------------------------
+mkdir -p "$T/y"
+cp "$T/w/"*.whl "$T/y/"
+echo '{"alpha-1.0-py3-none-any.whl": {"yanked": "broken build"}}' >"$T/y/index-meta.json"
+srv idx "$T/y"
+sync_into "$T/l1" "$T/cl1" --no-index -f "$URL/links/" "$T/plain.txt"
+assert_rc "--no-index with a find-links page" 0
+assert_tree_same "find-links page sync vs install from files" "$T/l1" "$T/ref"
+assert_eq "find-links page: no project page asked" "$(grep -c '/simple/' "$T/idx.log")" 0
+sync_into "$T/l2" "$T/cl2" -i "$URL/simple/" "$T/alpha.txt"
+assert_rc "a yanked file for an == pin" 0
+assert_grep "yanked: a warning with the reason" "is yanked: broken build" "$T/err"
+: >"$T/idx.log"
+echo "alpha==1.0 --hash=sha256:$(printf '%064d' 0)" >"$T/alpha-bad.txt"
+sync_into "$T/l3" "$T/cl3" -i "$URL/simple/" "$T/alpha-bad.txt"
+assert_rc "the pin's hash and the index's disagree" 1
+assert_grep "disagreement: both hashes named" \
+    "has sha256 $(sha "$T/w/alpha-1.0-py3-none-any.whl"), which is not the pin's --hash" "$T/err"
+assert_eq "disagreement: nothing downloaded" "$(grep -c '\.whl' "$T/idx.log")" 0
+printf 'alpha==1.0\nbeta-pkg==2.0 --hash=sha256:%s\n' "$(sha "$T/w/Beta_Pkg-2.0-py3-none-any.whl")" >"$T/onehash.txt"
+sync_into "$T/l4" "$T/cl4" -i "$URL/simple/" "$T/onehash.txt"
+assert_rc "one --hash makes every pin need one" 1
+assert_grep "one --hash: the unhashed pin named" "'alpha' has no --hash" "$T/err"
+mkvenv "$T/l5"
+FORKLIFT_CACHE_DIR=$T/cl5 run "$FORKLIFT" install -p "$T/l5" --no-progress -i "$URL/simple/" -r "$T/alpha.txt" \
+    "$URL/files/gamma-0.3-py3-none-any.whl"
+assert_rc "install -r from the index, and a URL argument" 0
+assert_file "$(site_packages "$T/l5")/alpha.py"
+assert_file "$(site_packages "$T/l5")/gamma-0.3.dist-info/direct_url.json"
+assert_no_path "$(site_packages "$T/l5")/alpha-1.0.dist-info/direct_url.json" "a wheel from the index"
+srv_stop idx
+
 # ---- Ctrl-C while downloading ------------------------------------------------------
 srv slow "$T/big" --throttle 100000
 printf 'big==1.0\n' >"$T/big.txt"
