@@ -436,6 +436,25 @@ fetched(void *arg, const struct fetch_result *res)
 	progress_update(&r->prog, r->fetched, "downloaded", w->base, 0);
 }
 
+/* "[files/wheels] downloading 12.3/45.6 MB" on the progress line. */
+static void
+show_bytes(struct run *r, const struct fetch_ctx *fx)
+{
+	struct fetch_stats	st;
+	char			what[64];
+
+	if (!r->prog.enabled)
+		return;
+	fetch_get_stats(fx, &st);
+	if (st.bytes_expected >= st.bytes_received)
+		snprintf(what, sizeof(what), "%.1f/%.1f MB",
+		    (double)st.bytes_received / 1e6, (double)st.bytes_expected / 1e6);
+	else
+		snprintf(what, sizeof(what), "%.1f MB",
+		    (double)st.bytes_received / 1e6);
+	progress_update(&r->prog, st.files_done, "downloading", what, 0);
+}
+
 /*
  * The download step: every wheel of the plan that has a URL, all at once
  * through one fetch context (largest first, as fetch.c orders them), each
@@ -461,8 +480,17 @@ engine_fetch(struct run *r)
 	size_t			 i, n = 0;
 	int			 rc = 0;
 
-	for (i = 0; i < r->p->nadd; i++)
-		n += r->p->add[i].url != NULL && r->p->add[i].path == NULL;
+	for (i = 0; i < r->p->nadd; i++) {
+		struct plan_wheel	*w = &r->p->add[i];
+
+		n += w->url != NULL && w->path == NULL;
+		if (w->from_cache && w->url == NULL) {	/* found by resolve.c */
+			w->bytes = w->size;
+			if (verbosity > 0)
+				note_msg("%s: %llu bytes from the cache", w->base,
+				    (unsigned long long)w->size);
+		}
+	}
 	if (n == 0)
 		return 0;
 	if (r->o->fetch == NULL)
@@ -510,8 +538,8 @@ engine_fetch(struct run *r)
 		}
 	}
 	if (rc == 0) {
-		progress_update(&r->prog, 0, "downloading", "", 1);
-		rc = fetch_run(fx);
+		while ((rc = fetch_run_some(fx, 100, NULL, 0)) > 0)
+			show_bytes(r, fx);
 		if (rc == FETCH_STOPPED)
 			rc = sig_status();
 		else if (rc != 0) {
