@@ -102,7 +102,6 @@ struct finish {
 	const char		*home;		/* final dir holding the dist-info */
 	struct dirc		 src;		/* cache tree, or staging itself */
 	struct dirc		 dst;		/* staging tree */
-	int			 in_place;
 	const char		*path;		/* the wheel file */
 };
 
@@ -353,10 +352,28 @@ check_requires_python(const struct finish *f)
 	return 0;
 }
 
+static void
+finish_init(struct finish *f, const char *path, int src_fd, int stage_fd,
+    const struct manifest *m, const struct stage_opts *o, struct stage_stats *st)
+{
+	memset(f, 0, sizeof(*f));
+	f->o = o;
+	f->m = m;
+	f->stats = st;
+	f->path = path;
+	f->home = strcmp(m->root, "purelib") == 0 ? o->t->purelib : o->t->platlib;
+	f->src.root = src_fd;
+	f->src.fd = -1;
+	f->dst.root = stage_fd;
+	f->dst.fd = -1;
+	f->dst.create = 1;
+}
+
 /* Complete the staging tree from the tree at src_fd (the staging tree
- * itself when in_place). */
+ * itself when unpacked in place).  placed: every file but the scripts to
+ * rewrite is in staging already (in place, or linked by a wheel's parts). */
 static int
-finish(const char *path, int src_fd, int stage_fd, int in_place,
+finish(const char *path, int src_fd, int stage_fd, int placed,
     const struct manifest *m, const struct stage_opts *o, struct stage_stats *st)
 {
 	struct finish	 f;
@@ -364,18 +381,7 @@ finish(const char *path, int src_fd, int stage_fd, int in_place,
 	char		*rel;
 	int		 rc = 0, fd;
 
-	memset(&f, 0, sizeof(f));
-	f.o = o;
-	f.m = m;
-	f.stats = st;
-	f.path = path;
-	f.in_place = in_place;
-	f.home = strcmp(m->root, "purelib") == 0 ? o->t->purelib : o->t->platlib;
-	f.src.root = src_fd;
-	f.src.fd = -1;
-	f.dst.root = stage_fd;
-	f.dst.fd = -1;
-	f.dst.create = 1;
+	finish_init(&f, path, src_fd, stage_fd, m, o, st);
 	if (check_requires_python(&f) != 0)
 		return -1;
 	for (i = 0; i < m->n && rc == 0; i++) {
@@ -383,7 +389,7 @@ finish(const char *path, int src_fd, int stage_fd, int in_place,
 
 		if (mf->rewrite)
 			rc = rewrite_script(&f, mf);
-		else if (in_place)
+		else if (placed)
 			record(&f, mf->path, mf->sha256, mf->size);
 		else
 			rc = link_one(&f, mf);
@@ -548,5 +554,243 @@ stage_wheel(const char *path, int stage_fd, const struct stage_opts *o,
 	if (rc == 0)
 		rc = finish(path, stage_fd, stage_fd, 1, &m, o, st);
 	manifest_free(&m);
+	return rc;
+}
+
+/* ---- a wheel split into parts (engine.c decides) ---------------------- */
+
+/* Link entries lo..hi-1 of m (but the scripts to rewrite) from the tree
+ * at src_fd into staging.  0, -1, or STALE. */
+static int
+link_range(const char *path, int src_fd, int stage_fd, const struct manifest *m,
+    size_t lo, size_t hi, const struct stage_opts *o)
+{
+	struct finish		f;
+	struct stage_stats	st;
+	size_t			i;
+	int			rc = 0;
+
+	finish_init(&f, path, src_fd, stage_fd, m, o, &st);
+	for (i = lo; i < hi && rc == 0; i++)
+		if (!m->v[i].rewrite)
+			rc = link_one(&f, &m->v[i]);
+	dirc_close(&f.src);
+	dirc_close(&f.dst);
+	record_out_free(&f.rec);
+	return rc;
+}
+
+/* Where the parts leave their manifests: the cache's tmp directory they
+ * build together, else the staging directory (beside the trees). */
+static char *
+part_manifest(const struct stage_split *sp, unsigned int k)
+{
+	char	*name = xasprintf("MANIFEST.part%u", k), *p;
+
+	p = path_join(sp->tmp ? sp->tmp : sp->dir, name);
+	free(name);
+	return p;
+}
+
+static int
+open_entry_tree(const char *cache_dir, const char *key)
+{
+	char	*entry = cache_entry(cache_dir, key), *tree;
+	int	 fd;
+
+	tree = path_join(entry, "tree");
+	fd = open_tree(tree);
+	free(tree);
+	free(entry);
+	return fd;
+}
+
+/* A changed entry cannot be rebuilt while other parts link from it: it
+ * is discarded, and the wheel fails. */
+static int
+stale(const struct stage_opts *o, const struct stage_split *sp)
+{
+	char	*why = xstrdup(err_get());
+
+	cache_discard(o->cache_dir, sp->key);
+	err_set("the cache entry was changed (%s): it was removed; run forklift "
+	    "again to rebuild it", why);
+	free(why);
+	return -1;
+}
+
+/* Warm: link this part's share of the entry's files. */
+static int
+part_warm(const char *path, int stage_fd, const struct stage_opts *o,
+    const struct stage_split *sp)
+{
+	struct manifest	 m;
+	uint64_t	*cost;
+	size_t		 i, lo, hi;
+	int		 fd, rc;
+
+	if (cache_lookup(o->cache_dir, sp->key, &m) != 0)
+		return err_set("the cache entry went away: %s", err_get());
+	cost = xcalloc(m.n ? m.n : 1, sizeof(*cost));
+	for (i = 0; i < m.n; i++)
+		cost[i] = UNPACK_COST(m.v[i].size);
+	unpack_cut(cost, m.n, 0, sp->part, sp->nparts, &lo, &hi);
+	free(cost);
+	if ((fd = open_entry_tree(o->cache_dir, sp->key)) < 0)
+		rc = STALE;
+	else {
+		rc = link_range(path, fd, stage_fd, &m, lo, hi, o);
+		close(fd);
+	}
+	manifest_free(&m);
+	return rc == STALE ? stale(o, sp) : rc;
+}
+
+int
+stage_part(const char *path, int stage_fd, const struct stage_opts *o,
+    const struct stage_split *sp, struct stage_stats *st)
+{
+	struct unpack_opts	 uo = o->unpack;
+	struct manifest		 m;
+	struct stat		 sb;
+	char			*tree, *mp;
+	int			 fd = stage_fd, rc = 0;
+
+	memset(st, 0, sizeof(*st));
+	if (sp->key != NULL && sp->tmp == NULL)
+		return part_warm(path, stage_fd, o, sp);
+	memset(&m, 0, sizeof(m));
+	uo.part = sp->part;
+	uo.nparts = sp->nparts;
+	/* Part 0 also hashes the whole wheel, when its sha256 is wanted: it
+	 * gets that many fewer bytes of members. */
+	if (sp->tmp != NULL || o->direct_url) {
+		if (stat(path, &sb) != 0)
+			return err_set("cannot stat: %s", strerror(errno));
+		uo.head = (uint64_t)sb.st_size;
+		if (sp->part == 0 && cache_key(path, NULL, m.wheel_sha256) != 0)
+			return -1;
+	}
+	if (sp->tmp != NULL) {
+		uo.want_mtime = 1;
+		tree = path_join(sp->tmp, "tree");
+		fd = open_tree(tree);
+		free(tree);
+		if (fd < 0)
+			return -1;
+		capture = &m;
+		capture_next = warn_hook;
+		warn_hook = capture_warning;
+	}
+	rc = unpack_extract(path, fd, &uo, &m);
+	if (sp->tmp != NULL) {
+		warn_hook = capture_next;
+		capture = NULL;
+	}
+	if (rc == 0) {
+		mp = part_manifest(sp, sp->part);
+		rc = manifest_write(&m, mp);
+		free(mp);
+	}
+	if (rc == 0 && sp->tmp != NULL && link_range(path, fd, stage_fd, &m, 0, m.n,
+	    o) != 0)
+		rc = -1;	/* STALE cannot happen: the tree is ours */
+	if (fd != stage_fd)
+		close(fd);
+	manifest_free(&m);
+	return rc;
+}
+
+/* Join the parts' manifests, in member order, removing them. */
+static int
+merge_parts(const struct stage_split *sp, struct manifest *m)
+{
+	struct manifest	 pm;
+	unsigned int	 k;
+	size_t		 i;
+	char		*mp;
+	int		 rc = 0;
+
+	memset(m, 0, sizeof(*m));
+	for (k = 0; k < sp->nparts && rc == 0; k++) {
+		mp = part_manifest(sp, k);
+		rc = manifest_read(mp, &pm);
+		unlink(mp);
+		free(mp);
+		if (rc != 0)
+			break;
+		if (k == 0) {
+			m->distinfo = pm.distinfo;
+			m->root = pm.root;
+			m->name = pm.name;
+			m->requires_python = pm.requires_python;
+			memcpy(m->wheel_sha256, pm.wheel_sha256, sizeof(m->wheel_sha256));
+			pm.distinfo = pm.root = pm.name = pm.requires_python = NULL;
+		}
+		for (i = 0; i < pm.warnings.n; i++)
+			strv_push(&m->warnings, pm.warnings.v[i]);
+		for (i = 0; i < pm.n; i++) {
+			struct manifest_file	*mf = manifest_add(m, pm.v[i].path);
+			char			*p = mf->path;
+
+			*mf = pm.v[i];
+			mf->path = p;
+		}
+		manifest_free(&pm);
+	}
+	return rc;
+}
+
+int
+stage_part_finish(const char *path, int stage_fd, const struct stage_opts *o,
+    const struct stage_split *sp, struct stage_stats *st)
+{
+	struct manifest	 m;
+	size_t		 i;
+	char		*mp;
+	int		 fd, rc;
+
+	memset(st, 0, sizeof(*st));
+	if (sp->key == NULL) {
+		if (merge_parts(sp, &m) != 0)
+			rc = -1;
+		else
+			rc = finish(path, stage_fd, stage_fd, 1, &m, o, st);
+		manifest_free(&m);
+		return rc;
+	}
+	if (sp->tmp == NULL) {
+		if (cache_lookup(o->cache_dir, sp->key, &m) != 0)
+			return err_set("the cache entry went away: %s", err_get());
+		for (i = 0; i < m.warnings.n; i++)
+			warn_msg("%s", m.warnings.v[i]);
+		st->cached = 1;
+	} else {
+		/* Cold: every part is in the tree; publish it whole. */
+		if (merge_parts(sp, &m) != 0) {
+			manifest_free(&m);
+			return -1;
+		}
+		mp = path_join(sp->tmp, "MANIFEST");
+		rc = manifest_write(&m, mp);
+		free(mp);
+		if (rc == 0)
+			rc = cache_publish(o->cache_dir, sp->tmp, sp->key);
+		if (rc != 0) {
+			manifest_free(&m);
+			return -1;
+		}
+	}
+	if ((fd = open_entry_tree(o->cache_dir, sp->key)) < 0)
+		rc = STALE;
+	else {
+		rc = finish(path, fd, stage_fd, 1, &m, o, st);
+		close(fd);
+	}
+	manifest_free(&m);
+	if (rc == STALE)
+		return stale(o, sp);
+	if (rc == 0)
+		cache_touch(o->cache_dir, sp->key);
 	return rc;
 }

@@ -37,4 +37,25 @@ struct stage_stats {
 int	 stage_wheel(const char *path, int stage_fd, const struct stage_opts *,
 	    struct stage_stats *);
 
+/*
+ * A big wheel split into member ranges that several workers stage at once
+ * into the same staging tree: stage_part() for each part, in any order or
+ * concurrently, then stage_part_finish() once, after all of them (the
+ * generated files, RECORD, and with a cold cache the entry's publication).
+ * Every part of a wheel gets the same struct but part.
+ */
+struct stage_split {
+	unsigned int	 part;
+	unsigned int	 nparts;
+	const char	*dir;		/* the staging directory's path */
+	const char	*key;		/* cache key; NULL: no cache */
+	const char	*tmp;		/* cold: the cache_tmp() directory the
+					   parts fill; NULL: warm (an entry) */
+};
+
+int	 stage_part(const char *path, int stage_fd, const struct stage_opts *,
+	    const struct stage_split *, struct stage_stats *);
+int	 stage_part_finish(const char *path, int stage_fd, const struct stage_opts *,
+	    const struct stage_split *, struct stage_stats *);
+
 #endif

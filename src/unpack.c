@@ -423,13 +423,59 @@ member(struct unpack *u, const struct wheel_member *m)
 	return rc;
 }
 
+void
+unpack_cut(const uint64_t *cost, size_t n, uint64_t head, unsigned int part,
+    unsigned int nparts, size_t *lo, size_t *hi)
+{
+	uint64_t	total = head, at = head, step;
+	size_t		i;
+	unsigned int	p;
+
+	for (i = 0; i < n; i++)
+		total += cost[i];
+	step = total / nparts + 1;
+	*lo = *hi = n;
+	/* An item belongs to the part its start falls in. */
+	for (i = 0; i < n; i++) {
+		p = (unsigned int)(at / step);
+		if (p >= part && *lo == n)
+			*lo = i;
+		if (p > part) {
+			*hi = i;
+			break;
+		}
+		at += cost[i];
+	}
+	if (*lo > *hi)
+		*lo = *hi;
+}
+
+/* The members of this part: [*lo, *hi) of u->w.m. */
+static void
+part_range(const struct unpack *u, size_t *lo, size_t *hi)
+{
+	uint64_t	*cost;
+	size_t		 i;
+
+	*lo = 0;
+	*hi = u->w.n;
+	if (u->o->nparts <= 1)
+		return;
+	cost = xcalloc(u->w.n ? u->w.n : 1, sizeof(*cost));
+	for (i = 0; i < u->w.n; i++)
+		if (!u->w.m[i].is_dir && !u->w.m[i].skip)
+			cost[i] = UNPACK_COST(u->w.m[i].size);
+	unpack_cut(cost, u->w.n, u->o->head, u->o->part, u->o->nparts, lo, hi);
+	free(cost);
+}
+
 int
 unpack_extract(const char *path, int tree_fd, const struct unpack_opts *o,
     struct manifest *m)
 {
 	struct wheel_open_opts	 wo = { o->max_unpacked, o->verify_record };
 	struct unpack		 u;
-	size_t			 i;
+	size_t			 i, lo, hi;
 	char			*name;
 	int			 rc = -1;
 
@@ -460,7 +506,8 @@ unpack_extract(const char *path, int tree_fd, const struct unpack_opts *o,
 	for (i = HASH_SHA256; i <= HASH_SHA512; i++)
 		hasher_init(&u.vh[i], (enum hash_algo)i);
 	hasher_init(&u.sh, HASH_SHA256);
-	for (i = 0; i < u.w.n; i++) {
+	part_range(&u, &lo, &hi);
+	for (i = lo; i < hi; i++) {
 		const struct wheel_member *wm = &u.w.m[i];
 
 		if (wm->is_dir || wm->skip)
