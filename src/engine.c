@@ -115,7 +115,7 @@ worker_init(void *arg)
 /* FORKLIFT_FAULT_WORKER=W kills the worker taking wheel W (its part 0,
  * when split); W.P the one taking part P of wheel W. */
 static void
-fault_point(const struct run *r, const struct unit *u)
+fault_point(const struct unit *u)
 {
 	const char	*e = getenv("FORKLIFT_FAULT_WORKER");
 	char		*end;
@@ -162,7 +162,7 @@ worker_wheel(void *arg, size_t k, struct runner_stats *rs)
 	int			 sfd, rc;
 
 #ifdef FAULT_INJECTION
-	fault_point(r, u);
+	fault_point(u);
 #endif
 	r->so.requested = r->p->add[i].requested;
 	r->so.direct_url = r->p->add[i].direct_url;
