@@ -75,9 +75,9 @@ struct run {
 	struct unit		*units;
 	size_t			 nunits;
 	struct split		*split;		/* per wheel */
-	unsigned int		*left;		/* per wheel: parts not done
-						   (shared with the workers) */
-	size_t			 leftlen;	/* bytes mapped */
+	struct stage_shared	*sh;		/* per wheel, shared with the
+						   workers */
+	size_t			 shlen;		/* bytes mapped */
 };
 
 /* ---- in the worker -------------------------------------------------- */
@@ -142,12 +142,13 @@ worker_part(struct run *r, const struct unit *u, int sfd, struct stage_stats *st
 
 	sp.part = u->part;
 	sp.nparts = s->nparts;
+	sp.sh = &r->sh[u->wheel];
 	sp.dir = s->dir;
 	sp.key = s->key[0] ? s->key : NULL;
 	sp.tmp = s->tmp;
 	if (stage_part(r->p->add[u->wheel].path, sfd, &r->so, &sp, st) != 0)
 		return -1;
-	if (__atomic_sub_fetch(&r->left[u->wheel], 1, __ATOMIC_ACQ_REL) != 0)
+	if (__atomic_sub_fetch(&sp.sh->left, 1, __ATOMIC_ACQ_REL) != 0)
 		return 0;
 	return stage_part_finish(r->p->add[u->wheel].path, sfd, &r->so, &sp, st);
 }
@@ -208,7 +209,7 @@ on_done(void *arg, size_t k, const struct runner_stats *st)
 	r->bytes += st->bytes;
 	r->cached += st->cached != 0;
 	/* A split wheel is done with its last part: the worker that finished
-	 * it (r->left reached 0) sends its DONE after finishing it. */
+	 * it (its left count reached 0) sends its DONE after finishing it. */
 	if (r->split[i].nparts > 1 && ++r->split[i].got < r->split[i].nparts)
 		return 0;
 	r->done++;
@@ -399,7 +400,7 @@ choose_link(struct run *r, const struct engine_opts *o)
 }
 
 /*
- * Which wheels to split into member ranges, and into how many parts.
+ * Which wheels to split into parts, and into how many.
  * Measured on the site corpus repacked as one wheel (28,585 files, 71 MB):
  * it costs the same CPU as the same files in 94 wheels, so what a big
  * wheel loses is parallelism only, and its largest member is about 5% of
@@ -407,9 +408,10 @@ choose_link(struct run *r, const struct engine_opts *o)
  * of the run (size > total / jobs), since only then does it bound the run;
  * into as many parts as shares it holds, at most jobs, and each part at
  * least SPLIT_MIN bytes of wheel: every part reads the whole central
- * directory and RECORD again (about 2 us a member).  A part is cut at
- * equal cost by the worker itself (unpack_cut), so the parent never opens
- * a wheel; a single huge member stays in one part.
+ * directory and RECORD again (measured: 0.1 s of CPU for 28,585 members).
+ * The parts take chunks of members from a shared counter (stage.h), so the
+ * parent never opens a wheel and no cost model is needed; a single huge
+ * member is one chunk's, never split.
  */
 #define SPLIT_MIN	((uint64_t)4 * 1024 * 1024)
 #define SPLIT_MAX	64
@@ -475,17 +477,17 @@ split_plan(struct run *r, uint64_t **sizesp)
 	}
 	r->units = xcalloc(r->nunits ? r->nunits : 1, sizeof(*r->units));
 	*sizesp = sizes = xcalloc(r->nunits ? r->nunits : 1, sizeof(*sizes));
-	r->leftlen = (p->nadd ? p->nadd : 1) * sizeof(*r->left);
-	r->left = mmap(NULL, r->leftlen, PROT_READ | PROT_WRITE, MAP_SHARED |
+	r->shlen = (p->nadd ? p->nadd : 1) * sizeof(*r->sh);
+	r->sh = mmap(NULL, r->shlen, PROT_READ | PROT_WRITE, MAP_SHARED |
 	    MAP_ANONYMOUS, -1, 0);
-	if (r->left == MAP_FAILED) {
-		r->left = NULL;
+	if (r->sh == MAP_FAILED) {
+		r->sh = NULL;
 		error_msg("cannot map shared memory: %s", strerror(errno));
 		return -1;
 	}
 	for (i = 0; i < p->nadd; i++) {
 		n = r->split[i].nparts;
-		r->left[i] = n;
+		r->sh[i].left = n;
 		if (n > 1 && split_prepare(r, (unsigned int)i) != 0) {
 			error_msg("%s: %s", p->add[i].base, err_get());
 			return -1;
@@ -519,8 +521,8 @@ split_free(struct run *r, int failed)
 		free(r->units[i].label);
 	free(r->split);
 	free(r->units);
-	if (r->left != NULL)
-		munmap(r->left, r->leftlen);
+	if (r->sh != NULL)
+		munmap(r->sh, r->shlen);
 }
 
 static void

@@ -580,12 +580,13 @@ link_range(const char *path, int src_fd, int stage_fd, const struct manifest *m,
 	return rc;
 }
 
-/* Where the parts leave their manifests: the cache's tmp directory they
- * build together, else the staging directory (beside the trees). */
+/* Where the parts leave the manifests of their chunks: the cache's tmp
+ * directory they build together, else the staging directory (beside the
+ * trees). */
 static char *
-part_manifest(const struct stage_split *sp, unsigned int k)
+chunk_manifest(const struct stage_split *sp, unsigned int c)
 {
-	char	*name = xasprintf("MANIFEST.part%u", k), *p;
+	char	*name = xasprintf("MANIFEST.%u", c), *p;
 
 	p = path_join(sp->tmp ? sp->tmp : sp->dir, name);
 	free(name);
@@ -619,31 +620,82 @@ stale(const struct stage_opts *o, const struct stage_split *sp)
 	return -1;
 }
 
-/* Warm: link this part's share of the entry's files. */
+/* The entry's manifest a warm part read, kept for the finisher should it
+ * be this worker. */
+static struct manifest	warm_m;
+static char		warm_key[33];
+
+static int
+warm_manifest(const struct stage_opts *o, const char *key, struct manifest *m)
+{
+	if (strcmp(warm_key, key) == 0) {
+		*m = warm_m;
+		memset(&warm_m, 0, sizeof(warm_m));
+		warm_key[0] = '\0';
+		return 0;
+	}
+	if (cache_lookup(o->cache_dir, key, m) != 0)
+		return err_set("the cache entry went away: %s", err_get());
+	return 0;
+}
+
+/* Warm: link chunks of the entry's files while there are any. */
 static int
 part_warm(const char *path, int stage_fd, const struct stage_opts *o,
     const struct stage_split *sp)
 {
 	struct manifest	 m;
-	uint64_t	*cost;
-	size_t		 i, lo, hi;
-	int		 fd, rc;
+	size_t		 size;
+	unsigned int	 n, c;
+	int		 fd, rc = 0;
 
-	if (cache_lookup(o->cache_dir, sp->key, &m) != 0)
-		return err_set("the cache entry went away: %s", err_get());
-	cost = xcalloc(m.n ? m.n : 1, sizeof(*cost));
-	for (i = 0; i < m.n; i++)
-		cost[i] = UNPACK_COST(m.v[i].size);
-	unpack_cut(cost, m.n, 0, sp->part, sp->nparts, &lo, &hi);
-	free(cost);
+	if (warm_manifest(o, sp->key, &m) != 0)
+		return -1;
+	size = unpack_chunk(m.n, sp->nparts);
+	n = unpack_nchunks(m.n, sp->nparts);
 	if ((fd = open_entry_tree(o->cache_dir, sp->key)) < 0)
 		rc = STALE;
-	else {
-		rc = link_range(path, fd, stage_fd, &m, lo, hi, o);
+	while (rc == 0 && (c = __atomic_fetch_add(&sp->sh->next, 1,
+	    __ATOMIC_ACQ_REL)) < n)
+		rc = link_range(path, fd, stage_fd, &m, (size_t)c * size,
+		    (size_t)(c + 1) * size < m.n ? (size_t)(c + 1) * size : m.n, o);
+	if (fd >= 0)
 		close(fd);
-	}
-	manifest_free(&m);
+	manifest_free(&warm_m);
+	warm_m = m;
+	snprintf(warm_key, sizeof(warm_key), "%s", sp->key);
 	return rc == STALE ? stale(o, sp) : rc;
+}
+
+struct chunk_ctx {
+	const char		*path;
+	const struct stage_split *sp;
+	const struct stage_opts	*o;
+	int			 tree_fd;	/* cold: the tree in tmp/ */
+	int			 stage_fd;
+};
+
+/* A chunk is unpacked: its manifest for the finisher, and (cold) its
+ * files linked into staging. */
+static int
+chunk_done(void *arg, unsigned int c, struct manifest *m)
+{
+	struct chunk_ctx	*x = arg;
+	char			*mp = chunk_manifest(x->sp, c);
+	size_t			 i;
+	int			 rc;
+
+	rc = manifest_write(m, mp);
+	free(mp);
+	/* STALE cannot happen: the tree is ours. */
+	if (rc == 0 && x->sp->tmp != NULL &&
+	    link_range(x->path, x->tree_fd, x->stage_fd, m, 0, m->n, x->o) != 0)
+		rc = -1;
+	for (i = 0; i < m->n; i++)
+		free(m->v[i].path);
+	m->n = 0;
+	strv_free(&m->warnings);
+	return rc;
 }
 
 int
@@ -651,84 +703,91 @@ stage_part(const char *path, int stage_fd, const struct stage_opts *o,
     const struct stage_split *sp, struct stage_stats *st)
 {
 	struct unpack_opts	 uo = o->unpack;
+	struct chunk_ctx	 x;
 	struct manifest		 m;
-	struct stat		 sb;
-	char			*tree, *mp;
-	int			 fd = stage_fd, rc = 0;
+	char			*tree;
+	int			 rc;
 
 	memset(st, 0, sizeof(*st));
 	if (sp->key != NULL && sp->tmp == NULL)
 		return part_warm(path, stage_fd, o, sp);
+	/* Part 0 hashes the whole wheel first, when its sha256 is wanted; the
+	 * others take more chunks meanwhile. */
+	if (sp->part == 0 && (sp->tmp != NULL || o->direct_url) &&
+	    cache_key(path, NULL, sp->sh->sha256) != 0)
+		return -1;
 	memset(&m, 0, sizeof(m));
-	uo.part = sp->part;
+	memset(&x, 0, sizeof(x));
+	x.path = path;
+	x.sp = sp;
+	x.o = o;
+	x.tree_fd = x.stage_fd = stage_fd;
+	uo.next = &sp->sh->next;
+	uo.nchunks = &sp->sh->nchunks;
 	uo.nparts = sp->nparts;
-	/* Part 0 also hashes the whole wheel, when its sha256 is wanted: it
-	 * gets that many fewer bytes of members. */
-	if (sp->tmp != NULL || o->direct_url) {
-		if (stat(path, &sb) != 0)
-			return err_set("cannot stat: %s", strerror(errno));
-		uo.head = (uint64_t)sb.st_size;
-		if (sp->part == 0 && cache_key(path, NULL, m.wheel_sha256) != 0)
-			return -1;
-	}
+	uo.chunk_done = chunk_done;
+	uo.chunk_arg = &x;
 	if (sp->tmp != NULL) {
 		uo.want_mtime = 1;
 		tree = path_join(sp->tmp, "tree");
-		fd = open_tree(tree);
+		x.tree_fd = open_tree(tree);
 		free(tree);
-		if (fd < 0)
+		if (x.tree_fd < 0)
 			return -1;
 		capture = &m;
 		capture_next = warn_hook;
 		warn_hook = capture_warning;
 	}
-	rc = unpack_extract(path, fd, &uo, &m);
+	rc = unpack_extract(path, x.tree_fd, &uo, &m);
 	if (sp->tmp != NULL) {
 		warn_hook = capture_next;
 		capture = NULL;
+		close(x.tree_fd);
 	}
-	if (rc == 0) {
-		mp = part_manifest(sp, sp->part);
-		rc = manifest_write(&m, mp);
-		free(mp);
-	}
-	if (rc == 0 && sp->tmp != NULL && link_range(path, fd, stage_fd, &m, 0, m.n,
-	    o) != 0)
-		rc = -1;	/* STALE cannot happen: the tree is ours */
-	if (fd != stage_fd)
-		close(fd);
 	manifest_free(&m);
 	return rc;
 }
 
-/* Join the parts' manifests, in member order, removing them. */
 static int
-merge_parts(const struct stage_split *sp, struct manifest *m)
+has(const struct strv *v, const char *s)
+{
+	size_t	i;
+
+	for (i = 0; i < v->n; i++)
+		if (strcmp(v->v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+/* Join the chunks' manifests, in member order, removing them. */
+static int
+merge_chunks(const struct stage_split *sp, struct manifest *m)
 {
 	struct manifest	 pm;
-	unsigned int	 k;
+	unsigned int	 c;
 	size_t		 i;
 	char		*mp;
 	int		 rc = 0;
 
 	memset(m, 0, sizeof(*m));
-	for (k = 0; k < sp->nparts && rc == 0; k++) {
-		mp = part_manifest(sp, k);
+	for (c = 0; c < sp->sh->nchunks && rc == 0; c++) {
+		mp = chunk_manifest(sp, c);
 		rc = manifest_read(mp, &pm);
 		unlink(mp);
 		free(mp);
 		if (rc != 0)
 			break;
-		if (k == 0) {
+		if (c == 0) {
 			m->distinfo = pm.distinfo;
 			m->root = pm.root;
 			m->name = pm.name;
 			m->requires_python = pm.requires_python;
-			memcpy(m->wheel_sha256, pm.wheel_sha256, sizeof(m->wheel_sha256));
 			pm.distinfo = pm.root = pm.name = pm.requires_python = NULL;
 		}
+		/* Every part opened the wheel: its warnings came once a part. */
 		for (i = 0; i < pm.warnings.n; i++)
-			strv_push(&m->warnings, pm.warnings.v[i]);
+			if (!has(&m->warnings, pm.warnings.v[i]))
+				strv_push(&m->warnings, pm.warnings.v[i]);
 		for (i = 0; i < pm.n; i++) {
 			struct manifest_file	*mf = manifest_add(m, pm.v[i].path);
 			char			*p = mf->path;
@@ -738,6 +797,7 @@ merge_parts(const struct stage_split *sp, struct manifest *m)
 		}
 		manifest_free(&pm);
 	}
+	memcpy(m->wheel_sha256, sp->sh->sha256, sizeof(m->wheel_sha256));
 	return rc;
 }
 
@@ -752,7 +812,7 @@ stage_part_finish(const char *path, int stage_fd, const struct stage_opts *o,
 
 	memset(st, 0, sizeof(*st));
 	if (sp->key == NULL) {
-		if (merge_parts(sp, &m) != 0)
+		if (merge_chunks(sp, &m) != 0)
 			rc = -1;
 		else
 			rc = finish(path, stage_fd, stage_fd, 1, &m, o, st);
@@ -760,14 +820,14 @@ stage_part_finish(const char *path, int stage_fd, const struct stage_opts *o,
 		return rc;
 	}
 	if (sp->tmp == NULL) {
-		if (cache_lookup(o->cache_dir, sp->key, &m) != 0)
-			return err_set("the cache entry went away: %s", err_get());
+		if (warm_manifest(o, sp->key, &m) != 0)
+			return -1;
 		for (i = 0; i < m.warnings.n; i++)
 			warn_msg("%s", m.warnings.v[i]);
 		st->cached = 1;
 	} else {
 		/* Cold: every part is in the tree; publish it whole. */
-		if (merge_parts(sp, &m) != 0) {
+		if (merge_chunks(sp, &m) != 0) {
 			manifest_free(&m);
 			return -1;
 		}

@@ -423,50 +423,53 @@ member(struct unpack *u, const struct wheel_member *m)
 	return rc;
 }
 
-void
-unpack_cut(const uint64_t *cost, size_t n, uint64_t head, unsigned int part,
-    unsigned int nparts, size_t *lo, size_t *hi)
+size_t
+unpack_chunk(size_t n, unsigned int nparts)
 {
-	uint64_t	total = head, at = head, step;
-	size_t		i;
-	unsigned int	p;
+	size_t	c = n / ((size_t)nparts * 8);
 
-	for (i = 0; i < n; i++)
-		total += cost[i];
-	step = total / nparts + 1;
-	*lo = *hi = n;
-	/* An item belongs to the part its start falls in. */
-	for (i = 0; i < n; i++) {
-		p = (unsigned int)(at / step);
-		if (p >= part && *lo == n)
-			*lo = i;
-		if (p > part) {
-			*hi = i;
-			break;
-		}
-		at += cost[i];
-	}
-	if (*lo > *hi)
-		*lo = *hi;
+	return c < 64 ? 64 : c;
 }
 
-/* The members of this part: [*lo, *hi) of u->w.m. */
-static void
-part_range(const struct unpack *u, size_t *lo, size_t *hi)
+unsigned int
+unpack_nchunks(size_t n, unsigned int nparts)
 {
-	uint64_t	*cost;
-	size_t		 i;
+	size_t	c = unpack_chunk(n, nparts);
 
-	*lo = 0;
-	*hi = u->w.n;
-	if (u->o->nparts <= 1)
-		return;
-	cost = xcalloc(u->w.n ? u->w.n : 1, sizeof(*cost));
-	for (i = 0; i < u->w.n; i++)
-		if (!u->w.m[i].is_dir && !u->w.m[i].skip)
-			cost[i] = UNPACK_COST(u->w.m[i].size);
-	unpack_cut(cost, u->w.n, u->o->head, u->o->part, u->o->nparts, lo, hi);
-	free(cost);
+	return (unsigned int)((n + c - 1) / c);
+}
+
+/* Members lo..hi-1. */
+static int
+members(struct unpack *u, size_t lo, size_t hi)
+{
+	size_t	i;
+
+	for (i = lo; i < hi && i < u->w.n; i++) {
+		const struct wheel_member *wm = &u->w.m[i];
+
+		if (wm->is_dir || wm->skip)
+			continue;
+		if (member(u, wm) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A split wheel's part: chunks as long as there are any. */
+static int
+chunks(struct unpack *u)
+{
+	size_t		size = unpack_chunk(u->w.n, u->o->nparts);
+	unsigned int	n = unpack_nchunks(u->w.n, u->o->nparts), c;
+
+	__atomic_store_n(u->o->nchunks, n, __ATOMIC_RELEASE);
+	while ((c = __atomic_fetch_add(u->o->next, 1, __ATOMIC_ACQ_REL)) < n) {
+		if (members(u, (size_t)c * size, (size_t)(c + 1) * size) != 0 ||
+		    u->o->chunk_done(u->o->chunk_arg, c, u->m) != 0)
+			return -1;
+	}
+	return 0;
 }
 
 int
@@ -475,7 +478,7 @@ unpack_extract(const char *path, int tree_fd, const struct unpack_opts *o,
 {
 	struct wheel_open_opts	 wo = { o->max_unpacked, o->verify_record };
 	struct unpack		 u;
-	size_t			 i, lo, hi;
+	size_t			 i;
 	char			*name;
 	int			 rc = -1;
 
@@ -506,15 +509,8 @@ unpack_extract(const char *path, int tree_fd, const struct unpack_opts *o,
 	for (i = HASH_SHA256; i <= HASH_SHA512; i++)
 		hasher_init(&u.vh[i], (enum hash_algo)i);
 	hasher_init(&u.sh, HASH_SHA256);
-	part_range(&u, &lo, &hi);
-	for (i = lo; i < hi; i++) {
-		const struct wheel_member *wm = &u.w.m[i];
-
-		if (wm->is_dir || wm->skip)
-			continue;
-		if (member(&u, wm) != 0)
-			goto out;
-	}
+	if ((o->next ? chunks(&u) : members(&u, 0, u.w.n)) != 0)
+		goto out;
 	rc = 0;
 out:
 	dir_pop(&u.dc, 0);

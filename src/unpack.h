@@ -20,9 +20,14 @@ struct unpack_opts {
 	uint64_t	 max_unpacked;
 	int		 verify_record;
 	int		 want_mtime;	/* record mtimes in the manifest (cache) */
-	unsigned int	 part;		/* with nparts > 1: write only the members */
-	unsigned int	 nparts;	/* of this part (unpack_cut) */
-	uint64_t	 head;		/* cost part 0 has already (unpack_cut) */
+	/* A split wheel: the parts take chunks of members, the next from
+	 * the counter *next they share, until none is left; after each chunk
+	 * chunk_done() gets its manifest (which it may empty). */
+	unsigned int	*next;		/* NULL: every member */
+	unsigned int	*nchunks;	/* set to how many chunks there are */
+	unsigned int	 nparts;
+	int		(*chunk_done)(void *arg, unsigned int chunk, struct manifest *);
+	void		*chunk_arg;
 };
 
 /* Extract path into the tree at tree_fd and fill the manifest (its
@@ -34,15 +39,11 @@ struct unpack_opts {
 int	 unpack_extract(const char *path, int tree_fd, const struct unpack_opts *,
 	    struct manifest *);
 
-/*
- * Cut n items of the given costs, in order, into nparts contiguous ranges
- * of about equal cost, part 0 starting with head more; part's range is
- * [*lo, *hi).  Every caller cutting the same costs gets the same ranges.
- */
-void	 unpack_cut(const uint64_t *cost, size_t n, uint64_t head,
-	    unsigned int part, unsigned int nparts, size_t *lo, size_t *hi);
-/* The cost of a file of size bytes, as unpack_cut weighs it. */
-#define UNPACK_COST(size)	((size) + 16384)
+/* How many members (or files) make one chunk of a split wheel of n,
+ * and how many chunks it has: about eight per part, so that the parts
+ * even out whatever their members cost. */
+size_t	 unpack_chunk(size_t n, unsigned int nparts);
+unsigned int unpack_nchunks(size_t n, unsigned int nparts);
 
 /* The staging subdirectory names, in commit order. */
 extern const char *const unpack_keys[5];

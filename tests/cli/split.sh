@@ -6,8 +6,8 @@
 # the same tree as with -j 1, without a cache, into a cold cache and from
 # the warm one, leaving nothing in the cache's tmp/.  Then, each with the
 # environment left exactly as it was and no staging left:
-#   - a member of the second part whose RECORD hash is wrong: exit 1, the
-#     error names the wheel, the part and the member; no cache entry;
+#   - a member near the end whose RECORD hash is wrong: exit 1, the error
+#     names the wheel, the part that met it and the member; no cache entry;
 #   - the worker staging part 2 killed (FORKLIFT_FAULT_WORKER=0.1 of the
 #     fault-injection build), cold and warm: exit 1 naming the wheel, the
 #     part and SIGKILL, and the cache's tmp/ emptied;
@@ -100,7 +100,7 @@ assert_eq "cold: one entry" 1 "$(ls "$C/v1/wheels" | wc -l)"
 "$T/v/bin/sp-run" >"$T/out" 2>&1
 assert_eq "the launcher written once after the parts runs" split "$(cat "$T/out")"
 
-# ---- a corrupt member in part 2 --------------------------------------------------
+# ---- a corrupt member -----------------------------------------------------------
 for mode in no-cache cold; do
 	rm -rf "$T/v" "$T/cbad"
 	cp -a "$T/empty" "$T/v"
@@ -110,7 +110,7 @@ for mode in no-cache cold; do
 		FORKLIFT_CACHE_DIR=$T/cbad fk_install "$T/v" -j 2 "$BAD"
 	fi
 	assert_rc "$mode: corrupt member" 1
-	assert_error_line "$mode: corrupt member" "$B" "part 2 of 2" \
+	assert_error_line "$mode: corrupt member" "$B" " of 2: " \
 	    "RECORD: hash mismatch for '$BADNAME'"
 	assert_snap_same "$mode: corrupt member" "$T/empty.snap" "$T/v"
 	assert_no_staging "$mode: corrupt member" "$T/v"
