@@ -23,6 +23,7 @@
 #include "engine.h"
 #include "fsutil.h"
 #include "reqs.h"
+#include "sandbox.h"
 #include "sig.h"
 #include "target.h"
 #include "txn.h"
@@ -51,7 +52,9 @@ const char engine_options_help[] =
 "      --strict          a file another distribution installed with other\n"
 "                        bytes is an error, not a warning\n"
 "      --link-mode MODE  how files reach the environment from the cache:\n"
-"                        auto (default), reflink, hardlink, copy\n";
+"                        auto (default), reflink, hardlink, copy\n"
+"      --sandbox MODE    confine the workers (Landlock, seccomp, limits):\n"
+"                        auto (default), require, off\n";
 
 const char bytecode_options_help[] =
 "      --compile-bytecode\n"
@@ -165,6 +168,8 @@ verbose_asked(void)
 int
 global_option(int c, const char *arg, struct globals *g)
 {
+	struct sandbox_support	sb;
+
 	switch (c) {
 	case 'q':
 		verbosity = -1;
@@ -176,8 +181,11 @@ global_option(int c, const char *arg, struct globals *g)
 		return 1;
 	case OPT_VERSION:
 		printf("forklift %s\n", PACKAGE_VERSION);
-		if (verbosity > 0 || verbose_asked())
+		if (verbosity > 0 || verbose_asked()) {
 			printf("jobs: %s\n", jobs_describe(jobs_default(NULL)));
+			sandbox_probe(&sb);
+			printf("sandbox: %s\n", sandbox_describe(&sb));
+		}
 		exit(EXIT_OK);
 	case OPT_NO_PROGRESS:
 		g->progress = 0;
@@ -324,6 +332,10 @@ engine_option(int c, const char *arg, struct engine_opts *eo, int *reinstall)
 		if ((eo->link_mode = link_mode_parse(arg)) < 0)
 			die(EXIT_USAGE, "--link-mode: '%s' is not auto, reflink, "
 			    "hardlink or copy", arg);
+		return 1;
+	case OPT_ENGINE + 7:
+		if ((eo->sandbox = sandbox_mode_parse(arg)) < 0)
+			die(EXIT_USAGE, "--sandbox: '%s' is not auto, require or off", arg);
 		return 1;
 	}
 	return 0;

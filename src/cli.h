@@ -104,7 +104,8 @@ int	 target_prepare(struct target *, struct target_opts *, const struct globals 
 	{ "ignore-requires-python", no_argument, NULL, OPT_ENGINE + 3 }, \
 	{ "max-unpacked-size", required_argument, NULL, OPT_ENGINE + 4 }, \
 	{ "strict", no_argument, NULL, OPT_ENGINE + 5 }, \
-	{ "link-mode", required_argument, NULL, OPT_ENGINE + 6 }
+	{ "link-mode", required_argument, NULL, OPT_ENGINE + 6 }, \
+	{ "sandbox", required_argument, NULL, OPT_ENGINE + 7 }
 struct engine_opts;
 /* Their --help lines from --no-verify-record on. */
 extern const char engine_options_help[];

@@ -18,6 +18,7 @@
 #include "engine.h"
 #include "plan.h"
 #include "reqs.h"
+#include "sandbox.h"
 #include "target.h"
 #include "util.h"
 

@@ -32,6 +32,7 @@
 #include "plan.h"
 #include "progress.h"
 #include "runner.h"
+#include "sandbox.h"
 #include "target.h"
 #include "sig.h"
 #include "stage.h"
@@ -96,11 +97,50 @@ stage_open(const struct run *r, unsigned int i)
 	return fd;
 }
 
+/* The worker's sandbox: it writes beneath its staging directory and the
+ * cache's tmp/ and wheels/ (entries are renamed from one to the other and
+ * hard-linked into staging), and reads only its wheels. */
+static int
+worker_confine(const struct run *r, int fd)
+{
+	struct sandbox_spec	sb;
+	struct sandbox_report	rep;
+	uint64_t		big = 0;
+	size_t			i;
+	int			rc;
+
+	sandbox_spec_init(&sb, (enum sandbox_mode)r->o->sandbox);
+	strv_push(&sb.write, r->x.dir);
+	if (r->cache_dir != NULL) {
+		strv_push_owned(&sb.write, xasprintf("%s/v1/tmp", r->cache_dir));
+		strv_push_owned(&sb.write, xasprintf("%s/v1/wheels", r->cache_dir));
+	}
+	for (i = 0; i < r->p->nadd; i++) {
+		strv_push(&sb.read, r->p->add[i].path);
+		if (r->p->add[i].size > big)
+			big = r->p->add[i].size;
+	}
+	strv_push(&sb.read, "/etc/localtime");
+	/* No member is larger than --max-unpacked-size; RECORD and the
+	 * manifest get some room on top.  The heap holds at most one
+	 * member's compressed and uncompressed bytes at once. */
+	sb.max_file = r->o->max_unpacked + (64 << 20);
+	sb.max_data = r->o->max_unpacked + big + (256 << 20);
+	sb.nofile = 256;
+	sb.report_fd = fd;
+	rc = sandbox_confine(&sb, &rep);
+	sandbox_spec_free(&sb);
+	return rc;
+}
+
+/* First thing in a worker, before it opens any wheel: confine it. */
 static int
 worker_init(void *arg)
 {
 	struct run	*r = arg;
 
+	if (worker_confine(r, runner_worker_fd()) != 0)
+		return -1;
 	memset(&r->so, 0, sizeof(r->so));
 	r->so.t = r->t;
 	r->so.unpack.max_unpacked = r->o->max_unpacked;
@@ -357,6 +397,8 @@ compile_staged(struct run *r)
 	bo.levels = r->o->compile_levels;
 	bo.stop = &sig_stop;
 	bo.wake_fd = sig_wake_fd();
+	bo.sandbox = r->o->sandbox;
+	bo.stage_root = r->x.dir;
 	progress_clear(&r->prog);
 	rc = bytecode_compile(r->t, trees, r->p->nadd, &bo, &bs);
 	if (rc == -1)
@@ -548,6 +590,7 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 	static const struct runner_ops ops = {
 		.init = worker_init, .work = worker_wheel, .start = on_start,
 		.done = on_done, .quiet = on_quiet, .label = wheel_label,
+		.frame = sandbox_frame, .describe_exit = sandbox_describe_exit,
 	};
 	struct runner_opts ro = { o->jobs, "unpacking", "wheels" };
 	struct run	 r;
@@ -566,6 +609,10 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 	if (p->nadd == 0 && p->nremove == 0) {
 		note_msg("nothing to do");
 		return 0;
+	}
+	if (p->nadd > 0 && sandbox_announce((enum sandbox_mode)o->sandbox) != 0) {
+		error_msg("%s", err_get());
+		return 1;
 	}
 	memset(&r, 0, sizeof(r));
 	r.t = t;

@@ -22,6 +22,7 @@ struct engine_opts {
 	int		 link_mode;	/* enum link_mode (cache.h) */
 	unsigned int	 compile_levels; /* .pyc optimization levels to write
 					   (bytecode.h bits); 0: none */
+	int		 sandbox;	/* enum sandbox_mode (sandbox.h) */
 };
 
 /* Run the plan; returns the exit status (0, 1, or 128 + signal). */

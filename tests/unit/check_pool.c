@@ -57,7 +57,9 @@ static const struct valid_case valid_cases[] = {
 	{ MSG_REPORT, 4, 1 },
 	{ MSG_REPORT, 3, 0 },
 	{ MSG_REPORT, PROTO_MAX_PAYLOAD + 1, 0 },
-	{ MSG_REPORT + 1, 4, 0 },
+	{ MSG_SANDBOX, sizeof(struct msg_sandbox), 1 },
+	{ MSG_SANDBOX, 3, 0 },
+	{ MSG_SANDBOX + 1, 4, 0 },
 	{ 99, 0, 0 },
 	{ UINT32_MAX, 4, 0 },
 };
