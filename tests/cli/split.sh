@@ -162,6 +162,7 @@ for delay in 0.1 0.3; do
 	kill -INT $pid
 	wait $pid
 	RC=$?
+	echo "SIGINT after ${delay}s: exit $RC"
 	if [ $RC = 0 ]; then
 		ok "SIGINT after ${delay}s came after the commit"
 	else
