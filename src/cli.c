@@ -49,12 +49,15 @@ const char engine_options_help[] =
 "                        install even where Requires-Python excludes the interpreter\n"
 "      --max-unpacked-size SIZE\n"
 "                        refuse a wheel whose members add up to more (default: 8G)\n"
+"      --max-members N   refuse a wheel of more members (default: 1000000)\n"
 "      --strict          a file another distribution installed with other\n"
 "                        bytes is an error, not a warning\n"
 "      --link-mode MODE  how files reach the environment from the cache:\n"
 "                        auto (default), reflink, hardlink, copy\n"
 "      --sandbox MODE    confine the workers (Landlock, seccomp, limits):\n"
-"                        auto (default), require, off\n";
+"                        auto (default), require, off\n"
+"      --no-fsync        flush nothing to disk: a power cut may then leave the\n"
+"                        environment broken (or set FORKLIFT_NO_FSYNC=1)\n";
 
 const char bytecode_options_help[] =
 "      --compile-bytecode\n"
@@ -267,6 +270,17 @@ target_option(int c, const char *arg, struct target_opts *o)
 	return 0;
 }
 
+/* The exit status for what target_lock() returned. */
+static int
+lock_status(int rc)
+{
+	if (rc == -2)
+		return EXIT_LOCKED;
+	if (rc == -3)
+		return sig_status();
+	return EXIT_FAIL;
+}
+
 int
 target_prepare(struct target *t, struct target_opts *o, const struct globals *g)
 {
@@ -278,17 +292,29 @@ target_prepare(struct target *t, struct target_opts *o, const struct globals *g)
 	if (target_open(t, o) != 0)
 		return EXIT_FAIL;
 	t->lock_stop = &sig_stop;
-	rc = target_lock(t, o->lock_timeout);
-	if (rc == -2)
-		return EXIT_LOCKED;
-	if (rc == -3)
-		return sig_status();
-	if (rc != 0)
-		return EXIT_FAIL;
+	t->readonly = o->readonly;
+	if ((rc = target_lock(t, o->lock_timeout)) != 0)
+		return lock_status(rc);
 	if (sig_stop)
 		return sig_status();
-	if (txn_recover(t) != 0)
-		return EXIT_FAIL;
+	/* A read-only run recovers what a dead forklift left when it may
+	 * write here, and says so when it may not. */
+	if (t->readonly && txn_pending(t, 0)) {
+		rc = target_lock_upgrade(t, o->lock_timeout);
+		if (rc == 1) {
+			txn_pending(t, 1);
+			return 0;
+		}
+		if (rc != 0)
+			return lock_status(rc);
+	}
+	if (t->readonly)
+		return 0;
+	if (txn_recover(t) != 0) {
+		error_msg("the environment could not be restored; run forklift "
+		    "verify");
+		return EXIT_UNRESTORED;
+	}
 	return 0;
 }
 
@@ -299,11 +325,15 @@ engine_opts_init(struct engine_opts *eo)
 	eo->verify_record = 1;
 	eo->max_unpacked = 8ULL << 30;
 	eo->jobs = cli_default_jobs();
+	eo->no_fsync = getenv("FORKLIFT_NO_FSYNC") != NULL &&
+	    strcmp(getenv("FORKLIFT_NO_FSYNC"), "1") == 0;
 }
 
 int
 engine_option(int c, const char *arg, struct engine_opts *eo, int *reinstall)
 {
+	char	*end;
+
 	switch (c) {
 	case 'j':
 		eo->jobs = cli_jobs(arg);
@@ -336,6 +366,16 @@ engine_option(int c, const char *arg, struct engine_opts *eo, int *reinstall)
 	case OPT_ENGINE + 7:
 		if ((eo->sandbox = sandbox_mode_parse(arg)) < 0)
 			die(EXIT_USAGE, "--sandbox: '%s' is not auto, require or off", arg);
+		return 1;
+	case OPT_ENGINE + 8:
+		eo->no_fsync = 1;
+		return 1;
+	case OPT_ENGINE + 9:
+		errno = 0;
+		eo->max_members = strtoull(arg, &end, 10);
+		if (errno || *end || end == arg || eo->max_members == 0)
+			die(EXIT_USAGE, "--max-members: '%s' is not a positive number",
+			    arg);
 		return 1;
 	}
 	return 0;

@@ -19,6 +19,7 @@
 #define EXIT_FAIL	1
 #define EXIT_USAGE	2
 #define EXIT_LOCKED	3
+#define EXIT_UNRESTORED	4	/* rollback or recovery failed */
 
 struct globals {
 	int		 progress;
@@ -105,7 +106,9 @@ int	 target_prepare(struct target *, struct target_opts *, const struct globals 
 	{ "max-unpacked-size", required_argument, NULL, OPT_ENGINE + 4 }, \
 	{ "strict", no_argument, NULL, OPT_ENGINE + 5 }, \
 	{ "link-mode", required_argument, NULL, OPT_ENGINE + 6 }, \
-	{ "sandbox", required_argument, NULL, OPT_ENGINE + 7 }
+	{ "sandbox", required_argument, NULL, OPT_ENGINE + 7 }, \
+	{ "no-fsync", no_argument, NULL, OPT_ENGINE + 8 }, \
+	{ "max-members", required_argument, NULL, OPT_ENGINE + 9 }
 struct engine_opts;
 /* Their --help lines from --no-verify-record on. */
 extern const char engine_options_help[];

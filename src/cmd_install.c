@@ -124,6 +124,7 @@ cmd_install(int argc, char **argv, struct globals *g)
 	eo.progress = g->progress;
 	eo.compile_levels = bytecode_flags_levels(&bf);
 	eo.cache_dir = g->no_cache ? NULL : g->cache_dir;
+	to.readonly = eo.dry_run;
 	if ((rc = target_prepare(&t, &to, g)) != 0)
 		return rc;
 	src.files = reqfiles.v;

@@ -506,6 +506,7 @@ cmd_verify(int argc, char **argv, struct globals *g)
 		}
 	}
 	globals_finish(g);
+	to.readonly = 1;
 	if (verbosity > 0)
 		note_msg("jobs: %s", jobs_describe(jobs));
 	if ((rc = target_prepare(&t, &to, g)) != 0)

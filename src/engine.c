@@ -57,6 +57,8 @@ struct split {
 	char		 key[33];	/* with a cache */
 	char		*tmp;		/* cold: the entry the parts build */
 	char		*dir;		/* its staging directory */
+	int		*fds;		/* per part: the wheel open on its own
+					   (parts seek apart), fds[0] the plan's */
 	unsigned int	 got;		/* in the parent: parts reported done */
 };
 
@@ -144,10 +146,12 @@ worker_init(void *arg)
 	memset(&r->so, 0, sizeof(r->so));
 	r->so.t = r->t;
 	r->so.unpack.max_unpacked = r->o->max_unpacked;
+	r->so.unpack.max_members = r->o->max_members;
 	r->so.unpack.verify_record = r->o->verify_record;
 	r->so.ignore_requires_python = r->o->ignore_requires_python;
 	r->so.cache_dir = r->cache_dir;
 	r->so.link = r->link;
+	r->so.nosync = r->o->no_fsync;
 	return 0;
 }
 
@@ -206,6 +210,9 @@ worker_wheel(void *arg, size_t k, struct runner_stats *rs)
 	fault_point(u);
 #endif
 	r->so.requested = r->p->add[i].requested;
+	r->so.unpack.use_fd = 1;
+	r->so.unpack.wheel_fd = r->split[i].nparts > 1 ?
+	    r->split[i].fds[u->part] : r->p->add[i].fd;
 	r->so.direct_url = r->p->add[i].direct_url;
 	if (r->split[i].nparts > 1)
 		sfd = open(r->split[i].dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
@@ -355,7 +362,7 @@ commit(struct run *r)
 			goto stopped;
 		for (k = 0; k < ARRAY_SIZE(unpack_keys); k++)
 			if (txn_install(&r->x, (unsigned int)i, unpack_keys[k],
-			    key_dest(r->t, unpack_keys[k]), 0) != 0)
+			    key_dest(r->t, unpack_keys[k]), k < 2 ? 0 : 2) != 0)
 				goto fail;
 		for (k = 0; k < 2; k++)
 			if (txn_install(&r->x, (unsigned int)i, unpack_keys[k],
@@ -371,9 +378,11 @@ fail:
 	progress_clear(&r->prog);
 	error_msg("%s%s%s", who ? who : "", who ? ": " : "", err_get());
 stopped:
-	if (txn_rollback(&r->x) != 0)
-		error_msg("the environment could not be fully restored; the next "
-		    "forklift run will retry");
+	if (txn_rollback(&r->x) != 0) {
+		error_msg("the environment could not be restored; run forklift "
+		    "verify (the next forklift run will retry)");
+		return 4;	/* EXIT_UNRESTORED (cli.h) */
+	}
 	return sig_stop ? sig_status() : 1;
 }
 
@@ -479,16 +488,31 @@ static int
 split_prepare(struct run *r, unsigned int i)
 {
 	struct split	*s = &r->split[i];
+	struct stat	 a, b;
+	unsigned int	 k;
 	char		*e, *mp;
 	int		 warm;
 
+	/* libzip seeks and reads a large wheel through a stream: parts
+	 * sharing one open file would move each other's offset.  Each part
+	 * gets its own, checked to be the file the plan opened. */
+	s->fds = xcalloc(s->nparts, sizeof(*s->fds));
+	s->fds[0] = r->p->add[i].fd;
+	for (k = 1; k < s->nparts; k++) {
+		s->fds[k] = open(r->p->add[i].path, O_RDONLY | O_CLOEXEC);
+		if (s->fds[k] < 0)
+			return err_set("cannot open: %s", strerror(errno));
+		if (fstat(s->fds[k], &a) != 0 || fstat(s->fds[0], &b) != 0 ||
+		    a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+			return err_set("the file was replaced while it was installed");
+	}
 	s->dir = txn_stage_path(&r->x, i);
 	if (mkdir(s->dir, 0777) != 0)
 		return err_set("cannot create the staging directory '%s': %s", s->dir,
 		    strerror(errno));
 	if (r->cache_dir == NULL || !r->o->verify_record)
 		return 0;
-	if (cache_key(r->p->add[i].path, s->key, NULL) != 0)
+	if (cache_key_fd(r->p->add[i].fd, s->key, NULL) != 0)
 		return -1;
 	e = cache_entry(r->cache_dir, s->key);
 	mp = path_join(e, "MANIFEST");
@@ -551,13 +575,18 @@ split_plan(struct run *r, uint64_t **sizesp)
 static void
 split_free(struct run *r, int failed)
 {
-	size_t	i;
+	size_t		i;
+	unsigned int	k;
 
 	for (i = 0; r->split && i < r->p->nadd; i++) {
 		if (r->split[i].tmp != NULL && failed)
 			rm_rf(r->split[i].tmp);
 		free(r->split[i].tmp);
 		free(r->split[i].dir);
+		for (k = 1; r->split[i].fds && k < r->split[i].nparts; k++)
+			if (r->split[i].fds[k] > 0)
+				close(r->split[i].fds[k]);
+		free(r->split[i].fds);
 	}
 	for (i = 0; r->units && i < r->nunits; i++)
 		free(r->units[i].label);
@@ -625,6 +654,7 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 		goto out;
 	}
 	r.x.strict = o->strict;
+	r.x.nosync = o->no_fsync;
 	if (p->nadd > 0 && o->cache_dir != NULL && choose_link(&r, o) != 0) {
 		txn_abort(&r.x);
 		rc = 1;

@@ -32,13 +32,31 @@
 #include "util.h"
 #include "version.h"
 
+/* Open a wheel once, for good: the parent hashes it through this
+ * descriptor and the workers unpack it through the same one, so a file
+ * swapped in under its name later is never read.  -1 with errno set,
+ * or -2 when it is not a regular file. */
+static int
+open_wheel(const char *path, struct stat *st)
+{
+	int	fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
+		close(fd);
+		return -2;
+	}
+	return fd;
+}
+
 int
 plan_install(struct plan *p, const struct target *t, char *const *paths,
     size_t n, int reinstall)
 {
 	struct stat	 st;
 	size_t		 i, j;
-	int		 bad = 0;
+	int		 bad = 0, fd;
 
 	memset(p, 0, sizeof(*p));
 	installed_scan(t, &p->installed);
@@ -52,8 +70,8 @@ plan_install(struct plan *p, const struct target *t, char *const *paths,
 			bad = 1;
 			continue;
 		}
-		if (stat(paths[i], &st) != 0 || !S_ISREG(st.st_mode)) {
-			if (access(paths[i], F_OK) != 0)
+		if ((fd = open_wheel(paths[i], &st)) < 0) {
+			if (fd == -1)
 				error_msg("%s: %s", paths[i], strerror(errno));
 			else
 				error_msg("%s: not a regular file", paths[i]);
@@ -64,6 +82,7 @@ plan_install(struct plan *p, const struct target *t, char *const *paths,
 		if (tags_rank(&t->tags, &w->fn) < 0) {
 			error_msg("%s: not compatible with %s", base, t->tag_str);
 			wheel_name_free(&w->fn);
+			close(fd);
 			bad = 1;
 			continue;
 		}
@@ -77,6 +96,7 @@ plan_install(struct plan *p, const struct target *t, char *const *paths,
 		w->path = xstrdup(paths[i]);
 		w->base = path_base(w->path);
 		w->size = (uint64_t)st.st_size;
+		w->fd = fd;
 		w->requested = 1;
 		w->direct_url = 1;
 		w->old = installed_find(&p->installed, w->fn.norm);
@@ -85,6 +105,7 @@ plan_install(struct plan *p, const struct target *t, char *const *paths,
 			strv_push_owned(&p->unchanged, xasprintf("%s %s", w->old->name,
 			    w->old->version));
 			free(w->path);
+			close(w->fd);
 			wheel_name_free(&w->fn);
 			memset(w, 0, sizeof(*w));
 			continue;
@@ -280,7 +301,7 @@ check_hashes(const struct plan_wheel *w, const struct req *q)
 	enum hash_algo	 algo;
 	const char	*colon;
 	size_t		 i, k, len;
-	int		 nr, saved, fd, ok = 0;
+	int		 nr, saved, ok = 0;
 
 	for (i = 0; i < q->hashes.n && !ok; i++) {
 		colon = strchr(q->hashes.v[i], ':');
@@ -288,14 +309,9 @@ check_hashes(const struct plan_wheel *w, const struct req *q)
 		    &algo) != 0)
 			continue;
 		if (got[algo] == NULL) {
-			if ((fd = open(w->path, O_RDONLY | O_CLOEXEC)) < 0) {
-				error_msg("%s: %s", w->path, strerror(errno));
-				goto out;
-			}
 			hasher_init(&hs, algo);
-			nr = hasher_fd(&hs, fd);
+			nr = hasher_pread(&hs, w->fd);
 			saved = errno;
-			close(fd);
 			if (nr < 0) {
 				error_msg("%s: %s", w->path, strerror(saved));
 				hasher_free(&hs);
@@ -335,6 +351,7 @@ sync_wheel(struct plan_wheel *w, const struct target *t, const struct req *q,
 	char				*at = req_where(q);
 	int				 rc = -1;
 
+	w->fd = -1;
 	if (q->path != NULL)
 		w->path = xstrdup(q->path);
 	else {
@@ -353,12 +370,11 @@ sync_wheel(struct plan_wheel *w, const struct target *t, const struct req *q,
 		w->path = xstrdup(e->path);
 	}
 	w->base = path_base(w->path);
-	if (stat(w->path, &st) != 0) {
-		error_msg("%s (%s): %s", w->path, at, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		error_msg("%s (%s): not a regular file", w->path, at);
+	if ((w->fd = open_wheel(w->path, &st)) < 0) {
+		if (w->fd == -1)
+			error_msg("%s (%s): %s", w->path, at, strerror(errno));
+		else
+			error_msg("%s (%s): not a regular file", w->path, at);
 		goto out;
 	}
 	if (wheel_name_parse(w->base, &w->fn) != 0) {
@@ -377,6 +393,8 @@ sync_wheel(struct plan_wheel *w, const struct target *t, const struct req *q,
 out:
 	if (rc != 0) {
 		free(w->path);
+		if (w->fd >= 0)
+			close(w->fd);
 		memset(w, 0, sizeof(*w));
 	}
 	free(at);
@@ -455,6 +473,7 @@ plan_free(struct plan *p)
 
 	for (i = 0; i < p->nadd; i++) {
 		free(p->add[i].path);
+		close(p->add[i].fd);
 		wheel_name_free(&p->add[i].fn);
 	}
 	free(p->add);

@@ -20,6 +20,8 @@ struct plan_wheel {
 	const char	*base;		/* points into path */
 	struct wheel_name fn;
 	uint64_t	 size;		/* file size, for partitioning */
+	int		 fd;		/* the wheel, opened once here: hashed and
+					   installed through this descriptor */
 	struct dist	*old;		/* installed version it replaces, or NULL */
 	int		 requested;	/* named by the user: REQUESTED */
 	int		 direct_url;	/* given as a file: direct_url.json */

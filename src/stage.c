@@ -29,6 +29,7 @@
 #include "scripts.h"
 #include "stage.h"
 #include "target.h"
+#include "txn.h"
 #include "unpack.h"
 #include "util.h"
 #include "version.h"
@@ -450,6 +451,28 @@ capture_warning(const char *text)
 		fprintf(stderr, "forklift: warning: %s\n", text);
 }
 
+/* Is a cache entry fit to stand for the wheel whose sha256 is sha?  It
+ * must have been built from those very bytes, and its files must add up
+ * to no more than --max-unpacked-size. */
+static int
+entry_fits(const struct manifest *m, const char *sha, const struct stage_opts *o)
+{
+	uint64_t	total = 0;
+	size_t		i;
+
+	if (strcmp(m->wheel_sha256, sha) != 0)
+		return err_set("the cache entry was built from other bytes "
+		    "(sha256 %.12s..., the wheel's is %.12s...)",
+		    m->wheel_sha256[0] ? m->wheel_sha256 : "unknown", sha);
+	for (i = 0; i < m->n; i++)
+		total += m->v[i].size;
+	if (o->unpack.max_unpacked && total > o->unpack.max_unpacked)
+		return err_set("unpacks to %llu bytes, more than "
+		    "--max-unpacked-size (%llu)", (unsigned long long)total,
+		    (unsigned long long)o->unpack.max_unpacked);
+	return 0;
+}
+
 /* Build the cache entry for the wheel (a miss). */
 static int
 populate(const char *path, const char *key, const char *sha_hex,
@@ -481,6 +504,10 @@ populate(const char *path, const char *key, const char *sha_hex,
 		rc = manifest_write(&m, mp);
 		free(mp);
 	}
+	/* The entry's files are durable before its name is: a power cut
+	 * must not leave a published entry of zero-filled files. */
+	if (rc == 0 && !o->nosync && txn_flush(tmp, 1) != 0)
+		rc = -1;
 	if (rc == 0)
 		rc = cache_publish(o->cache_dir, tmp, key);
 	else
@@ -499,13 +526,27 @@ stage_cached(const char *path, int stage_fd, const struct stage_opts *o,
 	char		 key[33], sha[65], *entry, *tree;
 	int		 tries, fd, hit, rc = -1;
 
-	if (cache_key(path, key, sha) != 0)
+	if ((o->unpack.use_fd ? cache_key_fd(o->unpack.wheel_fd, key, sha) :
+	    cache_key(path, key, sha)) != 0)
 		return -1;
 	for (tries = 0; tries < 3; tries++) {
 		hit = cache_lookup(o->cache_dir, key, &m) == 0;
+		if (hit && strcmp(m.wheel_sha256, sha) != 0) {
+			/* Same XXH3 key, other bytes: never trusted. */
+			warn_msg("%s: the cache entry %s was built from other bytes "
+			    "(sha256 %.12s...): rebuilding it", path_base(path), key,
+			    m.wheel_sha256[0] ? m.wheel_sha256 : "unknown");
+			manifest_free(&m);
+			cache_discard(o->cache_dir, key);
+			hit = 0;
+		}
 		if (!hit && (populate(path, key, sha, o) != 0 ||
 		    cache_lookup(o->cache_dir, key, &m) != 0))
 			return -1;
+		if (entry_fits(&m, sha, o) != 0) {
+			manifest_free(&m);
+			return -1;
+		}
 		entry = cache_entry(o->cache_dir, key);
 		tree = path_join(entry, "tree");
 		fd = open_tree(tree);
@@ -550,7 +591,8 @@ stage_wheel(const char *path, int stage_fd, const struct stage_opts *o,
 	memset(&m, 0, sizeof(m));
 	rc = unpack_extract(path, stage_fd, &o->unpack, &m);
 	if (rc == 0 && o->direct_url)
-		rc = cache_key(path, NULL, m.wheel_sha256);
+		rc = o->unpack.use_fd ? cache_key_fd(o->unpack.wheel_fd, NULL,
+		    m.wheel_sha256) : cache_key(path, NULL, m.wheel_sha256);
 	if (rc == 0)
 		rc = finish(path, stage_fd, stage_fd, 1, &m, o, st);
 	manifest_free(&m);
@@ -714,7 +756,8 @@ stage_part(const char *path, int stage_fd, const struct stage_opts *o,
 	/* Part 0 hashes the whole wheel first, when its sha256 is wanted; the
 	 * others take more chunks meanwhile. */
 	if (sp->part == 0 && (sp->tmp != NULL || o->direct_url) &&
-	    cache_key(path, NULL, sp->sh->sha256) != 0)
+	    (o->unpack.use_fd ? cache_key_fd(o->unpack.wheel_fd, NULL,
+	    sp->sh->sha256) : cache_key(path, NULL, sp->sh->sha256)) != 0)
 		return -1;
 	memset(&m, 0, sizeof(m));
 	memset(&x, 0, sizeof(x));

@@ -24,6 +24,7 @@ struct stage_opts {
 	int		 ignore_requires_python;
 	int		 requested;		/* write REQUESTED */
 	int		 direct_url;		/* write direct_url.json */
+	int		 nosync;		/* --no-fsync: cache entries unflushed */
 };
 
 struct stage_stats {

@@ -20,6 +20,9 @@ struct unpack_opts {
 	uint64_t	 max_unpacked;
 	int		 verify_record;
 	int		 want_mtime;	/* record mtimes in the manifest (cache) */
+	uint64_t	 max_members;	/* --max-members; 0: the default */
+	int		 use_fd;	/* read the wheel through wheel_fd, */
+	int		 wheel_fd;	/* never by its path */
 	/* A split wheel: the parts take chunks of members, the next from
 	 * the counter *next they share, until none is left; after each chunk
 	 * chunk_done() gets its manifest (which it may empty). */
