@@ -364,7 +364,7 @@ static const char *const allowed[] = {
 	"faccessat2", "readlink", "readlinkat", "getcwd",
 	"mkdir", "mkdirat", "unlink", "unlinkat", "rmdir", "rename",
 	"renameat", "renameat2", "link", "linkat", "chmod", "fchmod",
-	"fchmodat", "utimensat", "futimesat", "fsync", "fdatasync",
+	"fchmodat", "utimensat", "futimesat", "fsync", "fdatasync", "syncfs",
 	"ftruncate", "fallocate", "copy_file_range", "sendfile", "fadvise64",
 	"fcntl", "dup", "dup2", "dup3", "umask",
 	"munmap", "mremap", "madvise", "brk", "futex", "set_robust_list",

@@ -877,6 +877,9 @@ stage_part_finish(const char *path, int stage_fd, const struct stage_opts *o,
 		mp = path_join(sp->tmp, "MANIFEST");
 		rc = manifest_write(&m, mp);
 		free(mp);
+		/* Durable before it is published, as a whole wheel's entry. */
+		if (rc == 0 && !o->nosync && txn_flush(sp->tmp, 1) != 0)
+			rc = -1;
 		if (rc == 0)
 			rc = cache_publish(o->cache_dir, sp->tmp, sp->key);
 		if (rc != 0) {
