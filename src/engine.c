@@ -19,6 +19,7 @@
  */
 #include "config.h"
 
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +30,7 @@
 #include <unistd.h>
 
 #include "bytecode.h"
+#include "cache.h"
 #include "engine.h"
 #include "lockfile.h"
 #include "fetch.h"
@@ -45,6 +47,28 @@
 #include "unpack.h"
 #include "url.h"
 #include "util.h"
+
+/*
+ * A unit of work: a whole wheel, or one part of a wheel split into
+ * member ranges (see split_plan).  The units are the runner's items.
+ */
+struct unit {
+	unsigned int	 wheel;
+	unsigned int	 part;
+	char		*label;		/* "x.whl: part 2 of 3"; NULL: the wheel's */
+};
+
+/* What every part of a split wheel shares (set in the parent before the
+ * workers fork). */
+struct split {
+	unsigned int	 nparts;	/* 0 or 1: whole */
+	char		 key[33];	/* with a cache */
+	char		*tmp;		/* cold: the entry the parts build */
+	char		*dir;		/* its staging directory */
+	int		*fds;		/* per part: the wheel open on its own
+					   (parts seek apart), fds[0] the plan's */
+	unsigned int	 got;		/* in the parent: parts reported done */
+};
 
 struct run {
 	struct target		*t;
@@ -63,6 +87,12 @@ struct run {
 						 * URL (no credentials), or NULL */
 	unsigned long		 fetched;	/* downloads delivered */
 	int			 fetch_bad;
+	struct unit		*units;
+	size_t			 nunits;
+	struct split		*split;		/* per wheel */
+	struct stage_shared	*sh;		/* per wheel, shared with the
+						   workers */
+	size_t			 shlen;		/* bytes mapped */
 };
 
 /* ---- in the worker -------------------------------------------------- */
@@ -138,30 +168,81 @@ worker_init(void *arg)
 	return 0;
 }
 
+#ifdef FAULT_INJECTION
+/* FORKLIFT_FAULT_WORKER=W kills the worker taking wheel W (its part 0,
+ * when split); W.P the one taking part P of wheel W. */
+static void
+fault_point(const struct unit *u)
+{
+	const char	*e = getenv("FORKLIFT_FAULT_WORKER");
+	char		*end;
+	unsigned long	 w, part;
+
+	if (e == NULL || *e == '\0')
+		return;
+	w = strtoul(e, &end, 10);
+	if (w != u->wheel)
+		return;
+	part = *end == '.' ? strtoul(end + 1, NULL, 10) : 0;
+	if (part == u->part)
+		raise(SIGKILL);
+}
+#endif
+
+/* A part of a split wheel; the worker whose part completes the wheel
+ * finishes it. */
 static int
-worker_wheel(void *arg, size_t i, struct runner_stats *rs)
+worker_part(struct run *r, const struct unit *u, int sfd, struct stage_stats *st)
+{
+	const struct split	*s = &r->split[u->wheel];
+	struct stage_split	 sp;
+
+	sp.part = u->part;
+	sp.nparts = s->nparts;
+	sp.sh = &r->sh[u->wheel];
+	sp.dir = s->dir;
+	sp.key = s->key[0] ? s->key : NULL;
+	sp.tmp = s->tmp;
+	if (stage_part(r->p->add[u->wheel].path, sfd, &r->so, &sp, st) != 0)
+		return -1;
+	if (__atomic_sub_fetch(&sp.sh->left, 1, __ATOMIC_ACQ_REL) != 0)
+		return 0;
+	return stage_part_finish(r->p->add[u->wheel].path, sfd, &r->so, &sp, st);
+}
+
+static int
+worker_wheel(void *arg, size_t k, struct runner_stats *rs)
 {
 	struct run		*r = arg;
+	const struct unit	*u = &r->units[k];
+	unsigned int		 i = u->wheel;
 	struct stage_stats	 st;
-	int			 sfd;
+	int			 sfd, rc;
 
 #ifdef FAULT_INJECTION
-	if (getenv("FORKLIFT_FAULT_WORKER") &&
-	    strtoul(getenv("FORKLIFT_FAULT_WORKER"), NULL, 10) == i)
-		raise(SIGKILL);
+	fault_point(u);
 #endif
 	r->so.requested = r->p->add[i].requested;
 	r->so.unpack.use_fd = 1;
-	r->so.unpack.wheel_fd = r->p->add[i].fd;
+	r->so.unpack.wheel_fd = r->split[i].nparts > 1 ?
+	    r->split[i].fds[u->part] : r->p->add[i].fd;
 	r->so.direct_url = r->p->add[i].direct_url;
 	r->so.url = r->urls != NULL ? r->urls[i] : NULL;
-	if ((sfd = stage_open(r, (unsigned int)i)) < 0)
-		return -1;
-	if (stage_wheel(r->p->add[i].path, sfd, &r->so, &st) != 0) {
-		close(sfd);
-		return -1;
-	}
+	if (r->split[i].nparts > 1)
+		sfd = open(r->split[i].dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+	else
+		sfd = stage_open(r, i);
+	if (sfd < 0)
+		return r->split[i].nparts > 1 ? err_set("cannot open '%s': %s",
+		    r->split[i].dir, strerror(errno)) : -1;
+	if (r->split[i].nparts > 1)
+		rc = worker_part(r, u, sfd, &st);
+	else
+		rc = stage_wheel(r->p->add[i].path, sfd, &r->so, &st);
 	close(sfd);
+	if (rc != 0)
+		return -1;
 	rs->files = st.files;
 	rs->bytes = st.bytes;
 	rs->cached = (uint32_t)st.cached;
@@ -171,22 +252,28 @@ worker_wheel(void *arg, size_t i, struct runner_stats *rs)
 /* ---- in the parent -------------------------------------------------- */
 
 static void
-on_start(void *arg, size_t i)
+on_start(void *arg, size_t k)
 {
 	struct run	*r = arg;
 
-	progress_update(&r->prog, r->done, "unpacking", r->p->add[i].base, 0);
+	progress_update(&r->prog, r->done, "unpacking",
+	    r->p->add[r->units[k].wheel].base, 0);
 }
 
 static int
-on_done(void *arg, size_t i, const struct runner_stats *st)
+on_done(void *arg, size_t k, const struct runner_stats *st)
 {
 	struct run	*r = arg;
+	unsigned int	 i = r->units[k].wheel;
 
-	r->done++;
 	r->files += st->files;
 	r->bytes += st->bytes;
 	r->cached += st->cached != 0;
+	/* A split wheel is done with its last part: the worker that finished
+	 * it (its left count reached 0) sends its DONE after finishing it. */
+	if (r->split[i].nparts > 1 && ++r->split[i].got < r->split[i].nparts)
+		return 0;
+	r->done++;
 	progress_update(&r->prog, r->done, "unpacked", r->p->add[i].base, 0);
 	return 0;
 }
@@ -200,11 +287,13 @@ on_quiet(void *arg)
 }
 
 static const char *
-wheel_label(void *arg, size_t i)
+wheel_label(void *arg, size_t k)
 {
 	struct run	*r = arg;
 
-	return r->p->add[i].base;
+	if (r->units[k].label != NULL)
+		return r->units[k].label;
+	return r->p->add[r->units[k].wheel].base;
 }
 
 static const char *
@@ -557,6 +646,152 @@ engine_fetch(struct run *r)
 	return rc;
 }
 
+/*
+ * Which wheels to split into parts, and into how many.
+ * Measured on the site corpus repacked as one wheel (28,585 files, 71 MB):
+ * it costs the same CPU as the same files in 94 wheels, so what a big
+ * wheel loses is parallelism only, and its largest member is about 5% of
+ * its time.  A wheel is split when it is more than one worker's fair share
+ * of the run (size > total / jobs), since only then does it bound the run;
+ * into as many parts as shares it holds, at most jobs, and each part at
+ * least SPLIT_MIN bytes of wheel: every part reads the whole central
+ * directory and RECORD again (measured: 0.1 s of CPU for 28,585 members).
+ * The parts take chunks of members from a shared counter (stage.h), so the
+ * parent never opens a wheel and no cost model is needed; a single huge
+ * member is one chunk's, never split.
+ */
+#define SPLIT_MIN	((uint64_t)4 * 1024 * 1024)
+#define SPLIT_MAX	64
+
+static unsigned int
+split_count(uint64_t size, uint64_t total, unsigned int jobs)
+{
+	uint64_t	k;
+
+	if (jobs < 2 || size * jobs <= total || size < 2 * SPLIT_MIN)
+		return 1;
+	k = (size * jobs + total - 1) / total;
+	if (k > jobs)
+		k = jobs;
+	if (k > size / SPLIT_MIN)
+		k = size / SPLIT_MIN;
+	return k > SPLIT_MAX ? SPLIT_MAX : (unsigned int)k;
+}
+
+/* Before the workers fork: the staging directory the parts share, and the
+ * cache entry they read (warm) or build together (cold). */
+static int
+split_prepare(struct run *r, unsigned int i)
+{
+	struct split	*s = &r->split[i];
+	struct stat	 a, b;
+	unsigned int	 k;
+	char		*e, *mp;
+	int		 warm;
+
+	/* libzip seeks and reads a large wheel through a stream: parts
+	 * sharing one open file would move each other's offset.  Each part
+	 * gets its own, checked to be the file the plan opened. */
+	s->fds = xcalloc(s->nparts, sizeof(*s->fds));
+	s->fds[0] = r->p->add[i].fd;
+	for (k = 1; k < s->nparts; k++) {
+		s->fds[k] = open(r->p->add[i].path, O_RDONLY | O_CLOEXEC);
+		if (s->fds[k] < 0)
+			return err_set("cannot open: %s", strerror(errno));
+		if (fstat(s->fds[k], &a) != 0 || fstat(s->fds[0], &b) != 0 ||
+		    a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+			return err_set("the file was replaced while it was installed");
+	}
+	s->dir = txn_stage_path(&r->x, i);
+	if (mkdir(s->dir, 0777) != 0)
+		return err_set("cannot create the staging directory '%s': %s", s->dir,
+		    strerror(errno));
+	if (r->cache_dir == NULL || !r->o->verify_record)
+		return 0;
+	if (cache_key_fd(r->p->add[i].fd, s->key, NULL) != 0)
+		return -1;
+	e = cache_entry(r->cache_dir, s->key);
+	mp = path_join(e, "MANIFEST");
+	warm = access(mp, F_OK) == 0;
+	free(mp);
+	free(e);
+	if (!warm && (s->tmp = cache_tmp(r->cache_dir)) == NULL)
+		return -1;
+	return 0;
+}
+
+/* The runner's items: the units, and their sizes. */
+static int
+split_plan(struct run *r, uint64_t **sizesp)
+{
+	const struct plan	*p = r->p;
+	uint64_t		 total = 0, *sizes;
+	unsigned int		 k, n;
+	size_t			 i, u = 0;
+
+	r->split = xcalloc(p->nadd ? p->nadd : 1, sizeof(*r->split));
+	for (i = 0; i < p->nadd; i++)
+		total += p->add[i].size;
+	r->nunits = 0;
+	for (i = 0; i < p->nadd; i++) {
+		r->split[i].nparts = split_count(p->add[i].size, total, r->o->jobs);
+		r->nunits += r->split[i].nparts;
+	}
+	r->units = xcalloc(r->nunits ? r->nunits : 1, sizeof(*r->units));
+	*sizesp = sizes = xcalloc(r->nunits ? r->nunits : 1, sizeof(*sizes));
+	r->shlen = (p->nadd ? p->nadd : 1) * sizeof(*r->sh);
+	r->sh = mmap(NULL, r->shlen, PROT_READ | PROT_WRITE, MAP_SHARED |
+	    MAP_ANONYMOUS, -1, 0);
+	if (r->sh == MAP_FAILED) {
+		r->sh = NULL;
+		error_msg("cannot map shared memory: %s", strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < p->nadd; i++) {
+		n = r->split[i].nparts;
+		r->sh[i].left = n;
+		if (n > 1 && split_prepare(r, (unsigned int)i) != 0) {
+			error_msg("%s: %s", p->add[i].base, err_get());
+			return -1;
+		}
+		if (n > 1 && verbosity > 0)
+			note_msg("%s: split into %u parts", p->add[i].base, n);
+		for (k = 0; k < n; k++, u++) {
+			r->units[u].wheel = (unsigned int)i;
+			r->units[u].part = k;
+			if (n > 1)
+				r->units[u].label = xasprintf("%s: part %u of %u",
+				    p->add[i].base, k + 1, n);
+			sizes[u] = p->add[i].size / n;
+		}
+	}
+	return 0;
+}
+
+static void
+split_free(struct run *r, int failed)
+{
+	size_t		i;
+	unsigned int	k;
+
+	for (i = 0; r->split && i < r->p->nadd; i++) {
+		if (r->split[i].tmp != NULL && failed)
+			rm_rf(r->split[i].tmp);
+		free(r->split[i].tmp);
+		free(r->split[i].dir);
+		for (k = 1; r->split[i].fds && k < r->split[i].nparts; k++)
+			if (r->split[i].fds[k] > 0)
+				close(r->split[i].fds[k]);
+		free(r->split[i].fds);
+	}
+	for (i = 0; r->units && i < r->nunits; i++)
+		free(r->units[i].label);
+	free(r->split);
+	free(r->units);
+	if (r->sh != NULL)
+		munmap(r->sh, r->shlen);
+}
+
 static void
 print_plan(const struct plan *p)
 {
@@ -608,7 +843,7 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 	r.t = t;
 	r.p = p;
 	r.o = o;
-	sizes = xcalloc(p->nadd ? p->nadd : 1, sizeof(*sizes));
+	sizes = NULL;
 	progress_start(&r.prog, p->nadd, o->progress);
 	if (txn_begin(&r.x, t) != 0) {
 		rc = 1;
@@ -619,10 +854,6 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 		rc = sig_stop ? sig_status() : rc;
 		goto out;
 	}
-	/* Largest wheel first, so that the longest jobs start first and the
-	 * short ones even out the end. */
-	for (i = 0; i < p->nadd; i++)
-		sizes[i] = p->add[i].size;
 	r.x.strict = o->strict;
 	r.x.nosync = o->no_fsync;
 	if (p->nadd > 0 && o->cache_dir != NULL && choose_link(&r, o) != 0) {
@@ -632,7 +863,16 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 	}
 	if (p->nadd > 0 && verbosity > 0)
 		note_msg("jobs: %s", jobs_describe(o->jobs));
-	rc = runner_run(sizes, p->nadd, &ops, &r, &ro);
+	/* Largest unit first, so that the longest jobs start first and the
+	 * short ones even out the end. */
+	if (split_plan(&r, &sizes) != 0) {
+		split_free(&r, 1);
+		txn_abort(&r.x);
+		rc = 1;
+		goto out;
+	}
+	rc = runner_run(sizes, r.nunits, &ops, &r, &ro);
+	split_free(&r, rc != 0 || sig_stop);
 	if (rc != 0 || sig_stop) {
 		progress_clear(&r.prog);
 		txn_abort(&r.x);

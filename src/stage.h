@@ -40,4 +40,35 @@ struct stage_stats {
 int	 stage_wheel(const char *path, int stage_fd, const struct stage_opts *,
 	    struct stage_stats *);
 
+/*
+ * A big wheel split into parts that several workers stage at once into
+ * the same staging tree: stage_part() for each part, concurrently, then
+ * stage_part_finish() once, after all of them (the generated files,
+ * RECORD, and with a cold cache the entry's publication).  The parts take
+ * chunks of members (or, warm, of cached files) from a counter they share
+ * until none is left, so they even out however much each member costs.
+ * Every part of a wheel gets the same struct but part.
+ */
+struct stage_shared {			/* in memory the parts' workers share */
+	unsigned int	 left;		/* parts not done (the caller's) */
+	unsigned int	 next;		/* the next chunk to take */
+	unsigned int	 nchunks;	/* how many the wheel has */
+	char		 sha256[65];	/* the wheel's (part 0), when wanted */
+};
+
+struct stage_split {
+	unsigned int	 part;
+	unsigned int	 nparts;
+	struct stage_shared *sh;
+	const char	*dir;		/* the staging directory's path */
+	const char	*key;		/* cache key; NULL: no cache */
+	const char	*tmp;		/* cold: the cache_tmp() directory the
+					   parts fill; NULL: warm (an entry) */
+};
+
+int	 stage_part(const char *path, int stage_fd, const struct stage_opts *,
+	    const struct stage_split *, struct stage_stats *);
+int	 stage_part_finish(const char *path, int stage_fd, const struct stage_opts *,
+	    const struct stage_split *, struct stage_stats *);
+
 #endif

@@ -433,6 +433,55 @@ member(struct unpack *u, const struct wheel_member *m)
 	return rc;
 }
 
+size_t
+unpack_chunk(size_t n, unsigned int nparts)
+{
+	size_t	c = n / ((size_t)nparts * 8);
+
+	return c < 64 ? 64 : c;
+}
+
+unsigned int
+unpack_nchunks(size_t n, unsigned int nparts)
+{
+	size_t	c = unpack_chunk(n, nparts);
+
+	return (unsigned int)((n + c - 1) / c);
+}
+
+/* Members lo..hi-1. */
+static int
+members(struct unpack *u, size_t lo, size_t hi)
+{
+	size_t	i;
+
+	for (i = lo; i < hi && i < u->w.n; i++) {
+		const struct wheel_member *wm = &u->w.m[i];
+
+		if (wm->is_dir || wm->skip)
+			continue;
+		if (member(u, wm) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A split wheel's part: chunks as long as there are any. */
+static int
+chunks(struct unpack *u)
+{
+	size_t		size = unpack_chunk(u->w.n, u->o->nparts);
+	unsigned int	n = unpack_nchunks(u->w.n, u->o->nparts), c;
+
+	__atomic_store_n(u->o->nchunks, n, __ATOMIC_RELEASE);
+	while ((c = __atomic_fetch_add(u->o->next, 1, __ATOMIC_ACQ_REL)) < n) {
+		if (members(u, (size_t)c * size, (size_t)(c + 1) * size) != 0 ||
+		    u->o->chunk_done(u->o->chunk_arg, c, u->m) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 int
 unpack_extract(const char *path, int tree_fd, const struct unpack_opts *o,
     struct manifest *m)
@@ -472,14 +521,8 @@ unpack_extract(const char *path, int tree_fd, const struct unpack_opts *o,
 	for (i = HASH_SHA256; i <= HASH_SHA512; i++)
 		hasher_init(&u.vh[i], (enum hash_algo)i);
 	hasher_init(&u.sh, HASH_SHA256);
-	for (i = 0; i < u.w.n; i++) {
-		const struct wheel_member *wm = &u.w.m[i];
-
-		if (wm->is_dir || wm->skip)
-			continue;
-		if (member(&u, wm) != 0)
-			goto out;
-	}
+	if ((o->next ? chunks(&u) : members(&u, 0, u.w.n)) != 0)
+		goto out;
 	rc = 0;
 out:
 	dir_reset(&u.dc);

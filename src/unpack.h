@@ -23,13 +23,30 @@ struct unpack_opts {
 	uint64_t	 max_members;	/* --max-members; 0: the default */
 	int		 use_fd;	/* read the wheel through wheel_fd, */
 	int		 wheel_fd;	/* never by its path */
+	/* A split wheel: the parts take chunks of members, the next from
+	 * the counter *next they share, until none is left; after each chunk
+	 * chunk_done() gets its manifest (which it may empty). */
+	unsigned int	*next;		/* NULL: every member */
+	unsigned int	*nchunks;	/* set to how many chunks there are */
+	unsigned int	 nparts;
+	int		(*chunk_done)(void *arg, unsigned int chunk, struct manifest *);
+	void		*chunk_arg;
 };
 
 /* Extract path into the tree at tree_fd and fill the manifest (its
- * wheel_sha256 is the caller's).  Returns 0, or -1 with err_set() holding
+ * wheel_sha256 is the caller's); with nparts > 1, only the members of
+ * that part (every member of the archive is still checked against RECORD
+ * by wheel_open, and each written member's data by the part writing it;
+ * directories that another part created already are fine).  Returns 0, or -1 with err_set() holding
  * the detail (the caller names the wheel). */
 int	 unpack_extract(const char *path, int tree_fd, const struct unpack_opts *,
 	    struct manifest *);
+
+/* How many members (or files) make one chunk of a split wheel of n,
+ * and how many chunks it has: about eight per part, so that the parts
+ * even out whatever their members cost. */
+size_t	 unpack_chunk(size_t n, unsigned int nparts);
+unsigned int unpack_nchunks(size_t n, unsigned int nparts);
 
 /* The staging subdirectory names, in commit order. */
 extern const char *const unpack_keys[5];

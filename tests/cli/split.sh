@@ -1,0 +1,175 @@
+#!/bin/bash
+# split.sh: a wheel larger than one worker's share of the run is split into
+# member ranges that several workers stage at once.  A generated wheel of
+# about 10 MB (3,000 files, #!python and plain scripts, an entry point,
+# headers and data) installed with -j 2 is split (-v says so) and gives
+# the same tree as with -j 1, without a cache, into a cold cache and from
+# the warm one, leaving nothing in the cache's tmp/.  Then, each with the
+# environment left exactly as it was and no staging left:
+#   - a member near the end whose RECORD hash is wrong: exit 1, the error
+#     names the wheel, the part that met it and the member; no cache entry;
+#   - the worker staging part 2 killed (FORKLIFT_FAULT_WORKER=0.1 of the
+#     fault-injection build), cold and warm: exit 1 naming the wheel, the
+#     part and SIGKILL, and the cache's tmp/ emptied;
+#   - SIGINT while the parts run: exit 130 (or 0 and installed, when the
+#     signal came too late).
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+if [ -z "${SPLIT_TMPDIR+set}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
+	SPLIT_TMPDIR=/dev/shm
+fi
+[ -n "${SPLIT_TMPDIR:-}" ] && export TMPDIR=$SPLIT_TMPDIR
+. "${SRCDIR:-$(dirname "$0")/../..}/tests/cli/lib.sh"
+
+FI=${FORKLIFT_FI:-$(dirname "$FORKLIFT")/../tests/forklift-fi}
+mkdir -p "$T/w" "$T/bad"
+# Two wheels of 3,000 files: a good one, and one whose RECORD gives a wrong
+# hash for a member of the second half (member order is the files' order).
+"$PY" - "$SRCDIR/tests" "$T/w" "$T/bad" <<'EOF' || exit 99
+import base64, random, sys
+sys.path.insert(0, sys.argv[1])
+import mkwheel
+random.seed(12)
+files = {"sp_big/__init__.py": "def main():\n    print('split')\n"}
+for i in range(3000):
+    files["sp_big/s%02d/d%d/m%04d.py" % (i % 37, i % 5, i)] = "# %d\n%s\n" % (
+        i, base64.b64encode(random.randbytes(random.randint(100, 6000))).decode())
+spec = {"name": "sp_big", "version": "1.0", "files": files,
+        "entry_points": {"console_scripts": {"sp-run": "sp_big:main"}},
+        "data": {"scripts": {"sp-tool": "#!python\nprint('tool')\n",
+                             "sp-plain": "#!/bin/sh\necho plain\n"},
+                 "headers": {"sp.h": "int sp;\n"},
+                 "data": {"share/sp/x.txt": "x\n"}}}
+mkwheel.build(spec, sys.argv[2])
+i = 2990
+bad = "sp_big/s%02d/d%d/m%04d.py" % (i % 37, i % 5, i)
+spec["record"] = {"corrupt": [bad]}
+mkwheel.build(spec, sys.argv[3])
+open(sys.argv[3] + "/name", "w").write(bad)
+EOF
+BADNAME=$(cat "$T/bad/name")
+WHL=$T/w/sp_big-1.0-py3-none-any.whl
+BAD=$T/bad/sp_big-1.0-py3-none-any.whl
+B=$(basename "$WHL")
+
+# Trees compared without forklift's lock file; every venv is made at the
+# same path, so that their files are comparable.
+tree()
+{
+	snap "$1" | grep -v '\.forklift'
+}
+
+mkvenv "$T/empty"
+snap "$T/empty" >"$T/empty.snap"
+mkvenv "$T/v"
+fk_install "$T/v" --no-cache -j 1 -v "$WHL"
+assert_rc "-j 1: whole" 0
+assert_no_grep "-j 1: not split" "split into" "$T/err"
+tree "$T/v" >"$T/ref.tree"
+grep -o '[0-9]* files, [0-9]* bytes' "$T/err" >"$T/ref.count"
+
+same_as_ref()
+{
+	tree "$2" >"$T/now.tree"
+	if diff "$T/ref.tree" "$T/now.tree" >"$T/tree.diff"; then
+		ok "$1: the same tree as -j 1"
+	else
+		fail "$1: a different tree from -j 1"
+		show diff "$T/tree.diff" 20
+	fi
+}
+
+C=$T/cache
+for mode in no-cache cold warm; do
+	rm -rf "$T/v"
+	mkvenv "$T/v"
+	if [ $mode = no-cache ]; then
+		fk_install "$T/v" --no-cache -j 2 -v "$WHL"
+	else
+		FORKLIFT_CACHE_DIR=$C fk_install "$T/v" -j 2 -v "$WHL"
+	fi
+	assert_rc "$mode -j 2" 0
+	assert_grep "$mode -j 2: split" "$B: split into 2 parts" "$T/err"
+	assert_grep "$mode -j 2: every file counted once" "$(cat "$T/ref.count")" "$T/err"
+	same_as_ref "$mode -j 2" "$T/v"
+	assert_no_staging "$mode -j 2" "$T/v"
+done
+assert_grep "warm -j 2: from the cache" "1 of 1 wheels from the cache" "$T/err"
+assert_eq "cold and warm: nothing left in the cache's tmp/" "" \
+    "$(ls -A "$C/v1/tmp")"
+assert_eq "cold: one entry" 1 "$(ls "$C/v1/wheels" | wc -l)"
+"$T/v/bin/sp-run" >"$T/out" 2>&1
+assert_eq "the launcher written once after the parts runs" split "$(cat "$T/out")"
+
+# ---- a corrupt member -----------------------------------------------------------
+for mode in no-cache cold; do
+	rm -rf "$T/v" "$T/cbad"
+	cp -a "$T/empty" "$T/v"
+	if [ $mode = no-cache ]; then
+		fk_install "$T/v" --no-cache -j 2 "$BAD"
+	else
+		FORKLIFT_CACHE_DIR=$T/cbad fk_install "$T/v" -j 2 "$BAD"
+	fi
+	assert_rc "$mode: corrupt member" 1
+	assert_error_line "$mode: corrupt member" "$B" " of 2: " \
+	    "RECORD: hash mismatch for '$BADNAME'"
+	assert_snap_same "$mode: corrupt member" "$T/empty.snap" "$T/v"
+	assert_no_staging "$mode: corrupt member" "$T/v"
+	if [ $mode = cold ]; then
+		assert_eq "cold: corrupt member: no cache entry" "" \
+		    "$(ls -A "$T/cbad/v1/wheels" 2>/dev/null)"
+		assert_eq "cold: corrupt member: tmp/ emptied" "" \
+		    "$(ls -A "$T/cbad/v1/tmp" 2>/dev/null)"
+	fi
+done
+
+# ---- a worker killed while staging part 2 -----------------------------------------
+if [ -x "$FI" ]; then
+	for mode in cold warm no-cache; do
+		rm -rf "$T/v"
+		cp -a "$T/empty" "$T/v"
+		[ $mode = cold ] && rm -rf "$T/ck"
+		[ $mode = warm ] && cp -a "$C" "$T/ck"
+		if [ $mode = no-cache ]; then
+			FORKLIFT_FAULT_WORKER=0.1 run "$FI" install -p "$T/v" --no-progress \
+			    --no-cache -j 2 "$WHL"
+		else
+			FORKLIFT_FAULT_WORKER=0.1 FORKLIFT_CACHE_DIR=$T/ck run "$FI" install \
+			    -p "$T/v" --no-progress -j 2 "$WHL"
+		fi
+		assert_rc "$mode: worker killed in part 2" 1
+		assert_error_line "$mode: worker killed in part 2" "$B" "part 2 of 2" \
+		    "killed by signal 9 (SIGKILL) while unpacking it"
+		assert_snap_same "$mode: worker killed in part 2" "$T/empty.snap" "$T/v"
+		assert_no_staging "$mode: worker killed in part 2" "$T/v"
+		if [ $mode != no-cache ]; then
+			assert_eq "$mode: worker killed: tmp/ emptied" "" \
+			    "$(ls -A "$T/ck/v1/tmp" 2>/dev/null)"
+		fi
+		rm -rf "$T/ck"
+	done
+else
+	echo "note: no $FI; the killed-worker cases are not run"
+fi
+
+# ---- SIGINT while the parts run ----------------------------------------------------
+for delay in 0.1 0.3; do
+	rm -rf "$T/v"
+	cp -a "$T/empty" "$T/v"
+	"$FORKLIFT" install -p "$T/v" --no-progress --no-cache -j 2 "$WHL" \
+	    >"$T/out" 2>"$T/err" &
+	pid=$!
+	sleep $delay
+	kill -INT $pid
+	wait $pid
+	RC=$?
+	echo "SIGINT after ${delay}s: exit $RC"
+	if [ $RC = 0 ]; then
+		ok "SIGINT after ${delay}s came after the commit"
+	else
+		assert_rc "SIGINT after ${delay}s" 130
+		assert_snap_same "SIGINT after ${delay}s" "$T/empty.snap" "$T/v"
+	fi
+	assert_no_staging "SIGINT after ${delay}s" "$T/v"
+done
+
+finish
