@@ -691,11 +691,19 @@ split_prepare(struct run *r, unsigned int i)
 
 	/* libzip seeks and reads a large wheel through a stream: parts
 	 * sharing one open file would move each other's offset.  Each part
-	 * gets its own, checked to be the file the plan opened. */
+	 * gets its own open file of the very file the plan opened and
+	 * hashed: opened through /proc/self/fd, never by its path, so a file
+	 * renamed over the path meanwhile is not what the parts read.  Where
+	 * /proc is not mounted, the path, checked to be the same file. */
 	s->fds = xcalloc(s->nparts, sizeof(*s->fds));
 	s->fds[0] = r->p->add[i].fd;
 	for (k = 1; k < s->nparts; k++) {
-		s->fds[k] = open(r->p->add[i].path, O_RDONLY | O_CLOEXEC);
+		char	proc[64];
+
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", s->fds[0]);
+		s->fds[k] = open(proc, O_RDONLY | O_CLOEXEC);
+		if (s->fds[k] < 0)
+			s->fds[k] = open(r->p->add[i].path, O_RDONLY | O_CLOEXEC);
 		if (s->fds[k] < 0)
 			return err_set("cannot open: %s", strerror(errno));
 		if (fstat(s->fds[k], &a) != 0 || fstat(s->fds[0], &b) != 0 ||
