@@ -326,7 +326,7 @@ run_verify(struct vrun *r, unsigned int jobs)
 		.work = worker_dist, .done = on_done, .report = on_report,
 		.label = dist_label,
 	};
-	struct runner_opts ro = { jobs, "verifying", "distributions" };
+	struct runner_opts ro = { jobs, "verifying", "distributions", NULL };
 	uint64_t	*w;
 	size_t		 i;
 	int		 rc;

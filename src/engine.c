@@ -337,7 +337,7 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 		.init = worker_init, .work = worker_wheel, .start = on_start,
 		.done = on_done, .quiet = on_quiet, .label = wheel_label,
 	};
-	struct runner_opts ro = { o->jobs, "unpacking", "wheels" };
+	struct runner_opts ro = { o->jobs, "unpacking", "wheels", NULL };
 	struct run	 r;
 	uint64_t	*sizes;
 	unsigned long	 replaced = 0;
