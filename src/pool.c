@@ -7,12 +7,12 @@
  * declares a worker finished only when both its pipe hit EOF and
  * waitpid(2) returned its status, in either order (worker_done() is that
  * one rule).  A caller may wait in its own poll (pool_ops.wait) to serve
- * other descriptors from the same loop.  The shared queue hands items
- * out in a fixed order; items may become ready later, and a worker with
- * nothing to take sleeps on a process-shared semaphore.  Workers are
- * forked by spawn.c (so a child dies with its
- * parent) and stop on EPIPE, so no worker outlives its parent.
- * This file knows nothing about wheels.
+ * other descriptors from the same loop.  Workers are forked by spawn.c
+ * (so a child dies with its parent) and stop on EPIPE, so no worker
+ * outlives its parent.  The shared queue hands items out in a fixed
+ * order; items may become ready later, and a worker with nothing to take
+ * sleeps on a process-shared semaphore.  This file knows nothing about
+ * wheels.
  */
 #include "config.h"
 
