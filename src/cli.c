@@ -21,11 +21,14 @@
 #include "cli.h"
 #include "jobs.h"
 #include "engine.h"
+#include "fetch.h"
 #include "fsutil.h"
 #include "reqs.h"
+#include "resolve.h"
 #include "sig.h"
 #include "target.h"
 #include "txn.h"
+#include "url.h"
 #include "util.h"
 
 const char global_options_help[] =
@@ -52,6 +55,25 @@ const char engine_options_help[] =
 "                        bytes is an error, not a warning\n"
 "      --link-mode MODE  how files reach the environment from the cache:\n"
 "                        auto (default), reflink, hardlink, copy\n";
+
+const char fetch_options_help[] =
+"  -i, --index-url URL   the simple index to find pinned wheels on (default:\n"
+"                        $FORKLIFT_INDEX_URL, else https://pypi.org/simple/)\n"
+"      --extra-index-url URL\n"
+"                        another index, asked for a project only when the ones\n"
+"                        before it do not have it (repeatable)\n"
+"  -f, --find-links DIR|URL\n"
+"                        look for the pinned wheels in DIR, or on the page of\n"
+"                        links at URL, before any index (repeatable)\n"
+"      --no-index        use no index: only --find-links and the cache\n"
+"      --offline         no network at all: the cache and local files only\n"
+"      --cert FILE       CA certificates to trust (default: $SSL_CERT_FILE,\n"
+"                        else the system's)\n"
+"      --timeout SECONDS to connect, and for a stalled download (default: 15)\n"
+"      --retries N       retries of a failed request (default: 5)\n"
+"      --concurrent-downloads N\n"
+"                        downloads at once (default: $FORKLIFT_CONCURRENT_DOWNLOADS,\n"
+"                        else 16)\n";
 
 const char bytecode_options_help[] =
 "      --compile-bytecode\n"
@@ -327,6 +349,128 @@ engine_option(int c, const char *arg, struct engine_opts *eo, int *reinstall)
 		return 1;
 	}
 	return 0;
+}
+
+/* A whole number from lo to hi for option opt, else exit 2. */
+static long
+cli_number(const char *opt, const char *arg, long lo, long hi)
+{
+	char	*end;
+	long	 n;
+
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	if (errno || *end || end == arg || n < lo || n > hi)
+		die(EXIT_USAGE, "%s: '%s' is not a number from %ld to %ld", opt, arg,
+		    lo, hi);
+	return n;
+}
+
+static int
+is_http(const char *s)
+{
+	return strncasecmp(s, "http://", 7) == 0 || strncasecmp(s, "https://", 8) == 0;
+}
+
+int
+fetch_option(int c, const char *arg, struct fetch_flags *ff)
+{
+	char	*shown;
+
+	switch (c) {
+	case 'i':
+	case OPT_FETCH:
+		if (!is_http(arg)) {
+			shown = url_redact(arg);
+			die(EXIT_USAGE, "%s: '%s' is not an http or https URL",
+			    c == 'i' ? "--index-url" : "--extra-index-url", shown);
+		}
+		if (c == 'i')
+			ff->index_url = arg;
+		else
+			strv_push(&ff->extra_index, arg);
+		return 1;
+	case 'f':
+		strv_push(&ff->links, arg);
+		return 1;
+	case OPT_FETCH + 1:
+		ff->no_index = 1;
+		return 1;
+	case OPT_FETCH + 2:
+		ff->offline = 1;
+		return 1;
+	case OPT_FETCH + 3:
+		if (access(arg, R_OK) != 0)
+			die(EXIT_USAGE, "--cert '%s': %s", arg, strerror(errno));
+		ff->cert = arg;
+		return 1;
+	case OPT_FETCH + 4:
+		ff->timeout = cli_number("--timeout", arg, 1, 86400);
+		return 1;
+	case OPT_FETCH + 5:
+		ff->retries = (int)cli_number("--retries", arg, 0, 100);
+		return 1;
+	case OPT_FETCH + 6:
+		ff->concurrent = (int)cli_number("--concurrent-downloads", arg, 1, 1024);
+		return 1;
+	}
+	return 0;
+}
+
+void
+fetch_flags_free(struct fetch_flags *ff)
+{
+	strv_free(&ff->extra_index);
+	strv_free(&ff->links);
+}
+
+int
+cli_resolve(struct reqs *rq, const struct target *t, const struct fetch_flags *ff,
+    const struct globals *g, int reinstall, struct fetch_opts *fo)
+{
+	struct resolve_opts	 ro;
+	struct strv		 extra = STRV_INIT;
+	const char		*env = getenv("FORKLIFT_INDEX_URL");
+	size_t			 i;
+	int			 rc;
+
+	memset(fo, 0, sizeof(*fo));
+	fo->cache_dir = g->no_cache ? NULL : g->cache_dir;
+	fo->cert_file = ff->cert;
+	fo->timeout = ff->timeout;
+	fo->retries = ff->retries;
+	fo->max_concurrent = ff->concurrent;
+	fo->offline = ff->offline;
+	fo->wake_fd = -1;
+	memset(&ro, 0, sizeof(ro));
+	ro.cache_dir = fo->cache_dir;
+	ro.offline = ff->offline;
+	ro.reinstall = reinstall;
+	/* The command line, then the files, then the environment; the
+	 * default index only without --find-links: a wheelhouse named alone
+	 * stays an offline install, as it always was. */
+	if (ff->index_url != NULL)
+		ro.index_url = ff->index_url;
+	else if (rq->index_url != NULL)
+		ro.index_url = rq->index_url;
+	else if (env != NULL && *env != '\0')
+		ro.index_url = env;
+	else if (rq->find_links.n == 0 && rq->find_pages.n == 0)
+		ro.index_url = "https://pypi.org/simple/";
+	if (ff->no_index || rq->no_index)
+		ro.index_url = NULL;
+	if (ro.index_url != NULL) {
+		for (i = 0; i < ff->extra_index.n; i++)
+			strv_push(&extra, ff->extra_index.v[i]);
+		for (i = 0; i < rq->extra_index.n; i++)
+			strv_push(&extra, rq->extra_index.v[i]);
+		ro.extra_index = &extra;
+	}
+	rc = resolve_reqs(rq, t, fo, &ro);
+	strv_free(&extra);
+	if (rc == FETCH_STOPPED || sig_stop)
+		return sig_status();
+	return rc == 0 ? EXIT_OK : EXIT_FAIL;
 }
 
 unsigned int

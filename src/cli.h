@@ -114,6 +114,47 @@ void	 engine_opts_init(struct engine_opts *);
  * --reinstall sets *reinstall.  Exits 2 on a bad value. */
 int	 engine_option(int c, const char *arg, struct engine_opts *, int *reinstall);
 
+/* Where wheels come from, and how they are downloaded (install, sync). */
+struct fetch_flags {
+	const char	*index_url;	/* -i; NULL: the file's, $FORKLIFT_INDEX_URL
+					 * or https://pypi.org/simple/ */
+	struct strv	 extra_index;	/* --extra-index-url */
+	struct strv	 links;		/* -f: directories and page URLs */
+	int		 no_index;
+	int		 offline;
+	const char	*cert;
+	long		 timeout;	/* seconds; 0: 15 */
+	int		 retries;	/* -1: 5 */
+	int		 concurrent;	/* 0: $FORKLIFT_CONCURRENT_DOWNLOADS, else 16 */
+};
+#define FETCH_FLAGS_INIT { NULL, STRV_INIT, STRV_INIT, 0, 0, NULL, 0, -1, 0 }
+#define OPT_FETCH	(OPT_LOCAL + 80)
+#define FETCH_LONGOPTS \
+	{ "index-url", required_argument, NULL, 'i' }, \
+	{ "extra-index-url", required_argument, NULL, OPT_FETCH }, \
+	{ "find-links", required_argument, NULL, 'f' }, \
+	{ "no-index", no_argument, NULL, OPT_FETCH + 1 }, \
+	{ "offline", no_argument, NULL, OPT_FETCH + 2 }, \
+	{ "cert", required_argument, NULL, OPT_FETCH + 3 }, \
+	{ "timeout", required_argument, NULL, OPT_FETCH + 4 }, \
+	{ "retries", required_argument, NULL, OPT_FETCH + 5 }, \
+	{ "concurrent-downloads", required_argument, NULL, OPT_FETCH + 6 }
+/* Their --help lines. */
+extern const char fetch_options_help[];
+/* Handle a fetch option (and -i, -f); returns 1 if c was one, 0 if not.
+ * Exits 2 on a bad value. */
+int	 fetch_option(int c, const char *arg, struct fetch_flags *);
+void	 fetch_flags_free(struct fetch_flags *);
+struct fetch_opts;
+struct reqs;
+/* Find the wheels of rq's pins that are neither installed nor local
+ * files (resolve.h), from the flags, rq's own index lines and the
+ * cache; fills *fo for the engine's downloads.  Prints every problem.
+ * Returns 0 or an exit status. */
+int	 cli_resolve(struct reqs *rq, const struct target *,
+	    const struct fetch_flags *, const struct globals *, int reinstall,
+	    struct fetch_opts *fo);
+
 /* -j/--jobs N (1 to 1024); exits 2 on a bad value. */
 unsigned int cli_jobs(const char *arg);
 /* The default of -j: the online CPUs. */
@@ -132,7 +173,7 @@ struct req_sources {
 	char		**wheels;	/* wheel files named too (install -r) */
 	size_t		  nwheels;
 	const struct strv *cons;	/* -c constraint files, or NULL */
-	const struct strv *links;	/* -f directories, or NULL */
+	const struct strv *links;	/* -f directories and pages, or NULL */
 	int		  require_hashes; /* --require-hashes */
 };
 struct reqs;

@@ -16,6 +16,7 @@
 #include "cache.h"
 #include "commands.h"
 #include "engine.h"
+#include "fetch.h"
 #include "plan.h"
 #include "reqs.h"
 #include "target.h"
@@ -25,7 +26,8 @@ static const char install_help[] =
 "usage: forklift install [OPTIONS] WHEEL...\n"
 "       forklift install [OPTIONS] -r REQUIREMENTS [WHEEL...]\n"
 "\n"
-"Install wheel files into a Python environment: every wheel, or none.\n"
+"Install wheel files into a Python environment: every wheel, or none.  A\n"
+"WHEEL may be a path or a file, http or https URL.\n"
 "\n"
 "Target:\n"
 "  -p, --python PATH     virtual environment directory or interpreter\n"
@@ -41,12 +43,14 @@ static const char install_help[] =
 "Install options:\n"
 "  -r, --requirement FILE\n"
 "                        install the pins of a requirements file (repeatable)\n"
-"  -f, --find-links DIR  where to look for the wheels -r pins (repeatable)\n"
 "  -j, --jobs N          worker processes (default: $FORKLIFT_JOBS, else the\n"
 "                        CPUs this process may use; -v says why)\n"
 "      --reinstall       reinstall distributions installed at the same version\n"
 "      --dry-run         print what would change, change nothing\n"
 "%s"
+"%s"
+"\n"
+"Where wheels come from (-r and URLs):\n"
 "%s"
 "\n"
 "%s";
@@ -55,18 +59,34 @@ static const char install_help[] =
  * plans them but without removing anything. */
 static int
 plan_requirements(struct plan *p, const struct target *t,
-    const struct req_sources *src, int reinstall)
+    const struct req_sources *src, const struct fetch_flags *ff,
+    const struct globals *g, int reinstall, struct fetch_opts *fo)
 {
 	struct sync_opts	 so = { reinstall, 0, 0 };
 	struct reqs		 rq;
-	int			 rc = -1;
+	int			 rc;
 
-	if (cli_read_reqs(&rq, t, src) == 0)
-		rc = plan_sync(p, t, &rq, &so);
-	else
-		memset(p, 0, sizeof(*p));
+	memset(p, 0, sizeof(*p));
+	if (cli_read_reqs(&rq, t, src) != 0)
+		rc = cli_fail_status();
+	else if ((rc = cli_resolve(&rq, t, ff, g, reinstall, fo)) == 0 &&
+	    plan_sync(p, t, &rq, &so) != 0)
+		rc = cli_fail_status();
 	reqs_free(&rq);
 	return rc;
+}
+
+/* Is any argument a URL (then install plans it as a requirement)? */
+static int
+has_url(char *const *args, int n)
+{
+	int	i;
+
+	for (i = 0; i < n; i++)
+		if (strstr(args[i], "://") != NULL ||
+		    strncasecmp(args[i], "file:", 5) == 0)
+			return 1;
+	return 0;
 }
 
 int
@@ -77,8 +97,8 @@ cmd_install(int argc, char **argv, struct globals *g)
 		TARGET_LONGOPTS,
 		BYTECODE_LONGOPTS,
 		ENGINE_LONGOPTS,
+		FETCH_LONGOPTS,
 		{ "requirement", required_argument, NULL, 'r' },
-		{ "find-links", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct target_opts	 to;
@@ -86,7 +106,9 @@ cmd_install(int argc, char **argv, struct globals *g)
 	struct engine_opts	 eo;
 	struct target		 t;
 	struct plan		 p;
-	struct strv		 reqfiles = STRV_INIT, links = STRV_INIT;
+	struct strv		 reqfiles = STRV_INIT;
+	struct fetch_flags	 ff = FETCH_FLAGS_INIT;
+	struct fetch_opts	 fo;
 	struct req_sources	 src;
 	int			 c, reinstall = 0, rc;
 
@@ -94,21 +116,18 @@ cmd_install(int argc, char **argv, struct globals *g)
 	memset(&src, 0, sizeof(src));
 	to.lock_timeout = 300;
 	engine_opts_init(&eo);
-	while ((c = getopt_long(argc, argv, "hqvp:j:r:f:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hqvp:j:r:f:i:", longopts, NULL)) != -1) {
 		if (global_option(c, optarg, g) || target_option(c, optarg, &to) ||
-		    bytecode_option(c, optarg, &bf) ||
+		    bytecode_option(c, optarg, &bf) || fetch_option(c, optarg, &ff) ||
 		    engine_option(c, optarg, &eo, &reinstall))
 			continue;
 		switch (c) {
 		case 'h':
 			printf(install_help, engine_options_help, bytecode_options_help,
-			    global_options_help);
+			    fetch_options_help, global_options_help);
 			return EXIT_OK;
 		case 'r':
 			strv_push(&reqfiles, optarg);
-			break;
-		case 'f':
-			strv_push(&links, optarg);
 			break;
 		default:
 			fprintf(stderr, "Run 'forklift install --help' for the options.\n");
@@ -129,16 +148,20 @@ cmd_install(int argc, char **argv, struct globals *g)
 	src.nfiles = reqfiles.n;
 	src.wheels = argv + optind;
 	src.nwheels = (size_t)(argc - optind);
-	src.links = &links;
-	if (reqfiles.n > 0 ? plan_requirements(&p, &t, &src, reinstall) != 0 :
-	    plan_install(&p, &t, argv + optind, (size_t)(argc - optind),
+	src.links = &ff.links;
+	memset(&fo, 0, sizeof(fo));
+	if (reqfiles.n > 0 || has_url(argv + optind, argc - optind))
+		rc = plan_requirements(&p, &t, &src, &ff, g, reinstall, &fo);
+	else if (plan_install(&p, &t, argv + optind, (size_t)(argc - optind),
 	    reinstall) != 0)
 		rc = cli_fail_status();
-	else
+	if (rc == 0) {
+		eo.fetch = &fo;
 		rc = engine_run(&t, &p, &eo);
+	}
 	plan_free(&p);
 	target_close(&t);
 	strv_free(&reqfiles);
-	strv_free(&links);
+	fetch_flags_free(&ff);
 	return rc;
 }

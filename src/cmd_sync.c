@@ -21,9 +21,11 @@
 #include "cache.h"
 #include "commands.h"
 #include "engine.h"
+#include "fetch.h"
 #include "plan.h"
 #include "reqs.h"
 #include "target.h"
+#include "url.h"
 #include "util.h"
 
 static const char sync_help[] =
@@ -44,7 +46,6 @@ static const char sync_help[] =
 "                        wait this long for another forklift (default: 300)\n"
 "\n"
 "Requirements:\n"
-"  -f, --find-links DIR  look for the pinned wheels in DIR (repeatable)\n"
 "  -c, --constraint FILE versions in FILE restrict the requirements (repeatable)\n"
 "      --require-hashes  every requirement needs a --hash (hash-checking mode)\n"
 "      --exact           remove pip, setuptools and wheel too, unless listed\n"
@@ -58,6 +59,9 @@ static const char sync_help[] =
 "%s"
 "%s"
 "\n"
+"Where wheels come from:\n"
+"%s"
+"\n"
 "%s";
 
 enum {
@@ -65,6 +69,29 @@ enum {
 	OPT_REQUIRE_HASHES,
 	OPT_EXACT
 };
+
+/* A wheel to add: where it came from, and for a download its URL
+ * (without password), its size and whether the cache had it. */
+static json_t *
+json_wheel(const struct plan_wheel *w)
+{
+	json_t	*o;
+	char	*shown;
+
+	o = json_pack("{s:s, s:s}", "name", w->fn.name, "wheel",
+	    w->path ? w->path : w->base);
+	if (w->url != NULL) {
+		shown = url_redact(w->url);
+		json_object_set_new(o, "url", json_string(shown));
+		free(shown);
+	}
+	if (w->url != NULL || w->from_cache) {
+		json_object_set_new(o, "bytes", json_integer((json_int_t)(w->bytes ?
+		    w->bytes : w->size)));
+		json_object_set_new(o, "from_cache", json_boolean(w->from_cache));
+	}
+	return o;
+}
 
 /* "name version" (plan.unchanged) as {"name": ..., "version": ...}. */
 static json_t *
@@ -87,14 +114,16 @@ print_json(const struct plan *p, const struct strv *same, int dry_run, int rc)
 	for (i = 0; p != NULL && i < p->nadd; i++) {
 		const struct plan_wheel	*w = &p->add[i];
 
-		if (w->old != NULL)
-			json_array_append_new(rep, json_pack("{s:s, s:s, s:s, s:s}",
-			    "name", w->fn.name, "from", w->old->version,
-			    "to", w->fn.version, "wheel", w->path));
-		else
-			json_array_append_new(add, json_pack("{s:s, s:s, s:s}",
-			    "name", w->fn.name, "version", w->fn.version,
-			    "wheel", w->path));
+		json_t			*o = json_wheel(w);
+
+		if (w->old != NULL) {
+			json_object_set_new(o, "from", json_string(w->old->version));
+			json_object_set_new(o, "to", json_string(w->fn.version));
+			json_array_append_new(rep, o);
+		} else {
+			json_object_set_new(o, "version", json_string(w->fn.version));
+			json_array_append_new(add, o);
+		}
 	}
 	for (i = 0; p != NULL && i < p->nremove; i++)
 		json_array_append_new(rm, json_dist(p->remove[i]->name,
@@ -123,7 +152,7 @@ cmd_sync(int argc, char **argv, struct globals *g)
 		GLOBAL_LONGOPTS,
 		TARGET_LONGOPTS,
 		BYTECODE_LONGOPTS,
-		{ "find-links", required_argument, NULL, 'f' },
+		FETCH_LONGOPTS,
 		{ "constraint", required_argument, NULL, 'c' },
 		{ "require-hashes", no_argument, NULL, OPT_REQUIRE_HASHES },
 		{ "exact", no_argument, NULL, OPT_EXACT },
@@ -135,7 +164,9 @@ cmd_sync(int argc, char **argv, struct globals *g)
 	struct bytecode_flags	 bf = BYTECODE_FLAGS_INIT;
 	struct engine_opts	 eo;
 	struct sync_opts	 so;
-	struct strv		 links = STRV_INIT, cons = STRV_INIT;
+	struct fetch_flags	 ff = FETCH_FLAGS_INIT;
+	struct fetch_opts	 fo;
+	struct strv		 cons = STRV_INIT;
 	struct strv		 same = STRV_INIT;
 	struct target		 t;
 	struct reqs		 rq;
@@ -149,19 +180,16 @@ cmd_sync(int argc, char **argv, struct globals *g)
 	memset(&so, 0, sizeof(so));
 	memset(&src, 0, sizeof(src));
 	so.remove = 1;
-	while ((c = getopt_long(argc, argv, "hqvp:j:f:c:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hqvp:j:f:c:i:", longopts, NULL)) != -1) {
 		if (global_option(c, optarg, g) || target_option(c, optarg, &to) ||
-		    bytecode_option(c, optarg, &bf) ||
+		    bytecode_option(c, optarg, &bf) || fetch_option(c, optarg, &ff) ||
 		    engine_option(c, optarg, &eo, &so.reinstall))
 			continue;
 		switch (c) {
 		case 'h':
 			printf(sync_help, engine_options_help, bytecode_options_help,
-			    global_options_help);
+			    fetch_options_help, global_options_help);
 			return EXIT_OK;
-		case 'f':
-			strv_push(&links, optarg);
-			break;
 		case 'c':
 			strv_push(&cons, optarg);
 			break;
@@ -196,16 +224,19 @@ cmd_sync(int argc, char **argv, struct globals *g)
 	src.files = argv + optind;
 	src.nfiles = (size_t)(argc - optind);
 	src.cons = &cons;
-	src.links = &links;
+	src.links = &ff.links;
 	src.require_hashes = hashes;
 	if (cli_read_reqs(&rq, &t, &src) != 0)
 		rc = cli_fail_status();
+	else if ((rc = cli_resolve(&rq, &t, &ff, g, so.reinstall, &fo)) != 0)
+		;
 	else if (planned = 1, plan_sync(&p, &t, &rq, &so) != 0)
 		rc = cli_fail_status();
 	else {
 		/* What is already as pinned is the point of a sync, not news. */
 		same = p.unchanged;
 		memset(&p.unchanged, 0, sizeof(p.unchanged));
+		eo.fetch = &fo;
 		if (!(json && eo.dry_run))
 			rc = engine_run(&t, &p, &eo);
 		if (json)
@@ -220,7 +251,7 @@ cmd_sync(int argc, char **argv, struct globals *g)
 	target_close(&t);
 out:
 	strv_free(&same);
-	strv_free(&links);
+	fetch_flags_free(&ff);
 	strv_free(&cons);
 	return rc;
 }

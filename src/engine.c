@@ -11,6 +11,11 @@
  *
  * Workers run stage.c on their share and write only under the staging
  * directory and the cache; they never see the live environment.
+ *
+ * Wheels the plan knows by URL are downloaded first (engine_fetch()),
+ * all at once in the parent, verified against their sha256 and
+ * published into the archive cache (or, with --no-cache, the staging
+ * area) before the runner forks any worker.
  */
 #include "config.h"
 
@@ -25,6 +30,7 @@
 
 #include "bytecode.h"
 #include "engine.h"
+#include "fetch.h"
 #include "fsutil.h"
 #include "jobs.h"
 #include "plan.h"
@@ -35,6 +41,7 @@
 #include "stage.h"
 #include "txn.h"
 #include "unpack.h"
+#include "url.h"
 #include "util.h"
 
 struct run {
@@ -50,6 +57,10 @@ struct run {
 	const char		*cache_dir;	/* NULL: no cache */
 	enum link_mode		 link;
 	unsigned long		 cached;	/* wheels served from the cache */
+	char			**urls;		/* per wheel: direct_url.json's
+						 * URL (no credentials), or NULL */
+	unsigned long		 fetched;	/* downloads delivered */
+	int			 fetch_bad;
 };
 
 /* ---- in the worker -------------------------------------------------- */
@@ -97,6 +108,7 @@ worker_wheel(void *arg, size_t i, struct runner_stats *rs)
 #endif
 	r->so.requested = r->p->add[i].requested;
 	r->so.direct_url = r->p->add[i].direct_url;
+	r->so.url = r->urls != NULL ? r->urls[i] : NULL;
 	if ((sfd = stage_open(r, (unsigned int)i)) < 0)
 		return -1;
 	if (stage_wheel(r->p->add[i].path, sfd, &r->so, &st) != 0) {
@@ -313,6 +325,134 @@ choose_link(struct run *r, const struct engine_opts *o)
 	return 0;
 }
 
+/* ---- the download step ------------------------------------------------ */
+
+struct dl {
+	struct run	*r;
+	size_t		 i;
+};
+
+static void
+fetched(void *arg, const struct fetch_result *res)
+{
+	struct dl		*dl = arg;
+	struct run		*r = dl->r;
+	struct plan_wheel	*w = &r->p->add[dl->i];
+
+	r->fetched++;
+	if (!res->ok) {
+		progress_clear(&r->prog);
+		error_msg("%s: %s", w->base, res->error);
+		r->fetch_bad = 1;
+		return;
+	}
+	w->path = xstrdup(res->path);
+	w->base = path_base(w->path);
+	w->bytes = res->bytes;
+	w->size = res->bytes;
+	w->from_cache = res->from_cache;
+	if (verbosity > 0) {
+		progress_clear(&r->prog);
+		note_msg("%s: %llu bytes %s %s", w->base, (unsigned long long)res->bytes,
+		    res->from_cache ? "from the cache, for" : "downloaded from",
+		    res->url);
+	}
+	progress_update(&r->prog, r->fetched, "downloaded", w->base, 0);
+}
+
+/*
+ * The download step: every wheel of the plan that has a URL, all at once
+ * through one fetch context (largest first, as fetch.c orders them), each
+ * checked against its sha256 while its bytes arrive.  Sets each such
+ * wheel's path.  0, 1 (a download failed: every failure printed), or
+ * 128 + signal (stopped: fetch.c removed the partial files).
+ *
+ * This is the seam for pipelined delivery: a later version hands each
+ * wheel to the runner as its download completes.  Then the workers must
+ * be forked before the first connection is opened; here the fetch
+ * context is freed before runner_run() forks anything, so no curl state
+ * ever crosses a fork.
+ */
+static int
+engine_fetch(struct run *r)
+{
+	struct fetch_opts	 fo;
+	struct fetch_ctx	*fx;
+	struct fetch_req	 req;
+	struct dl		*dls;
+	struct url_cred		 cred;
+	char			*dest = NULL, *clean;
+	size_t			 i, n = 0;
+	int			 rc = 0;
+
+	for (i = 0; i < r->p->nadd; i++)
+		n += r->p->add[i].url != NULL && r->p->add[i].path == NULL;
+	if (n == 0)
+		return 0;
+	if (r->o->fetch == NULL)
+		BUG("a wheel to download and no fetch options");
+	fo = *r->o->fetch;
+	fo.stop = &sig_stop;
+	fo.wake_fd = sig_wake_fd();
+	if (fo.cache_dir == NULL) {
+		dest = path_join(r->x.dir, "downloads");
+		if (mkdir(dest, 0700) != 0) {
+			error_msg("cannot create '%s': %s", dest, strerror(errno));
+			free(dest);
+			return 1;
+		}
+	}
+	if ((fx = fetch_new(&fo)) == NULL) {
+		error_msg("%s", err_get());
+		free(dest);
+		return 1;
+	}
+	r->urls = xcalloc(r->p->nadd, sizeof(*r->urls));
+	dls = xcalloc(r->p->nadd, sizeof(*dls));
+	for (i = 0; i < r->p->nadd && rc == 0; i++) {
+		struct plan_wheel	*w = &r->p->add[i];
+
+		if (w->url == NULL || w->path != NULL)
+			continue;
+		if (w->direct_url && url_cred_split(w->url, &clean, &cred) == 0) {
+			r->urls[i] = clean;
+			url_cred_free(&cred);
+		}
+		memset(&req, 0, sizeof(req));
+		dls[i].r = r;
+		dls[i].i = i;
+		req.url = w->url;
+		req.filename = w->base;
+		req.sha256 = w->sha256;
+		req.size = w->size > 0 ? (int64_t)w->size : -1;
+		req.dest_dir = dest;
+		req.on_done = fetched;
+		req.user = &dls[i];
+		if (fetch_add(fx, &req) != 0) {
+			error_msg("%s: %s", w->base, err_get());
+			rc = 1;
+		}
+	}
+	if (rc == 0) {
+		progress_update(&r->prog, 0, "downloading", "", 1);
+		rc = fetch_run(fx);
+		if (rc == FETCH_STOPPED)
+			rc = sig_status();
+		else if (rc != 0) {
+			progress_clear(&r->prog);
+			error_msg("%s", err_get());
+			rc = 1;
+		} else if (r->fetch_bad)
+			rc = 1;
+	}
+	/* No curl state may cross the fork of the workers. */
+	fetch_free(fx);
+	progress_clear(&r->prog);
+	free(dls);
+	free(dest);
+	return rc;
+}
+
 static void
 print_plan(const struct plan *p)
 {
@@ -359,16 +499,21 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 	r.t = t;
 	r.p = p;
 	r.o = o;
-	/* Largest wheel first, so that the longest jobs start first and the
-	 * short ones even out the end. */
 	sizes = xcalloc(p->nadd ? p->nadd : 1, sizeof(*sizes));
-	for (i = 0; i < p->nadd; i++)
-		sizes[i] = p->add[i].size;
 	progress_start(&r.prog, p->nadd, o->progress);
 	if (txn_begin(&r.x, t) != 0) {
 		rc = 1;
 		goto out;
 	}
+	if ((rc = engine_fetch(&r)) != 0 || sig_stop) {
+		txn_abort(&r.x);
+		rc = sig_stop ? sig_status() : rc;
+		goto out;
+	}
+	/* Largest wheel first, so that the longest jobs start first and the
+	 * short ones even out the end. */
+	for (i = 0; i < p->nadd; i++)
+		sizes[i] = p->add[i].size;
 	r.x.strict = o->strict;
 	if (p->nadd > 0 && o->cache_dir != NULL && choose_link(&r, o) != 0) {
 		txn_abort(&r.x);
@@ -416,6 +561,9 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 	}
 out:
 	txn_free(&r.x);
+	for (i = 0; r.urls != NULL && i < p->nadd; i++)
+		free(r.urls[i]);
+	free(r.urls);
 	free(sizes);
 	return rc;
 }

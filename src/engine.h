@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+struct fetch_opts;
 struct target;
 struct plan;
 
@@ -22,6 +23,9 @@ struct engine_opts {
 	int		 link_mode;	/* enum link_mode (cache.h) */
 	unsigned int	 compile_levels; /* .pyc optimization levels to write
 					   (bytecode.h bits); 0: none */
+	/* How the wheels with a URL are downloaded (cache_dir NULL: into the
+	 * transaction's staging area); NULL when the plan has none. */
+	const struct fetch_opts *fetch;
 };
 
 /* Run the plan; returns the exit status (0, 1, or 128 + signal). */

@@ -78,6 +78,7 @@ struct xfer {
 	int64_t		 resume_from;	/* this attempt's Range start */
 	int		 started;	/* first body bytes of this attempt seen */
 	int		 discard;	/* error status: body not ours */
+	long		 status;	/* the HTTP status that ended it, or 0 */
 	double		 last_data;	/* monotonic time bytes last arrived */
 	enum xfer_fail	 fail;
 	char		*fail_msg;
@@ -700,6 +701,7 @@ deliver_error(struct fetch_ctx *ctx, struct xfer *x, const char *fmt, ...)
 	free(what);
 	memset(&res, 0, sizeof(res));
 	res.error = msg;
+	res.status = x->status;
 	xfer_release(x);
 	deliver(ctx, x, &res);
 	free(msg);
@@ -1011,8 +1013,10 @@ finish(struct fetch_ctx *ctx, struct xfer *x, CURLcode rc)
 			curl_easy_getinfo(x->easy, CURLINFO_RETRY_AFTER, &ra);
 			retry_or_fail(ctx, x, xasprintf("HTTP %ld %s", code,
 			    http_reason(code)), ra, 1);
-		} else
+		} else {
+			x->status = code;
 			deliver_error(ctx, x, "HTTP %ld %s", code, http_reason(code));
+		}
 		return;
 	}
 	if (rc == CURLE_OK && code >= 300 && code != 304) {

@@ -48,6 +48,8 @@ struct fetch_result {
 	uint64_t	 bytes;
 	int		 from_cache;	/* no request was made (file), or 304 / offline (page) */
 	int		 attempts;	/* requests made for it, redirects not counted */
+	long		 status;	/* when !ok: the HTTP status refused (404...),
+					 * or 0 */
 	/* Pages only. */
 	const char	*body;		/* NUL-terminated after len bytes */
 	size_t		 len;

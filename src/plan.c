@@ -29,6 +29,7 @@
 #include "record.h"
 #include "reqs.h"
 #include "target.h"
+#include "url.h"
 #include "util.h"
 #include "version.h"
 
@@ -199,8 +200,8 @@ wheelhouse_free(struct wheelhouse *h)
 }
 
 /* Does a version satisfy the pin "==pin" (PEP 440, as pip compares)? */
-static int
-pin_matches(const char *pin, const char *version)
+int
+plan_pin_matches(const char *pin, const char *version)
 {
 	char	*spec;
 	int	 r;
@@ -229,7 +230,7 @@ wheelhouse_choose(const struct wheelhouse *h, const struct taglist *tags,
 		if (strcmp(w->fn.norm, norm) != 0)
 			continue;
 		seen++;
-		if (!pin_matches(version, w->fn.version)) {
+		if (!plan_pin_matches(version, w->fn.version)) {
 			buf_addf(&why, "; %s is version %s", path_base(w->path),
 			    w->fn.version);
 			continue;
@@ -325,6 +326,36 @@ out:
 	return ok ? 0 : -1;
 }
 
+/* A wheel resolve.c found at a URL (or a direct reference to one): the
+ * engine downloads it; only its name is checked here. */
+static int
+url_wheel(struct plan_wheel *w, const struct target *t, const struct req *q,
+    char *at)
+{
+	char	*shown = url_redact(q->url);
+	int	 rc = -1;
+
+	if (wheel_name_parse(q->filename, &w->fn) != 0)
+		error_msg("%s (%s, %s): %s", q->filename, shown, at, err_get());
+	else if (tags_rank(&t->tags, &w->fn) < 0) {
+		error_msg("%s (%s, %s): not compatible with %s", q->filename, shown,
+		    at, t->tag_str);
+		wheel_name_free(&w->fn);
+	} else {
+		w->url = xstrdup(q->url);
+		w->filename = xstrdup(q->filename);
+		w->base = w->filename;
+		w->sha256 = q->sha256 ? xstrdup(q->sha256) : NULL;
+		w->size = q->size > 0 ? (uint64_t)q->size : 0;
+		w->requested = 1;
+		w->direct_url = q->direct;
+		rc = 0;
+	}
+	free(shown);
+	free(at);
+	return rc;
+}
+
 /* The wheel file for a requirement that must be installed. */
 static int
 sync_wheel(struct plan_wheel *w, const struct target *t, const struct req *q,
@@ -335,9 +366,14 @@ sync_wheel(struct plan_wheel *w, const struct target *t, const struct req *q,
 	char				*at = req_where(q);
 	int				 rc = -1;
 
+	if (q->url != NULL)
+		return url_wheel(w, t, q, at);
 	if (q->path != NULL)
 		w->path = xstrdup(q->path);
-	else {
+	else if (q->found != NULL) {
+		w->path = xstrdup(q->found);
+		w->from_cache = q->from_cache;
+	} else {
 		if (!*scanned) {
 			*scanned = 1;
 			if (wheelhouse_scan(h, h->dirs) != 0) {
@@ -404,7 +440,7 @@ plan_sync(struct plan *p, const struct target *t, const struct reqs *rq,
 		const struct req	*q = &rq->v[i];
 
 		d = installed_find(&p->installed, q->norm);
-		if (d != NULL && !o->reinstall && pin_matches(q->version, d->version)) {
+		if (d != NULL && !o->reinstall && plan_pin_matches(q->version, d->version)) {
 			strv_push_owned(&p->unchanged, xasprintf("%s %s", d->name,
 			    d->version));
 			continue;
@@ -441,7 +477,8 @@ plan_sync(struct plan *p, const struct target *t, const struct reqs *rq,
 	/* Hash-checking mode: every wheel before anything is installed (none
 	 * is read when the plan failed already). */
 	for (i = 0, planned_ok = !bad; planned_ok && i < p->nadd; i++)
-		if (wreq[i]->hashes.n > 0 && check_hashes(&p->add[i], wreq[i]) != 0)
+		if (wreq[i]->hashes.n > 0 && p->add[i].path != NULL &&
+		    check_hashes(&p->add[i], wreq[i]) != 0)
 			bad = 1;
 	free(wreq);
 	wheelhouse_free(&h);
@@ -455,6 +492,9 @@ plan_free(struct plan *p)
 
 	for (i = 0; i < p->nadd; i++) {
 		free(p->add[i].path);
+		free(p->add[i].url);
+		free(p->add[i].filename);
+		free(p->add[i].sha256);
 		wheel_name_free(&p->add[i].fn);
 	}
 	free(p->add);

@@ -22,7 +22,15 @@ struct plan_wheel {
 	uint64_t	 size;		/* file size, for partitioning */
 	struct dist	*old;		/* installed version it replaces, or NULL */
 	int		 requested;	/* named by the user: REQUESTED */
-	int		 direct_url;	/* given as a file: direct_url.json */
+	int		 direct_url;	/* given as a file or URL: direct_url.json */
+	/* A wheel to download (path NULL until the engine fetched it). */
+	char		*url;		/* may hold user:password@; or NULL */
+	char		*filename;	/* its file name: base points here until
+					 * path is set */
+	char		*sha256;	/* the digest it must have, or NULL */
+	/* Filled by the engine's download step, for reports. */
+	uint64_t	 bytes;		/* downloaded (or found in the cache) */
+	int		 from_cache;	/* no request was needed */
 };
 
 struct plan {
@@ -87,5 +95,8 @@ struct sync_opts {
 int	 plan_sync(struct plan *, const struct target *, const struct reqs *,
 	    const struct sync_opts *);
 void	 plan_free(struct plan *);
+
+/* Does version satisfy the pin "==pin" (PEP 440)? */
+int	 plan_pin_matches(const char *pin, const char *version);
 
 #endif

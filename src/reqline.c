@@ -24,6 +24,7 @@
 #include "reqline.h"
 #include "reqs.h"
 #include "tags.h"
+#include "url.h"
 #include "util.h"
 #include "version.h"
 
@@ -104,11 +105,29 @@ reqline_is_url(const char *s)
 	return strstr(s, "://") != NULL;
 }
 
+static int
+is_http_url(const char *s)
+{
+	return strncasecmp(s, "http://", 7) == 0 || strncasecmp(s, "https://", 8) == 0;
+}
+
+static int
+strv_has_str(const struct strv *v, const char *s)
+{
+	size_t	i;
+
+	for (i = 0; i < v->n; i++)
+		if (strcmp(v->v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
 /* ---- options ---------------------------------------------------------- */
 
 enum opt_kind {
 	OPT_REQUIREMENT, OPT_CONSTRAINT, OPT_FIND_LINKS, OPT_REQUIRE_HASHES,
-	OPT_HASH, OPT_IGNORED, OPT_NETWORK, OPT_EDITABLE, OPT_NO_BINARY
+	OPT_HASH, OPT_IGNORED, OPT_INDEX_URL, OPT_EXTRA_INDEX_URL, OPT_NO_INDEX,
+	OPT_EDITABLE, OPT_NO_BINARY
 };
 
 static const struct {
@@ -122,13 +141,13 @@ static const struct {
 	{ 'f', "find-links", 1, OPT_FIND_LINKS },
 	{ 0, "require-hashes", 0, OPT_REQUIRE_HASHES },
 	{ 0, "hash", 1, OPT_HASH },
-	{ 0, "no-index", 0, OPT_IGNORED },
+	{ 0, "no-index", 0, OPT_NO_INDEX },
 	{ 0, "pre", 0, OPT_IGNORED },
 	{ 0, "prefer-binary", 0, OPT_IGNORED },
 	{ 0, "only-binary", 1, OPT_IGNORED },
 	{ 0, "trusted-host", 1, OPT_IGNORED },
-	{ 'i', "index-url", 1, OPT_NETWORK },
-	{ 0, "extra-index-url", 1, OPT_NETWORK },
+	{ 'i', "index-url", 1, OPT_INDEX_URL },
+	{ 0, "extra-index-url", 1, OPT_EXTRA_INDEX_URL },
 	{ 'e', "editable", 1, OPT_EDITABLE },
 	{ 0, "no-binary", 1, OPT_NO_BINARY },
 };
@@ -176,7 +195,7 @@ add_hash(const struct reqline_ctx *c, const char *val, struct strv *hashes)
 void
 reqline_find_links(const struct reqline_ctx *c, const char *val)
 {
-	char	*dir, *abs;
+	char	*dir, *abs, *shown;
 	size_t	 i;
 
 	if (strncasecmp(val, "file:", 5) == 0) {
@@ -184,9 +203,15 @@ reqline_find_links(const struct reqline_ctx *c, const char *val)
 			reqline_err(c, "--find-links '%s' is not a file:// URL of a directory", val);
 			return;
 		}
+	} else if (is_http_url(val)) {
+		if (!strv_has_str(&c->r->find_pages, val))
+			strv_push(&c->r->find_pages, val);
+		return;
 	} else if (reqline_is_url(val)) {
-		reqline_err(c, "--find-links '%s': forklift installs offline, from local "
-		    "directories only", val);
+		shown = url_redact(val);
+		reqline_err(c, "--find-links '%s': not a directory, nor an http(s) "
+		    "or file URL", shown);
+		free(shown);
 		return;
 	} else
 		dir = reqline_relative(c->file, val);
@@ -280,10 +305,27 @@ parse_options(const struct reqline_ctx *c, char **tok, size_t n, struct strv *ha
 			break;
 		case OPT_IGNORED:
 			break;
-		case OPT_NETWORK:
-			reqline_err(c, "'%s': forklift installs offline and uses no package "
-			    "index (use -f/--find-links DIR with --no-index)", t);
-			return -1;
+		case OPT_INDEX_URL:
+		case OPT_EXTRA_INDEX_URL:
+			if (!is_http_url(val)) {
+				char	*shown = url_redact(val);
+
+				reqline_err(c, "--%s '%s': an index is an http or https "
+				    "URL", options[k].long_name, shown);
+				free(shown);
+				return -1;
+			}
+			if (options[k].kind == OPT_EXTRA_INDEX_URL) {
+				if (!strv_has_str(&c->r->extra_index, val))
+					strv_push(&c->r->extra_index, val);
+			} else {
+				free(c->r->index_url);
+				c->r->index_url = xstrdup(val);
+			}
+			break;
+		case OPT_NO_INDEX:
+			c->r->no_index = 1;
+			break;
 		case OPT_EDITABLE:
 			reqline_err(c, "'%s': editable installs are not supported", t);
 			return -1;
@@ -349,28 +391,71 @@ static int
 direct_reference(const struct reqline_ctx *c, struct req *q, const char *url)
 {
 	struct wheel_name	 fn;
+	struct url		 u;
+	char			*shown = url_redact(url), *alg, *hex;
+	int			 rc = -1;
 
-	if ((q->path = file_url_path(url)) == NULL) {
+	memset(&fn, 0, sizeof(fn));
+	memset(&u, 0, sizeof(u));
+	if (is_http_url(url)) {
+		if (url_parse(url, &u) != 0) {
+			reqline_err(c, "'%s @ %s': %s", q->name, shown, err_get());
+			goto out;
+		}
+		q->url = url_strip_fragment(url);
+		q->direct = 1;
+		q->filename = url_filename(url);
+		/* "#sha256=..." says what the file must hash to. */
+		if (u.fragment != NULL && url_fragment_hash(u.fragment, &alg, &hex)) {
+			if (strcmp(alg, "sha256") == 0 && strlen(hex) == 64)
+				q->sha256 = hex;
+			else
+				free(hex);
+			free(alg);
+		}
+	} else if ((q->path = file_url_path(url)) == NULL) {
 		if (reqline_is_url(url) || strncasecmp(url, "file:", 5) == 0)
-			reqline_err(c, "'%s @ %s': only file:// URLs of local wheels are "
-			    "supported (forklift installs offline)", q->name, url);
+			reqline_err(c, "'%s @ %s': not a file, http or https URL of a "
+			    "wheel", q->name, shown);
 		else
 			reqline_err(c, "'%s @ %s': not a URL (write file:///path/to.whl)",
-			    q->name, url);
-		return -1;
+			    q->name, shown);
+		goto out;
 	}
-	if (wheel_name_parse(path_base(q->path), &fn) != 0) {
-		reqline_err(c, "'%s @ %s': %s", q->name, url, err_get());
-		return -1;
+	if (wheel_name_parse(q->url ? q->filename : path_base(q->path), &fn) != 0) {
+		reqline_err(c, "'%s @ %s': %s", q->name, shown, err_get());
+		goto out;
 	}
-	if (strcmp(fn.norm, q->norm) != 0) {
-		reqline_err(c, "'%s @ %s': the wheel is of '%s', not '%s'", q->name, url,
-		    fn.name, q->name);
-		wheel_name_free(&fn);
-		return -1;
+	if (q->name == NULL) {		/* a URL on the command line */
+		q->name = xstrdup(fn.name);
+		q->norm = xstrdup(fn.norm);
+	} else if (strcmp(fn.norm, q->norm) != 0) {
+		reqline_err(c, "'%s @ %s': the wheel is of '%s', not '%s'", q->name,
+		    shown, fn.name, q->name);
+		goto out;
 	}
 	q->version = xstrdup(fn.version);
+	rc = 0;
+out:
 	wheel_name_free(&fn);
+	url_free(&u);
+	free(shown);
+	return rc;
+}
+
+int
+reqline_url_arg(const struct reqline_ctx *c, const char *url)
+{
+	struct req	q, *nq;
+
+	memset(&q, 0, sizeof(q));
+	if (direct_reference(c, &q, url) != 0) {
+		reqs_req_free(&q);
+		return -1;
+	}
+	q.file = xstrdup(c->file);
+	nq = reqs_new_req(c->r, 0);
+	*nq = q;
 	return 0;
 }
 

@@ -22,8 +22,12 @@ void	 reqline_err(const struct reqline_ctx *, const char *, ...)
 /* A path named in file: relative to file's directory unless absolute. */
 char	*reqline_relative(const char *file, const char *path);
 int	 reqline_is_url(const char *);
-/* -f/--find-links VAL (a directory, or a file:// URL of one). */
+/* -f/--find-links VAL (a directory, a file:// URL of one, or the http(s)
+ * URL of a page of links). */
 void	 reqline_find_links(const struct reqline_ctx *, const char *val);
+/* A URL named on the command line: "name @ URL" with the name from the
+ * wheel's file name.  0, or -1 after reqline_err(). */
+int	 reqline_url_arg(const struct reqline_ctx *, const char *url);
 
 /* reqs.c */
 /* A new, zeroed requirement (or constraint) at the end of r's list. */

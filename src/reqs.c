@@ -20,6 +20,7 @@
 #include "reqline.h"
 #include "reqs.h"
 #include "tags.h"
+#include "url.h"
 #include "util.h"
 #include "version.h"
 
@@ -46,6 +47,10 @@ reqs_req_free(struct req *q)
 	free(q->norm);
 	free(q->version);
 	free(q->path);
+	free(q->url);
+	free(q->filename);
+	free(q->sha256);
+	free(q->found);
 	free(q->spec);
 	free(q->file);
 	strv_free(&q->hashes);
@@ -63,6 +68,9 @@ reqs_free(struct reqs *r)
 	free(r->v);
 	free(r->cons);
 	strv_free(&r->find_links);
+	strv_free(&r->find_pages);
+	free(r->index_url);
+	strv_free(&r->extra_index);
 	strv_free(&r->errors);
 	strv_free(&r->stack);
 	free(r->hash_why);
@@ -145,6 +153,11 @@ reqs_add_wheel(struct reqs *r, const char *path)
 	struct wheel_name	 fn;
 	struct req		*q;
 
+	if (reqline_is_url(path) || strncasecmp(path, "file:", 5) == 0) {
+		struct reqline_ctx	 c = { r, path, 0, 0 };
+
+		return reqline_url_arg(&c, path);
+	}
 	if (wheel_name_parse(path_base(path), &fn) != 0) {
 		strv_push_owned(&r->errors, xasprintf("%s: %s", path, err_get()));
 		return -1;
@@ -197,6 +210,25 @@ req_error(struct reqs *r, const struct req *q, const char *fmt, ...)
 	reqline_err(&c, "%s", msg);
 }
 
+/* Both NULL, or equal strings. */
+static int
+str_same(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+/* What a requirement asks for, for messages: its file, its URL without
+ * a password, or its version. */
+static char *
+req_shown(const struct req *q)
+{
+	if (q->path != NULL)
+		return xstrdup(q->path);
+	if (q->url != NULL)
+		return url_redact(q->url);
+	return xstrdup(q->version);
+}
+
 /* The same distribution twice: the same pin merges, another conflicts. */
 static void
 merge_duplicates(struct reqs *r)
@@ -218,11 +250,15 @@ merge_duplicates(struct reqs *r)
 		}
 		at = where(&r->v[j]);
 		if (version_strcmp(r->v[j].version, q->version) != 0 ||
-		    (r->v[j].path == NULL) != (q->path == NULL) ||
-		    (q->path != NULL && strcmp(q->path, r->v[j].path) != 0))
+		    !str_same(r->v[j].path, q->path) ||
+		    !str_same(r->v[j].url, q->url)) {
+			char	*a = req_shown(q), *b = req_shown(&r->v[j]);
+
 			req_error(r, q, "'%s' %s conflicts with %s %s at %s", q->name,
-			    q->path ? q->path : q->version, r->v[j].name,
-			    r->v[j].path ? r->v[j].path : r->v[j].version, at);
+			    a, r->v[j].name, b, at);
+			free(a);
+			free(b);
+		}
 		for (k = 0; k < q->hashes.n; k++)
 			if (!strv_has(&r->v[j].hashes, q->hashes.v[k]))
 				strv_push(&r->v[j].hashes, q->hashes.v[k]);

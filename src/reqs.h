@@ -1,14 +1,17 @@
 /*
- * reqs.h: requirements files, the subset of pip's format that pinned,
- * offline installs use: "name==version" and "name @ file:///x.whl" lines
- * with extras (ignored), environment markers and --hash options; comments,
- * "\" continuations, -r/--requirement and -c/--constraint includes,
- * -f/--find-links, --no-index and --require-hashes.  Network and editable
- * options are refused.  Markers are evaluated while reading, so a
+ * reqs.h: requirements files, the subset of pip's format that pinned
+ * installs use: "name==version" and "name @ URL" lines (file, http or
+ * https URLs of wheels) with extras (ignored), environment markers and
+ * --hash options; comments, "\" continuations, -r/--requirement and
+ * -c/--constraint includes, -f/--find-links (a directory or a page),
+ * -i/--index-url, --extra-index-url, --no-index and --require-hashes.
+ * Editable installs and sdists are refused.  Markers are evaluated while reading, so a
  * requirement whose marker is false is not in the set at all.
  */
 #ifndef FORKLIFT_REQS_H
 #define FORKLIFT_REQS_H
+
+#include <stdint.h>
 
 #include "util.h"
 
@@ -19,6 +22,17 @@ struct req {
 	char		*norm;		/* normalized name */
 	char		*version;	/* the pin, or the version in the wheel filename */
 	char		*path;		/* the wheel of a direct reference, or NULL */
+	char		*url;		/* an http(s) direct reference (maybe with
+					 * user:password@), else the URL resolve.c
+					 * chose; NULL: a local file */
+	int		 direct;	/* url is the user's direct reference */
+	char		*filename;	/* the wheel's name when url is set */
+	char		*sha256;	/* expected when url is set (the pin's or
+					 * the index's), 64 hex digits, or NULL */
+	int64_t		 size;		/* the index's size when url is set, or 0 */
+	char		*found;		/* resolve.c: a local file found for the pin
+					 * (cache or find-links), or NULL */
+	int		 from_cache;	/* found is in the archive cache */
 	char		*spec;		/* constraints only: the specifier set, or NULL */
 	struct strv	 hashes;	/* "sha256:<lower-case hex>" and the like */
 	char		*file;		/* where the line is */
@@ -31,6 +45,10 @@ struct reqs {
 	struct req	*cons;		/* constraints (-c): they restrict, never add */
 	size_t		 ncons;
 	struct strv	 find_links;	/* absolute directories */
+	struct strv	 find_pages;	/* -f http(s) URLs: pages of links */
+	char		*index_url;	/* -i in a file (the last one), or NULL */
+	struct strv	 extra_index;	/* --extra-index-url in files */
+	int		 no_index;	/* --no-index in a file */
 	struct strv	 errors;	/* "FILE:LINE: message", one per problem */
 	int		 require_hashes; /* hash-checking mode */
 	char		*hash_why;	/* what turned it on, for messages */
@@ -48,9 +66,11 @@ int	 reqs_read(struct reqs *, const char *path, int constraint);
  * for relative -r, -c and -f paths, as the including file's path. */
 int	 reqs_read_text(struct reqs *, const char *name, const char *text,
 	    size_t len, int constraint);
-/* A wheel file named on the command line, as "name @ file:///path". */
+/* A wheel file named on the command line, as "name @ file:///path"; a
+ * URL (file, http, https) is taken as "name @ URL". */
 int	 reqs_add_wheel(struct reqs *, const char *path);
-/* A --find-links directory (relative to the current directory). */
+/* A --find-links directory (relative to the current directory) or the
+ * http(s) URL of a page of links. */
 void	 reqs_add_find_links(struct reqs *, const char *dir);
 /* After everything is read: merge duplicate pins, apply the constraints
  * and check hash-checking mode (every requirement has a --hash).  Adds to

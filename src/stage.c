@@ -312,12 +312,18 @@ generate(struct finish *f)
 		struct buf		 b = BUF_INIT;
 		const unsigned char	*p;
 
-		/* PEP 610 wants a URL: percent-encode all but unreserved and '/'. */
-		buf_adds(&b, "file://");
-		abs = path_abs(f->path);
+		/* PEP 610 wants a URL: percent-encode all but unreserved and '/'
+		 * (a downloaded wheel's URL: '"' and '\\' would break the JSON). */
+		if (f->o->url == NULL) {
+			buf_adds(&b, "file://");
+			abs = path_abs(f->path);
+		} else
+			abs = xstrdup(f->o->url);
 		for (p = (const unsigned char *)abs; *p; p++) {
 			if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-			    (*p >= '0' && *p <= '9') || strchr("-._~/", *p))
+			    (*p >= '0' && *p <= '9') || strchr("-._~/", *p) ||
+			    (f->o->url != NULL && *p > ' ' && *p < 0x7f &&
+			    !strchr("\"\\", *p)))
 				buf_add(&b, p, 1);
 			else
 				buf_addf(&b, "%%%02X", *p);
@@ -325,7 +331,9 @@ generate(struct finish *f)
 		free(abs);
 		url = buf_detach(&b);
 		text = xasprintf("{\"url\": \"%s\", \"archive_info\": {\"hashes\": "
-		    "{\"sha256\": \"%s\"}}}\n", url, m->wheel_sha256);
+		    "{\"sha256\": \"%s\"}%s%s%s}}\n", url, m->wheel_sha256,
+		    f->o->url ? ", \"hash\": \"sha256=" : "",
+		    f->o->url ? m->wheel_sha256 : "", f->o->url ? "\"" : "");
 		rel = xasprintf("%s/%s/direct_url.json", m->root, m->distinfo);
 		rc = write_new(f, rel, text, strlen(text), 0666);
 		free(rel);

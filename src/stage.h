@@ -24,6 +24,8 @@ struct stage_opts {
 	int		 ignore_requires_python;
 	int		 requested;		/* write REQUESTED */
 	int		 direct_url;		/* write direct_url.json */
+	const char	*url;			/* its URL (no credentials);
+						 * NULL: the file's path */
 };
 
 struct stage_stats {

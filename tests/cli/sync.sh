@@ -245,11 +245,11 @@ assert_rc "a constraint the pin breaks" 1
 assert_grep "a constraint: both places named" \
     "base.txt:3: 'beta' 2.0 does not satisfy the constraint 'beta<2' at $T/proj/constraints.txt:1" "$T/err"
 
-printf -- '-e .\n--index-url https://pypi.org/simple\n' >"$T/refused.txt"
+printf -- '-e .\n--index-url ftp://example.invalid/simple\n' >"$T/refused.txt"
 sync_ "$T/refused.txt"
 assert_rc "editable and index lines" 1
 assert_grep "editable refused" "refused.txt:1: '-e': editable installs are not supported" "$T/err"
-assert_grep "index refused" "refused.txt:2: '--index-url'" "$T/err"
+assert_grep "an index that is not http(s) refused" "refused.txt:2: --index-url 'ftp://example.invalid/simple'" "$T/err"
 
 sync_ "$T/nonexistent.txt"
 assert_rc "a missing requirements file" 1

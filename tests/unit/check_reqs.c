@@ -63,9 +63,21 @@ describe(const struct reqs *r)
 		buf_addf(&b, "%s%s==%s", i ? "," : "", r->v[i].norm, r->v[i].version);
 		if (r->v[i].path)
 			buf_addf(&b, "@%s", r->v[i].path);
+		if (r->v[i].url)
+			buf_addf(&b, "%%%s", r->v[i].url);
+		if (r->v[i].sha256)
+			buf_addf(&b, "%%sha256=%s", r->v[i].sha256);
 		if (r->v[i].hashes.n)
 			buf_addf(&b, "#%zu", r->v[i].hashes.n);
 	}
+	if (r->index_url)
+		buf_addf(&b, ";i=%s", r->index_url);
+	for (i = 0; i < r->extra_index.n; i++)
+		buf_addf(&b, ";x=%s", r->extra_index.v[i]);
+	if (r->no_index)
+		buf_adds(&b, ";no-index");
+	for (i = 0; i < r->find_pages.n; i++)
+		buf_addf(&b, ";fp=%s", r->find_pages.v[i]);
 	return buf_detach(&b);
 }
 
@@ -103,10 +115,15 @@ static const struct req_case req_cases[] = {
 	{ "_six==1.0\n", NULL, "req.txt:1: '_six==1.0' is not a requirement" },
 	{ "-e .\n", NULL, "req.txt:1: '-e': editable installs are not supported" },
 	{ "--editable=./x\n", NULL, "editable installs are not supported" },
-	{ "--index-url https://pypi.org/simple\n", NULL,
-	    "req.txt:1: '--index-url': forklift installs offline" },
-	{ "-ihttps://x\n", NULL, "forklift installs offline" },
-	{ "--extra-index-url=https://x\n", NULL, "forklift installs offline" },
+	{ "--index-url https://u:p@h/simple\n-ihttps://x/\n"
+	    "--extra-index-url=https://e/\n--extra-index-url https://e/\nsix==1.0\n",
+	    "six==1.0;i=https://x/;x=https://e/", NULL },
+	{ "--index-url ftp://x/\n", NULL,
+	    "req.txt:1: --index-url 'ftp://x/': an index is an http or https URL" },
+	{ "--extra-index-url=http://u:secret@/\n--index-url=x\n", NULL,
+	    "req.txt:2: --index-url 'x': an index is" },
+	{ "-f https://h/links/\n--find-links=http://h/l\n-f https://h/links/\nsix==1.0\n",
+	    "six==1.0;fp=https://h/links/;fp=http://h/l", NULL },
 	{ "--no-binary :all:\n", NULL, "wheels only" },
 	{ "--frobnicate\n", NULL, "req.txt:1: unknown option '--frobnicate'" },
 	{ "six==1.0 --global-option=x\n", NULL, "unknown option" },
@@ -118,7 +135,7 @@ static const struct req_case req_cases[] = {
 	{ "-r\n", NULL, "req.txt:1: option '-r' needs a value" },
 	{ "--no-index=yes\n", NULL, "takes no value" },
 	{ "--no-index\n--pre\n--prefer-binary\n--only-binary :all:\n"
-	    "--trusted-host h\nsix==1.0\n", "six==1.0", NULL },
+	    "--trusted-host h\nsix==1.0\n", "six==1.0;no-index", NULL },
 	{ "six==1.0\n\n\nsix==2.0\n", NULL,
 	    "req.txt:4: 'six' 2.0 conflicts with six 1.0 at req.txt:1" },
 	{ "six==1.0 --hash=sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\nSix==1.0.0 --hash=sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n",
@@ -132,8 +149,15 @@ static const struct req_case req_cases[] = {
 	{ "x @ file:///tmp/y-1.0-py3-none-any.whl\n", NULL,
 	    "the wheel is of 'y', not 'x'" },
 	{ "x @ file:///tmp/x.tar.gz\n", NULL, "invalid wheel filename" },
-	{ "x @ https://h/x-1.0-py3-none-any.whl\n", NULL,
-	    "req.txt:1: 'x @ https://h/x-1.0-py3-none-any.whl': only file:// URLs" },
+	{ "x @ https://u:p@h/x-1.0-py3-none-any.whl\n",
+	    "x==1.0%https://u:p@h/x-1.0-py3-none-any.whl", NULL },
+	{ "X @ http://h/a/X-2.0-py3-none-any.whl#sha256=ABCDEFABCDEFABCDEFABCDEFABCDEFABCDEFABCDEFABCDEFABCDEFABCDEFABCD\n",
+	    "x==2.0%http://h/a/X-2.0-py3-none-any.whl%sha256=abcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcd", NULL },
+	{ "x @ ftp://h/x-1.0-py3-none-any.whl\n", NULL,
+	    "req.txt:1: 'x @ ftp://h/x-1.0-py3-none-any.whl': not a file, http or https URL" },
+	{ "x @ https://h/y-1.0-py3-none-any.whl\n", NULL, "the wheel is of 'y', not 'x'" },
+	{ "x @ https://u:secret@h/x.tar.gz\n", NULL,
+	    "req.txt:1: 'x @ https://u:****@h/x.tar.gz': " },
 	{ "x @ ./x-1.0-py3-none-any.whl\n", NULL, "not a URL" },
 	{ "six==1.0 ; bogus == 'x'\n", NULL,
 	    "req.txt:1: marker 'bogus == 'x'': expected a marker variable" },

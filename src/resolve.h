@@ -1,0 +1,36 @@
+/*
+ * resolve.h: between the requirements and the plan: for every pin the
+ * environment does not satisfy and no local file answers, find the wheel
+ * to download (a URL, its file name, its sha256 and size) on the
+ * --find-links pages or the indexes, or find it already downloaded in the
+ * archive cache.  Direct references get their expected sha256 checked
+ * against their --hash here.  Nothing is downloaded: the engine does that.
+ */
+#ifndef FORKLIFT_RESOLVE_H
+#define FORKLIFT_RESOLVE_H
+
+struct fetch_opts;
+struct reqs;
+struct strv;
+struct target;
+
+struct resolve_opts {
+	const char	*index_url;	/* NULL: no index (--no-index) */
+	const struct strv *extra_index;	/* consulted in order when the ones
+					 * before 404 the project; or NULL */
+	const char	*cache_dir;	/* the archive cache, or NULL */
+	int		 offline;	/* no page is fetched at all */
+	int		 reinstall;	/* installed pins are not satisfied */
+};
+
+/* Resolve rq's pins in place (req.url, filename, sha256, size; or found
+ * and from_cache).  A pin already installed, or that names or finds a
+ * local file, is left alone; with nothing left to look up no fetch
+ * context is made and nothing is asked of the network.  The pages
+ * needed are fetched together through one fetch context, freed before
+ * returning.  Prints every problem, each naming the project, the version
+ * and the URL (without password).  0, -1, or FETCH_STOPPED (Ctrl-C). */
+int	 resolve_reqs(struct reqs *rq, const struct target *t,
+	    const struct fetch_opts *, const struct resolve_opts *);
+
+#endif
