@@ -12,10 +12,14 @@
  * Workers run stage.c on their share and write only under the staging
  * directory and the cache; they never see the live environment.
  *
- * Wheels the plan knows by URL are downloaded first (engine_fetch()),
- * all at once in the parent, verified against their sha256 and
- * published into the archive cache (or, with --no-cache, the staging
- * area) before the runner forks any worker.
+ * Wheels the plan knows by URL are downloaded while the workers unpack:
+ * the runner forks the workers first, then its parent loop waits in
+ * fetch_run_some() (curl's sockets and the worker pipes in one poll), and
+ * each wheel is handed to a free worker as soon as its download is
+ * complete and verified against its sha256 (runner_ready() with the
+ * verified file's path, which the worker reads from the queue's shared
+ * page).  The fetch context is made only after the fork and freed before
+ * anything else forks, so no curl state ever crosses a fork.
  */
 #include "config.h"
 
@@ -60,7 +64,17 @@ struct run {
 	char			**urls;		/* per wheel: direct_url.json's
 						 * URL (no credentials), or NULL */
 	unsigned long		 fetched;	/* downloads delivered */
-	int			 fetch_bad;
+	/* The downloads (parent only). */
+	struct fetch_ctx	*fx;		/* made after the fork */
+	struct dl		*dls;
+	char			*dl_dest;	/* --no-cache: in staging */
+	unsigned char		*ready;		/* per wheel: no download needed */
+	char			*fetch_err;	/* the first failure */
+};
+
+struct dl {
+	struct run	*r;
+	size_t		 i;
 };
 
 /* ---- in the worker -------------------------------------------------- */
@@ -99,6 +113,7 @@ worker_wheel(void *arg, size_t i, struct runner_stats *rs)
 {
 	struct run		*r = arg;
 	struct stage_stats	 st;
+	const char		*path;
 	int			 sfd;
 
 #ifdef FAULT_INJECTION
@@ -109,9 +124,13 @@ worker_wheel(void *arg, size_t i, struct runner_stats *rs)
 	r->so.requested = r->p->add[i].requested;
 	r->so.direct_url = r->p->add[i].direct_url;
 	r->so.url = r->urls != NULL ? r->urls[i] : NULL;
+	/* A downloaded wheel: the verified file the parent named when it
+	 * made the wheel ready (this worker was forked before). */
+	if ((path = r->p->add[i].path) == NULL && (path = runner_note(i)) == NULL)
+		return err_set("no file was delivered for it");
 	if ((sfd = stage_open(r, (unsigned int)i)) < 0)
 		return -1;
-	if (stage_wheel(r->p->add[i].path, sfd, &r->so, &st) != 0) {
+	if (stage_wheel(path, sfd, &r->so, &st) != 0) {
 		close(sfd);
 		return -1;
 	}
@@ -325,12 +344,7 @@ choose_link(struct run *r, const struct engine_opts *o)
 	return 0;
 }
 
-/* ---- the download step ------------------------------------------------ */
-
-struct dl {
-	struct run	*r;
-	size_t		 i;
-};
+/* ---- downloads, pipelined into the workers ---------------------------- */
 
 static void
 fetched(void *arg, const struct fetch_result *res)
@@ -341,15 +355,18 @@ fetched(void *arg, const struct fetch_result *res)
 
 	r->fetched++;
 	if (!res->ok) {
-		progress_clear(&r->prog);
-		error_msg("%s: %s", w->base, res->error);
-		r->fetch_bad = 1;
+		if (r->fetch_err == NULL)
+			r->fetch_err = xasprintf("%s: %s", w->base, res->error);
+		return;
+	}
+	if (runner_ready(dl->i, res->path) != 0) {
+		if (r->fetch_err == NULL)
+			r->fetch_err = xasprintf("%s: %s", w->base, err_get());
 		return;
 	}
 	w->path = xstrdup(res->path);
 	w->base = path_base(w->path);
 	w->bytes = res->bytes;
-	w->size = res->bytes;
 	w->from_cache = res->from_cache;
 	if (verbosity > 0) {
 		progress_clear(&r->prog);
@@ -357,100 +374,128 @@ fetched(void *arg, const struct fetch_result *res)
 		    res->from_cache ? "from the cache, for" : "downloaded from",
 		    res->url);
 	}
-	progress_update(&r->prog, r->fetched, "downloaded", w->base, 0);
 }
 
 /*
- * The download step: every wheel of the plan that has a URL, all at once
- * through one fetch context (largest first, as fetch.c orders them), each
- * checked against its sha256 while its bytes arrive.  Sets each such
- * wheel's path.  0, 1 (a download failed: every failure printed), or
- * 128 + signal (stopped: fetch.c removed the partial files).
- *
- * This is the seam for pipelined delivery: a later version hands each
- * wheel to the runner as its download completes.  Then the workers must
- * be forked before the first connection is opened; here the fetch
- * context is freed before runner_run() forks anything, so no curl state
- * ever crosses a fork.
+ * Before the fork: which wheels need a download (the others are ready at
+ * once), their direct_url.json URLs (workers inherit them), and with
+ * --no-cache the directory in staging the downloads go to.  0 when there
+ * is nothing to download, 1 when there is, -1 on failure (printed).
  */
 static int
-engine_fetch(struct run *r)
+fetch_prepare(struct run *r)
 {
-	struct fetch_opts	 fo;
-	struct fetch_ctx	*fx;
-	struct fetch_req	 req;
-	struct dl		*dls;
-	struct url_cred		 cred;
-	char			*dest = NULL, *clean;
-	size_t			 i, n = 0;
-	int			 rc = 0;
+	struct url_cred	 cred;
+	char		*clean;
+	size_t		 i, n = 0;
 
-	for (i = 0; i < r->p->nadd; i++)
-		n += r->p->add[i].url != NULL && r->p->add[i].path == NULL;
+	r->ready = xcalloc(r->p->nadd ? r->p->nadd : 1, 1);
+	for (i = 0; i < r->p->nadd; i++) {
+		r->ready[i] = r->p->add[i].url == NULL || r->p->add[i].path != NULL;
+		n += !r->ready[i];
+	}
 	if (n == 0)
 		return 0;
 	if (r->o->fetch == NULL)
 		BUG("a wheel to download and no fetch options");
-	fo = *r->o->fetch;
-	fo.stop = &sig_stop;
-	fo.wake_fd = sig_wake_fd();
-	if (fo.cache_dir == NULL) {
-		dest = path_join(r->x.dir, "downloads");
-		if (mkdir(dest, 0700) != 0) {
-			error_msg("cannot create '%s': %s", dest, strerror(errno));
-			free(dest);
-			return 1;
-		}
-	}
-	if ((fx = fetch_new(&fo)) == NULL) {
-		error_msg("%s", err_get());
-		free(dest);
-		return 1;
-	}
 	r->urls = xcalloc(r->p->nadd, sizeof(*r->urls));
-	dls = xcalloc(r->p->nadd, sizeof(*dls));
-	for (i = 0; i < r->p->nadd && rc == 0; i++) {
+	for (i = 0; i < r->p->nadd; i++) {
 		struct plan_wheel	*w = &r->p->add[i];
 
-		if (w->url == NULL || w->path != NULL)
-			continue;
-		if (w->direct_url && url_cred_split(w->url, &clean, &cred) == 0) {
+		if (!r->ready[i] && w->direct_url &&
+		    url_cred_split(w->url, &clean, &cred) == 0) {
 			r->urls[i] = clean;
 			url_cred_free(&cred);
 		}
+	}
+	if (r->o->fetch->cache_dir == NULL) {
+		r->dl_dest = path_join(r->x.dir, "downloads");
+		if (mkdir(r->dl_dest, 0700) != 0) {
+			error_msg("cannot create '%s': %s", r->dl_dest, strerror(errno));
+			return -1;
+		}
+	}
+	return 1;
+}
+
+/* After the fork (the first wait): the fetch context, every download
+ * queued (fetch.c starts the largest first).  0, or -1 after err_set(). */
+static int
+fetch_start(struct run *r)
+{
+	struct fetch_opts	 fo;
+	struct fetch_req	 req;
+	size_t			 i;
+
+	fo = *r->o->fetch;
+	fo.stop = &sig_stop;
+	fo.wake_fd = sig_wake_fd();
+	if ((r->fx = fetch_new(&fo)) == NULL)
+		return -1;
+	r->dls = xcalloc(r->p->nadd, sizeof(*r->dls));
+	for (i = 0; i < r->p->nadd; i++) {
+		struct plan_wheel	*w = &r->p->add[i];
+
+		if (r->ready[i])
+			continue;
 		memset(&req, 0, sizeof(req));
-		dls[i].r = r;
-		dls[i].i = i;
+		r->dls[i].r = r;
+		r->dls[i].i = i;
 		req.url = w->url;
 		req.filename = w->base;
 		req.sha256 = w->sha256;
 		req.size = w->size > 0 ? (int64_t)w->size : -1;
-		req.dest_dir = dest;
+		req.dest_dir = r->dl_dest;
 		req.on_done = fetched;
-		req.user = &dls[i];
-		if (fetch_add(fx, &req) != 0) {
-			error_msg("%s: %s", w->base, err_get());
-			rc = 1;
-		}
+		req.user = &r->dls[i];
+		if (fetch_add(r->fx, &req) != 0)
+			return err_prefix("%s", w->base);
 	}
-	if (rc == 0) {
-		progress_update(&r->prog, 0, "downloading", "", 1);
-		rc = fetch_run(fx);
-		if (rc == FETCH_STOPPED)
-			rc = sig_status();
-		else if (rc != 0) {
-			progress_clear(&r->prog);
-			error_msg("%s", err_get());
-			rc = 1;
-		} else if (r->fetch_bad)
-			rc = 1;
-	}
-	/* No curl state may cross the fork of the workers. */
-	fetch_free(fx);
-	progress_clear(&r->prog);
-	free(dls);
-	free(dest);
-	return rc;
+	return 0;
+}
+
+/* The runner's wait while wheels are still downloading: curl's sockets
+ * and the worker pipes in one poll; each verified wheel is made ready. */
+static int
+fetch_wait(void *arg, struct pollfd *fds, size_t nfds, int timeout_ms)
+{
+	struct run	*r = arg;
+	int		 rc;
+
+	if (r->fx == NULL && fetch_start(r) != 0)
+		return -1;
+	rc = fetch_run_some(r->fx, timeout_ms, fds, nfds);
+	if (rc == FETCH_STOPPED)
+		return -2;
+	if (rc < 0)
+		return -1;
+	/* One failed download fails the run: nothing commits. */
+	if (r->fetch_err != NULL)
+		return err_set("%s", r->fetch_err);
+	return 0;
+}
+
+static void
+fetch_end(struct run *r)
+{
+	size_t	i;
+
+	/* Aborts what still runs and removes its partial files. */
+	if (r->fx != NULL)
+		fetch_free(r->fx);
+	r->fx = NULL;
+	free(r->dls);
+	free(r->dl_dest);
+	free(r->ready);
+	free(r->fetch_err);
+	for (i = 0; r->urls != NULL && i < r->p->nadd; i++)
+		free(r->urls[i]);
+	free(r->urls);
+	r->dls = NULL;
+	r->dl_dest = NULL;
+	r->ready = NULL;
+	r->fetch_err = NULL;
+	r->urls = NULL;
 }
 
 static void
@@ -478,6 +523,7 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 		.done = on_done, .quiet = on_quiet, .label = wheel_label,
 	};
 	struct runner_opts ro = { o->jobs, "unpacking", "wheels", NULL };
+	struct runner_feed feed = { NULL, fetch_wait };
 	struct run	 r;
 	uint64_t	*sizes;
 	unsigned long	 replaced = 0;
@@ -505,10 +551,13 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 		rc = 1;
 		goto out;
 	}
-	if ((rc = engine_fetch(&r)) != 0 || sig_stop) {
+	if ((rc = fetch_prepare(&r)) < 0) {
 		txn_abort(&r.x);
-		rc = sig_stop ? sig_status() : rc;
+		rc = 1;
 		goto out;
+	} else if (rc > 0) {
+		feed.ready = r.ready;
+		ro.feed = &feed;
 	}
 	/* Largest wheel first, so that the longest jobs start first and the
 	 * short ones even out the end. */
@@ -523,6 +572,8 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 	if (p->nadd > 0 && verbosity > 0)
 		note_msg("jobs: %s", jobs_describe(o->jobs));
 	rc = runner_run(sizes, p->nadd, &ops, &r, &ro);
+	/* Before anything else forks (bytecode), and before the commit. */
+	fetch_end(&r);
 	if (rc != 0 || sig_stop) {
 		progress_clear(&r.prog);
 		txn_abort(&r.x);
@@ -560,10 +611,8 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 			    r.cache_dir ? link_mode_name(r.link) : "");
 	}
 out:
+	fetch_end(&r);
 	txn_free(&r.x);
-	for (i = 0; r.urls != NULL && i < p->nadd; i++)
-		free(r.urls[i]);
-	free(r.urls);
 	free(sizes);
 	return rc;
 }
