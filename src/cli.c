@@ -441,7 +441,8 @@ cli_resolve(struct reqs *rq, const struct target *t, const struct fetch_flags *f
 	fo->retries = ff->retries;
 	fo->max_concurrent = ff->concurrent;
 	fo->offline = ff->offline;
-	fo->wake_fd = -1;
+	fo->stop = &sig_stop;
+	fo->wake_fd = sig_wake_fd();
 	memset(&ro, 0, sizeof(ro));
 	ro.cache_dir = fo->cache_dir;
 	ro.offline = ff->offline;

@@ -391,8 +391,16 @@ fetch_prepare(struct run *r)
 
 	r->ready = xcalloc(r->p->nadd ? r->p->nadd : 1, 1);
 	for (i = 0; i < r->p->nadd; i++) {
-		r->ready[i] = r->p->add[i].url == NULL || r->p->add[i].path != NULL;
+		struct plan_wheel	*w = &r->p->add[i];
+
+		r->ready[i] = w->url == NULL || w->path != NULL;
 		n += !r->ready[i];
+		if (w->from_cache && w->url == NULL) {	/* found by resolve.c */
+			w->bytes = w->size;
+			if (verbosity > 0)
+				note_msg("%s: %llu bytes from the cache", w->base,
+				    (unsigned long long)w->size);
+		}
 	}
 	if (n == 0)
 		return 0;
@@ -416,6 +424,25 @@ fetch_prepare(struct run *r)
 		}
 	}
 	return 1;
+}
+
+/* "[staged/wheels] downloading 12.3/45.6 MB" on the progress line. */
+static void
+show_bytes(struct run *r)
+{
+	struct fetch_stats	st;
+	char			what[64];
+
+	if (!r->prog.enabled)
+		return;
+	fetch_get_stats(r->fx, &st);
+	if (st.bytes_expected >= st.bytes_received)
+		snprintf(what, sizeof(what), "%.1f/%.1f MB",
+		    (double)st.bytes_received / 1e6, (double)st.bytes_expected / 1e6);
+	else
+		snprintf(what, sizeof(what), "%.1f MB",
+		    (double)st.bytes_received / 1e6);
+	progress_update(&r->prog, r->done, "downloading", what, 0);
 }
 
 /* After the fork (the first wait): the fetch context, every download
@@ -472,6 +499,7 @@ fetch_wait(void *arg, struct pollfd *fds, size_t nfds, int timeout_ms)
 	/* One failed download fails the run: nothing commits. */
 	if (r->fetch_err != NULL)
 		return err_set("%s", r->fetch_err);
+	show_bytes(r);
 	return 0;
 }
 

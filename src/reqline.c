@@ -1,11 +1,12 @@
 /*
  * reqline.c: one requirements file's text, line by line, the way pip
- * reads the lines pinned, offline installs need.  Physical lines ending
+ * reads the lines pinned installs need.  Physical lines ending
  * in "\\" are joined (the joined line keeps the number of its first line),
  * comments start at a "#" that opens the line or follows white space, and
  * a line is either a requirement with per-requirement options (--hash) or
- * a line of global options (-r, -c, -f, --no-index, --require-hashes).
- * Paths in -r, -c and -f are relative to the file that names them;
+ * a line of global options (-r, -c, -f, -i, --extra-index-url,
+ * --no-index, --require-hashes).  Paths in -r, -c and -f are relative to
+ * the file that names them (an -f URL is a page of links);
  * environment markers are evaluated here, against the target's
  * interpreter facts.  Files named by -r and -c are read by reqs.c.
  * Problems are collected with file and line; nothing is printed.

@@ -169,13 +169,6 @@ nginx_stop
 nginx_start "$T/w" || exit 99
 
 # ---- 2. forklift sync from the index --------------------------------------------
-# Remove this guard when forklift fetches (issue 10); the rest of the test
-# is written for it.
-if ! "$FORKLIFT" sync --help 2>&1 | grep -q -- '--index-url'; then
-	[ "$FAILS" -eq 0 ] || finish
-	skip "forklift has no --index-url yet ($CHECKS server checks passed)"
-fi
-
 : >"$T/reqs.txt"
 FILES=
 for b in $PINNED; do

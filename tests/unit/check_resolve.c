@@ -1,0 +1,137 @@
+/*
+ * check_resolve.c: resolve_reqs() decisions that need no server: a pin
+ * already installed, or in a --find-links directory, is left alone; a
+ * hash-pinned wheel in the archive cache is found there (a wheel of
+ * another name or version under that digest is not); a direct
+ * reference's expected sha256 comes from its --hash or its #sha256=
+ * fragment, and the two must agree; only-sha512 pins cannot check a
+ * download; --offline with nothing cached names the pin.  Runs with an
+ * index URL on a closed port and --offline, so a case that asked the
+ * network would fail, not hang.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fetch.h"
+#include "fsutil.h"
+#include "reqs.h"
+#include "resolve.h"
+#include "target.h"
+#include "util.h"
+#include "testkit.h"
+
+#define SHA_A	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define SHA_B	"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+
+static void
+setup(void)
+{
+	char	*p;
+
+	kit_setup();
+	p = path_join(T.purelib, "six-1.16.0.dist-info/RECORD");
+	ck_assert_int_eq(mkdir_p(T.purelib, 0755), 0);
+	free(p);
+	p = path_join(T.purelib, "six-1.16.0.dist-info");
+	ck_assert_int_eq(mkdir_p(p, 0755), 0);
+	free(p);
+	p = kit_path("cache/v1/archives/aa/" SHA_A);
+	ck_assert_int_eq(mkdir_p(p, 0755), 0);
+	free(p);
+	p = kit_path("cache/v1/archives/aa/" SHA_A "/cached-1.0-py3-none-any.whl");
+	kit_write(p, "x");
+	free(p);
+	p = kit_path("w");
+	ck_assert_int_eq(mkdir_p(p, 0755), 0);
+	free(p);
+	p = kit_path("w/local-2.0-py3-none-any.whl");
+	kit_write(p, "");
+	free(p);
+}
+
+static const struct resolve_case {
+	const char	*desc;
+	const char	*text;		/* the requirements file */
+	int		 rc;
+	const char	*want;		/* per pin "name:url|found|-:sha256|-", ';' */
+} cases[] = {
+	{ "installed pin: nothing asked", "six==1.16\n", 0, "six:-:-" },
+	{ "find-links directory: left to plan", "local==2.0\n", 0, "local:-:-" },
+	{ "hash-pinned and cached: found, no request",
+	    "cached==1.0 --hash=sha256:" SHA_A "\n", 0, "cached:found:-" },
+	{ "cached under the digest, but another version",
+	    "cached==2.0 --hash=sha256:" SHA_A "\n", -1, "cached:-:-" },
+	{ "direct reference with --hash",
+	    "d @ http://h/d-1.0-py3-none-any.whl --hash=sha256:" SHA_B "\n", 0,
+	    "d:http://h/d-1.0-py3-none-any.whl:" SHA_B },
+	{ "direct reference with a fragment",
+	    "d @ http://h/d-1.0-py3-none-any.whl#sha256=" SHA_B "\n", 0,
+	    "d:http://h/d-1.0-py3-none-any.whl:" SHA_B },
+	{ "fragment and --hash disagree",
+	    "d @ http://h/d-1.0-py3-none-any.whl#sha256=" SHA_A " --hash=sha256:" SHA_B "\n",
+	    -1, "d:http://h/d-1.0-py3-none-any.whl:" SHA_A },
+	{ "only a sha512 --hash",
+	    "d @ http://h/d-1.0-py3-none-any.whl --hash=sha512:" SHA_A SHA_A "\n", -1,
+	    "d:http://h/d-1.0-py3-none-any.whl:-" },
+	{ "offline, not cached", "ghost==1.0\n", -1, "ghost:-:-" },
+};
+
+START_TEST(test_resolve)
+{
+	const struct resolve_case *c = &cases[_i];
+	struct fetch_opts	 fo;
+	struct resolve_opts	 ro;
+	struct reqs		 rq;
+	struct buf		 b = BUF_INIT;
+	char			*cache = kit_path("cache"), *w = kit_path("w");
+	size_t			 i;
+
+	reqs_init(&rq, &T.info);
+	reqs_add_find_links(&rq, w);
+	ck_assert_int_eq(reqs_read_text(&rq, "r.txt", c->text, strlen(c->text), 0), 0);
+	ck_assert_int_eq(reqs_finish(&rq), 0);
+	memset(&fo, 0, sizeof(fo));
+	fo.cache_dir = cache;
+	fo.offline = 1;
+	fo.retries = 0;
+	fo.timeout = 1;
+	fo.wake_fd = -1;
+	memset(&ro, 0, sizeof(ro));
+	ro.index_url = "http://127.0.0.1:9/simple/";
+	ro.cache_dir = cache;
+	ro.offline = 1;
+	ck_assert_int_eq(resolve_reqs(&rq, &T, &fo, &ro), c->rc);
+	for (i = 0; i < rq.n; i++) {
+		const struct req	*q = &rq.v[i];
+
+		buf_addf(&b, "%s%s:%s:%s", i ? ";" : "", q->norm,
+		    q->url ? q->url : q->found ? "found" : "-",
+		    q->sha256 ? q->sha256 : "-");
+		if (q->found != NULL)
+			ck_assert(q->from_cache);
+	}
+	buf_add(&b, "", 1);
+	ck_assert_msg(strcmp(b.p, c->want) == 0, "%s: got '%s', want '%s'",
+	    c->desc, b.p, c->want);
+	buf_free(&b);
+	reqs_free(&rq);
+	free(cache);
+	free(w);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("resolve");
+	TCase	*tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, kit_teardown);
+	tcase_set_timeout(tc, 20);
+	tcase_add_loop_test(tc, test_resolve, 0, ARRAY_SIZE(cases));
+	suite_add_tcase(s, tc);
+	return kit_run(s);
+}
