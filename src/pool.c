@@ -233,7 +233,7 @@ pool_queue_next(struct pool_queue *q)
 		if (sem_wait(&q->sh->sem) != 0) {
 			if (errno == EINTR)
 				continue;
-			die(1, "cannot wait on a semaphore: %s", strerror(errno));
+			BUG("sem_wait: %s", strerror(errno));	/* EINVAL only */
 		}
 		/* A post is a ready item for us, or the wake-up after the last
 		 * one was taken.  Another worker may be claiming the item we
