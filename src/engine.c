@@ -19,7 +19,10 @@
  * complete and verified against its sha256 (runner_ready() with the
  * verified file's path, which the worker reads from the queue's shared
  * page).  The fetch context is made only after the fork and freed before
- * anything else forks, so no curl state ever crosses a fork.
+ * anything else forks, so no curl state ever crosses a fork.  A wheel is
+ * handed over whole: streaming one into a worker while it downloads would
+ * save at most the shorter of its download and its unpack, at the price
+ * of reading unverified bytes without the zip's central directory.
  */
 #include "config.h"
 
