@@ -47,7 +47,7 @@ snap "$T/v" >"$T/v.snap"
     "$T/reqs.txt" >"$T/out" 2>"$T/err" &
 FPID=$!
 staged=0
-for i in $(seq 100); do
+for i in $(seq 300); do
 	staged=$(find "$T/v/.forklift" -mindepth 2 -maxdepth 5 -type d \
 	    -name 'quick*.dist-info' 2>/dev/null | wc -l)
 	[ "$staged" -ge 12 ] && break
