@@ -53,6 +53,7 @@
 #include <unistd.h>
 
 #include "bytecode.h"
+#include "sandbox.h"
 #include "fsutil.h"
 #include "pool.h"
 #include "record.h"
@@ -336,6 +337,27 @@ move_fd(int from, int to)
 		dup2(from, to);
 }
 
+/* In a new server, before exec: write only beneath staging, no network,
+ * no new privileges (sandbox.c); no system call filter, since the
+ * interpreter needs too much. */
+static int
+server_confine(const struct bc_run *r)
+{
+	struct sandbox_spec	sb;
+	struct sandbox_report	rep;
+	int			rc;
+
+	if (r->o->stage_root == NULL)
+		return 0;
+	sandbox_spec_init(&sb, (enum sandbox_mode)r->o->sandbox);
+	strv_push(&sb.write, r->o->stage_root);
+	sb.restrict_read = 0;
+	sb.seccomp = 0;
+	rc = sandbox_confine(&sb, &rep);
+	sandbox_spec_free(&sb);
+	return rc;
+}
+
 static int
 server_start(struct bc_run *r, struct bc_server *s)
 {
@@ -366,6 +388,10 @@ server_start(struct bc_run *r, struct bc_server *s)
 		move_fd(out[1], STDOUT_FILENO);
 		if (s->errfd >= 0)
 			move_fd(s->errfd, STDERR_FILENO);
+		if (server_confine(r) != 0) {
+			dprintf(STDERR_FILENO, "%s\n", err_get());
+			_exit(127);
+		}
 		if (r->legacy) {
 			if (chdir("/") != 0)
 				_exit(127);

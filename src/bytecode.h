@@ -33,6 +33,9 @@ struct bytecode_opts {
 	unsigned int	 levels;	/* BYTECODE_LEVEL() bits; 0 compiles nothing */
 	volatile sig_atomic_t *stop;	/* set by a signal handler, or NULL */
 	int		 wake_fd;	/* the handler's self-pipe, or -1 */
+	int		 sandbox;	/* enum sandbox_mode (sandbox.h) */
+	const char	*stage_root;	/* servers write only beneath it; NULL:
+					   not confined */
 };
 
 struct bytecode_stats {

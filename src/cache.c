@@ -190,29 +190,46 @@ out:
 int
 cache_key(const char *path, char key[33], char *sha256_hex)
 {
+	int	fd, rc;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return err_set("cannot open: %s", strerror(errno));
+	rc = cache_key_fd(fd, key, sha256_hex);
+	close(fd);
+	return rc;
+}
+
+int
+cache_key_fd(int fd, char key[33], char *sha256_hex)
+{
 	XXH3_state_t	*st;
 	XXH128_hash_t	 h;
 	struct hasher	 sh;
 	unsigned char	 d[32];
 	char		*buf;
 	ssize_t		 n = 0;
-	int		 fd, i;
+	off_t		 off = 0;
+	int		 i;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return err_set("cannot open: %s", strerror(errno));
 	buf = xmalloc(1 << 20);
 	if ((st = XXH3_createState()) == NULL)
 		die(1, "out of memory");
 	XXH3_128bits_reset(st);
 	if (sha256_hex)
 		hasher_init(&sh, HASH_SHA256);
-	while (!sig_stop && (n = read_all(fd, buf, 1 << 20)) > 0) {
+	/* pread: the descriptor's offset is shared with the parent's. */
+	while (!sig_stop && ((n = pread(fd, buf, 1 << 20, off)) > 0 ||
+	    (n < 0 && errno == EINTR))) {
+		if (n < 0) {
+			n = 0;
+			continue;
+		}
+		off += n;
 		if (key)
 			XXH3_128bits_update(st, buf, (size_t)n);
 		if (sha256_hex)
 			hasher_update(&sh, buf, (size_t)n);
 	}
-	close(fd);
 	free(buf);
 	h = XXH3_128bits_digest(st);
 	XXH3_freeState(st);

@@ -54,6 +54,8 @@ int	 manifest_read(const char *path, struct manifest *);
 /* XXH3-128 of a file as 32 hex digits (unless key is NULL), and its
  * sha256 (hex) in the same pass when sha256_hex is not NULL. */
 int	 cache_key(const char *path, char key[33], char *sha256_hex);
+/* The same from an open descriptor (read with pread, not closed). */
+int	 cache_key_fd(int fd, char key[33], char *sha256_hex);
 
 /* Path of an entry directory. */
 char	*cache_entry(const char *cache_dir, const char *key);

@@ -20,11 +20,13 @@
 #include "cache.h"
 #include "cli.h"
 #include "jobs.h"
+#include "lockfile.h"
 #include "engine.h"
 #include "fetch.h"
 #include "fsutil.h"
 #include "reqs.h"
 #include "resolve.h"
+#include "sandbox.h"
 #include "sig.h"
 #include "target.h"
 #include "txn.h"
@@ -51,10 +53,15 @@ const char engine_options_help[] =
 "                        install even where Requires-Python excludes the interpreter\n"
 "      --max-unpacked-size SIZE\n"
 "                        refuse a wheel whose members add up to more (default: 8G)\n"
+"      --max-members N   refuse a wheel of more members (default: 1000000)\n"
 "      --strict          a file another distribution installed with other\n"
 "                        bytes is an error, not a warning\n"
 "      --link-mode MODE  how files reach the environment from the cache:\n"
-"                        auto (default), reflink, hardlink, copy\n";
+"                        auto (default), reflink, hardlink, copy\n"
+"      --sandbox MODE    confine the workers (Landlock, seccomp, limits):\n"
+"                        auto (default), require, off\n"
+"      --no-fsync        flush nothing to disk: a power cut may then leave the\n"
+"                        environment broken (or set FORKLIFT_NO_FSYNC=1)\n";
 
 const char fetch_options_help[] =
 "  -i, --index-url URL   the simple index to find pinned wheels on (default:\n"
@@ -187,6 +194,8 @@ verbose_asked(void)
 int
 global_option(int c, const char *arg, struct globals *g)
 {
+	struct sandbox_support	sb;
+
 	switch (c) {
 	case 'q':
 		verbosity = -1;
@@ -198,8 +207,11 @@ global_option(int c, const char *arg, struct globals *g)
 		return 1;
 	case OPT_VERSION:
 		printf("forklift %s\n", PACKAGE_VERSION);
-		if (verbosity > 0 || verbose_asked())
+		if (verbosity > 0 || verbose_asked()) {
 			printf("jobs: %s\n", jobs_describe(jobs_default(NULL)));
+			sandbox_probe(&sb);
+			printf("sandbox: %s\n", sandbox_describe(&sb));
+		}
 		exit(EXIT_OK);
 	case OPT_NO_PROGRESS:
 		g->progress = 0;
@@ -281,6 +293,17 @@ target_option(int c, const char *arg, struct target_opts *o)
 	return 0;
 }
 
+/* The exit status for what target_lock() returned. */
+static int
+lock_status(int rc)
+{
+	if (rc == -2)
+		return EXIT_LOCKED;
+	if (rc == -3)
+		return sig_status();
+	return EXIT_FAIL;
+}
+
 int
 target_prepare(struct target *t, struct target_opts *o, const struct globals *g)
 {
@@ -292,17 +315,29 @@ target_prepare(struct target *t, struct target_opts *o, const struct globals *g)
 	if (target_open(t, o) != 0)
 		return EXIT_FAIL;
 	t->lock_stop = &sig_stop;
-	rc = target_lock(t, o->lock_timeout);
-	if (rc == -2)
-		return EXIT_LOCKED;
-	if (rc == -3)
-		return sig_status();
-	if (rc != 0)
-		return EXIT_FAIL;
+	t->readonly = o->readonly;
+	if ((rc = target_lock(t, o->lock_timeout)) != 0)
+		return lock_status(rc);
 	if (sig_stop)
 		return sig_status();
-	if (txn_recover(t) != 0)
-		return EXIT_FAIL;
+	/* A read-only run recovers what a dead forklift left when it may
+	 * write here, and says so when it may not. */
+	if (t->readonly && txn_pending(t, 0)) {
+		rc = target_lock_upgrade(t, o->lock_timeout);
+		if (rc == 1) {
+			txn_pending(t, 1);
+			return 0;
+		}
+		if (rc != 0)
+			return lock_status(rc);
+	}
+	if (t->readonly)
+		return 0;
+	if (txn_recover(t) != 0) {
+		error_msg("the environment could not be restored; run forklift "
+		    "verify");
+		return EXIT_UNRESTORED;
+	}
 	return 0;
 }
 
@@ -313,11 +348,15 @@ engine_opts_init(struct engine_opts *eo)
 	eo->verify_record = 1;
 	eo->max_unpacked = 8ULL << 30;
 	eo->jobs = cli_default_jobs();
+	eo->no_fsync = getenv("FORKLIFT_NO_FSYNC") != NULL &&
+	    strcmp(getenv("FORKLIFT_NO_FSYNC"), "1") == 0;
 }
 
 int
 engine_option(int c, const char *arg, struct engine_opts *eo, int *reinstall)
 {
+	char	*end;
+
 	switch (c) {
 	case 'j':
 		eo->jobs = cli_jobs(arg);
@@ -346,6 +385,20 @@ engine_option(int c, const char *arg, struct engine_opts *eo, int *reinstall)
 		if ((eo->link_mode = link_mode_parse(arg)) < 0)
 			die(EXIT_USAGE, "--link-mode: '%s' is not auto, reflink, "
 			    "hardlink or copy", arg);
+		return 1;
+	case OPT_ENGINE + 7:
+		if ((eo->sandbox = sandbox_mode_parse(arg)) < 0)
+			die(EXIT_USAGE, "--sandbox: '%s' is not auto, require or off", arg);
+		return 1;
+	case OPT_ENGINE + 8:
+		eo->no_fsync = 1;
+		return 1;
+	case OPT_ENGINE + 9:
+		errno = 0;
+		eo->max_members = strtoull(arg, &end, 10);
+		if (errno || *end || end == arg || eo->max_members == 0)
+			die(EXIT_USAGE, "--max-members: '%s' is not a positive number",
+			    arg);
 		return 1;
 	}
 	return 0;
@@ -499,6 +552,48 @@ cli_fail_status(void)
 	return sig_stop ? sig_status() : EXIT_FAIL;
 }
 
+const char lock_options_help[] =
+"      --extra NAME      lock files: select the packages of extra NAME\n"
+"                        (repeatable)\n"
+"      --group NAME      lock files: select the packages of dependency group\n"
+"                        NAME (repeatable; default: the file's default-groups)\n";
+
+int
+lock_option(int c, const char *arg, struct lock_flags *f)
+{
+	switch (c) {
+	case OPT_LOCK:
+		strv_push(&f->extras, arg);
+		return 1;
+	case OPT_LOCK + 1:
+		strv_push(&f->groups, arg);
+		return 1;
+	}
+	return 0;
+}
+
+int
+lock_flags_check(const struct lock_flags *f, char *const *files, size_t n)
+{
+	size_t	i;
+
+	if (f->extras.n == 0 && f->groups.n == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (lockfile_is_name(files[i]))
+			return 0;
+	error_msg("--%s applies to lock files (pylock.toml, pylock.NAME.toml), "
+	    "and none was given", f->extras.n ? "extra" : "group");
+	return EXIT_USAGE;
+}
+
+void
+lock_flags_free(struct lock_flags *f)
+{
+	strv_free(&f->extras);
+	strv_free(&f->groups);
+}
+
 int
 cli_read_reqs(struct reqs *rq, const struct target *t,
     const struct req_sources *src)
@@ -514,8 +609,13 @@ cli_read_reqs(struct reqs *rq, const struct target *t,
 	}
 	for (i = 0; src->cons != NULL && i < src->cons->n; i++)
 		(void)reqs_read(rq, src->cons->v[i], 1);
-	for (i = 0; i < src->nfiles; i++)
-		(void)reqs_read(rq, src->files[i], 0);
+	for (i = 0; i < src->nfiles; i++) {
+		if (lockfile_is_name(src->files[i]))
+			(void)lockfile_read(rq, src->files[i], &t->tags, src->extras,
+			    src->groups);
+		else
+			(void)reqs_read(rq, src->files[i], 0);
+	}
 	for (i = 0; i < src->nwheels; i++)
 		(void)reqs_add_wheel(rq, src->wheels[i]);
 	(void)reqs_finish(rq);

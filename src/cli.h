@@ -19,6 +19,7 @@
 #define EXIT_FAIL	1
 #define EXIT_USAGE	2
 #define EXIT_LOCKED	3
+#define EXIT_UNRESTORED	4	/* rollback or recovery failed */
 
 struct globals {
 	int		 progress;
@@ -104,7 +105,10 @@ int	 target_prepare(struct target *, struct target_opts *, const struct globals 
 	{ "ignore-requires-python", no_argument, NULL, OPT_ENGINE + 3 }, \
 	{ "max-unpacked-size", required_argument, NULL, OPT_ENGINE + 4 }, \
 	{ "strict", no_argument, NULL, OPT_ENGINE + 5 }, \
-	{ "link-mode", required_argument, NULL, OPT_ENGINE + 6 }
+	{ "link-mode", required_argument, NULL, OPT_ENGINE + 6 }, \
+	{ "sandbox", required_argument, NULL, OPT_ENGINE + 7 }, \
+	{ "no-fsync", no_argument, NULL, OPT_ENGINE + 8 }, \
+	{ "max-members", required_argument, NULL, OPT_ENGINE + 9 }
 struct engine_opts;
 /* Their --help lines from --no-verify-record on. */
 extern const char engine_options_help[];
@@ -166,6 +170,24 @@ void	 cli_init(char **argv);
  * arrived (the failure was the stop), else EXIT_FAIL. */
 int	 cli_fail_status(void);
 
+/* --extra NAME and --group NAME (install -r and sync, lock files only). */
+struct lock_flags {
+	struct strv	 extras;
+	struct strv	 groups;
+};
+#define OPT_LOCK	(OPT_LOCAL + 90)
+#define LOCK_LONGOPTS \
+	{ "extra", required_argument, NULL, OPT_LOCK }, \
+	{ "group", required_argument, NULL, OPT_LOCK + 1 }
+/* Handle --extra or --group; returns 1 if c was one, 0 if not. */
+int	 lock_option(int c, const char *arg, struct lock_flags *);
+/* EXIT_USAGE (after saying so) when --extra or --group was given but no
+ * file of files is a lock file; else 0. */
+int	 lock_flags_check(const struct lock_flags *, char *const *files, size_t n);
+void	 lock_flags_free(struct lock_flags *);
+/* Their --help lines. */
+extern const char lock_options_help[];
+
 /* Where the requirements of install -r and sync come from. */
 struct req_sources {
 	char		**files;	/* requirements files */
@@ -175,9 +197,12 @@ struct req_sources {
 	const struct strv *cons;	/* -c constraint files, or NULL */
 	const struct strv *links;	/* -f directories and pages, or NULL */
 	int		  require_hashes; /* --require-hashes */
+	const struct strv *extras;	/* lock files: --extra names, or NULL */
+	const struct strv *groups;	/* --group names; NULL: default-groups */
 };
 struct reqs;
-/* reqs_init() rq for t's interpreter and read every source; prints every
+/* reqs_init() rq for t's interpreter and read every source (a file named
+ * pylock.toml or pylock.NAME.toml as a PEP 751 lock file); prints every
  * problem found.  Returns 0, or -1 when there was any (rq must still be
  * freed). */
 int	 cli_read_reqs(struct reqs *rq, const struct target *t,

@@ -19,6 +19,7 @@
 #include "fetch.h"
 #include "plan.h"
 #include "reqs.h"
+#include "sandbox.h"
 #include "target.h"
 #include "util.h"
 
@@ -42,7 +43,10 @@ static const char install_help[] =
 "\n"
 "Install options:\n"
 "  -r, --requirement FILE\n"
-"                        install the pins of a requirements file (repeatable)\n"
+"                        install the pins of a requirements file, or the\n"
+"                        packages a lock file (pylock.toml, pylock.NAME.toml)\n"
+"                        selects (repeatable)\n"
+"%s"
 "  -j, --jobs N          worker processes (default: $FORKLIFT_JOBS, else the\n"
 "                        CPUs this process may use; -v says why)\n"
 "      --reinstall       reinstall distributions installed at the same version\n"
@@ -99,6 +103,7 @@ cmd_install(int argc, char **argv, struct globals *g)
 		ENGINE_LONGOPTS,
 		FETCH_LONGOPTS,
 		{ "requirement", required_argument, NULL, 'r' },
+		LOCK_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct target_opts	 to;
@@ -110,6 +115,7 @@ cmd_install(int argc, char **argv, struct globals *g)
 	struct fetch_flags	 ff = FETCH_FLAGS_INIT;
 	struct fetch_opts	 fo;
 	struct req_sources	 src;
+	struct lock_flags	 lf = { STRV_INIT, STRV_INIT };
 	int			 c, reinstall = 0, rc;
 
 	memset(&to, 0, sizeof(to));
@@ -119,12 +125,13 @@ cmd_install(int argc, char **argv, struct globals *g)
 	while ((c = getopt_long(argc, argv, "hqvp:j:r:f:i:", longopts, NULL)) != -1) {
 		if (global_option(c, optarg, g) || target_option(c, optarg, &to) ||
 		    bytecode_option(c, optarg, &bf) || fetch_option(c, optarg, &ff) ||
-		    engine_option(c, optarg, &eo, &reinstall))
+		    engine_option(c, optarg, &eo, &reinstall) ||
+		    lock_option(c, optarg, &lf))
 			continue;
 		switch (c) {
 		case 'h':
-			printf(install_help, engine_options_help, bytecode_options_help,
-			    fetch_options_help, global_options_help);
+			printf(install_help, lock_options_help, engine_options_help,
+			    bytecode_options_help, fetch_options_help, global_options_help);
 			return EXIT_OK;
 		case 'r':
 			strv_push(&reqfiles, optarg);
@@ -138,17 +145,22 @@ cmd_install(int argc, char **argv, struct globals *g)
 		error_msg("install: no wheel given (forklift install WHEEL...)");
 		return EXIT_USAGE;
 	}
+	if ((rc = lock_flags_check(&lf, reqfiles.v, reqfiles.n)) != 0)
+		goto out;
 	globals_finish(g);
 	eo.progress = g->progress;
 	eo.compile_levels = bytecode_flags_levels(&bf);
 	eo.cache_dir = g->no_cache ? NULL : g->cache_dir;
+	to.readonly = eo.dry_run;
 	if ((rc = target_prepare(&t, &to, g)) != 0)
-		return rc;
+		goto out;
 	src.files = reqfiles.v;
 	src.nfiles = reqfiles.n;
 	src.wheels = argv + optind;
 	src.nwheels = (size_t)(argc - optind);
 	src.links = &ff.links;
+	src.extras = &lf.extras;
+	src.groups = lf.groups.n > 0 ? &lf.groups : NULL;
 	memset(&fo, 0, sizeof(fo));
 	if (reqfiles.n > 0 || has_url(argv + optind, argc - optind))
 		rc = plan_requirements(&p, &t, &src, &ff, g, reinstall, &fo);
@@ -161,7 +173,9 @@ cmd_install(int argc, char **argv, struct globals *g)
 	}
 	plan_free(&p);
 	target_close(&t);
+out:
 	strv_free(&reqfiles);
 	fetch_flags_free(&ff);
+	lock_flags_free(&lf);
 	return rc;
 }

@@ -106,6 +106,7 @@ cmd_list(int argc, char **argv, struct globals *g)
 		return EXIT_USAGE;
 	}
 	globals_finish(g);
+	to.readonly = 1;
 	if ((rc = target_prepare(&t, &to, g)) != 0)
 		return rc;
 	installed_scan(&t, &l);

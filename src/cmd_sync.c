@@ -31,8 +31,9 @@
 static const char sync_help[] =
 "usage: forklift sync [OPTIONS] REQUIREMENTS...\n"
 "\n"
-"Make a Python environment match pinned requirements files: install what is\n"
-"missing, replace what differs, remove what is not listed; all or nothing.\n"
+"Make a Python environment match pinned requirements files or a lock file\n"
+"(pylock.toml, pylock.NAME.toml): install what is missing, replace what\n"
+"differs, remove what is not listed; all or nothing.\n"
 "\n"
 "Target:\n"
 "  -p, --python PATH     virtual environment directory or interpreter\n"
@@ -49,6 +50,7 @@ static const char sync_help[] =
 "  -c, --constraint FILE versions in FILE restrict the requirements (repeatable)\n"
 "      --require-hashes  every requirement needs a --hash (hash-checking mode)\n"
 "      --exact           remove pip, setuptools and wheel too, unless listed\n"
+"%s"
 "\n"
 "Sync options:\n"
 "  -j, --jobs N          worker processes (default: $FORKLIFT_JOBS, else the\n"
@@ -156,6 +158,7 @@ cmd_sync(int argc, char **argv, struct globals *g)
 		{ "constraint", required_argument, NULL, 'c' },
 		{ "require-hashes", no_argument, NULL, OPT_REQUIRE_HASHES },
 		{ "exact", no_argument, NULL, OPT_EXACT },
+		LOCK_LONGOPTS,
 		ENGINE_LONGOPTS,
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ NULL, 0, NULL, 0 }
@@ -168,6 +171,7 @@ cmd_sync(int argc, char **argv, struct globals *g)
 	struct fetch_opts	 fo;
 	struct strv		 cons = STRV_INIT;
 	struct strv		 same = STRV_INIT;
+	struct lock_flags	 lf = { STRV_INIT, STRV_INIT };
 	struct target		 t;
 	struct reqs		 rq;
 	struct req_sources	 src;
@@ -183,12 +187,13 @@ cmd_sync(int argc, char **argv, struct globals *g)
 	while ((c = getopt_long(argc, argv, "hqvp:j:f:c:i:", longopts, NULL)) != -1) {
 		if (global_option(c, optarg, g) || target_option(c, optarg, &to) ||
 		    bytecode_option(c, optarg, &bf) || fetch_option(c, optarg, &ff) ||
-		    engine_option(c, optarg, &eo, &so.reinstall))
+		    engine_option(c, optarg, &eo, &so.reinstall) ||
+		    lock_option(c, optarg, &lf))
 			continue;
 		switch (c) {
 		case 'h':
-			printf(sync_help, engine_options_help, bytecode_options_help,
-			    fetch_options_help, global_options_help);
+			printf(sync_help, lock_options_help, engine_options_help,
+			    bytecode_options_help, fetch_options_help, global_options_help);
 			return EXIT_OK;
 		case 'c':
 			strv_push(&cons, optarg);
@@ -212,10 +217,13 @@ cmd_sync(int argc, char **argv, struct globals *g)
 		    "REQUIREMENTS...)");
 		return EXIT_USAGE;
 	}
+	if ((rc = lock_flags_check(&lf, argv + optind, (size_t)(argc - optind))) != 0)
+		goto out;
 	globals_finish(g);
 	eo.progress = g->progress;
 	eo.compile_levels = bytecode_flags_levels(&bf);
 	eo.cache_dir = g->no_cache ? NULL : g->cache_dir;
+	to.readonly = eo.dry_run;
 	if ((rc = target_prepare(&t, &to, g)) != 0) {
 		if (json)
 			print_json(NULL, NULL, eo.dry_run, rc);
@@ -226,6 +234,8 @@ cmd_sync(int argc, char **argv, struct globals *g)
 	src.cons = &cons;
 	src.links = &ff.links;
 	src.require_hashes = hashes;
+	src.extras = &lf.extras;
+	src.groups = lf.groups.n > 0 ? &lf.groups : NULL;
 	if (cli_read_reqs(&rq, &t, &src) != 0)
 		rc = cli_fail_status();
 	else if ((rc = cli_resolve(&rq, &t, &ff, g, so.reinstall, &fo)) != 0)
@@ -253,5 +263,6 @@ out:
 	strv_free(&same);
 	fetch_flags_free(&ff);
 	strv_free(&cons);
+	lock_flags_free(&lf);
 	return rc;
 }

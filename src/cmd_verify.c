@@ -25,6 +25,7 @@
 #include "jobs.h"
 #include "record.h"
 #include "runner.h"
+#include "sandbox.h"
 #include "sig.h"
 #include "target.h"
 #include "util.h"
@@ -221,6 +222,31 @@ verify_one(struct vrun *r, size_t i)
 	return rc;
 }
 
+/* A verify worker reads the environment's files and writes nothing: it
+ * confines itself before it reads any. */
+static int
+worker_init(void *arg)
+{
+	const struct vrun	*r = arg;
+	struct sandbox_spec	sb;
+	struct sandbox_report	rep;
+	int			rc;
+
+	sandbox_spec_init(&sb, SANDBOX_AUTO);
+	strv_push(&sb.read, r->t->root);
+	strv_push(&sb.read, r->t->purelib);
+	strv_push(&sb.read, r->t->platlib);
+	strv_push(&sb.read, r->t->scripts);
+	strv_push(&sb.read, r->t->data);
+	strv_push(&sb.read, r->t->include);
+	sb.max_file = 1;
+	sb.nofile = 64;
+	sb.report_fd = runner_worker_fd();
+	rc = sandbox_confine(&sb, &rep);
+	sandbox_spec_free(&sb);
+	return rc;
+}
+
 static int
 worker_dist(void *arg, size_t i, struct runner_stats *st)
 {
@@ -323,8 +349,9 @@ static int
 run_verify(struct vrun *r, unsigned int jobs)
 {
 	static const struct runner_ops ops = {
-		.work = worker_dist, .done = on_done, .report = on_report,
-		.label = dist_label,
+		.init = worker_init, .work = worker_dist, .done = on_done,
+		.report = on_report, .label = dist_label, .frame = sandbox_frame,
+		.describe_exit = sandbox_describe_exit,
 	};
 	struct runner_opts ro = { jobs, "verifying", "distributions", NULL };
 	uint64_t	*w;
@@ -479,6 +506,7 @@ cmd_verify(int argc, char **argv, struct globals *g)
 		}
 	}
 	globals_finish(g);
+	to.readonly = 1;
 	if (verbosity > 0)
 		note_msg("jobs: %s", jobs_describe(jobs));
 	if ((rc = target_prepare(&t, &to, g)) != 0)

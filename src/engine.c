@@ -16,9 +16,10 @@
  * the runner forks the workers first, then its parent loop waits in
  * fetch_run_some() (curl's sockets and the worker pipes in one poll), and
  * each wheel is handed to a free worker as soon as its download is
- * complete and verified against its sha256 (runner_ready() with the
- * verified file's path, which the worker reads from the queue's shared
- * page).  The fetch context is made only after the fork and freed before
+ * complete and verified (runner_ready() with the verified file's sha256
+ * and path, which the worker reads from the queue's shared page, opens,
+ * and hashes again as it stages it: the bytes it unpacks are the ones
+ * verified).  The fetch context is made only after the fork and freed before
  * anything else forks, so no curl state ever crosses a fork.  A wheel is
  * handed over whole: streaming one into a worker while it downloads would
  * save at most the shorter of its download and its unpack, at the price
@@ -37,12 +38,14 @@
 
 #include "bytecode.h"
 #include "engine.h"
+#include "lockfile.h"
 #include "fetch.h"
 #include "fsutil.h"
 #include "jobs.h"
 #include "plan.h"
 #include "progress.h"
 #include "runner.h"
+#include "sandbox.h"
 #include "target.h"
 #include "sig.h"
 #include "stage.h"
@@ -71,6 +74,8 @@ struct run {
 	struct fetch_ctx	*fx;		/* made after the fork */
 	struct dl		*dls;
 	char			*dl_dest;	/* --no-cache: in staging */
+	char			*dl_read;	/* where downloads land: the
+						 * workers' one read rule */
 	unsigned char		*ready;		/* per wheel: no download needed */
 	char			*fetch_err;	/* the first failure */
 };
@@ -96,19 +101,88 @@ stage_open(const struct run *r, unsigned int i)
 	return fd;
 }
 
+/* The worker's sandbox: it writes beneath its staging directory and the
+ * cache's tmp/ and wheels/ (entries are renamed from one to the other and
+ * hard-linked into staging).  A wheel known before the fork is read
+ * through the descriptor the parent opened (plan.c), which Landlock does
+ * not check; a wheel downloaded after the fork is opened by the worker by
+ * the path in its note, so the worker may read, and only read, beneath
+ * where downloads land: <cache>/v1/archives, or with --no-cache the
+ * downloads directory in staging. */
+static int
+worker_confine(const struct run *r, int fd)
+{
+	struct sandbox_spec	sb;
+	struct sandbox_report	rep;
+	uint64_t		big = 0;
+	size_t			i;
+	int			rc;
+
+	sandbox_spec_init(&sb, (enum sandbox_mode)r->o->sandbox);
+	strv_push(&sb.write, r->x.dir);
+	if (r->cache_dir != NULL) {
+		strv_push_owned(&sb.write, xasprintf("%s/v1/tmp", r->cache_dir));
+		strv_push_owned(&sb.write, xasprintf("%s/v1/wheels", r->cache_dir));
+	}
+	for (i = 0; i < r->p->nadd; i++)
+		if (r->p->add[i].size > big)
+			big = r->p->add[i].size;
+	strv_push(&sb.read, "/etc/localtime");
+	if (r->dl_read != NULL)
+		strv_push(&sb.read, r->dl_read);
+	/* No member is larger than --max-unpacked-size; RECORD and the
+	 * manifest get some room on top.  The heap holds at most one
+	 * member's compressed and uncompressed bytes at once. */
+	sb.max_file = r->o->max_unpacked + (64 << 20);
+	sb.max_data = r->o->max_unpacked + big + (256 << 20);
+	sb.nofile = 256;
+	sb.report_fd = fd;
+	rc = sandbox_confine(&sb, &rep);
+	sandbox_spec_free(&sb);
+	return rc;
+}
+
+/* First thing in a worker, before it opens any wheel: confine it. */
 static int
 worker_init(void *arg)
 {
 	struct run	*r = arg;
 
+	if (worker_confine(r, runner_worker_fd()) != 0)
+		return -1;
 	memset(&r->so, 0, sizeof(r->so));
 	r->so.t = r->t;
 	r->so.unpack.max_unpacked = r->o->max_unpacked;
+	r->so.unpack.max_members = r->o->max_members;
 	r->so.unpack.verify_record = r->o->verify_record;
 	r->so.ignore_requires_python = r->o->ignore_requires_python;
 	r->so.cache_dir = r->cache_dir;
 	r->so.link = r->link;
+	r->so.nosync = r->o->no_fsync;
 	return 0;
+}
+
+/* A wheel downloaded after the fork: the note the parent made it ready
+ * with, "<sha256> <path>" of the file it verified.  The worker opens that
+ * path once, reads only through the descriptor, and stage.c checks that
+ * the sha256 it computes of it is the verified one. */
+static int
+open_delivered(size_t i, char sha[65], const char **path)
+{
+	const char	*note;
+	struct stat	 st;
+	int		 fd;
+
+	if ((note = runner_note(i)) == NULL || strlen(note) < 66 ||
+	    note[64] != ' ')
+		return err_set("no verified file was delivered for it");
+	memcpy(sha, note, 64);
+	sha[64] = '\0';
+	*path = note + 65;
+	if ((fd = plan_open_wheel(*path, &st)) < 0)
+		return err_set("%s: %s", *path, fd == -1 ? strerror(errno) :
+		    "not a regular file");
+	return fd;
 }
 
 static int
@@ -117,7 +191,8 @@ worker_wheel(void *arg, size_t i, struct runner_stats *rs)
 	struct run		*r = arg;
 	struct stage_stats	 st;
 	const char		*path;
-	int			 sfd;
+	char			 sha[65];
+	int			 sfd, wfd, own = 0, rc;
 
 #ifdef FAULT_INJECTION
 	if (getenv("FORKLIFT_FAULT_WORKER") &&
@@ -127,17 +202,28 @@ worker_wheel(void *arg, size_t i, struct runner_stats *rs)
 	r->so.requested = r->p->add[i].requested;
 	r->so.direct_url = r->p->add[i].direct_url;
 	r->so.url = r->urls != NULL ? r->urls[i] : NULL;
-	/* A downloaded wheel: the verified file the parent named when it
-	 * made the wheel ready (this worker was forked before). */
-	if ((path = r->p->add[i].path) == NULL && (path = runner_note(i)) == NULL)
-		return err_set("no file was delivered for it");
-	if ((sfd = stage_open(r, (unsigned int)i)) < 0)
-		return -1;
-	if (stage_wheel(path, sfd, &r->so, &st) != 0) {
-		close(sfd);
-		return -1;
+	r->so.expect_sha256 = NULL;
+	/* Known before the fork: the descriptor plan.c opened. */
+	path = r->p->add[i].path;
+	wfd = r->p->add[i].fd;
+	if (path == NULL) {
+		if ((wfd = open_delivered(i, sha, &path)) < 0)
+			return -1;
+		own = 1;
+		r->so.expect_sha256 = sha;
 	}
-	close(sfd);
+	r->so.unpack.use_fd = 1;
+	r->so.unpack.wheel_fd = wfd;
+	rc = -1;
+	if ((sfd = stage_open(r, (unsigned int)i)) >= 0) {
+		rc = stage_wheel(path, sfd, &r->so, &st);
+		close(sfd);
+	}
+	if (own)
+		close(wfd);
+	r->so.expect_sha256 = NULL;
+	if (rc != 0)
+		return -1;
 	rs->files = st.files;
 	rs->bytes = st.bytes;
 	rs->cached = (uint32_t)st.cached;
@@ -263,7 +349,7 @@ commit(struct run *r)
 			goto stopped;
 		for (k = 0; k < ARRAY_SIZE(unpack_keys); k++)
 			if (txn_install(&r->x, (unsigned int)i, unpack_keys[k],
-			    key_dest(r->t, unpack_keys[k]), 0) != 0)
+			    key_dest(r->t, unpack_keys[k]), k < 2 ? 0 : 2) != 0)
 				goto fail;
 		for (k = 0; k < 2; k++)
 			if (txn_install(&r->x, (unsigned int)i, unpack_keys[k],
@@ -279,9 +365,11 @@ fail:
 	progress_clear(&r->prog);
 	error_msg("%s%s%s", who ? who : "", who ? ": " : "", err_get());
 stopped:
-	if (txn_rollback(&r->x) != 0)
-		error_msg("the environment could not be fully restored; the next "
-		    "forklift run will retry");
+	if (txn_rollback(&r->x) != 0) {
+		error_msg("the environment could not be restored; run forklift "
+		    "verify (the next forklift run will retry)");
+		return 4;	/* EXIT_UNRESTORED (cli.h) */
+	}
 	return sig_stop ? sig_status() : 1;
 }
 
@@ -305,6 +393,8 @@ compile_staged(struct run *r)
 	bo.levels = r->o->compile_levels;
 	bo.stop = &sig_stop;
 	bo.wake_fd = sig_wake_fd();
+	bo.sandbox = r->o->sandbox;
+	bo.stage_root = r->x.dir;
 	progress_clear(&r->prog);
 	rc = bytecode_compile(r->t, trees, r->p->nadd, &bo, &bs);
 	if (rc == -1)
@@ -355,6 +445,10 @@ fetched(void *arg, const struct fetch_result *res)
 	struct dl		*dl = arg;
 	struct run		*r = dl->r;
 	struct plan_wheel	*w = &r->p->add[dl->i];
+	struct stat		 st;
+	uint64_t		 want;
+	char			*note;
+	int			 fd, rc;
 
 	r->fetched++;
 	if (!res->ok) {
@@ -362,15 +456,42 @@ fetched(void *arg, const struct fetch_result *res)
 			r->fetch_err = xasprintf("%s: %s", w->base, res->error);
 		return;
 	}
-	if (runner_ready(dl->i, res->path) != 0) {
+	w->path = xstrdup(res->path);
+	w->base = path_base(w->path);
+	w->bytes = res->bytes;
+	want = w->size;
+	w->from_cache = res->from_cache;
+	/* Opened once, as plan.c opens a local wheel: the size and every
+	 * hash are checked through this descriptor (a lock file's hashes, or
+	 * the sha256 the download had: the name is not trusted between the
+	 * download, or the cache, and now).  The workers were forked before,
+	 * so the worker opens the file by its path and checks that its
+	 * sha256 is the one verified here (the note: "<sha256> <path>"). */
+	if ((fd = plan_open_wheel(w->path, &st)) < 0) {
+		if (r->fetch_err == NULL)
+			r->fetch_err = xasprintf("%s (%s): %s", w->path, res->url,
+			    fd == -1 ? strerror(errno) : "not a regular file");
+		return;
+	}
+	w->size = (uint64_t)st.st_size;
+	if (w->check.n == 0)
+		strv_push_owned(&w->check, xasprintf("sha256:%s", res->sha256));
+	rc = lockfile_verify(fd, w->path, want > 0 ? (int64_t)want : -1,
+	    &w->check);
+	close(fd);
+	if (rc != 0) {
+		if (r->fetch_err == NULL)
+			r->fetch_err = xasprintf("%s (%s)", err_get(), res->url);
+		return;
+	}
+	note = xasprintf("%s %s", res->sha256, w->path);
+	rc = runner_ready(dl->i, note);
+	free(note);
+	if (rc != 0) {
 		if (r->fetch_err == NULL)
 			r->fetch_err = xasprintf("%s: %s", w->base, err_get());
 		return;
 	}
-	w->path = xstrdup(res->path);
-	w->base = path_base(w->path);
-	w->bytes = res->bytes;
-	w->from_cache = res->from_cache;
 	if (verbosity > 0) {
 		progress_clear(&r->prog);
 		note_msg("%s: %llu bytes %s %s", w->base, (unsigned long long)res->bytes,
@@ -423,6 +544,14 @@ fetch_prepare(struct run *r)
 		r->dl_dest = path_join(r->x.dir, "downloads");
 		if (mkdir(r->dl_dest, 0700) != 0) {
 			error_msg("cannot create '%s': %s", r->dl_dest, strerror(errno));
+			return -1;
+		}
+		r->dl_read = xstrdup(r->dl_dest);
+	} else {
+		/* A Landlock rule needs its directory to exist. */
+		r->dl_read = xasprintf("%s/v1/archives", r->o->fetch->cache_dir);
+		if (mkdir_p(r->dl_read, 0755) != 0) {
+			error_msg("%s", err_get());
 			return -1;
 		}
 	}
@@ -517,6 +646,7 @@ fetch_end(struct run *r)
 	r->fx = NULL;
 	free(r->dls);
 	free(r->dl_dest);
+	free(r->dl_read);
 	free(r->ready);
 	free(r->fetch_err);
 	for (i = 0; r->urls != NULL && i < r->p->nadd; i++)
@@ -524,6 +654,7 @@ fetch_end(struct run *r)
 	free(r->urls);
 	r->dls = NULL;
 	r->dl_dest = NULL;
+	r->dl_read = NULL;
 	r->ready = NULL;
 	r->fetch_err = NULL;
 	r->urls = NULL;
@@ -552,6 +683,7 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 	static const struct runner_ops ops = {
 		.init = worker_init, .work = worker_wheel, .start = on_start,
 		.done = on_done, .quiet = on_quiet, .label = wheel_label,
+		.frame = sandbox_frame, .describe_exit = sandbox_describe_exit,
 	};
 	struct runner_opts ro = { o->jobs, "unpacking", "wheels", NULL };
 	struct runner_feed feed = { NULL, fetch_wait };
@@ -571,6 +703,10 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 	if (p->nadd == 0 && p->nremove == 0) {
 		note_msg("nothing to do");
 		return 0;
+	}
+	if (p->nadd > 0 && sandbox_announce((enum sandbox_mode)o->sandbox) != 0) {
+		error_msg("%s", err_get());
+		return 1;
 	}
 	memset(&r, 0, sizeof(r));
 	r.t = t;
@@ -595,6 +731,7 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 	for (i = 0; i < p->nadd; i++)
 		sizes[i] = p->add[i].size;
 	r.x.strict = o->strict;
+	r.x.nosync = o->no_fsync;
 	if (p->nadd > 0 && o->cache_dir != NULL && choose_link(&r, o) != 0) {
 		txn_abort(&r.x);
 		rc = 1;

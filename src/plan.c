@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "lockfile.h"
 #include "plan.h"
 #include "record.h"
 #include "reqs.h"
@@ -34,12 +35,26 @@
 #include "version.h"
 
 int
+plan_open_wheel(const char *path, struct stat *st)
+{
+	int	fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
+		close(fd);
+		return -2;
+	}
+	return fd;
+}
+
+int
 plan_install(struct plan *p, const struct target *t, char *const *paths,
     size_t n, int reinstall)
 {
 	struct stat	 st;
 	size_t		 i, j;
-	int		 bad = 0;
+	int		 bad = 0, fd;
 
 	memset(p, 0, sizeof(*p));
 	installed_scan(t, &p->installed);
@@ -53,8 +68,8 @@ plan_install(struct plan *p, const struct target *t, char *const *paths,
 			bad = 1;
 			continue;
 		}
-		if (stat(paths[i], &st) != 0 || !S_ISREG(st.st_mode)) {
-			if (access(paths[i], F_OK) != 0)
+		if ((fd = plan_open_wheel(paths[i], &st)) < 0) {
+			if (fd == -1)
 				error_msg("%s: %s", paths[i], strerror(errno));
 			else
 				error_msg("%s: not a regular file", paths[i]);
@@ -65,6 +80,7 @@ plan_install(struct plan *p, const struct target *t, char *const *paths,
 		if (tags_rank(&t->tags, &w->fn) < 0) {
 			error_msg("%s: not compatible with %s", base, t->tag_str);
 			wheel_name_free(&w->fn);
+			close(fd);
 			bad = 1;
 			continue;
 		}
@@ -78,6 +94,7 @@ plan_install(struct plan *p, const struct target *t, char *const *paths,
 		w->path = xstrdup(paths[i]);
 		w->base = path_base(w->path);
 		w->size = (uint64_t)st.st_size;
+		w->fd = fd;
 		w->requested = 1;
 		w->direct_url = 1;
 		w->old = installed_find(&p->installed, w->fn.norm);
@@ -86,6 +103,7 @@ plan_install(struct plan *p, const struct target *t, char *const *paths,
 			strv_push_owned(&p->unchanged, xasprintf("%s %s", w->old->name,
 			    w->old->version));
 			free(w->path);
+			close(w->fd);
 			wheel_name_free(&w->fn);
 			memset(w, 0, sizeof(*w));
 			continue;
@@ -281,7 +299,7 @@ check_hashes(const struct plan_wheel *w, const struct req *q)
 	enum hash_algo	 algo;
 	const char	*colon;
 	size_t		 i, k, len;
-	int		 nr, saved, fd, ok = 0;
+	int		 nr, saved, ok = 0;
 
 	for (i = 0; i < q->hashes.n && !ok; i++) {
 		colon = strchr(q->hashes.v[i], ':');
@@ -289,14 +307,9 @@ check_hashes(const struct plan_wheel *w, const struct req *q)
 		    &algo) != 0)
 			continue;
 		if (got[algo] == NULL) {
-			if ((fd = open(w->path, O_RDONLY | O_CLOEXEC)) < 0) {
-				error_msg("%s: %s", w->path, strerror(errno));
-				goto out;
-			}
 			hasher_init(&hs, algo);
-			nr = hasher_fd(&hs, fd);
+			nr = hasher_pread(&hs, w->fd);
 			saved = errno;
-			close(fd);
 			if (nr < 0) {
 				error_msg("%s: %s", w->path, strerror(saved));
 				hasher_free(&hs);
@@ -333,6 +346,7 @@ url_wheel(struct plan_wheel *w, const struct target *t, const struct req *q,
     char *at)
 {
 	char	*shown = url_redact(q->url);
+	size_t	 k;
 	int	 rc = -1;
 
 	if (wheel_name_parse(q->filename, &w->fn) != 0)
@@ -346,6 +360,8 @@ url_wheel(struct plan_wheel *w, const struct target *t, const struct req *q,
 		w->filename = xstrdup(q->filename);
 		w->base = w->filename;
 		w->sha256 = q->sha256 ? xstrdup(q->sha256) : NULL;
+		for (k = 0; q->lock && k < q->hashes.n; k++)
+			strv_push(&w->check, q->hashes.v[k]);
 		w->size = q->size > 0 ? (uint64_t)q->size : 0;
 		w->requested = 1;
 		w->direct_url = q->direct;
@@ -366,6 +382,7 @@ sync_wheel(struct plan_wheel *w, const struct target *t, const struct req *q,
 	char				*at = req_where(q);
 	int				 rc = -1;
 
+	w->fd = -1;
 	if (q->url != NULL)
 		return url_wheel(w, t, q, at);
 	if (q->path != NULL)
@@ -389,12 +406,11 @@ sync_wheel(struct plan_wheel *w, const struct target *t, const struct req *q,
 		w->path = xstrdup(e->path);
 	}
 	w->base = path_base(w->path);
-	if (stat(w->path, &st) != 0) {
-		error_msg("%s (%s): %s", w->path, at, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		error_msg("%s (%s): not a regular file", w->path, at);
+	if ((w->fd = plan_open_wheel(w->path, &st)) < 0) {
+		if (w->fd == -1)
+			error_msg("%s (%s): %s", w->path, at, strerror(errno));
+		else
+			error_msg("%s (%s): not a regular file", w->path, at);
 		goto out;
 	}
 	if (wheel_name_parse(w->base, &w->fn) != 0) {
@@ -413,6 +429,8 @@ sync_wheel(struct plan_wheel *w, const struct target *t, const struct req *q,
 out:
 	if (rc != 0) {
 		free(w->path);
+		if (w->fd >= 0)
+			close(w->fd);
 		memset(w, 0, sizeof(*w));
 	}
 	free(at);
@@ -476,10 +494,21 @@ plan_sync(struct plan *p, const struct target *t, const struct reqs *rq,
 	}
 	/* Hash-checking mode: every wheel before anything is installed (none
 	 * is read when the plan failed already). */
-	for (i = 0, planned_ok = !bad; planned_ok && i < p->nadd; i++)
-		if (wreq[i]->hashes.n > 0 && p->add[i].path != NULL &&
+	for (i = 0, planned_ok = !bad; planned_ok && i < p->nadd; i++) {
+		if (p->add[i].path == NULL)
+			continue;	/* downloaded by the engine, checked then */
+		if (wreq[i]->lock) {
+			if (lockfile_verify(p->add[i].fd, p->add[i].path,
+			    wreq[i]->size > 0 ? wreq[i]->size : -1,
+			    &wreq[i]->hashes) != 0) {
+				error_msg("%s (%s:%u)", err_get(), wreq[i]->file,
+				    wreq[i]->line);
+				bad = 1;
+			}
+		} else if (wreq[i]->hashes.n > 0 &&
 		    check_hashes(&p->add[i], wreq[i]) != 0)
 			bad = 1;
+	}
 	free(wreq);
 	wheelhouse_free(&h);
 	return bad ? -1 : 0;
@@ -495,6 +524,9 @@ plan_free(struct plan *p)
 		free(p->add[i].url);
 		free(p->add[i].filename);
 		free(p->add[i].sha256);
+		strv_free(&p->add[i].check);
+		if (p->add[i].fd >= 0)
+			close(p->add[i].fd);
 		wheel_name_free(&p->add[i].fn);
 	}
 	free(p->add);

@@ -8,6 +8,7 @@
 #ifndef FORKLIFT_PLAN_H
 #define FORKLIFT_PLAN_H
 
+#include <sys/stat.h>
 #include <stdint.h>
 
 #include "installed.h"
@@ -20,6 +21,9 @@ struct plan_wheel {
 	const char	*base;		/* points into path */
 	struct wheel_name fn;
 	uint64_t	 size;		/* file size, for partitioning */
+	int		 fd;		/* the wheel, opened once here (a download:
+					   by the engine): hashed and installed
+					   through this descriptor; -1 until then */
 	struct dist	*old;		/* installed version it replaces, or NULL */
 	int		 requested;	/* named by the user: REQUESTED */
 	int		 direct_url;	/* given as a file or URL: direct_url.json */
@@ -28,6 +32,8 @@ struct plan_wheel {
 	char		*filename;	/* its file name: base points here until
 					 * path is set */
 	char		*sha256;	/* the digest it must have, or NULL */
+	struct strv	 check;		/* lock files: every hash the download
+					 * must have too (lockfile_verify) */
 	/* Filled by the engine's download step, for reports. */
 	uint64_t	 bytes;		/* downloaded (or found in the cache) */
 	int		 from_cache;	/* no request was needed */
@@ -41,6 +47,13 @@ struct plan {
 	struct strv	 unchanged;	/* "six 1.17.0" already installed */
 	struct distlist	 installed;
 };
+
+/* Open a wheel once, for good: the parent hashes it through this
+ * descriptor and the workers unpack it through the same one, so a file
+ * swapped in under its name later is never read.  The descriptor (close
+ * on exec), -1 with errno set, or -2 when it is not a regular file (st:
+ * its status). */
+int	 plan_open_wheel(const char *path, struct stat *st);
 
 /* Plan installing the wheel files in paths.  Prints every problem found
  * (each naming its wheel) and returns -1 if there was any. */

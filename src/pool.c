@@ -61,6 +61,8 @@ proto_type_name(uint32_t type)
 		return "BYE";
 	case MSG_REPORT:
 		return "REPORT";
+	case MSG_SANDBOX:
+		return "SANDBOX";
 	default:
 		return "unknown";
 	}

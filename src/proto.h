@@ -14,6 +14,9 @@
  *   BYE(count)                 the worker finished its share of count wheels
  *   REPORT(item, text)         one line of a command's findings about item
  *                              (verify: a modified, missing or unlisted file)
+ *   SANDBOX(nr)                the worker's seccomp filter denied system
+ *                              call nr (sent from its SIGSYS handler,
+ *                              sandbox.c); the run fails
  */
 #ifndef FORKLIFT_PROTO_H
 #define FORKLIFT_PROTO_H
@@ -34,6 +37,7 @@ enum proto_type {
 	MSG_WARN,
 	MSG_BYE,
 	MSG_REPORT,
+	MSG_SANDBOX,
 };
 
 struct proto_hdr {
@@ -63,6 +67,10 @@ struct msg_bye {
 	uint32_t	count;
 };
 
+struct msg_sandbox {
+	uint32_t	nr;		/* system call number (native arch) */
+};
+
 /* Is len a valid payload size for type? */
 static inline int
 proto_valid(uint32_t type, uint32_t len)
@@ -78,6 +86,8 @@ proto_valid(uint32_t type, uint32_t len)
 		return len >= sizeof(struct msg_text) && len <= PROTO_MAX_PAYLOAD;
 	case MSG_BYE:
 		return len == sizeof(struct msg_bye);
+	case MSG_SANDBOX:
+		return len == sizeof(struct msg_sandbox);
 	default:
 		return 0;
 	}

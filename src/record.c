@@ -118,8 +118,10 @@ hasher_final(struct hasher *h, unsigned char *out)
 		BUG("cannot restart a %s digest", hash_algo_name(h->algo));
 }
 
-int
-hasher_fd(struct hasher *h, int fd)
+/* Feed h from fd: from its offset with read(2) when off < 0, else with
+ * pread(2) from off on, leaving the descriptor's offset alone. */
+static int
+hasher_feed(struct hasher *h, int fd, off_t off)
 {
 	unsigned char	buf[65536];
 	ssize_t		n;
@@ -129,12 +131,31 @@ hasher_fd(struct hasher *h, int fd)
 			errno = EINTR;
 			return -1;
 		}
-		if ((n = read_all(fd, buf, sizeof(buf))) < 0)
+		if (off < 0)
+			n = read_all(fd, buf, sizeof(buf));
+		else if ((n = pread(fd, buf, sizeof(buf), off)) < 0 &&
+		    errno == EINTR)
+			continue;
+		if (n < 0)
 			return -1;
 		if (n == 0)
 			return 0;
 		hasher_update(h, buf, (size_t)n);
+		if (off >= 0)
+			off += n;
 	}
+}
+
+int
+hasher_fd(struct hasher *h, int fd)
+{
+	return hasher_feed(h, fd, -1);
+}
+
+int
+hasher_pread(struct hasher *h, int fd)
+{
+	return hasher_feed(h, fd, 0);
 }
 
 void

@@ -34,6 +34,9 @@ void	 hasher_free(struct hasher *);
  * between chunks, so hashing a large file honours Ctrl-C.  0, or -1 with
  * errno set (EINTR: stopped). */
 int	 hasher_fd(struct hasher *, int fd);
+/* The same for the whole file from offset 0, read with pread(2): the
+ * descriptor's offset (shared with other processes) is not moved. */
+int	 hasher_pread(struct hasher *, int fd);
 /* One-shot sha256. */
 void	 sha256_buf(const void *, size_t, unsigned char out[32]);
 

@@ -65,10 +65,8 @@ hexval(int c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-/* "file:///abs/path", "file://localhost/abs/path" or "file:/abs/path",
- * percent-decoded; NULL if the URL is not one of those. */
-static char *
-file_url_path(const char *url)
+char *
+reqline_file_path(const char *url)
 {
 	const char	*p;
 	struct buf	 b = BUF_INIT;
@@ -200,7 +198,7 @@ reqline_find_links(const struct reqline_ctx *c, const char *val)
 	size_t	 i;
 
 	if (strncasecmp(val, "file:", 5) == 0) {
-		if ((dir = file_url_path(val)) == NULL) {
+		if ((dir = reqline_file_path(val)) == NULL) {
 			reqline_err(c, "--find-links '%s' is not a file:// URL of a directory", val);
 			return;
 		}
@@ -414,7 +412,7 @@ direct_reference(const struct reqline_ctx *c, struct req *q, const char *url)
 				free(hex);
 			free(alg);
 		}
-	} else if ((q->path = file_url_path(url)) == NULL) {
+	} else if ((q->path = reqline_file_path(url)) == NULL) {
 		if (reqline_is_url(url) || strncasecmp(url, "file:", 5) == 0)
 			reqline_err(c, "'%s @ %s': not a file, http or https URL of a "
 			    "wheel", q->name, shown);

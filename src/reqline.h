@@ -22,6 +22,9 @@ void	 reqline_err(const struct reqline_ctx *, const char *, ...)
 /* A path named in file: relative to file's directory unless absolute. */
 char	*reqline_relative(const char *file, const char *path);
 int	 reqline_is_url(const char *);
+/* "file:///abs/path", "file://localhost/abs/path" or "file:/abs/path",
+ * percent-decoded; NULL if the URL is not one of those. */
+char	*reqline_file_path(const char *url);
 /* -f/--find-links VAL (a directory, a file:// URL of one, or the http(s)
  * URL of a page of links). */
 void	 reqline_find_links(const struct reqline_ctx *, const char *val);

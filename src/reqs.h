@@ -29,12 +29,15 @@ struct req {
 	char		*filename;	/* the wheel's name when url is set */
 	char		*sha256;	/* expected when url is set (the pin's or
 					 * the index's), 64 hex digits, or NULL */
-	int64_t		 size;		/* the index's size when url is set, or 0 */
+	int64_t		 size;		/* the index's or the lock file's size,
+					 * or 0: unknown */
 	char		*found;		/* resolve.c: a local file found for the pin
 					 * (cache or find-links), or NULL */
 	int		 from_cache;	/* found is in the archive cache */
 	char		*spec;		/* constraints only: the specifier set, or NULL */
 	struct strv	 hashes;	/* "sha256:<lower-case hex>" and the like */
+	int		 lock;		/* from a lock file: every hash and the
+					 * size must match (lockfile_verify) */
 	char		*file;		/* where the line is */
 	unsigned int	 line;		/* its first line (0 for a command-line wheel) */
 };

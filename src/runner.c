@@ -6,7 +6,9 @@
  * story: an item started once, by a worker holding no other, reported
  * done by the worker that started it, and every worker's BYE count equal
  * to the DONEs it sent.  Anything else is a failure that names the item.
- * It never prints findings itself (the caller's callbacks do) and knows
+ * Frames of the caller's own types, and a better word on how a worker
+ * ended, come from the caller's hooks (the sandbox's, in practice).  It
+ * never prints findings itself (the caller's callbacks do) and knows
  * nothing about what an item is.
  */
 #include "config.h"
@@ -44,6 +46,9 @@ struct rrun {
  * worker, which inherits it). */
 static struct rrun	*running;
 
+/* The item of a FAIL frame about the worker itself (its init failed). */
+#define NO_ITEM	UINT32_MAX
+
 /* ---- in the worker ---------------------------------------------------- */
 
 static int	worker_fd = -1;
@@ -62,6 +67,12 @@ runner_report(size_t i, const char *text)
 	return proto_send_text(worker_fd, MSG_REPORT, (uint32_t)i, text);
 }
 
+int
+runner_worker_fd(void)
+{
+	return worker_fd;
+}
+
 static int
 worker_work(void *arg, unsigned int id, int fd)
 {
@@ -71,13 +82,14 @@ worker_work(void *arg, unsigned int id, int fd)
 	struct msg_done		 d;
 	struct msg_bye		 bye = { 0 };
 	long			 k;
-	int			 rc;
 
 	(void)id;		/* every worker takes from the same queue */
 	worker_fd = fd;
 	warn_hook = worker_warn;
-	if (r->ops->init != NULL && (rc = r->ops->init(r->arg)) != 0)
-		return rc;
+	if (r->ops->init != NULL && r->ops->init(r->arg) != 0) {
+		proto_send_text(fd, MSG_FAIL, NO_ITEM, err_get());
+		return 1;
+	}
 	while ((k = pool_queue_next(r->queue)) >= 0) {
 		worker_item = (size_t)k;
 		s.wheel = (uint32_t)k;
@@ -128,6 +140,29 @@ quiet(const struct rrun *r)
 		r->ops->quiet(r->arg);
 }
 
+static const char *
+describe_exit(const struct rrun *r, pid_t pid, int status)
+{
+	if (r->ops->describe_exit == NULL)
+		return NULL;
+	return r->ops->describe_exit(r->arg, pid, status);
+}
+
+/* "worker 2 (pid 123) HOW", naming the item it held or how many it did. */
+static void
+say_ended(const struct rrun *r, unsigned int id, pid_t pid, const char *how)
+{
+	quiet(r);
+	if (r->current[id] >= 0)
+		error_msg("%s: worker %u (pid %ld) %s while %s it",
+		    r->ops->label(r->arg, (size_t)r->current[id]), id + 1, (long)pid,
+		    how, r->o->doing);
+	else
+		error_msg("worker %u (pid %ld) %s after %lu %s%s", id + 1, (long)pid,
+		    how, r->donecount[id], r->o->noun,
+		    r->bye[id] < 0 ? ", without saying it was done" : "");
+}
+
 static int
 on_message(void *arg, unsigned int id, pid_t pid, uint32_t type,
     const void *payload, uint32_t len)
@@ -138,10 +173,10 @@ on_message(void *arg, unsigned int id, pid_t pid, uint32_t type,
 	struct msg_start	 s;
 	struct msg_done		 d;
 	struct msg_bye		 b;
+	const char		*how;
 	uint32_t		 item;
 	size_t			 tlen;
 
-	(void)pid;
 	switch (type) {
 	case MSG_START:
 		memcpy(&s, payload, sizeof(s));
@@ -177,28 +212,41 @@ on_message(void *arg, unsigned int id, pid_t pid, uint32_t type,
 			warn_msg("%.*s", (int)tlen, m->text);
 			return 0;
 		}
-		if ((long)item != r->current[id])
+		if (type == MSG_FAIL && item == NO_ITEM && r->current[id] < 0) {
+			quiet(r);
+			error_msg("worker %u (pid %ld): %.*s", id + 1, (long)pid,
+			    (int)tlen, m->text);
+		} else if ((long)item != r->current[id])
 			break;
-		if (type == MSG_REPORT) {
+		else if (type == MSG_REPORT) {
 			if (r->ops->report == NULL ||
 			    r->ops->report(r->arg, item, m->text, tlen) != 0) {
 				r->failed = 1;
 				return -1;
 			}
 			return 0;
+		} else {
+			quiet(r);
+			if (r->ops->fail != NULL)
+				r->ops->fail(r->arg, item, m->text, tlen);
+			else
+				error_msg("%s: %.*s", r->ops->label(r->arg, item),
+				    (int)tlen, m->text);
 		}
-		quiet(r);
-		if (r->ops->fail != NULL)
-			r->ops->fail(r->arg, item, m->text, tlen);
-		else
-			error_msg("%s: %.*s", r->ops->label(r->arg, item), (int)tlen,
-			    m->text);
+		/* What stopped it, if the caller knows (its sandbox). */
+		if ((how = describe_exit(r, pid, 0)) != NULL)
+			say_ended(r, id, pid, how);
 		r->failed = 1;
 		return -1;
 	case MSG_BYE:
 		memcpy(&b, payload, sizeof(b));
 		r->bye[id] = (long)b.count;
 		return 0;
+	default:
+		if (r->ops->frame != NULL &&
+		    r->ops->frame(r->arg, pid, type, payload, len) == 0)
+			return 0;
+		break;
 	}
 	quiet(r);
 	error_msg("worker %u sent %s about an item it was not given", id + 1,
@@ -211,21 +259,14 @@ static int
 on_finished(void *arg, unsigned int id, pid_t pid, int status)
 {
 	struct rrun	*r = arg;
+	const char	*how = describe_exit(r, pid, status);
 
-	if (status == 0 && r->bye[id] >= 0 &&
+	if (how == NULL && status == 0 && r->bye[id] >= 0 &&
 	    (unsigned long)r->bye[id] == r->donecount[id])
 		return 0;
-	if (r->failed)
+	if (how == NULL && r->failed)
 		return -1;
-	quiet(r);
-	if (r->current[id] >= 0)
-		error_msg("%s: worker %u (pid %ld) %s while %s it",
-		    r->ops->label(r->arg, (size_t)r->current[id]), id + 1, (long)pid,
-		    pool_status_str(status), r->o->doing);
-	else
-		error_msg("worker %u (pid %ld) %s after %lu %s%s", id + 1, (long)pid,
-		    pool_status_str(status), r->donecount[id], r->o->noun,
-		    r->bye[id] < 0 ? ", without saying it was done" : "");
+	say_ended(r, id, pid, how ? how : pool_status_str(status));
 	r->failed = 1;
 	return -1;
 }

@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* What a worker says about an item it finished (the DONE frame). */
 struct runner_stats {
@@ -22,8 +23,9 @@ struct runner_stats {
 };
 
 struct runner_ops {
-	/* In the worker, once before its first item (may be NULL).  Nonzero
-	 * ends the worker with that exit status. */
+	/* In the worker, once before its first item (may be NULL).  -1
+	 * after err_set() ends the worker, the text going to the parent as
+	 * the worker's failure. */
 	int	(*init)(void *arg);
 	/* In the worker: do item i and fill *st (zeroed before the call).
 	 * Returns 0, or -1 after err_set(): the text goes to the parent as
@@ -45,6 +47,16 @@ struct runner_ops {
 	void	(*quiet)(void *arg);
 	/* the item's name for messages (required) */
 	const char *(*label)(void *arg, size_t i);
+	/* a frame of a type the runner does not handle itself (proto.h),
+	 * from worker pid: 0 taken, -1 unexpected (a protocol error that
+	 * fails the run, as any such frame does when this is NULL) */
+	int	(*frame)(void *arg, pid_t pid, uint32_t type, const void *payload,
+		    uint32_t len);
+	/* how worker pid ended, when the caller can say it better than its
+	 * wait status ("was stopped by ..."), else NULL.  status is 0 when
+	 * asked at the worker's failure, before it ended.  A sentence fails
+	 * the run and is printed even after the failure's own message. */
+	const char *(*describe_exit)(void *arg, pid_t pid, int status);
 };
 
 /*
@@ -101,5 +113,9 @@ const char *runner_note(size_t i);
 /* In a worker, during work(): one line of findings about item i, handed
  * to ops->report in the parent.  0, or -1 when the parent is gone. */
 int	 runner_report(size_t i, const char *text);
+
+/* In a worker: its pipe to the parent, for frames of the caller's own
+ * types (ops->frame); -1 outside a worker. */
+int	 runner_worker_fd(void);
 
 #endif

@@ -29,6 +29,7 @@
 #include "scripts.h"
 #include "stage.h"
 #include "target.h"
+#include "txn.h"
 #include "unpack.h"
 #include "util.h"
 #include "version.h"
@@ -452,6 +453,28 @@ capture_warning(const char *text)
 		fprintf(stderr, "forklift: warning: %s\n", text);
 }
 
+/* Is a cache entry fit to stand for the wheel whose sha256 is sha?  It
+ * must have been built from those very bytes, and its files must add up
+ * to no more than --max-unpacked-size. */
+static int
+entry_fits(const struct manifest *m, const char *sha, const struct stage_opts *o)
+{
+	uint64_t	total = 0;
+	size_t		i;
+
+	if (strcmp(m->wheel_sha256, sha) != 0)
+		return err_set("the cache entry was built from other bytes "
+		    "(sha256 %.12s..., the wheel's is %.12s...)",
+		    m->wheel_sha256[0] ? m->wheel_sha256 : "unknown", sha);
+	for (i = 0; i < m->n; i++)
+		total += m->v[i].size;
+	if (o->unpack.max_unpacked && total > o->unpack.max_unpacked)
+		return err_set("unpacks to %llu bytes, more than "
+		    "--max-unpacked-size (%llu)", (unsigned long long)total,
+		    (unsigned long long)o->unpack.max_unpacked);
+	return 0;
+}
+
 /* Build the cache entry for the wheel (a miss). */
 static int
 populate(const char *path, const char *key, const char *sha_hex,
@@ -483,6 +506,10 @@ populate(const char *path, const char *key, const char *sha_hex,
 		rc = manifest_write(&m, mp);
 		free(mp);
 	}
+	/* The entry's files are durable before its name is: a power cut
+	 * must not leave a published entry of zero-filled files. */
+	if (rc == 0 && !o->nosync && txn_flush(tmp, 1) != 0)
+		rc = -1;
 	if (rc == 0)
 		rc = cache_publish(o->cache_dir, tmp, key);
 	else
@@ -493,6 +520,21 @@ populate(const char *path, const char *key, const char *sha_hex,
 	return rc;
 }
 
+/* The wheel's cache key (key NULL: none) and sha256, hashed once through
+ * the descriptor when there is one; the sha256 must be the expected one. */
+static int
+wheel_hash(const char *path, char key[33], char sha[65],
+    const struct stage_opts *o)
+{
+	if ((o->unpack.use_fd ? cache_key_fd(o->unpack.wheel_fd, key, sha) :
+	    cache_key(path, key, sha)) != 0)
+		return -1;
+	if (o->expect_sha256 != NULL && strcmp(o->expect_sha256, sha) != 0)
+		return err_set("'%s' has sha256 %s, not the verified download's %s",
+		    path, sha, o->expect_sha256);
+	return 0;
+}
+
 static int
 stage_cached(const char *path, int stage_fd, const struct stage_opts *o,
     struct stage_stats *st)
@@ -501,13 +543,26 @@ stage_cached(const char *path, int stage_fd, const struct stage_opts *o,
 	char		 key[33], sha[65], *entry, *tree;
 	int		 tries, fd, hit, rc = -1;
 
-	if (cache_key(path, key, sha) != 0)
+	if (wheel_hash(path, key, sha, o) != 0)
 		return -1;
 	for (tries = 0; tries < 3; tries++) {
 		hit = cache_lookup(o->cache_dir, key, &m) == 0;
+		if (hit && strcmp(m.wheel_sha256, sha) != 0) {
+			/* Same XXH3 key, other bytes: never trusted. */
+			warn_msg("%s: the cache entry %s was built from other bytes "
+			    "(sha256 %.12s...): rebuilding it", path_base(path), key,
+			    m.wheel_sha256[0] ? m.wheel_sha256 : "unknown");
+			manifest_free(&m);
+			cache_discard(o->cache_dir, key);
+			hit = 0;
+		}
 		if (!hit && (populate(path, key, sha, o) != 0 ||
 		    cache_lookup(o->cache_dir, key, &m) != 0))
 			return -1;
+		if (entry_fits(&m, sha, o) != 0) {
+			manifest_free(&m);
+			return -1;
+		}
 		entry = cache_entry(o->cache_dir, key);
 		tree = path_join(entry, "tree");
 		fd = open_tree(tree);
@@ -550,9 +605,11 @@ stage_wheel(const char *path, int stage_fd, const struct stage_opts *o,
 	if (o->cache_dir != NULL && o->unpack.verify_record)
 		return stage_cached(path, stage_fd, o, st);
 	memset(&m, 0, sizeof(m));
-	rc = unpack_extract(path, stage_fd, &o->unpack, &m);
-	if (rc == 0 && o->direct_url)
-		rc = cache_key(path, NULL, m.wheel_sha256);
+	rc = 0;
+	if (o->direct_url || o->expect_sha256 != NULL)
+		rc = wheel_hash(path, NULL, m.wheel_sha256, o);
+	if (rc == 0)
+		rc = unpack_extract(path, stage_fd, &o->unpack, &m);
 	if (rc == 0)
 		rc = finish(path, stage_fd, stage_fd, 1, &m, o, st);
 	manifest_free(&m);

@@ -379,13 +379,118 @@ holder_str(int fd)
 	return s;
 }
 
+/* Wait for flock(fd, op) up to timeout seconds: 0, -1, -2 or -3 as
+ * target_lock() returns them. */
+static int
+lock_wait(struct target *t, int fd, int op, const char *path, double timeout)
+{
+	struct timespec	 start, now, nap = { 0, 50 * 1000 * 1000 };
+	int		 said = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (flock(fd, op | LOCK_NB) != 0) {
+		if (t->lock_stop != NULL && *t->lock_stop)
+			return -3;
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			error_msg("cannot lock '%s': %s", path, strerror(errno));
+			return -1;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((double)(now.tv_sec - start.tv_sec) +
+		    (double)(now.tv_nsec - start.tv_nsec) / 1e9 >= timeout) {
+			error_msg("'%s' is still locked by %s after %g s (--lock-timeout)",
+			    t->root, holder_str(fd), timeout);
+			return -2;
+		}
+		if (!said) {
+			note_msg("waiting for %s, which holds '%s'", holder_str(fd),
+			    t->root);
+			said = 1;
+		}
+		nanosleep(&nap, NULL);
+	}
+	return 0;
+}
+
+/* Take the exclusive lock on fd (the lock file at path, freed here) and
+ * write our pid in it.  As target_lock() returns. */
+static int
+lock_exclusive(struct target *t, int fd, char *path, double timeout)
+{
+	char	pidtxt[32];
+	int	n;
+
+	if ((n = lock_wait(t, fd, LOCK_EX, path, timeout)) != 0) {
+		close(fd);
+		free(path);
+		return n;
+	}
+	/* One fixed-width write over the old pid, never an empty file: a
+	 * waiter reading at any moment finds a pid to name. */
+	n = snprintf(pidtxt, sizeof(pidtxt), "%-20ld\n", (long)getpid());
+	(void)!pwrite(fd, pidtxt, (size_t)n, 0);
+	t->lock_fd = fd;
+	free(path);
+	return 0;
+}
+
+/* The read-only lock: shared, on a lock file opened read-only; none when
+ * there is no lock file or it cannot be opened (a read-only image of an
+ * environment no forklift ever changed, or one this user may not write). */
+static int
+lock_shared(struct target *t, double timeout)
+{
+	char	*path = xasprintf("%s/.forklift/lock", t->root);
+	int	 fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		if (errno != ENOENT && errno != ENOTDIR && errno != EACCES)
+			warn_msg("cannot open '%s': %s; reading without the lock",
+			    path, strerror(errno));
+		free(path);
+		return 0;
+	}
+	if ((rc = lock_wait(t, fd, LOCK_SH, path, timeout)) != 0)
+		close(fd);
+	else
+		t->lock_fd = fd;
+	free(path);
+	return rc;
+}
+
+int
+target_lock_upgrade(struct target *t, double timeout)
+{
+	char	*path = xasprintf("%s/.forklift/lock", t->root);
+	int	 fd, n;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0) {
+		n = errno == EACCES || errno == EROFS || errno == EPERM ? 1 : -1;
+		if (n < 0)
+			error_msg("cannot open '%s': %s", path, strerror(errno));
+		free(path);
+		return n;
+	}
+	/* flock locks belong to the open file: let go of the shared one
+	 * first, or the exclusive one would wait for ourselves. */
+	if (t->lock_fd >= 0)
+		close(t->lock_fd);
+	t->lock_fd = -1;
+	if ((n = lock_exclusive(t, fd, path, timeout)) == 0)
+		t->readonly = 0;
+	return n;
+}
+
 int
 target_lock(struct target *t, double timeout)
 {
-	struct timespec	 start, now, nap = { 0, 50 * 1000 * 1000 };
-	char		*dir, *path, pidtxt[32];
-	int		 fd, said = 0, n;
+	char		*dir, *path;
+	int		 fd;
 
+	if (t->readonly)
+		return lock_shared(t, timeout);
 	if ((t->kind == TARGET_DIR || t->kind == TARGET_PREFIX) &&
 	    mkdir_p(t->root, 0777) != 0) {
 		error_msg("%s", err_get());
@@ -405,42 +510,7 @@ target_lock(struct target *t, double timeout)
 		free(path);
 		return -1;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		if (t->lock_stop != NULL && *t->lock_stop) {
-			close(fd);
-			free(path);
-			return -3;
-		}
-		if (errno != EWOULDBLOCK && errno != EINTR) {
-			error_msg("cannot lock '%s': %s", path, strerror(errno));
-			close(fd);
-			free(path);
-			return -1;
-		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((double)(now.tv_sec - start.tv_sec) +
-		    (double)(now.tv_nsec - start.tv_nsec) / 1e9 >= timeout) {
-			error_msg("'%s' is still locked by %s after %g s (--lock-timeout)",
-			    t->root, holder_str(fd), timeout);
-			close(fd);
-			free(path);
-			return -2;
-		}
-		if (!said) {
-			note_msg("waiting for %s, which holds '%s'", holder_str(fd),
-			    t->root);
-			said = 1;
-		}
-		nanosleep(&nap, NULL);
-	}
-	/* One fixed-width write over the old pid, never an empty file: a
-	 * waiter reading at any moment finds a pid to name. */
-	n = snprintf(pidtxt, sizeof(pidtxt), "%-20ld\n", (long)getpid());
-	(void)!pwrite(fd, pidtxt, (size_t)n, 0);
-	t->lock_fd = fd;
-	free(path);
-	return 0;
+	return lock_exclusive(t, fd, path, timeout);
 }
 
 void

@@ -25,6 +25,8 @@ struct target_opts {
 	int		 system;	/* --system */
 	int		 break_system;	/* --break-system-packages */
 	double		 lock_timeout;	/* seconds */
+	int		 readonly;	/* list, verify, --dry-run: shared lock,
+					   nothing created */
 };
 
 struct target {
@@ -39,7 +41,9 @@ struct target {
 	struct pyinfo	 info;
 	struct taglist	 tags;
 	char		*tag_str;	/* the most preferred tag, "cp311-cp311-manylinux_2_36_x86_64" */
-	int		 lock_fd;	/* -1 until target_lock() */
+	int		 lock_fd;	/* -1 until target_lock() (and when a
+					   read-only run finds no lock file) */
+	int		 readonly;	/* target_lock() takes a shared lock */
 	volatile sig_atomic_t *lock_stop; /* when it becomes nonzero (a signal),
 					 * target_lock() stops waiting */
 };
@@ -49,8 +53,14 @@ struct target {
 int	 target_open(struct target *, const struct target_opts *);
 /* Take <root>/.forklift/lock (flock), waiting up to timeout seconds and
  * saying once which pid holds it.  Returns 0, -1 error, -2 timed out, -3
- * stopped by *lock_stop. */
+ * stopped by *lock_stop.  With t->readonly the lock is shared, and
+ * nothing is created: no lock file that can be opened read-only means no
+ * lock (0, lock_fd -1). */
 int	 target_lock(struct target *, double timeout);
+/* A read-only run that finds an interrupted install: trade the shared
+ * lock for the exclusive one, to recover.  0, 1 when this process may
+ * not write the lock file (nothing changed), else as target_lock(). */
+int	 target_lock_upgrade(struct target *, double timeout);
 void	 target_close(struct target *);
 
 #endif

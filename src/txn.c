@@ -5,46 +5,69 @@
  * ------------------------------------------
  * <root>/.forklift/ holds the lock, at most one journal, and staging
  * directories tx-<pid>-<random>/ (one subdirectory per wheel, plus trash/).
- * Only the process holding the lock touches any of it.
+ * Only the process holding the lock touches any of it.  A transaction goes
+ * through these states, each entered only once everything the previous
+ * one promised is on disk (unless --no-fsync):
  *
  *   STAGING    workers write under tx-<pid>-<random>/<i>/; no journal exists.  A crash
- *              here leaves a stale staging directory and nothing else; the
- *              environment was never touched.  Recovery: remove it.
- *   COMMITTING the parent has created the journal ("B" record) and appends
- *              one record per step *before* doing the step:
+ *              here leaves a stale staging directory whose trash/ is
+ *              empty; the environment was never touched.  Recovery:
+ *              remove it.
+ *   PLANNED    the parent has computed every step of the commit without
+ *              doing any (txn_remove and txn_install record them against
+ *              an overlay of what the earlier steps will have done), and
+ *              refused any step that would write into <root>/.forklift or
+ *              replace a file of the environment itself.  Nothing on disk
+ *              changed yet.
+ *   JOURNALED  flush 1: syncfs(2) of the target's file system, so every
+ *              staged tree (and the cache files hard-linked into it) is
+ *              durable.  Then the journal is written whole: a "B" record
+ *              naming the staging directory, then one record per step:
  *                M <dir>         mkdir of a directory that did not exist
  *                R <from> <to>   rename(2) with RENAME_NOREPLACE: a staged
  *                                entry into place, or a replaced file into
  *                                the trash
- *              A crash here leaves the journal.  Recovery (and rollback
- *              after an error) replays it backwards: R is undone by
- *              renaming <to> back to <from> (a step journaled but never done
- *              finds no <to> and is skipped; RENAME_NOREPLACE guarantees a
- *              rename never destroyed anything), M by rmdir.  Replaying is
- *              idempotent, so a crash during a rollback or a recovery is
- *              recovered by replaying again: a step already undone either
- *              finds no <to>, or finds <from> occupied again (by the undo
- *              of an older step) and is skipped.
- *   ROLLED BACK every step undone: the journal is unlinked first, then the
- *              staging directory is removed (the other order could let a
- *              later replay move a restored file into a half-removed
- *              staging tree).
- *   COMMITTED  a "C" record is appended once every step is done.  From
- *              here the new state is final: recovery only removes the
+ *              flush 2: fdatasync(2) of the journal; flush 3: fsync(2) of
+ *              .forklift/ for the journal's name.  Only then is the first
+ *              step done.
+ *   COMMITTING the steps are done in journal order.  A crash or power cut
+ *              here leaves the complete journal and a prefix of the steps
+ *              (the file systems forklift supports commit metadata in
+ *              order).  Recovery (and rollback after an error) replays the
+ *              journal backwards: R is undone by renaming <to> back to
+ *              <from> (a step journaled but never done finds no <to>, or
+ *              finds <from> still there, and is skipped; RENAME_NOREPLACE
+ *              guarantees a rename never destroyed anything), M by rmdir.
+ *              Replaying is idempotent, so a crash during a rollback or a
+ *              recovery is recovered by replaying again.  Before the
+ *              journal of a rollback is unlinked the undone renames are
+ *              flushed (syncfs).
+ *   COMMITTED  flush 4: syncfs, so every rename is durable; then the "C"
+ *              record is appended and flush 5: fdatasync of the journal.
+ *              From here the new state is final: recovery only removes the
  *              directories the moves into the trash left empty, deletes the
  *              trash and the staging directory, then the journal.
- *   CLEAN      journal unlinked, staging directory removed.
+ *   CLEAN      journal unlinked, staging directory removed.  Nothing is
+ *              flushed: a lost unlink only makes the next run finish again.
  *
- * Records are written with one write(2) each to an O_APPEND file, so a
- * process crash (SIGKILL, OOM) never loses one; they are not fsync'ed: a
- * power loss can lose recent renames and records alike, and forklift does
- * not promise more than the file system's own rename ordering there.
- * Paths in records are percent-encoded for '%', tab, CR and LF.
+ * Five flushes per transaction, whatever the number of files.
+ *
+ * Recovery trusts a journal only as far as it can check it: the "B"
+ * directory must be a tx-* directory of <root>/.forklift, every R record
+ * must move between that directory and a path inside the root but outside
+ * .forklift, and every M record must name such a path; a journal with any
+ * other record is not replayed at all.  The trash holds the only copy of
+ * the replaced files, so recovery never deletes a non-empty trash unless
+ * the journal holds the "C" record: without it, it restores what the
+ * journal names and keeps whatever is left, saying so (exit status 4).
+ *
+ * Records are percent-encoded for '%', tab, CR and LF.
  */
 #include "config.h"
 
 #include <sys/stat.h>
 #include <dirent.h>
+#include <search.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -128,86 +151,157 @@ dec_path(const char *s, size_t n)
 	return buf_detach(&b);
 }
 
-static int
-journal_append(struct txn *x, const char *kind, const char *a, const char *b)
-{
-	struct buf	line = BUF_INIT;
-	int		rc = 0;
 
-	buf_adds(&line, kind);
-	if (a) {
-		buf_adds(&line, "\t");
-		enc_path(&line, a);
+/* ---- planning: the steps, against an overlay of what they will do ---- */
+
+/* One path the planned steps change: it will hold what is now at "at" (a
+ * real path), be a new empty directory (at == ""), or be gone (NULL). */
+struct ov {
+	char		*path;
+	char		*at;
+	const char	*by;	/* the wheel whose file it will be, or NULL */
+};
+
+static int
+ov_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct ov *)a)->path, ((const struct ov *)b)->path);
+}
+
+static void
+ov_free(void *p)
+{
+	struct ov	*o = p;
+
+	free(o->path);
+	free(o->at);
+	free(o);
+}
+
+static void
+ov_set(struct txn *x, const char *path, const char *at, const char *by)
+{
+	struct ov	 key, *n, **f;
+
+	key.path = (char *)path;
+	if ((f = tfind(&key, &x->overlay, ov_cmp)) != NULL) {
+		free((*f)->at);
+		(*f)->at = at ? xstrdup(at) : NULL;
+		(*f)->by = by;
+		return;
 	}
-	if (b) {
-		buf_adds(&line, "\t");
-		enc_path(&line, b);
+	n = xmalloc(sizeof(*n));
+	n->path = xstrdup(path);
+	n->at = at ? xstrdup(at) : NULL;
+	n->by = by;
+	if (tsearch(n, &x->overlay, ov_cmp) == NULL)
+		BUG("out of memory in tsearch");
+}
+
+/* Where what will be at path once the planned steps are done is now:
+ * a real path, "" for a directory still to be created, or NULL when
+ * nothing will be there.  The nearest entry on the path wins. */
+static char *
+ov_where(struct txn *x, const char *path, const char **by)
+{
+	struct ov	 key, **f;
+	char		*p = xstrdup(path), *s, *r;
+
+	if (by != NULL)
+		*by = NULL;
+	for (;;) {
+		key.path = p;
+		if ((f = tfind(&key, &x->overlay, ov_cmp)) != NULL) {
+			if (by != NULL)
+				*by = (*f)->by;
+			if ((*f)->at == NULL || ((*f)->at[0] == '\0' &&
+			    strcmp(p, path) != 0))
+				r = NULL;
+			else
+				r = xasprintf("%s%s", (*f)->at, path + strlen(p));
+			free(p);
+			return r;
+		}
+		if ((s = strrchr(p, '/')) == NULL || s == p)
+			break;
+		*s = '\0';
 	}
-	buf_adds(&line, "\n");
-	if (write_all(x->jfd, line.p, line.len) != 0)
-		rc = err_set("cannot write the journal '%s': %s", x->journal,
-		    strerror(errno));
-	buf_free(&line);
-	x->steps++;
-	return rc;
+	free(p);
+	return xstrdup(path);
 }
 
+/* lstat() of path as it will be; *real gets where it is now. */
 static int
-journaled_rename(struct txn *x, const char *from, const char *to)
+v_lstat(struct txn *x, const char *path, struct stat *st, char **real)
 {
-	unsigned long	step;
+	char	*w = ov_where(x, path, NULL);
 
-	if (journal_append(x, "R", from, to) != 0)
+	*real = w;
+	if (w == NULL) {
+		errno = ENOENT;
 		return -1;
-	step = x->steps;
-	fault_before_step(step);
-	if (fault_rename(step) != 0 ||
-	    renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) != 0)
-		return err_set("cannot rename '%s' to '%s': %s", from, to,
-		    strerror(errno));
-	fault_after_step(step);
-	return 0;
+	}
+	if (w[0] == '\0') {
+		memset(st, 0, sizeof(*st));
+		st->st_mode = S_IFDIR | 0755;
+		return 0;
+	}
+	return lstat(w, st);
 }
 
-static int
-journaled_mkdir(struct txn *x, const char *dir)
+static void
+plan_step(struct txn *x, char kind, const char *a, const char *b)
 {
-	unsigned long	step;
+	struct txn_step	*s;
 
-	if (journal_append(x, "M", dir, NULL) != 0)
-		return -1;
-	step = x->steps;
-	fault_before_step(step);
-	if (mkdir(dir, 0777) != 0 && errno != EEXIST)
-		return err_set("cannot create directory '%s': %s", dir, strerror(errno));
-	fault_after_step(step);
-	return 0;
+	if (x->nplan == x->capplan) {
+		x->capplan = x->capplan ? 2 * x->capplan : 64;
+		x->plan = xreallocarray(x->plan, x->capplan, sizeof(*x->plan));
+	}
+	s = &x->plan[x->nplan++];
+	s->kind = kind;
+	s->a = xstrdup(a);
+	s->b = b ? xstrdup(b) : NULL;
 }
 
-/* mkdir -p with every created directory journaled. */
+/* by: the wheel whose file lands at to, NULL for a move to the trash. */
+static void
+plan_rename(struct txn *x, const char *from, const char *to, const char *by)
+{
+	char	*w = ov_where(x, from, NULL);
+
+	plan_step(x, 'R', from, to);
+	ov_set(x, to, w ? w : "", by);
+	ov_set(x, from, NULL, NULL);
+	free(w);
+}
+
+/* mkdir -p with every created directory a step. */
 static int
-journaled_mkdir_p(struct txn *x, const char *dir)
+plan_mkdir_p(struct txn *x, const char *dir)
 {
 	struct stat	 st;
-	char		*parent, *s;
-	int		 rc;
+	char		*parent, *s, *real;
+	int		 rc = 0;
 
-	if (lstat(dir, &st) == 0) {
+	if (v_lstat(x, dir, &st, &real) == 0) {
+		free(real);
 		if (S_ISDIR(st.st_mode))
 			return 0;
 		return err_set("'%s' exists and is not a directory", dir);
 	}
+	free(real);
 	parent = xstrdup(dir);
 	s = strrchr(parent, '/');
 	if (s != NULL && s != parent) {
 		*s = '\0';
-		if (journaled_mkdir_p(x, parent) != 0) {
-			free(parent);
-			return -1;
-		}
+		rc = plan_mkdir_p(x, parent);
 	}
 	free(parent);
-	rc = journaled_mkdir(x, dir);
+	if (rc == 0) {
+		plan_step(x, 'M', dir, NULL);
+		ov_set(x, dir, "", NULL);
+	}
 	return rc;
 }
 
@@ -240,62 +334,6 @@ txn_stage_path(const struct txn *x, unsigned int i)
 	return xasprintf("%s/%u", x->dir, i);
 }
 
-int
-txn_commit_begin(struct txn *x)
-{
-	char	*trash = path_join(x->dir, "trash");
-
-	if (mkdir(trash, 0700) != 0 && errno != EEXIST) {
-		free(trash);
-		return err_set("cannot create the trash directory: %s", strerror(errno));
-	}
-	free(trash);
-	x->jfd = open(x->journal, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC |
-	    O_NOFOLLOW, 0644);
-	if (x->jfd < 0)
-		return err_set("cannot create the journal '%s': %s", x->journal,
-		    strerror(errno));
-	return journal_append(x, "B", x->dir, NULL);
-}
-
-static char *
-trash_slot(struct txn *x)
-{
-	return xasprintf("%s/trash/%lu", x->dir, x->ntrash++);
-}
-
-/* Remember a directory that may be empty once the commit is done. */
-static void
-note_parent(struct txn *x, const char *abs)
-{
-	const char	*s = strrchr(abs, '/');
-
-	if (s == NULL || s == abs)
-		return;
-	if (x->emptied.n > 0 && strlen(x->emptied.v[x->emptied.n - 1]) ==
-	    (size_t)(s - abs) && strncmp(x->emptied.v[x->emptied.n - 1], abs,
-	    (size_t)(s - abs)) == 0)
-		return;
-	strv_push_owned(&x->emptied, xstrndup(abs, (size_t)(s - abs)));
-}
-
-int
-txn_remove(struct txn *x, const char *abs)
-{
-	struct stat	 st;
-	char		*slot;
-	int		 rc;
-
-	if (lstat(abs, &st) != 0)
-		return 0;		/* already gone: nothing to move */
-	slot = trash_slot(x);
-	rc = journaled_rename(x, abs, slot);
-	free(slot);
-	if (rc == 0)
-		note_parent(x, abs);
-	return rc;
-}
-
 /* Are two regular files byte-for-byte equal? */
 static int
 same_bytes(const char *a, const char *b)
@@ -325,6 +363,107 @@ same_bytes(const char *a, const char *b)
 	return same;
 }
 
+int
+txn_commit_begin(struct txn *x)
+{
+	char	*trash = path_join(x->dir, "trash");
+
+	if (mkdir(trash, 0700) != 0 && errno != EEXIST) {
+		free(trash);
+		return err_set("cannot create the trash directory: %s", strerror(errno));
+	}
+	free(trash);
+	x->planning = 1;
+	return 0;
+}
+
+static char *
+trash_slot(struct txn *x)
+{
+	return xasprintf("%s/trash/%lu", x->dir, x->ntrash++);
+}
+
+/* Remember a directory that may be empty once the commit is done. */
+static void
+note_parent(struct txn *x, const char *abs)
+{
+	const char	*s = strrchr(abs, '/');
+
+	if (s == NULL || s == abs)
+		return;
+	if (x->emptied.n > 0 && strlen(x->emptied.v[x->emptied.n - 1]) ==
+	    (size_t)(s - abs) && strncmp(x->emptied.v[x->emptied.n - 1], abs,
+	    (size_t)(s - abs)) == 0)
+		return;
+	strv_push_owned(&x->emptied, xstrndup(abs, (size_t)(s - abs)));
+}
+
+int
+txn_remove(struct txn *x, const char *abs)
+{
+	struct stat	 st;
+	char		*slot, *real;
+
+	if (v_lstat(x, abs, &st, &real) != 0) {
+		free(real);
+		return 0;		/* already gone: nothing to move */
+	}
+	free(real);
+	slot = trash_slot(x);
+	plan_rename(x, abs, slot, NULL);
+	free(slot);
+	note_parent(x, abs);
+	return 0;
+}
+
+
+/* An interpreter's name: python, python3, python3.12, python3.13t,
+ * pythonw, pypy3.10 and the like. */
+static int
+interpreter_name(const char *base)
+{
+	const char	*s;
+
+	if (str_starts(base, "python"))
+		s = base + 6;
+	else if (str_starts(base, "pypy"))
+		s = base + 4;
+	else
+		return 0;
+	s += strspn(s, "0123456789.");
+	return *s == '\0' || (strchr("dmtw", *s) != NULL && s[1] == '\0');
+}
+
+/* Why a wheel may not put anything at path t, or NULL.  Nothing goes into
+ * forklift's state directory; the files of the environment itself (its
+ * interpreters, activation scripts, pyvenv.cfg) are never replaced. */
+static const char *
+forbidden(const struct txn *x, const char *t, int exists, int dir)
+{
+	const struct target	*tg = x->t;
+	char			*fl = path_join(tg->root, ".forklift");
+	const char		*why = NULL, *base = path_base(t);
+	int			 in_state = path_inside(t, fl);
+
+	/* A staged .forklift directory is merged, to name its first file. */
+	if (exists && dir && strcmp(t, fl) == 0)
+		in_state = 0;
+	free(fl);
+	if (in_state)
+		return "it would be installed into forklift's state directory";
+	if (!exists)
+		return NULL;
+	if (strlen(t) == strlen(tg->scripts) + 1 + strlen(base) &&
+	    strncmp(t, tg->scripts, strlen(tg->scripts)) == 0 &&
+	    (interpreter_name(base) || strncasecmp(base, "activate", 8) == 0))
+		why = "it would replace a file of the environment itself "
+		    "(its interpreter or an activation script)";
+	else if (strcmp(base, "pyvenv.cfg") == 0 && strlen(t) ==
+	    strlen(tg->root) + 11 && strncmp(t, tg->root, strlen(tg->root)) == 0)
+		why = "it would replace the environment's pyvenv.cfg";
+	return why;
+}
+
 static int
 merge(struct txn *x, const char *src, const char *dst, int top, int phase)
 {
@@ -343,49 +482,66 @@ merge(struct txn *x, const char *src, const char *dst, int top, int phase)
 	closedir(d);
 	strv_sort(&names);
 	for (i = 0; i < names.n && rc == 0; i++) {
-		char	*s, *t;
-		int	 is_di = top && str_ends(names.v[i], ".dist-info");
+		char		*s, *t, *real = NULL;
+		const char	*why;
+		int		 is_di = top && str_ends(names.v[i], ".dist-info");
+		int		 exists;
 
 		if (top && phase != 2 && is_di != (phase == 1))
 			continue;
 		s = path_join(src, names.v[i]);
 		t = path_join(dst, names.v[i]);
-		if (lstat(t, &ds) != 0) {
-			rc = journaled_rename(x, s, t);
-		} else if (lstat(s, &ss) != 0) {
+		exists = v_lstat(x, t, &ds, &real) == 0;
+		if (lstat(s, &ss) != 0) {
 			rc = err_set("cannot stat '%s': %s", s, strerror(errno));
+		} else if ((why = forbidden(x, t, exists, S_ISDIR(ss.st_mode) &&
+		    S_ISDIR(ds.st_mode))) != NULL) {
+			rc = err_set("refusing '%s' (staged as '%s'): %s", t,
+			    s + strlen(x->dir) + 1, why);
+		} else if (!exists) {
+			plan_rename(x, s, t, x->label);
 		} else if (S_ISDIR(ss.st_mode) && S_ISDIR(ds.st_mode)) {
 			rc = merge(x, s, t, 0, 2);
 		} else if (S_ISDIR(ss.st_mode) || S_ISDIR(ds.st_mode)) {
 			rc = err_set("'%s' exists and is %sa directory", t,
 			    S_ISDIR(ds.st_mode) ? "" : "not ");
 		} else {
-			/* A file another distribution installed. */
-			if (!same_bytes(s, t)) {
-				char	*who = x->owner ? x->owner(x->owner_arg, t) : NULL;
+			/* A file another distribution installed, or one no
+			 * installed distribution owns: overwritten with a
+			 * warning (an error with --strict); the old one stays in
+			 * the trash until the commit is complete. */
+			if (!same_bytes(s, real)) {
+				const char	*by;
+				char		*w = ov_where(x, t, &by);
+				char		*who = by ? xstrdup(by) : x->owner ?
+				    x->owner(x->owner_arg, t) : NULL;
+
+				free(w);
+				char	*what = who ? xasprintf("is also installed by %s",
+				    who) : xstrdup("is not owned by any installed "
+				    "distribution");
 
 				if (x->strict)
-					rc = err_set("'%s' is also installed by %s, with "
-					    "different contents (--strict)", t,
-					    who ? who : "another distribution");
+					rc = err_set("'%s' %s, with different contents "
+					    "(--strict)", t, what);
 				else {
-					warn_msg("%s: '%s' is also installed by %s, with "
-					    "different contents: overwriting it",
-					    x->label ? x->label : "?", t,
-					    who ? who : "another distribution");
+					warn_msg("%s: '%s' %s, with different contents: "
+					    "overwriting it", x->label ? x->label : "?",
+					    t, what);
 					x->overwritten++;
 				}
+				free(what);
 				free(who);
 			}
 			if (rc == 0) {
 				char	*slot = trash_slot(x);
 
-				rc = journaled_rename(x, t, slot);
+				plan_rename(x, t, slot, NULL);
 				free(slot);
+				plan_rename(x, s, t, x->label);
 			}
-			if (rc == 0)
-				rc = journaled_rename(x, s, t);
 		}
+		free(real);
 		free(s);
 		free(t);
 	}
@@ -406,7 +562,7 @@ txn_install(struct txn *x, unsigned int i, const char *key, const char *dest,
 		free(src);
 		return 0;
 	}
-	rc = journaled_mkdir_p(x, dest);
+	rc = plan_mkdir_p(x, dest);
 	if (rc == 0)
 		rc = merge(x, src, dest, 1, phase);
 	free(src);
@@ -443,11 +599,115 @@ cleanup(const char *dir, const char *journal)
 		warn_msg("cannot remove '%s': %s", journal, strerror(errno));
 }
 
+/* ---- the journal and the steps -------------------------------------- */
+
+static void
+journal_record(struct buf *line, char kind, const char *a, const char *b)
+{
+	buf_add(line, &kind, 1);
+	if (a) {
+		buf_adds(line, "\t");
+		enc_path(line, a);
+	}
+	if (b) {
+		buf_adds(line, "\t");
+		enc_path(line, b);
+	}
+	buf_adds(line, "\n");
+}
+
+int
+txn_flush(const char *dir, int whole_fs)
+{
+	int	fd, rc = 0;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return err_set("cannot open '%s': %s", dir, strerror(errno));
+	if ((whole_fs ? syncfs(fd) : fsync(fd)) != 0)
+		rc = err_set("cannot flush %s'%s': %s", whole_fs ? "the file "
+		    "system of " : "", dir, strerror(errno));
+	close(fd);
+	return rc;
+}
+
+#define flush_fs(dir)	txn_flush((dir), 1)
+#define flush_dir(dir)	txn_flush((dir), 0)
+
+static int
+journal_flush(struct txn *x)
+{
+	if (!x->nosync && fdatasync(x->jfd) != 0)
+		return err_set("cannot flush the journal '%s': %s", x->journal,
+		    strerror(errno));
+	return 0;
+}
+
+/* Write the whole journal, make it durable, then do its steps. */
+static int
+run_steps(struct txn *x)
+{
+	struct buf	 j = BUF_INIT;
+	size_t		 i;
+	char		*fl;
+	int		 rc;
+
+	if (!x->nosync && flush_fs(x->t->root) != 0)
+		return -1;
+	x->jfd = open(x->journal, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC |
+	    O_NOFOLLOW, 0644);
+	if (x->jfd < 0)
+		return err_set("cannot create the journal '%s': %s", x->journal,
+		    strerror(errno));
+	journal_record(&j, 'B', x->dir, NULL);
+	for (i = 0; i < x->nplan; i++)
+		journal_record(&j, x->plan[i].kind, x->plan[i].a, x->plan[i].b);
+	rc = write_all(x->jfd, j.p, j.len);
+	buf_free(&j);
+	if (rc != 0)
+		return err_set("cannot write the journal '%s': %s", x->journal,
+		    strerror(errno));
+	if (journal_flush(x) != 0)
+		return -1;
+	fl = path_join(x->t->root, ".forklift");
+	rc = x->nosync ? 0 : flush_dir(fl);
+	free(fl);
+	if (rc != 0)
+		return -1;
+	x->steps = 1;
+	for (i = 0; i < x->nplan; i++) {
+		const struct txn_step	*s = &x->plan[i];
+
+		x->steps++;
+		fault_before_step(x->steps);
+		if (s->kind == 'M') {
+			if (mkdir(s->a, 0777) != 0 && errno != EEXIST)
+				return err_set("cannot create directory '%s': %s",
+				    s->a, strerror(errno));
+		} else if (fault_rename(x->steps) != 0 ||
+		    renameat2(AT_FDCWD, s->a, AT_FDCWD, s->b, RENAME_NOREPLACE) != 0)
+			return err_set("cannot rename '%s' to '%s': %s", s->a, s->b,
+			    strerror(errno));
+		fault_after_step(x->steps);
+	}
+	return 0;
+}
+
 int
 txn_commit_end(struct txn *x)
 {
-	if (journal_append(x, "C", NULL, NULL) != 0)
+	static const char	 c[] = "C\n";
+
+	x->planning = 0;
+	if (run_steps(x) != 0)
 		return -1;
+	if (!x->nosync && flush_fs(x->t->root) != 0)
+		return -1;
+	if (write_all(x->jfd, c, sizeof(c) - 1) != 0)
+		return err_set("cannot write the journal '%s': %s", x->journal,
+		    strerror(errno));
+	if (journal_flush(x) != 0)
+		return -1;
+	x->steps++;
 	fault_after_step(x->steps);
 	close(x->jfd);
 	x->jfd = -1;
@@ -458,42 +718,131 @@ txn_commit_end(struct txn *x)
 	return 0;
 }
 
-/* Undo the records of a journal, newest first.  Returns -1 if some step
- * could not be undone (the journal is then kept for another try). */
+/* ---- replay: rollback and recovery ---------------------------------- */
+
+/* An absolute path without empty, "." or ".." components. */
 static int
-replay_backwards(const char *text, size_t len, int *committed, char **txdir,
-    struct strv *emptied)
+path_clean(const char *p)
 {
-	struct strv	 lines = STRV_INIT;
+	const char	*s;
+
+	if (p[0] != '/')
+		return 0;
+	for (s = p; *s; ) {
+		const char	*e;
+		size_t		 n;
+
+		s++;
+		e = strchrnul(s, '/');
+		n = (size_t)(e - s);
+		if (n == 0 || (n == 1 && s[0] == '.') ||
+		    (n == 2 && s[0] == '.' && s[1] == '.'))
+			return 0;
+		s = e;
+	}
+	return 1;
+}
+
+/* A path a step may touch in the environment: inside the root, outside
+ * its state directory. */
+static int
+path_live(const char *p, const char *root, const char *fl)
+{
+	return path_clean(p) && path_inside(p, root) && !path_inside(p, fl) &&
+	    strcmp(p, root) != 0;
+}
+
+struct journal {
+	struct strv	 lines;		/* complete records, in order */
+	char		*txdir;		/* the "B" directory, or NULL */
+	int		 committed;
+};
+
+/* Split and check a journal (see the design notes): -1 with err_set()
+ * when some record is not one forklift could have written for root. */
+static int
+journal_parse(const char *text, size_t len, const char *root,
+    struct journal *jn)
+{
 	const char	*p = text, *end = text + len, *nl;
-	unsigned long	 undone = 0;
+	char		*fl = path_join(root, ".forklift");
 	size_t		 i;
 	int		 rc = 0;
 
-	*committed = 0;
+	memset(jn, 0, sizeof(*jn));
 	while (p < end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (nl == NULL)
 			break;		/* a torn last record was never acted on */
-		strv_push_owned(&lines, xstrndup(p, (size_t)(nl - p)));
+		strv_push_owned(&jn->lines, xstrndup(p, (size_t)(nl - p)));
 		p = nl + 1;
 	}
-	for (i = 0; i < lines.n; i++) {
-		if (strcmp(lines.v[i], "C") == 0)
-			*committed = 1;
-		if (lines.v[i][0] == 'B' && lines.v[i][1] == '\t' && *txdir == NULL)
-			*txdir = dec_path(lines.v[i] + 2, strlen(lines.v[i] + 2));
-	}
-	/* Committed: only the directories emptied by moves into the trash. */
-	for (i = 0; i < lines.n && *committed && *txdir != NULL; i++) {
-		char	*l = lines.v[i], *tab, *trash;
+	for (i = 0; i < jn->lines.n && rc == 0; i++) {
+		char	*l = jn->lines.v[i], *tab, *a, *b;
 
-		if (l[0] == 'R' && l[1] == '\t' && (tab = strchr(l + 2, '\t'))) {
+		if (strcmp(l, "C") == 0) {
+			jn->committed = 1;
+		} else if (l[0] == 'B' && l[1] == '\t' && i == 0) {
+			a = dec_path(l + 2, strlen(l + 2));
+			jn->txdir = a;
+			if (!path_clean(a) || !path_inside(a, fl) ||
+			    strlen(a) <= strlen(fl) + 1 ||
+			    strchr(a + strlen(fl) + 1, '/') != NULL ||
+			    !str_starts(a + strlen(fl) + 1, "tx-"))
+				rc = err_set("its staging directory '%s' is not one "
+				    "of '%s'", a, fl);
+		} else if (jn->txdir != NULL && l[0] == 'M' && l[1] == '\t') {
+			a = dec_path(l + 2, strlen(l + 2));
+			if (!path_live(a, root, fl))
+				rc = err_set("record %zu creates '%s', outside the "
+				    "environment or inside its state directory",
+				    i + 1, a);
+			free(a);
+		} else if (jn->txdir != NULL && l[0] == 'R' && l[1] == '\t' &&
+		    (tab = strchr(l + 2, '\t')) != NULL) {
+			a = dec_path(l + 2, (size_t)(tab - l - 2));
+			b = dec_path(tab + 1, strlen(tab + 1));
+			if (!((path_clean(a) && path_inside(a, jn->txdir) &&
+			    path_live(b, root, fl)) || (path_live(a, root, fl) &&
+			    path_clean(b) && path_inside(b, jn->txdir))))
+				rc = err_set("record %zu moves '%s' to '%s', not "
+				    "between its staging directory and the "
+				    "environment", i + 1, a, b);
+			free(a);
+			free(b);
+		} else
+			rc = err_set("record %zu is not one forklift writes", i + 1);
+	}
+	free(fl);
+	return rc;
+}
+
+static void
+journal_free(struct journal *jn)
+{
+	strv_free(&jn->lines);
+	free(jn->txdir);
+}
+
+/* Undo the records of a parsed journal, newest first; once committed,
+ * collect the directories emptied by moves into the trash instead.
+ * Returns -1 if some step could not be undone. */
+static int
+replay_backwards(const struct journal *jn, struct strv *emptied)
+{
+	unsigned long	 undone = 0;
+	size_t		 i;
+	int		 rc = 0;
+
+	for (i = 0; i < jn->lines.n && jn->committed; i++) {
+		char	*l = jn->lines.v[i], *tab, *trash;
+
+		if (l[0] == 'R' && (tab = strchr(l + 2, '\t'))) {
 			char	*from = dec_path(l + 2, (size_t)(tab - l - 2));
 			char	*to = dec_path(tab + 1, strlen(tab + 1));
 			char	*s = strrchr(from, '/');
 
-			trash = path_join(*txdir, "trash");
+			trash = path_join(jn->txdir, "trash");
 			if (path_inside(to, trash) && s != NULL && s != from)
 				strv_push_owned(emptied, xstrndup(from, (size_t)(s - from)));
 			free(trash);
@@ -501,15 +850,16 @@ replay_backwards(const char *text, size_t len, int *committed, char **txdir,
 			free(to);
 		}
 	}
-	for (i = lines.n; i-- > 0 && !*committed; ) {
-		char	*l = lines.v[i], *tab;
+	for (i = jn->lines.n; i-- > 0 && !jn->committed; ) {
+		char	*l = jn->lines.v[i], *tab;
 
-		if (l[0] == 'R' && l[1] == '\t' && (tab = strchr(l + 2, '\t'))) {
+		if (l[0] == 'R' && (tab = strchr(l + 2, '\t'))) {
 			char	*from = dec_path(l + 2, (size_t)(tab - l - 2));
 			char	*to = dec_path(tab + 1, strlen(tab + 1));
 
-			/* ENOENT: never done, or undone already; EEXIST: undone
-			 * already, and an older step's undo filled <from> again. */
+			/* ENOENT: never done, or undone already; EEXIST: never
+			 * done, or undone already and an older step's undo
+			 * filled <from> again. */
 			if (renameat2(AT_FDCWD, to, AT_FDCWD, from, RENAME_NOREPLACE) != 0 &&
 			    errno != ENOENT && errno != EEXIST) {
 				warn_msg("cannot move '%s' back to '%s': %s", to, from,
@@ -518,7 +868,7 @@ replay_backwards(const char *text, size_t len, int *committed, char **txdir,
 			}
 			free(from);
 			free(to);
-		} else if (l[0] == 'M' && l[1] == '\t') {
+		} else if (l[0] == 'M') {
 			char	*dir = dec_path(l + 2, strlen(l + 2));
 
 			if (rmdir(dir) != 0 && errno != ENOENT && errno != ENOTEMPTY)
@@ -528,17 +878,50 @@ replay_backwards(const char *text, size_t len, int *committed, char **txdir,
 			continue;
 		fault_undo(++undone);
 	}
-	strv_free(&lines);
 	return rc;
+}
+
+/* Does dir exist with something in it? */
+static int
+dir_nonempty(const char *dir)
+{
+	struct dirent	*e;
+	DIR		*d;
+	int		 n = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return errno != ENOENT;
+	while (n == 0 && (e = readdir(d)) != NULL)
+		n = strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+	closedir(d);
+	return n;
+}
+
+/* Remove a staging directory, unless its trash still holds replaced
+ * files (then -1, with err_set() saying where they are). */
+static int
+remove_staging(const char *dir)
+{
+	char	*trash = path_join(dir, "trash");
+	int	 full = dir_nonempty(trash);
+
+	free(trash);
+	if (full)
+		return err_set("'%s/trash' still holds files an interrupted install "
+		    "replaced and no journal says where they belong; it is kept",
+		    dir);
+	cleanup(dir, NULL);
+	return 0;
 }
 
 int
 txn_rollback(struct txn *x)
 {
 	struct strv	 emptied = STRV_INIT;
-	char		*text = NULL, *txdir = NULL;
+	struct journal	 jn;
+	char		*text = NULL;
 	size_t		 len;
-	int		 committed, rc;
+	int		 rc;
 
 	if (x->jfd < 0) {
 		txn_abort(x);
@@ -550,15 +933,25 @@ txn_rollback(struct txn *x)
 		error_msg("cannot read the journal: %s", err_get());
 		return -1;
 	}
-	rc = replay_backwards(text, len, &committed, &txdir, &emptied);
+	if ((rc = journal_parse(text, len, x->t->root, &jn)) != 0)
+		error_msg("journal '%s': %s", x->journal, err_get());
+	else
+		rc = replay_backwards(&jn, &emptied);
 	free(text);
-	free(txdir);
+	journal_free(&jn);
 	strv_free(&emptied);
+	if (rc == 0 && !x->nosync && flush_fs(x->t->root) != 0) {
+		error_msg("%s", err_get());
+		rc = -1;
+	}
 	if (rc == 0) {
 		/* Journal first: see ROLLED BACK above. */
 		if (unlink(x->journal) != 0 && errno != ENOENT)
 			warn_msg("cannot remove '%s': %s", x->journal, strerror(errno));
-		cleanup(x->dir, NULL);
+		if (remove_staging(x->dir) != 0) {
+			error_msg("%s", err_get());
+			rc = -1;
+		}
 	}
 	return rc;
 }
@@ -573,11 +966,19 @@ txn_abort(struct txn *x)
 void
 txn_free(struct txn *x)
 {
+	size_t	i;
+
 	if (x->jfd >= 0)
 		close(x->jfd);
 	free(x->dir);
 	free(x->journal);
 	strv_free(&x->emptied);
+	for (i = 0; i < x->nplan; i++) {
+		free(x->plan[i].a);
+		free(x->plan[i].b);
+	}
+	free(x->plan);
+	tdestroy(x->overlay, ov_free);
 	memset(x, 0, sizeof(*x));
 	x->jfd = -1;
 }
@@ -588,47 +989,101 @@ tx_pid(const char *name)
 	return strtol(name + 3, NULL, 10);
 }
 
+/* Replay the journal a dead forklift left. */
+static int
+recover_journal(const struct target *t, const char *journal)
+{
+	struct strv	 emptied = STRV_INIT;
+	struct journal	 jn;
+	char		*text = NULL;
+	size_t		 len;
+	long		 pid;
+	int		 rc;
+
+	if (read_file(journal, (size_t)1 << 30, &text, &len) != 0) {
+		if (errno == ENOENT)
+			return 0;
+		error_msg("cannot read the journal: %s", err_get());
+		return -1;
+	}
+	rc = journal_parse(text, len, t->root, &jn);
+	free(text);
+	if (rc != 0) {
+		error_msg("the journal '%s' of an interrupted install is not "
+		    "one forklift wrote: %s; it is kept, nothing was undone",
+		    journal, err_get());
+		journal_free(&jn);
+		return -1;
+	}
+	pid = jn.txdir ? tx_pid(path_base(jn.txdir)) : 0L;
+	rc = replay_backwards(&jn, &emptied);
+	if (rc == 0 && jn.committed) {
+		prune_dirs(t, &emptied);
+		cleanup(jn.txdir, NULL);
+	}
+	if (rc == 0 && flush_fs(t->root) != 0) {
+		error_msg("%s", err_get());
+		rc = -1;
+	}
+	if (rc != 0)
+		error_msg("could not undo an interrupted install; the journal "
+		    "'%s' is kept", journal);
+	else if (unlink(journal) != 0 && errno != ENOENT) {
+		/* Rolled back: the journal goes before the staging tree. */
+		error_msg("cannot remove '%s': %s", journal, strerror(errno));
+		rc = -1;
+	} else if (!jn.committed && jn.txdir != NULL &&
+	    remove_staging(jn.txdir) != 0) {
+		error_msg("%s", err_get());
+		rc = -1;
+	} else if (jn.txdir == NULL)
+		note_msg("removed the journal of an interrupted install that "
+		    "recorded no step");
+	else if (jn.committed)
+		note_msg("finished an interrupted install (pid %ld): its "
+		    "changes are complete", pid);
+	else
+		note_msg("recovered from an interrupted install (pid %ld): "
+		    "environment restored", pid);
+	journal_free(&jn);
+	strv_free(&emptied);
+	return rc;
+}
+
+int
+txn_pending(const struct target *t, int report)
+{
+	char		*fl = path_join(t->root, ".forklift");
+	char		*journal = path_join(fl, "journal");
+	struct stat	 st;
+	struct dirent	*e;
+	DIR		*d;
+	int		 pending = lstat(journal, &st) == 0;
+
+	if (pending && report)
+		warn_msg("an interrupted install left the journal '%s': the "
+		    "environment may be half changed until a forklift that may "
+		    "write to it recovers it", journal);
+	if (!pending && (d = opendir(fl)) != NULL) {
+		while (!pending && (e = readdir(d)) != NULL)
+			pending = strncmp(e->d_name, "tx-", 3) == 0;
+		closedir(d);
+	}
+	free(journal);
+	free(fl);
+	return pending;
+}
+
 int
 txn_recover(const struct target *t)
 {
 	char		*fl = path_join(t->root, ".forklift");
 	char		*journal = path_join(fl, "journal");
-	char		*text = NULL, *txdir = NULL;
-	struct strv	 emptied = STRV_INIT;
 	struct dirent	*e;
 	DIR		*d;
-	size_t		 len;
-	int		 committed, rc = 0;
+	int		 rc;
 
-	if (read_file(journal, (size_t)1 << 30, &text, &len) == 0) {
-		rc = replay_backwards(text, len, &committed, &txdir, &emptied);
-		if (rc == 0 && committed) {
-			prune_dirs(t, &emptied);
-			if (txdir != NULL)
-				cleanup(txdir, NULL);
-		}
-		if (rc == 0) {
-			/* Rolled back: the journal goes before the staging tree. */
-			if (unlink(journal) != 0 && errno != ENOENT) {
-				error_msg("cannot remove '%s': %s", journal, strerror(errno));
-				rc = -1;
-			} else if (!committed && txdir != NULL)
-				cleanup(txdir, NULL);
-			if (rc != 0)
-				;
-			else if (committed)
-				note_msg("finished an interrupted install (pid %ld): its "
-				    "changes are complete", txdir ? tx_pid(path_base(txdir)) : 0L);
-			else
-				note_msg("recovered from an interrupted install (pid %ld): "
-				    "environment restored", txdir ? tx_pid(path_base(txdir)) : 0L);
-		} else
-			error_msg("could not undo an interrupted install; the journal "
-			    "'%s' is kept", journal);
-		free(text);
-		free(txdir);
-		strv_free(&emptied);
-	}
+	rc = recover_journal(t, journal);
 	if (rc == 0 && (d = opendir(fl)) != NULL) {
 		while ((e = readdir(d)) != NULL) {
 			char	*p;
@@ -636,7 +1091,10 @@ txn_recover(const struct target *t)
 			if (strncmp(e->d_name, "tx-", 3) != 0)
 				continue;
 			p = path_join(fl, e->d_name);
-			if (rm_rf(p) == 0 && verbosity > 0)
+			if (remove_staging(p) != 0) {
+				error_msg("%s", err_get());
+				rc = -1;
+			} else if (verbosity > 0)
 				note_msg("removed staging left by forklift (pid %ld)",
 				    tx_pid(e->d_name));
 			free(p);

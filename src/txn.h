@@ -13,6 +13,13 @@
 
 struct target;
 
+/* One planned commit step: 'R' rename a to b, 'M' mkdir a. */
+struct txn_step {
+	char		 kind;
+	char		*a;
+	char		*b;
+};
+
 struct txn {
 	const struct target *t;
 	char		*dir;		/* <root>/.forklift/tx-<pid>-<random> */
@@ -28,6 +35,11 @@ struct txn {
 	 * NULL; asked only when a file is about to be overwritten. */
 	char		*(*owner)(void *arg, const char *abs);
 	void		*owner_arg;
+	int		 nosync;	/* --no-fsync: no flushes at all */
+	int		 planning;	/* between commit_begin and commit_end */
+	struct txn_step	*plan;		/* the steps, in journal order */
+	size_t		 nplan, capplan;
+	void		*overlay;	/* tsearch tree: paths the plan changes */
 };
 
 /* Create the staging directory.  0 or -1 (error printed). */
@@ -35,16 +47,20 @@ int	 txn_begin(struct txn *, const struct target *);
 /* Path of <dir>/<i>. */
 char	*txn_stage_path(const struct txn *, unsigned int i);
 
-/* Commit steps; each is journaled before it is done.  -1 with err_set(). */
+/* Start planning the commit.  txn_remove and txn_install only plan
+ * steps (and refuse forbidden ones); txn_commit_end journals them, makes
+ * the journal durable, does them and writes the commit record.  -1 with
+ * err_set(). */
 int	 txn_commit_begin(struct txn *);
-/* Move an installed file (absolute path) into the trash. */
+/* Plan moving an installed file (absolute path) into the trash. */
 int	 txn_remove(struct txn *, const char *abs);
 /* Merge staged tree <dir>/<i>/<key> into dest; with distinfo_last, the
  * top-level "*.dist-info" entries are skipped (phase 0) or are the only
  * ones moved (phase 1). */
 int	 txn_install(struct txn *, unsigned int i, const char *key,
 	    const char *dest, int phase);
-/* Mark the commit complete, then delete the trash and the staging area. */
+/* Journal and do the planned steps, mark the commit complete, then
+ * delete the trash and the staging area. */
 int	 txn_commit_end(struct txn *);
 /* Undo every journaled step, newest first, and remove the staging area. */
 int	 txn_rollback(struct txn *);
@@ -52,8 +68,17 @@ int	 txn_rollback(struct txn *);
 void	 txn_abort(struct txn *);
 void	 txn_free(struct txn *);
 
+/* Flush the whole file system holding dir (syncfs), or dir's own entries
+ * (fsync).  0, or -1 with err_set(). */
+int	 txn_flush(const char *dir, int whole_fs);
+
 /* After taking the lock: roll back (or finish) what a dead forklift left,
- * and remove stale staging directories, saying so on stderr.  0 or -1. */
+ * and remove stale staging directories, saying so on stderr.  0, or -1
+ * when the environment could not be restored (exit status 4). */
 int	 txn_recover(const struct target *);
+/* Did a forklift die here (a journal or a staging directory left)?  With
+ * report, say on stderr what a run that may not recover it leaves as is.
+ * 1 or 0. */
+int	 txn_pending(const struct target *, int report);
 
 #endif

@@ -41,16 +41,17 @@ const char *const unpack_keys[5] = {
 #define WHOLE_MAX	(4 * 1024 * 1024)	/* inflated in one call up to this */
 
 /*
- * The open directories from the tree's root down to the one last written
- * to.  Members of a wheel come grouped by directory, so moving to the next
- * file usually costs nothing, and a new directory costs one mkdirat and
- * one openat instead of a walk from the root.
+ * The directory last written to, as its path components and one open
+ * descriptor.  Members of a wheel come grouped by directory, so moving to
+ * the next file usually costs nothing, a subdirectory costs one mkdirat
+ * and one openat, and any other move walks down again from the tree's
+ * root, one O_NOFOLLOW component at a time.  Only one descriptor is held
+ * whatever the depth, so a deep tree cannot exhaust them.
  */
 struct dircache {
 	int		 root_fd;
 	struct strv	 comps;		/* components of the open path */
-	int		*fds;		/* fds[i] is comps[0..i] */
-	size_t		 cap;
+	int		 fd;		/* comps' directory; -1 when comps is empty */
 };
 
 struct unpack {
@@ -71,14 +72,16 @@ struct unpack {
 };
 
 static void
-dir_pop(struct dircache *dc, size_t keep)
+dir_reset(struct dircache *dc)
 {
-	while (dc->comps.n > keep) {
+	while (dc->comps.n > 0) {
 		dc->comps.n--;
 		free(dc->comps.v[dc->comps.n]);
 		dc->comps.v[dc->comps.n] = NULL;
-		close(dc->fds[dc->comps.n]);
 	}
+	if (dc->fd >= 0)
+		close(dc->fd);
+	dc->fd = -1;
 }
 
 /* Open (creating as needed) the directory dir ("purelib/pkg") of the tree. */
@@ -90,44 +93,51 @@ dir_open(struct dircache *dc, const char *dir, size_t len)
 	char		*comp;
 	int		 parent, fd;
 
-	/* Keep the open prefix that dir shares. */
-	while (p < end) {
+	/* Below the open directory: go on from it; elsewhere: from the root. */
+	while (p < end && depth < dc->comps.n) {
 		slash = memchr(p, '/', (size_t)(end - p));
 		n = slash ? (size_t)(slash - p) : (size_t)(end - p);
-		if (depth >= dc->comps.n || strlen(dc->comps.v[depth]) != n ||
+		if (strlen(dc->comps.v[depth]) != n ||
 		    memcmp(dc->comps.v[depth], p, n) != 0)
 			break;
 		depth++;
 		p += n + (slash != NULL);
 	}
-	dir_pop(dc, depth);
+	if (depth < dc->comps.n) {
+		dir_reset(dc);
+		p = dir;
+	}
 	while (p < end) {
 		slash = memchr(p, '/', (size_t)(end - p));
 		n = slash ? (size_t)(slash - p) : (size_t)(end - p);
 		comp = xstrndup(p, n);
-		parent = dc->comps.n ? dc->fds[dc->comps.n - 1] : dc->root_fd;
+		parent = dc->fd >= 0 ? dc->fd : dc->root_fd;
 		if (mkdirat(parent, comp, 0777) != 0 && errno != EEXIST) {
 			err_set("cannot create directory '%.*s': %s", (int)len, dir,
 			    strerror(errno));
 			free(comp);
+			dir_reset(dc);
 			return -1;
 		}
 		fd = openat(parent, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0) {
-			err_set("'%s' is both a file and a directory in '%.*s'", comp,
-			    (int)len, dir);
+			if (errno == ENOTDIR || errno == ELOOP)
+				err_set("'%s' is both a file and a directory in '%.*s'",
+				    comp, (int)len, dir);
+			else
+				err_set("cannot open directory '%s' in '%.*s': %s",
+				    comp, (int)len, dir, strerror(errno));
 			free(comp);
+			dir_reset(dc);
 			return -1;
 		}
-		if (dc->comps.n + 1 > dc->cap) {
-			dc->cap = dc->cap ? dc->cap * 2 : 16;
-			dc->fds = xreallocarray(dc->fds, dc->cap, sizeof(*dc->fds));
-		}
-		dc->fds[dc->comps.n] = fd;
+		if (dc->fd >= 0)
+			close(dc->fd);
+		dc->fd = fd;
 		strv_push_owned(&dc->comps, comp);
 		p += n + (slash != NULL);
 	}
-	return dc->comps.n ? dc->fds[dc->comps.n - 1] : dc->root_fd;
+	return dc->fd >= 0 ? dc->fd : dc->root_fd;
 }
 
 /* Create the file at tree path rel ("purelib/pkg/x.py"). */
@@ -427,7 +437,8 @@ int
 unpack_extract(const char *path, int tree_fd, const struct unpack_opts *o,
     struct manifest *m)
 {
-	struct wheel_open_opts	 wo = { o->max_unpacked, o->verify_record };
+	struct wheel_open_opts	 wo = { o->max_unpacked, o->verify_record,
+	    o->max_members, o->use_fd, o->wheel_fd };
 	struct unpack		 u;
 	size_t			 i;
 	char			*name;
@@ -437,6 +448,7 @@ unpack_extract(const char *path, int tree_fd, const struct unpack_opts *o,
 	u.o = o;
 	u.m = m;
 	u.dc.root_fd = tree_fd;
+	u.dc.fd = -1;
 	if (wheel_open(&u.w, path, &wo) != 0)
 		return -1;
 	if (u.w.entry_points != NULL &&
@@ -470,9 +482,8 @@ unpack_extract(const char *path, int tree_fd, const struct unpack_opts *o,
 	}
 	rc = 0;
 out:
-	dir_pop(&u.dc, 0);
+	dir_reset(&u.dc);
 	strv_free(&u.dc.comps);
-	free(u.dc.fds);
 	free(u.chunk);
 	free(u.raw);
 	free(u.out);

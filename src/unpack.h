@@ -20,6 +20,9 @@ struct unpack_opts {
 	uint64_t	 max_unpacked;
 	int		 verify_record;
 	int		 want_mtime;	/* record mtimes in the manifest (cache) */
+	uint64_t	 max_members;	/* --max-members; 0: the default */
+	int		 use_fd;	/* read the wheel through wheel_fd, */
+	int		 wheel_fd;	/* never by its path */
 };
 
 /* Extract path into the tree at tree_fd and fill the manifest (its

@@ -29,6 +29,9 @@
 #define SMALL_MAX	(16u << 20)	/* WHEEL, METADATA, entry_points */
 #define RECORD_MAX	(256u << 20)
 
+#define STR_(x)	#x
+#define STR(x)	STR_(x)
+
 static const char *data_keys[] = {
 	"purelib", "platlib", "scripts", "data", "headers"
 };
@@ -49,7 +52,7 @@ int
 member_name_check(const char *name)
 {
 	const unsigned char *p = (const unsigned char *)name;
-	size_t		 n = strlen(name), i, k, clen;
+	size_t		 n = strlen(name), i, k, clen, depth;
 
 	if (n == 0)
 		return err_set("member with an empty name");
@@ -64,8 +67,11 @@ member_name_check(const char *name)
 	}
 	if (name[0] == '/')
 		return name_err(name, "is an absolute path");
-	for (i = 0; i < n; i += clen + 1) {
+	for (i = 0, depth = 0; i < n; i += clen + 1) {
 		clen = strcspn(name + i, "/");	/* a final '/' ends it */
+		if (++depth > WHEEL_MAX_DEPTH)
+			return name_err(name, "is nested more than "
+			    STR(WHEEL_MAX_DEPTH) " directories deep");
 		if (clen == 0)
 			return name_err(name, "has an empty path component");
 		if (clen == 2 && name[i] == '.' && name[i + 1] == '.')
@@ -381,6 +387,18 @@ check_data(const struct wheel *w)
 			return err_set("member '%s': unknown .data key '%.*s' "
 			    "(expected purelib, platlib, scripts, data or "
 			    "headers)", name, (int)kl, rest);
+		/* Under purelib or platlib a top-level *.dist-info lands beside
+		 * the wheel's own metadata and would shadow it, or another
+		 * distribution's: refused. */
+		if (j < 2) {
+			const char	*top = rest + kl + 1;
+			size_t		 tl = strcspn(top, "/");
+
+			if (tl > 10 && strncmp(top + tl - 10, ".dist-info", 10) == 0)
+				return err_set("member '%s': a .dist-info directory "
+				    "under %s/%.*s would shadow installed metadata",
+				    name, w->datadir, (int)kl, rest);
+		}
 	}
 	return 0;
 }
@@ -510,17 +528,55 @@ read_distinfo(struct wheel *w, const struct wheel_open_opts *o)
  */
 #define MAP_MAX	((off_t)64 << 20)
 
+/* The archive of src (NULL: its creation failed, ze says why). */
+static zip_t *
+open_source(zip_source_t *src, zip_error_t *ze, int flags, int *code)
+{
+	zip_t	*za = NULL;
+
+	if (src == NULL)
+		*code = zip_error_code_zip(ze);
+	else if ((za = zip_open_from_source(src, flags, ze)) == NULL) {
+		*code = zip_error_code_zip(ze);
+		zip_source_free(src);
+	}
+	zip_error_fini(ze);
+	return za;
+}
+
+/* libzip on a stdio stream of fd (taken over); it seeks before it reads. */
+static zip_t *
+open_filep(int fd, int flags, int *code)
+{
+	zip_source_t	*src;
+	zip_error_t	 ze;
+	FILE		*f;
+
+	if ((f = fdopen(fd, "rb")) == NULL) {
+		close(fd);
+		*code = ZIP_ER_OPEN;
+		return NULL;
+	}
+	zip_error_init(&ze);
+	if ((src = zip_source_filep_create(f, 0, -1, &ze)) == NULL)
+		fclose(f);
+	return open_source(src, &ze, flags, code);
+}
+
 static zip_t *
 open_mapped(struct wheel *w, int flags, int *code)
 {
 	struct stat	 st;
 	zip_source_t	*src;
 	zip_error_t	 ze;
-	zip_t		*za;
 	int		 fd;
 
 	if (w->map == NULL) {
-		if ((fd = open(w->path, O_RDONLY | O_CLOEXEC)) < 0) {
+		if (w->fd >= 0)
+			fd = dup(w->fd);	/* the descriptor the parent hashed */
+		else
+			fd = open(w->path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
 			*code = ZIP_ER_OPEN;
 			return NULL;
 		}
@@ -532,8 +588,7 @@ open_mapped(struct wheel *w, int flags, int *code)
 		if (st.st_size > MAP_MAX) {
 			/* A mapping's pages count in the worker's RSS as it reads
 			 * them: a large wheel is read through the file instead. */
-			close(fd);
-			return zip_open(w->path, flags, code);
+			return open_filep(fd, flags, code);
 		}
 		w->map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 		close(fd);
@@ -546,17 +601,8 @@ open_mapped(struct wheel *w, int flags, int *code)
 		madvise(w->map, w->map_len, MADV_WILLNEED);
 	}
 	zip_error_init(&ze);
-	if ((src = zip_source_buffer_create(w->map, w->map_len, 0, &ze)) == NULL) {
-		*code = zip_error_code_zip(&ze);
-		zip_error_fini(&ze);
-		return NULL;
-	}
-	if ((za = zip_open_from_source(src, flags, &ze)) == NULL) {
-		*code = zip_error_code_zip(&ze);
-		zip_source_free(src);
-	}
-	zip_error_fini(&ze);
-	return za;
+	src = zip_source_buffer_create(w->map, w->map_len, 0, &ze);
+	return open_source(src, &ze, flags, code);
 }
 
 static uint32_t
@@ -681,6 +727,10 @@ open_archive(struct wheel *w, const struct wheel_open_opts *o)
 		return open_error(w->path, code);
 	if ((n = zip_get_num_entries(w->za, 0)) <= 0)
 		return err_set("empty archive");
+	if ((uint64_t)n > (o->max_members ? o->max_members : WHEEL_MAX_MEMBERS))
+		return err_set("%lld members, more than the limit of %llu "
+		    "(--max-members)", (long long)n, (unsigned long long)
+		    (o->max_members ? o->max_members : WHEEL_MAX_MEMBERS));
 	w->m = xcalloc((size_t)n, sizeof(*w->m));
 	for (i = 0; i < (size_t)n; i++) {
 		w->n = i + 1;
@@ -706,6 +756,7 @@ wheel_open(struct wheel *w, const char *path, const struct wheel_open_opts *o)
 	const char	*slash;
 
 	memset(w, 0, sizeof(*w));
+	w->fd = o->use_fd ? o->fd : -1;
 	w->path = xstrdup(path);
 	slash = strrchr(w->path, '/');
 	w->base = slash ? slash + 1 : w->path;

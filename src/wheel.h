@@ -44,6 +44,7 @@ struct wheel {
 	const char	*base;		/* basename of path (points into path) */
 	struct wheel_name fn;
 	zip_t		*za;
+	int		 fd;		/* wheel_open_opts.fd, or -1: by path */
 	void		*map;		/* the file, mapped read-only */
 	size_t		 map_len;
 	struct wheel_member *m;
@@ -60,9 +61,16 @@ struct wheel {
 	size_t		 entry_points_len;
 };
 
+/* Limits on what an archive may hold. */
+#define WHEEL_MAX_MEMBERS	1000000	/* default of --max-members */
+#define WHEEL_MAX_DEPTH		256	/* path components of a member name */
+
 struct wheel_open_opts {
 	uint64_t max_unpacked;		/* reject when members add up to more (0: no limit) */
 	int	 verify_record;		/* 0: RECORD problems are one warning */
+	uint64_t max_members;		/* 0: WHEEL_MAX_MEMBERS */
+	int	 use_fd;		/* read the archive through fd (mmap or */
+	int	 fd;			/* a dup), never by its path */
 };
 
 /* Open and check.  Returns 0, or -1 with err_set() holding a detail that

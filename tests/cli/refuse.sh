@@ -116,6 +116,18 @@ subst >"$T/refuse.jsonl" <<'EOF'
 {"case": "launcher named ../x", "name": "ep7", "version": "1.0", "entry_points": {"console_scripts": {"../x": "ep7:main"}}, "expect": ["../x"]}
 {"case": "launcher named a/b", "name": "ep8", "version": "1.0", "entry_points": {"console_scripts": {"a/b": "ep8:main"}}, "expect": ["a/b"]}
 {"case": "launcher named ..", "name": "ep9", "version": "1.0", "entry_points": {"console_scripts": {"..": "ep9:main"}}, "expect": [".."]}
+# forklift's state directory and the environment's own files
+{"case": ".data/data/.forklift/lock", "name": "sd1", "version": "1.0", "data": {"data": {".forklift/lock": "x\n"}}, "expect": [".forklift/lock", "state directory"]}
+{"case": ".data/data/.forklift/journal", "name": "sd2", "version": "1.0", "data": {"data": {".forklift/journal": "R\t/etc/passwd\t/tmp/x\n"}}, "expect": [".forklift/journal", "state directory"]}
+{"case": ".data/scripts/python", "name": "sd3", "version": "1.0", "data": {"scripts": {"python": "#!/bin/sh\necho owned\n"}}, "expect": ["bin/python", "interpreter"]}
+{"case": ".data/scripts/python@PYVER@", "name": "sd4", "version": "1.0", "data": {"scripts": {"python@PYVER@": "#!/bin/sh\n"}}, "expect": ["bin/python@PYVER@"]}
+{"case": ".data/scripts/activate", "name": "sd5", "version": "1.0", "data": {"scripts": {"activate": "echo owned\n"}}, "expect": ["bin/activate"]}
+{"case": ".dist-info under .data/purelib", "name": "dd1", "version": "1.0", "data": {"purelib": {"evil-1.0.dist-info/METADATA": "Name: evil\n"}}, "expect": ["evil-1.0.dist-info"]}
+{"case": ".dist-info under .data/platlib", "name": "dd2", "version": "1.0", "data": {"platlib": {"dd2-1.0.dist-info/RECORD": ""}}, "expect": ["dd2-1.0.data/platlib/dd2-1.0.dist-info"]}
+# limits
+{"case": "more members than --max-members", "name": "mm1", "version": "1.0", "opts": ["--max-members", "3"], "files": {"mm1/a.py": "", "mm1/b.py": "", "mm1/c.py": ""}, "expect": ["--max-members"]}
+{"case": "member 302 directories deep", "name": "dp1", "version": "1.0", "files": {"dp1/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/x.py": ""}, "expect": ["256 directories deep"]}
+{"case": ".data/data/pyvenv.cfg", "name": "sd6", "version": "1.0", "data": {"data": {"pyvenv.cfg": "home = /tmp\n"}}, "expect": ["pyvenv.cfg"]}
 EOF
 
 mkcases <"$T/refuse.jsonl" >"$T/refuse.cases"
@@ -271,5 +283,132 @@ while IFS=$'\x1f' read -r -u 3 -a F; do
 	assert_rc "$desc, again without --no-verify-record (warm cache)" 1
 	assert_snap_same "$desc, again without --no-verify-record" "$T/nv2.snap" "$T/nvroot2"
 done 3<"$T/nv.cases"
+
+# ---- files no installed distribution owns --------------------------------------
+mkdir -p "$T/uoroot"
+UO=$T/uoroot/v
+mkvenv "$UO"
+mkdir -p "$(site_packages "$UO")/uo1"
+echo "HAND = 1" >"$(site_packages "$UO")/uo1/mod.py"
+W=$(mkw '{"name": "uo1", "version": "1.0", "files": {"uo1/__init__.py": "", "uo1/mod.py": "WHEEL = 1\n"}}')
+fk_install "$UO" --strict "$W"
+assert_rc "unowned file, --strict" 1
+assert_grep "unowned file named under --strict" "not owned by any installed distribution" "$T/err"
+assert_content "$(site_packages "$UO")/uo1/mod.py" "HAND = 1
+"
+fk_install "$UO" "$W"
+assert_rc "unowned file overwritten" 0
+assert_grep "unowned file overwritten with a warning" "uo1/mod.py' is not owned by any installed distribution" "$T/err"
+assert_content "$(site_packages "$UO")/uo1/mod.py" "WHEEL = 1
+"
+
+# A top-level *.dist-info under .data/data is installed as RECORD says.
+W=$(mkw '{"name": "dd3", "version": "1.0", "data": {"data": {"dd3-extra.dist-info/notes.txt": "n\n"}}}')
+fk_install "$UO" "$W"
+assert_rc ".dist-info under .data/data" 0
+assert_file "$UO/dd3-extra.dist-info/notes.txt"
+assert_no_staging ".dist-info under .data/data" "$UO"
+
+# A wheel 200 directories deep unpacks within 40 descriptors.
+W=$(mkw "{\"name\": \"dp2\", \"version\": \"1.0\", \"files\": {\"dp2/__init__.py\": \"\", \"dp2/$(printf 'd/%.0s' $(seq 200))x.py\": \"X = 1\\n\"}}")
+( ulimit -n 40 && exec "$FORKLIFT" install -p "$UO" --no-progress --no-cache -j1 "$W" ) \
+    >"$T/out" 2>"$T/err"
+RC=$?
+assert_rc "200 directories deep with 40 descriptors" 0
+assert_file "$(site_packages "$UO")/dp2/$(printf 'd/%.0s' $(seq 200))x.py"
+
+# ---- cache hits: built from the wheel's own bytes, within the size limit ---------
+mkdir -p "$T/chroot"
+BIG=$(printf 'x%.0s' $(seq 2000))
+W=$(mkw "{\"name\": \"ch1\", \"version\": \"1.0\", \"files\": {\"ch1/__init__.py\": \"\", \"ch1/big.txt\": \"$BIG\"}}")
+mkvenv "$T/chroot/a"
+fk_install "$T/chroot/a" "$W"
+assert_rc "cache entry built" 0
+M=$(grep -l "^distinfo	ch1-1.0.dist-info" "$FORKLIFT_CACHE_DIR"/v1/wheels/*/MANIFEST)
+sed -i "s/^wheel-sha256	.*/wheel-sha256	$(printf '0%.0s' $(seq 64))/" "$M"
+mkvenv "$T/chroot/b"
+fk_install "$T/chroot/b" "$W"
+assert_rc "cache entry of other bytes: rebuilt" 0
+assert_grep "cache entry of other bytes named" "built from other bytes" "$T/err"
+assert_no_grep "cache entry rebuilt with the wheel's sha256" "wheel-sha256	0000" "$M"
+mkvenv "$T/chroot/c"
+fk_install "$T/chroot/c" --max-unpacked-size 1000 "$W"
+assert_rc "--max-unpacked-size on a cache hit" 1
+assert_grep "--max-unpacked-size on a cache hit named" "max-unpacked-size" "$T/err"
+assert_no_path "$(site_packages "$T/chroot/c")/ch1" "wheel over the limit installed from the cache"
+
+# ---- recovery: what a journal may say, and the trash ---------------------------
+# A staging directory whose trash holds a replaced file, next to an empty
+# journal (a power cut before the journal reached the disk): the trash is
+# the only copy, so recovery keeps it and exits 4.
+RV=$UO
+FL=$RV/.forklift
+UOF=$(site_packages "$RV")/uo1/mod.py
+mkdir -p "$FL/tx-1-00000001/trash"
+mv "$UOF" "$FL/tx-1-00000001/trash/0"
+: >"$FL/journal"
+# A list that may not write the lock file (an immutable one stands for
+# another user's, or a read-only layer) reports the journal and leaves
+# it; one that may write recovers (and here fails, exit 4).
+if chattr +i "$FL/lock" 2>/dev/null; then
+	fk list -p "$RV"
+	chattr -i "$FL/lock"
+	assert_rc "list that may not write, with a pending journal" 0
+	assert_grep "list that may not write reports the pending journal" \
+	    "interrupted install left the journal" "$T/err"
+	assert_file "$FL/journal"
+else
+	echo "# SKIP: the read-only list check needs chattr +i on $T"
+fi
+fk list -p "$RV"
+assert_rc "list recovers when it may, and fails to restore here" 4
+: >"$FL/journal"
+fk uninstall -p "$RV" --missing-ok zz-none
+assert_rc "empty journal, non-empty trash" 4
+assert_grep "empty journal: trash kept, said so" "tx-1-00000001/trash" "$T/err"
+assert_file "$FL/tx-1-00000001/trash/0"
+# The same trash with a truncated journal naming the move: restored.
+printf 'B\t%s\nR\t%s\t%s\nR\t%s/tx-1-00000001/0/purelib/uo1/mod' \
+    "$FL/tx-1-00000001" "$UOF" "$FL/tx-1-00000001/trash/0" "$FL" >"$FL/journal"
+fk uninstall -p "$RV" --missing-ok zz-none
+assert_rc "truncated journal, non-empty trash: recovered" 0
+assert_content "$UOF" "WHEEL = 1
+"
+assert_no_path "$FL/tx-1-00000001" "staging left after recovery"
+assert_no_path "$FL/journal" "journal left after recovery"
+fk list -p "$RV"
+assert_rc "list with nothing pending after recovery" 0
+# A journal that moves things outside the environment, or out of the
+# state directory, is not replayed at all.
+echo "secret" >"$T/outside"
+mkdir -p "$FL/tx-2-00000002/trash"
+printf 'B\t%s\nR\t%s\t%s\n' "$FL/tx-2-00000002" "$T/outside" \
+    "$FL/tx-2-00000002/trash/0" >"$FL/journal"
+fk uninstall -p "$RV" --missing-ok zz-none
+assert_rc "journal record outside the root" 4
+assert_grep "forged journal named" "not one forklift wrote" "$T/err"
+assert_file "$T/outside"
+printf 'B\t%s\nR\t%s/lock\t%s\n' "$FL/tx-2-00000002" "$FL" \
+    "$FL/tx-2-00000002/trash/0" >"$FL/journal"
+fk uninstall -p "$RV" --missing-ok zz-none
+assert_rc "journal record inside .forklift" 4
+printf 'B\t%s/../../etc\n' "$FL" >"$FL/journal"
+fk uninstall -p "$RV" --missing-ok zz-none
+assert_rc "journal B record outside .forklift" 4
+rm -f "$FL/journal"
+fk uninstall -p "$RV" --missing-ok zz-none
+assert_rc "no journal, empty trash: cleaned" 0
+assert_no_path "$FL/tx-2-00000002" "stale staging with an empty trash"
+
+# list, verify and --dry-run read: no state directory is created.
+mkdir -p "$T/roroot"
+mkvenv "$T/roroot/v"
+fk list -p "$T/roroot/v"
+assert_rc "list of a venv forklift never changed" 0
+fk verify -p "$T/roroot/v"
+assert_rc "verify of a venv forklift never changed" 0
+fk_install "$T/roroot/v" --dry-run "$W"
+assert_rc "--dry-run install" 0
+assert_no_path "$T/roroot/v/.forklift" "state directory created by list, verify or --dry-run"
 
 finish

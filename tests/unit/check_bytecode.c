@@ -23,6 +23,7 @@
 
 #include "bytecode.h"
 #include "fsutil.h"
+#include "sandbox.h"
 #include "target.h"
 #include "util.h"
 #include "skip.h"
@@ -212,7 +213,7 @@ run(unsigned int jobs, unsigned int levels, volatile sig_atomic_t *stop,
 	char			*s0 = tpath("tx/0"), *s1 = tpath("tx/1");
 	struct bytecode_tree	 trees[2] = { { "demo-1.0-py3-none-any.whl", s0 },
 					      { "ext-2.0-cp3-cp3-linux.whl", s1 } };
-	struct bytecode_opts	 o = { jobs, levels, stop, -1 };
+	struct bytecode_opts	 o = { jobs, levels, stop, -1, SANDBOX_OFF, NULL };
 	int			 rc;
 
 	rc = bytecode_compile(&tg, trees, 2, &o, st);
@@ -427,7 +428,8 @@ START_TEST(test_nothing_to_compile)
 	char			*py = fake_python("exit 3\n");
 	char			*s0 = tpath("tx/0");
 	struct bytecode_tree	 tree = { "data-1.0-py3-none-any.whl", s0 };
-	struct bytecode_opts	 o = { 4, BYTECODE_LEVEL(0), NULL, -1 };
+	struct bytecode_opts	 o = { 4, BYTECODE_LEVEL(0), NULL, -1, SANDBOX_OFF,
+					    NULL };
 
 	put("tx/0/purelib/data-1.0.dist-info/RECORD", "data-1.0.dist-info/RECORD,,\n", 0644);
 	put("tx/0/purelib/data/x.txt", "x\n", 0644);
@@ -450,7 +452,8 @@ START_TEST(test_no_distinfo)
 	char			*py = fake_python("exit 3\n");
 	char			*s0 = tpath("tx/0");
 	struct bytecode_tree	 tree = { "odd-1.0-py3-none-any.whl", s0 };
-	struct bytecode_opts	 o = { 1, BYTECODE_LEVEL(0), NULL, -1 };
+	struct bytecode_opts	 o = { 1, BYTECODE_LEVEL(0), NULL, -1, SANDBOX_OFF,
+					    NULL };
 
 	put("tx/0/purelib/odd.py", "\n", 0644);
 	target_for(py, 3);

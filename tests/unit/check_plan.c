@@ -10,6 +10,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +105,15 @@ START_TEST(test_install)
 		ck_assert(p.add[i].requested && p.add[i].direct_url);
 		ck_assert_ptr_eq(p.add[i].base, path_base(p.add[i].path));
 		ck_assert_uint_eq(p.add[i].size, 0);
+		/* Opened once at plan time; the workers read this descriptor. */
+		if (c->rc == 0) {
+			struct stat	sa, sb;
+
+			ck_assert_int_ge(p.add[i].fd, 0);
+			ck_assert_int_eq(fstat(p.add[i].fd, &sa), 0);
+			ck_assert_int_eq(stat(p.add[i].path, &sb), 0);
+			ck_assert(sa.st_ino == sb.st_ino && sa.st_dev == sb.st_dev);
+		}
 		if (c->rc == 0 && c->old[i] == NULL)
 			ck_assert_ptr_null(p.add[i].old);
 		else if (c->old[i] != NULL) {

@@ -57,7 +57,9 @@ static const struct valid_case valid_cases[] = {
 	{ MSG_REPORT, 4, 1 },
 	{ MSG_REPORT, 3, 0 },
 	{ MSG_REPORT, PROTO_MAX_PAYLOAD + 1, 0 },
-	{ MSG_REPORT + 1, 4, 0 },
+	{ MSG_SANDBOX, sizeof(struct msg_sandbox), 1 },
+	{ MSG_SANDBOX, 3, 0 },
+	{ MSG_SANDBOX + 1, 4, 0 },
 	{ 99, 0, 0 },
 	{ UINT32_MAX, 4, 0 },
 };
@@ -217,14 +219,17 @@ struct ctx {
 	char		 first_error[256];
 };
 
-/* Sleepers must be stopped by the pool; the one of the regression test below
- * wakes up by itself after 3 s to keep the test short. */
+/* Sleepers never wake up by themselves: pool_run() returns only once it
+ * has stopped them, so a test that returns at all saw the event it waits
+ * for, whatever the machine's load (a pool that waited them out would
+ * hang the test until Check's timeout fails it). */
 static void
 sleep_long(int fd, int close_pipe)
 {
 	if (close_pipe)
 		close(fd);
-	sleep(close_pipe ? 3 : 10);
+	for (;;)
+		pause();
 }
 
 /* Which workers only sleep, waiting to be stopped. */
@@ -483,15 +488,14 @@ START_TEST(test_pool_broken)
 {
 	const struct broken_case *bc = &broken_cases[_i];
 	struct ctx	c;
-	double		secs;
 
-	ck_assert_int_eq(run(&c, bc->mode, 3, &secs), -1);
+	ck_assert_int_eq(run(&c, bc->mode, 3, NULL), -1);
 	ck_assert_uint_eq(c.broken, 1);
 	ck_assert_uint_eq(c.broken_id, 1);
 	ck_assert_msg(strstr(c.broken_msg, bc->msg) != NULL, "'%s' lacks '%s'",
 	    c.broken_msg, bc->msg);
 	ck_assert_msg(strstr(err_get(), bc->msg) != NULL, "%s", err_get());
-	ck_assert_msg(secs < 2.5, "the sleepers were not stopped (%.1f s)", secs);
+	/* Returning at all means the sleepers were stopped. */
 	ck_assert_uint_eq(c.finished[0] + c.finished[2], 0);
 }
 END_TEST
@@ -501,16 +505,14 @@ END_TEST
 START_TEST(test_pool_callback_fails)
 {
 	struct ctx	c;
-	double		secs;
 
-	ck_assert_int_eq(run(&c, M_CB_FAIL, 3, &secs), -1);
+	ck_assert_int_eq(run(&c, M_CB_FAIL, 3, NULL), -1);
 	ck_assert_str_eq(err_get(), "callback refused wheel 0");
 	ck_assert_uint_eq(c.dones, 1);
 	ck_assert_uint_eq(c.broken, 0);
-	ck_assert_msg(secs < 2.5, "the sleepers were not stopped (%.1f s)", secs);
-
-	ck_assert_int_eq(run(&c, M_STUBBORN, 2, &secs), -1);
-	ck_assert_msg(secs < 2.9, "a worker ignoring SIGTERM lived %.1f s", secs);
+	/* Returning at all means the sleepers were stopped, and the one that
+	 * ignores SIGTERM was killed. */
+	ck_assert_int_eq(run(&c, M_STUBBORN, 2, NULL), -1);
 }
 END_TEST
 
@@ -565,7 +567,6 @@ START_TEST(test_pool_stop)
 	double	secs;
 
 	ck_assert_int_eq(run_stopped(M_STOP, &secs), -2);
-	ck_assert_msg(secs < 2.5, "stopping took %.1f s", secs);
 }
 END_TEST
 
@@ -573,8 +574,8 @@ END_TEST
  * Regression (pool.c pool_run/reap_some): once every pipe is closed the loop
  * blocks in waitpid(-1, ..., 0) and reap_some() retries EINTR, so neither
  * the stop flag nor the wake pipe is looked at until a worker exits by
- * itself: here pool_run() returns after the workers' 3 s sleep instead of
- * right after the signal at 0.2 s.
+ * itself: here pool_run() would never return (the sleepers never wake)
+ * instead of returning right after the signal at 0.2 s.
  */
 START_TEST(test_pool_stop_closed_pipes)
 {
@@ -582,8 +583,6 @@ START_TEST(test_pool_stop_closed_pipes)
 	int	rc;
 
 	rc = run_stopped(M_STOP_CLOSED, &secs);
-	ck_assert_msg(secs < 1.5, "stop ignored while waiting for workers "
-	    "with closed pipes (%.1f s)", secs);
 	ck_assert_int_eq(rc, -2);
 }
 END_TEST

@@ -4,16 +4,25 @@
  * created-by, environments, requires-python), markers with the extras and
  * dependency_groups sets, default-groups, wheel choice by tag priority,
  * the refusals (sdist, vcs, directory, two entries for one name, empty
- * hashes) and the positions errors give.
+ * hashes) and the positions errors give.  And lockfile.c: which file
+ * names are lock files, a lock file read into requirements (paths
+ * relative to it, errors with file, line and key) and the check of a
+ * wheel file's size and every hash.
  */
 #include "config.h"
 
 #include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "fsutil.h"
+#include "lockfile.h"
 #include "markers.h"
 #include "pylock.h"
+#include "reqs.h"
 #include "tags.h"
 #include "target.h"
 #include "toml.h"
@@ -261,6 +270,208 @@ START_TEST(test_marker_sets)
 }
 END_TEST
 
+
+START_TEST(test_is_name)
+{
+	ck_assert_int_ne(lockfile_is_name("pylock.toml"), 0);
+	ck_assert_int_ne(lockfile_is_name("dir/pylock.toml"), 0);
+	ck_assert_int_ne(lockfile_is_name("/a/b/pylock.dev.toml"), 0);
+	ck_assert_int_eq(lockfile_is_name("pylock..toml"), 0);
+	ck_assert_int_eq(lockfile_is_name("pylock.a.b.toml"), 0);
+	ck_assert_int_eq(lockfile_is_name("mylock.toml"), 0);
+	ck_assert_int_eq(lockfile_is_name("pylock.toml.txt"), 0);
+	ck_assert_int_eq(lockfile_is_name("requirements.txt"), 0);
+	ck_assert_int_eq(lockfile_is_name("pylock.toml/x"), 0);
+}
+END_TEST
+
+/* "abc" and its digests. */
+#define ABC_SHA256 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+#define ABC_SHA3 "3a985da74fe225b2045c172d6bd390bd855f086e3e9d525b46bfe24511431532"
+#define ABC_B2B "ba80a53f981c4d0d6a2797b69f12f6e94c212f14685ac4b74b12bb6fdbffa2d1" \
+	"7d87c5392aab792dc252d5de4533cc9518d38aa8dbf1925ab92386edd4009923"
+
+static char *
+tmpfile_with(const char *text)
+{
+	char	*path = xstrdup("/tmp/check_pylock.XXXXXX");
+	int	 fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (int)strlen(text));
+	close(fd);
+	return path;
+}
+
+static int
+verify(const char *path, int64_t size, const char *h1, const char *h2)
+{
+	struct strv	h = STRV_INIT;
+	int		rc;
+
+	int		fd;
+
+	strv_push(&h, h1);
+	if (h2 != NULL)
+		strv_push(&h, h2);
+	ck_assert_int_ge(fd = open(path, O_RDONLY | O_CLOEXEC), 0);
+	rc = lockfile_verify(fd, path, size, &h);
+	close(fd);
+	strv_free(&h);
+	return rc;
+}
+
+START_TEST(test_verify)
+{
+	char	*f = tmpfile_with("abc");
+
+	ck_assert_msg(verify(f, 3, "sha256:" ABC_SHA256, NULL) == 0, "%s", err_get());
+	ck_assert_msg(verify(f, -1, "SHA256:" ABC_SHA256, NULL) == 0, "%s", err_get());
+	/* hashlib's names: sha3_256, blake2b; upper-case hex. */
+	ck_assert_msg(verify(f, 3, "sha3_256:" ABC_SHA3, "blake2b:" ABC_B2B) == 0,
+	    "%s", err_get());
+	ck_assert_msg(verify(f, 3, "sha256:BA7816BF8F01CFEA414140DE5DAE2223B00361A3"
+	    "96177A9CB410FF61F20015AD", NULL) == 0, "%s", err_get());
+	/* An unknown algorithm is ignored when a known one is there... */
+	ck_assert_msg(verify(f, 3, "nohash:00", "sha256:" ABC_SHA256) == 0, "%s",
+	    err_get());
+	/* ...but not alone. */
+	ck_assert_int_eq(verify(f, 3, "nohash:00", NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err_get(), "key 'hashes'"));
+	/* Every known hash must match, not one of them. */
+	ck_assert_int_eq(verify(f, 3, "sha256:" ABC_SHA256, "sha3_256:00"), -1);
+	ck_assert_ptr_nonnull(strstr(err_get(), "hash mismatch: key 'hashes' says "
+	    "sha3_256:00"));
+	ck_assert_int_eq(verify(f, 3, "sha256:" ABC_SHA256 "00", NULL), -1);
+	ck_assert_int_eq(verify(f, 4, "sha256:" ABC_SHA256, NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err_get(), "size mismatch: key 'size' says 4 "
+	    "bytes, the file has 3"));
+	free(f);
+}
+END_TEST
+
+/* The bytes checked are those of the descriptor, whatever the name
+ * leads to later, read without moving the descriptor's offset. */
+START_TEST(test_verify_fd)
+{
+	struct strv	 h = STRV_INIT;
+	char		*f = tmpfile_with("abc"), *g = tmpfile_with("xyz"), c;
+	int		 fd;
+
+	strv_push(&h, "sha256:" ABC_SHA256);
+	ck_assert_int_ge(fd = open(f, O_RDONLY | O_CLOEXEC), 0);
+	ck_assert_int_eq(read(fd, &c, 1), 1);
+	/* Replaced under its name, then gone: the descriptor still holds
+	 * the bytes that were there when it was opened. */
+	ck_assert_int_eq(rename(g, f), 0);
+	ck_assert_msg(lockfile_verify(fd, f, 3, &h) == 0, "%s", err_get());
+	ck_assert_int_eq(unlink(f), 0);
+	ck_assert_msg(lockfile_verify(fd, f, 3, &h) == 0, "%s", err_get());
+	ck_assert_int_eq(lseek(fd, 0, SEEK_CUR), 1);
+	close(fd);
+	/* A descriptor that cannot be read: the error names the file. */
+	ck_assert_int_ge(fd = open("/tmp", O_RDONLY | O_DIRECTORY), 0);
+	ck_assert_int_eq(lockfile_verify(fd, "/tmp/x.whl", 3, &h), -1);
+	ck_assert_ptr_nonnull(strstr(err_get(), "/tmp/x.whl"));
+	close(fd);
+	strv_free(&h);
+	free(g);
+	free(f);
+}
+END_TEST
+
+START_TEST(test_read)
+{
+	char		*dir = xstrdup("/tmp/check_pylock_dir.XXXXXX"), *lock, *text;
+	struct reqs	 rq;
+	FILE		*fp;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	lock = path_join(dir, "pylock.toml");
+	text = xasprintf(HEAD "[[packages]]\nname = \"Six\"\nversion = \"1.16.0\"\n"
+	    "wheels = [{path = \"w/six-1.16.0-py2.py3-none-any.whl\", size = 3, "
+	    "hashes = {sha256 = \"%s\"}}]\n"
+	    "[[packages]]\nname = \"abs\"\n"
+	    "wheels = [{url = \"file:///x/abs-2.0-py3-none-any.whl\", "
+	    "hashes = {sha256 = \"%s\"}}]\n"
+	    "[[packages]]\nname = \"web\"\nversion = \"1\"\n"
+	    "wheels = [{url = \"https://h/web-1-py3-none-any.whl\", "
+	    "hashes = {sha256 = \"%s\", md5 = \"00\"}}]\n", ABC_SHA256, ABC_SHA256,
+	    "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD");
+	ck_assert_ptr_nonnull(fp = fopen(lock, "w"));
+	fputs(text, fp);
+	fclose(fp);
+	reqs_init(&rq, &env);
+	ck_assert_msg(lockfile_read(&rq, lock, &tags, NULL, NULL) == 0, "%s",
+	    rq.errors.n ? rq.errors.v[0] : "");
+	ck_assert_uint_eq(rq.n, 3);
+	ck_assert_str_eq(rq.v[0].norm, "six");
+	ck_assert_str_eq(rq.v[0].version, "1.16.0");
+	ck_assert_ptr_nonnull(strstr(rq.v[0].path, "/w/six-1.16.0-py2.py3-none-any.whl"));
+	ck_assert_int_eq(strncmp(rq.v[0].path, dir, strlen(dir)), 0);
+	ck_assert_int_eq(rq.v[0].size, 3);
+	ck_assert_int_eq(rq.v[0].lock, 1);
+	ck_assert_uint_eq(rq.v[0].line, 3);
+	ck_assert_str_eq(rq.v[0].hashes.v[0], "sha256:" ABC_SHA256);
+	/* No version key: the wheel's; a file:// URL is a path. */
+	ck_assert_str_eq(rq.v[1].version, "2.0");
+	ck_assert_str_eq(rq.v[1].path, "/x/abs-2.0-py3-none-any.whl");
+	ck_assert_int_eq(rq.v[1].size, 0);
+	/* An https URL: downloaded by the engine, checked by its sha256
+	 * (lower case) and then by every hash. */
+	ck_assert_ptr_null(rq.v[2].path);
+	ck_assert_str_eq(rq.v[2].url, "https://h/web-1-py3-none-any.whl");
+	ck_assert_str_eq(rq.v[2].filename, "web-1-py3-none-any.whl");
+	ck_assert_str_eq(rq.v[2].sha256, ABC_SHA256);
+	ck_assert_int_eq(rq.v[2].direct, 1);
+	ck_assert_uint_eq(rq.v[2].hashes.n, 2);
+	reqs_free(&rq);
+	free(text);
+
+	/* A version that is not the wheel's, and a URL without a sha256. */
+	text = xstrdup(HEAD "[[packages]]\nname = \"six\"\nversion = \"1.0\"\n"
+	    "wheels = [{path = \"six-1.16.0-py2.py3-none-any.whl\", " HASH "}]\n"
+	    "[[packages]]\nname = \"web\"\n"
+	    "wheels = [{url = \"https://u:secret@h/web-1-py3-none-any.whl\", "
+	    "hashes = {sha512 = \"ab\"}}]\n");
+	ck_assert_ptr_nonnull(fp = fopen(lock, "w"));
+	fputs(text, fp);
+	fclose(fp);
+	reqs_init(&rq, &env);
+	ck_assert_int_eq(lockfile_read(&rq, lock, &tags, NULL, NULL), -1);
+	ck_assert_uint_eq(rq.errors.n, 2);
+	ck_assert_ptr_nonnull(strstr(rq.errors.v[0], ":3: 'six-1.16.0-py2.py3-none-any.whl' "
+	    "is not a wheel of six 1.0"));
+	ck_assert_ptr_nonnull(strstr(rq.errors.v[1], ":7: "));
+	ck_assert_ptr_nonnull(strstr(rq.errors.v[1], "key 'hashes'"));
+	ck_assert_ptr_null(strstr(rq.errors.v[1], "secret"));
+	reqs_free(&rq);
+	free(text);
+
+	/* Parse and selection errors keep the file, line and column. */
+	ck_assert_ptr_nonnull(fp = fopen(lock, "w"));
+	fputs(HEAD "[[packages]]\nname = \"x\"\nwheels = [{path = \"x-1-py3-none-any.whl\", "
+	    "hashes = {}}]\n", fp);
+	fclose(fp);
+	reqs_init(&rq, &env);
+	ck_assert_int_eq(lockfile_read(&rq, lock, &tags, NULL, NULL), -1);
+	ck_assert_uint_eq(rq.errors.n, 1);
+	text = xasprintf("%s:5:", lock);
+	ck_assert_msg(strstr(rq.errors.v[0], text) != NULL &&
+	    strstr(rq.errors.v[0], "key 'hashes'") != NULL, "%s", rq.errors.v[0]);
+	free(text);
+	reqs_free(&rq);
+	unlink(lock);
+	reqs_init(&rq, &env);
+	ck_assert_int_eq(lockfile_read(&rq, lock, &tags, NULL, NULL), -1);
+	ck_assert_ptr_nonnull(strstr(rq.errors.v[0], lock));
+	reqs_free(&rq);
+	rmdir(dir);
+	free(lock);
+	free(dir);
+}
+END_TEST
+
 static Suite *
 pylock_suite(void)
 {
@@ -271,6 +482,10 @@ pylock_suite(void)
 	tcase_add_loop_test(tc, test_select, 0, ARRAY_SIZE(cases));
 	tcase_add_test(tc, test_pick_fields);
 	tcase_add_test(tc, test_marker_sets);
+	tcase_add_test(tc, test_is_name);
+	tcase_add_test(tc, test_verify);
+	tcase_add_test(tc, test_verify_fd);
+	tcase_add_test(tc, test_read);
 	suite_add_tcase(s, tc);
 	return s;
 }

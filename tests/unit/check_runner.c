@@ -5,7 +5,9 @@
  * dying worker fails the run naming its item.  Items fed in later (made
  * ready by the parent while the workers already run) are each done once,
  * with the note given, by workers that sleep while they wait and stop at
- * once when the run fails or is stopped.
+ * once when the run fails or is stopped.  The caller's hooks: frames of
+ * its own types reach ops->frame, ops->describe_exit is asked how a
+ * worker ended, and a worker whose init fails fails the run.
  */
 #include "config.h"
 
@@ -22,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "proto.h"
 #include "runner.h"
 #include "sig.h"
 #include "util.h"
@@ -40,6 +43,11 @@ struct tctx {
 	long		 failed_item;
 	char		 failtext[128];
 	int		 inits;
+	int		 fail_init;	/* init() fails */
+	long		 frame_item;	/* work() sends a SANDBOX frame first */
+	int		 frames;	/* SANDBOX frames the parent took */
+	pid_t		 frame_pid;
+	int		 described;	/* describe_exit() sentences given */
 };
 
 static int
@@ -48,6 +56,8 @@ t_init(void *arg)
 	struct tctx	*c = arg;
 
 	c->inits++;
+	if (c->fail_init)
+		return err_set("init cannot start");
 	return 0;
 }
 
@@ -58,6 +68,12 @@ t_work(void *arg, size_t i, struct runner_stats *st)
 	char		 line[64];
 
 	c->seq[__atomic_fetch_add(c->nseq, 1, __ATOMIC_RELAXED)] = (long)i;
+	if ((long)i == c->frame_item) {
+		struct msg_sandbox	m = { 42 };
+
+		if (proto_send(runner_worker_fd(), MSG_SANDBOX, &m, sizeof(m)) != 0)
+			return err_set("cannot send the frame");
+	}
 	if ((long)i == c->kill_item)
 		raise(SIGKILL);
 	if ((long)i == c->fail_item)
@@ -112,9 +128,48 @@ t_label(void *arg, size_t i)
 	return s;
 }
 
+static int
+t_frame(void *arg, pid_t pid, uint32_t type, const void *payload, uint32_t len)
+{
+	struct tctx		*c = arg;
+	struct msg_sandbox	 m;
+
+	if (type != MSG_SANDBOX || len != sizeof(m))
+		return -1;
+	memcpy(&m, payload, sizeof(m));
+	if (m.nr != 42)
+		return -1;
+	c->frames++;
+	c->frame_pid = pid;
+	return 0;
+}
+
+static const char *
+t_describe(void *arg, pid_t pid, int status)
+{
+	struct tctx	*c = arg;
+
+	(void)status;
+	if (c->frames == 0 || pid != c->frame_pid)
+		return NULL;
+	c->described++;
+	return "was stopped by the test";
+}
+
 static const struct runner_ops ops = {
 	.init = t_init, .work = t_work, .done = t_done, .fail = t_fail,
 	.report = t_report, .label = t_label,
+};
+
+static const struct runner_ops frame_ops = {
+	.init = t_init, .work = t_work, .done = t_done, .fail = t_fail,
+	.report = t_report, .label = t_label, .frame = t_frame,
+};
+
+static const struct runner_ops hook_ops = {
+	.init = t_init, .work = t_work, .done = t_done, .fail = t_fail,
+	.report = t_report, .label = t_label, .frame = t_frame,
+	.describe_exit = t_describe,
 };
 
 static void
@@ -128,7 +183,7 @@ ctx_init(struct tctx *c)
 	    -1, 0);
 	ck_assert(c->seq != MAP_FAILED);
 	c->nseq = c->seq + 256;
-	c->fail_item = c->kill_item = c->failed_item = -1;
+	c->fail_item = c->kill_item = c->failed_item = c->frame_item = -1;
 }
 
 static void
@@ -201,6 +256,82 @@ START_TEST(test_runner_worker_dies)
 	ck_assert_int_eq(runner_run(c.sizes, NITEMS, &ops, &c, &o), -1);
 	ck_assert_uint_eq(c.done[4], 0);
 	ck_assert_int_eq(c.failed_item, -1);	/* it died: no FAIL text */
+	ctx_free(&c);
+}
+END_TEST
+
+/* A frame of the caller's type reaches ops->frame; the worker that sent
+ * it and then died is described by ops->describe_exit. */
+START_TEST(test_runner_frame_hook)
+{
+	struct runner_opts	o = { 2, "testing", "items", NULL };
+	struct tctx		c;
+
+	sig_init();
+	ctx_init(&c);
+	c.frame_item = c.kill_item = 5;
+	ck_assert_int_eq(runner_run(c.sizes, NITEMS, &hook_ops, &c, &o), -1);
+	ck_assert_int_eq(c.frames, 1);
+	ck_assert_int_ge(c.described, 1);
+	ck_assert_uint_eq(c.done[5], 0);
+	ctx_free(&c);
+}
+END_TEST
+
+/* At a FAIL after such a frame, describe_exit is asked too. */
+START_TEST(test_runner_frame_then_fail)
+{
+	struct runner_opts	o = { 1, "testing", "items", NULL };
+	struct tctx		c;
+
+	sig_init();
+	ctx_init(&c);
+	c.frame_item = c.fail_item = 0;
+	ck_assert_int_eq(runner_run(c.sizes, NITEMS, &hook_ops, &c, &o), -1);
+	ck_assert_int_eq(c.failed_item, 0);
+	ck_assert_int_eq(c.frames, 1);
+	ck_assert_int_eq(c.described, 1);
+	ctx_free(&c);
+}
+END_TEST
+
+/* Without a frame hook, the same frame is a protocol error; with only a
+ * frame hook, it is taken and the run succeeds. */
+START_TEST(test_runner_frame_unexpected)
+{
+	struct runner_opts	o = { 2, "testing", "items", NULL };
+	struct tctx		c;
+
+	sig_init();
+	ctx_init(&c);
+	c.frame_item = 2;
+	ck_assert_int_eq(runner_run(c.sizes, NITEMS, &ops, &c, &o), -1);
+	ck_assert_int_eq(c.frames, 0);
+	ctx_free(&c);
+	ctx_init(&c);
+	c.frame_item = 2;
+	ck_assert_int_eq(runner_run(c.sizes, NITEMS, &frame_ops, &c, &o), 0);
+	ck_assert_int_eq(c.frames, 1);
+	ck_assert_uint_eq(c.done[2], 1);
+	ctx_free(&c);
+}
+END_TEST
+
+/* A worker whose init fails fails the run before any item. */
+START_TEST(test_runner_init_fails)
+{
+	struct runner_opts	o = { 2, "testing", "items", NULL };
+	struct tctx		c;
+	size_t			i;
+
+	sig_init();
+	ctx_init(&c);
+	c.fail_init = 1;
+	ck_assert_int_eq(runner_run(c.sizes, NITEMS, &ops, &c, &o), -1);
+	ck_assert_int_eq(*c.nseq, 0);
+	for (i = 0; i < NITEMS; i++)
+		ck_assert_uint_eq(c.done[i], 0);
+	ck_assert_int_eq(c.failed_item, -1);	/* about the worker, no item */
 	ctx_free(&c);
 }
 END_TEST
@@ -489,6 +620,10 @@ runner_suite(void)
 	tcase_add_loop_test(tc, test_runner_all_once, 0, 4);
 	tcase_add_test(tc, test_runner_fail);
 	tcase_add_test(tc, test_runner_worker_dies);
+	tcase_add_test(tc, test_runner_frame_hook);
+	tcase_add_test(tc, test_runner_frame_then_fail);
+	tcase_add_test(tc, test_runner_frame_unexpected);
+	tcase_add_test(tc, test_runner_init_fails);
 	tcase_add_test(tc, test_runner_empty);
 	suite_add_tcase(s, tc);
 

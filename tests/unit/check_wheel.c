@@ -281,7 +281,8 @@ static const struct wcase cases[] = {
 START_TEST(test_wheel_case)
 {
 	const struct wcase *c = &cases[_i];
-	struct wheel_open_opts o = { c->max, !c->noverify };
+	struct wheel_open_opts o = { .max_unpacked = c->max,
+	    .verify_record = !c->noverify };
 	struct wheel	 w;
 	char		*path;
 	int		 rc;
@@ -335,7 +336,7 @@ START_TEST(test_wheel_members)
 		{ DI "entry_points.txt", "[console_scripts]\nrun = demo:main\n", 0, 0, 0 },
 		{ "demo/__pycache__/a.pyc", "x", 0, F_UNLISTED, 0 },
 	};
-	struct wheel_open_opts o = { 0, 1 };
+	struct wheel_open_opts o = { .verify_record = 1 };
 	const struct wheel_member *x;
 	struct wheel	 w;
 	char		*path = build("Demo-1.0-py3-none-any.whl", m), *rp;
@@ -384,7 +385,7 @@ END_TEST
 
 START_TEST(test_not_zip)
 {
-	struct wheel_open_opts o = { 0, 1 };
+	struct wheel_open_opts o = { .verify_record = 1 };
 	struct ment	 m[NMEMB] = { BASE };
 	struct wheel	 w;
 	char		*path;

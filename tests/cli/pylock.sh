@@ -1,0 +1,366 @@
+#!/bin/bash
+# pylock.sh: sync and install -r read PEP 751 lock files (pylock.toml,
+# pylock.NAME.toml) written by hand: path entries relative to the lock
+# file (wheels in another directory), extras and dependency groups (with
+# default-groups), a package for another platform skipped by its marker,
+# an sdist-only package refused when selected and skipped when not; each
+# sync gives the same tree as installing the same wheel files; no-op,
+# --dry-run and --json; malformed files, unknown and missing keys, empty
+# hashes, wrong hash and size: exit 1 naming file, line and key, nothing
+# changed.  A lock file written by pip >= 26.1 or uv when there is one.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+. "${SRCDIR:-$(dirname "$0")/../..}/tests/cli/lib.sh"
+
+mkdir -p "$T/root" "$T/wheels" "$T/lock"
+V=$T/root/v
+mkvenv "$V"
+snap "$V" >"$T/fresh.snap"
+SP=$(site_packages "$V")
+
+mkw '{"name": "alpha", "version": "1.0", "files": {"alpha.py": "A = 1\n"}}' \
+    '{"name": "beta", "version": "2.0", "files": {"beta.py": "def main():\n    return 0\n"},
+      "entry_points": {"console_scripts": {"beta-run": "beta:main"}}}' \
+    '{"name": "gamma_x", "version": "0.1", "files": {"gamma_x/__init__.py": "G = 1\n"}}' \
+    '{"name": "delta", "version": "1.0", "files": {"delta.py": "D = 1\n"}}' \
+    '{"name": "epsilon", "version": "1.0", "files": {"epsilon.py": ""}}' \
+    '{"name": "winonly", "version": "1.0", "tags": "py3-none-win_amd64",
+      "files": {"winonly.py": ""}}' >/dev/null
+mv "$T"/w/*.whl "$T/wheels/"
+printf 'not a real sdist\n' >"$T/wheels/sdonly-1.0.tar.gz"
+W=$T/wheels
+
+# lockpkg NAME VERSION FILE [MARKER [KIND]]: one [[packages]] entry for the
+# file in $W (KIND wheels, the default, or sdist), path relative to $T/lock,
+# or with LOCK_URL set, url = "$LOCK_URL/FILE".
+lockpkg()
+{
+	"$PY" - "$W/$3" "$1" "$2" "${4:-}" "${5:-wheels}" "${LOCK_URL:-}" <<'EOF'
+import hashlib, os, sys
+f, name, ver, marker, kind, base = sys.argv[1:]
+b = open(f, "rb").read()
+print("[[packages]]")
+print('name = "%s"' % name)
+print('version = "%s"' % ver)
+if marker:
+    print('marker = "%s"' % marker)
+where = ('url = "%s/%s"' % (base, os.path.basename(f)) if base else
+         'path = "../wheels/%s"' % os.path.basename(f))
+entry = ('{name = "%s", %s, size = %d, hashes = '
+         '{sha256 = "%s", sha512 = "%s", blake2b = "%s"}}'
+         % (os.path.basename(f), where, len(b),
+            hashlib.sha256(b).hexdigest(), hashlib.sha512(b).hexdigest(),
+            hashlib.blake2b(b).hexdigest()))
+print(("wheels = [%s]" if kind == "wheels" else "sdist = %s") % entry)
+print()
+EOF
+}
+
+HEAD='lock-version = "1.0"
+created-by = "forklift tests, by hand"
+requires-python = ">=3.8"
+extras = ["cli"]
+dependency-groups = ["dev", "docs"]
+default-groups = ["dev"]
+'
+{
+	printf '%s\n' "$HEAD"
+	lockpkg alpha 1.0 alpha-1.0-py3-none-any.whl
+	lockpkg beta 2.0 beta-2.0-py3-none-any.whl "'cli' in extras"
+	lockpkg gamma-x 0.1 gamma_x-0.1-py3-none-any.whl "'dev' in dependency_groups"
+	lockpkg winonly 1.0 winonly-1.0-py3-none-win_amd64.whl "sys_platform == 'win32'"
+	lockpkg sdonly 1.0 sdonly-1.0.tar.gz "'docs' in dependency_groups" sdist
+	printf '[tool.example]\nanything = "ignored"\n'
+} >"$T/lock/pylock.toml"
+# The docs group without the sdist-only package.
+{
+	printf '%s\n' "$HEAD"
+	lockpkg alpha 1.0 alpha-1.0-py3-none-any.whl
+	lockpkg beta 2.0 beta-2.0-py3-none-any.whl "'cli' in extras"
+	lockpkg gamma-x 0.1 gamma_x-0.1-py3-none-any.whl "'dev' in dependency_groups"
+	lockpkg delta 1.0 delta-1.0-py3-none-any.whl "'docs' in dependency_groups"
+} >"$T/lock/pylock.docs.toml"
+L=$T/lock/pylock.toml
+
+sync_()
+{
+	run "$FORKLIFT" sync -p "$V" --no-progress "$@"
+}
+
+freeze()
+{
+	"$FORKLIFT" list -p "$V" --format=freeze | tr '\n' ' '
+}
+
+# same_as_install DESC WHEEL...: a fresh venv with these wheel files
+# installed by forklift has the same tree as $V.
+same_as_install()
+{
+	local desc=$1 ref=$T/root/ref
+	shift
+	rm -rf "$ref"
+	mkvenv "$ref"
+	(cd "$W" && "$FORKLIFT" install -p "$ref" --no-progress "$@") >/dev/null 2>&1 ||
+	    fail "$desc: install of the same wheels from files"
+	assert_tree_same "$desc" "$ref" "$V"
+}
+
+# ---- default groups, the platform marker, the sdist's marker -----------------
+sync_ "$L"
+assert_rc "sync, default groups" 0
+assert_eq "sync, default groups: installed set" "$(freeze)" "alpha==1.0 gamma_x==0.1 "
+assert_no_path "$SP/winonly.py" "a package for another platform"
+assert_grep "direct_url.json names the wheel file" \
+    "file://$W/alpha-1.0-py3-none-any.whl" "$SP/alpha-1.0.dist-info/direct_url.json"
+assert_records "sync, default groups" "$V" "$T/fresh.snap"
+assert_no_staging "sync, default groups" "$V"
+same_as_install "sync, default groups" "$W/alpha-1.0-py3-none-any.whl" \
+    "$W/gamma_x-0.1-py3-none-any.whl"
+
+# ---- no-op: nothing opened, nothing changed ----------------------------------
+snap "$V" >"$T/s1.snap"
+mv "$W" "$T/wheels-away"
+sync_ "$L"
+assert_rc "no-op sync" 0
+assert_grep "no-op sync says so" "nothing to do" "$T/err"
+assert_snap_same "no-op sync (wheels moved away)" "$T/s1.snap" "$V"
+mv "$T/wheels-away" "$W"
+
+# ---- --extra ------------------------------------------------------------------
+sync_ --extra cli --dry-run "$L"
+assert_rc "--extra --dry-run" 0
+assert_eq "--extra --dry-run: the plan" "$(cat "$T/out")" "+ beta 2.0"
+assert_snap_same "--extra --dry-run" "$T/s1.snap" "$V"
+sync_ --extra cli --dry-run --json "$L"
+assert_rc "--extra --dry-run --json" 0
+assert_eq "--extra --dry-run --json: the plan" "$("$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(d["dry_run"], d["ok"], [(r["name"], r["version"]) for r in d["install"]],
+      d["remove"], sorted(r["name"] for r in d["unchanged"]))
+' "$T/out" 2>&1)" "True True [('beta', '2.0')] [] ['alpha', 'gamma_x']"
+sync_ --extra cli "$L"
+assert_rc "sync --extra cli" 0
+assert_eq "sync --extra cli: installed set" "$(freeze)" "alpha==1.0 beta==2.0 gamma_x==0.1 "
+assert_file "$V/bin/beta-run"
+same_as_install "sync --extra cli" "$W/alpha-1.0-py3-none-any.whl" \
+    "$W/beta-2.0-py3-none-any.whl" "$W/gamma_x-0.1-py3-none-any.whl"
+
+# ---- --group replaces default-groups; removal of what is not selected --------
+sync_ --group docs "$T/lock/pylock.docs.toml"
+assert_rc "sync --group docs" 0
+assert_eq "sync --group docs: installed set" "$(freeze)" "alpha==1.0 delta==1.0 "
+assert_no_path "$V/bin/beta-run" "a removed package's launcher"
+assert_records "sync --group docs" "$V" "$T/fresh.snap"
+same_as_install "sync --group docs" "$W/alpha-1.0-py3-none-any.whl" \
+    "$W/delta-1.0-py3-none-any.whl"
+
+# ---- an sdist-only package: refused when selected ----------------------------
+snap "$V" >"$T/s2.snap"
+sync_ --group docs "$L"
+assert_rc "a selected sdist-only package" 1
+assert_grep "the refusal names the package" "sdonly" "$T/err"
+assert_grep "the refusal names the lock file" "$L:" "$T/err"
+assert_snap_same "a selected sdist-only package" "$T/s2.snap" "$V"
+
+# ---- install -r: the lock file's picks, nothing removed -----------------------
+run "$FORKLIFT" install -p "$V" --no-progress --extra cli -r "$L"
+assert_rc "install -r pylock.toml --extra cli" 0
+assert_eq "install -r: nothing removed" "$(freeze)" \
+    "alpha==1.0 beta==2.0 delta==1.0 gamma_x==0.1 "
+same_as_install "install -r pylock.toml" "$W/alpha-1.0-py3-none-any.whl" \
+    "$W/beta-2.0-py3-none-any.whl" "$W/delta-1.0-py3-none-any.whl" \
+    "$W/gamma_x-0.1-py3-none-any.whl"
+
+# ---- errors: exit 1 naming file, line and key; nothing changed ---------------
+snap "$V" >"$T/s3.snap"
+# bad DESC STATUS FILE_TEXT STRING...: sync to pylock.bad.toml holding
+# FILE_TEXT fails with STATUS, names every STRING, changes nothing.
+bad()
+{
+	local desc=$1 want=$2 text=$3 s
+	shift 3
+	printf '%s' "$text" >"$T/lock/pylock.bad.toml"
+	sync_ "$T/lock/pylock.bad.toml"
+	assert_rc "$desc" "$want"
+	for s in "$@"; do
+		assert_grep "$desc: names '$s'" "$s" "$T/err"
+	done
+	assert_snap_same "$desc" "$T/s3.snap" "$V"
+}
+B=$T/lock/pylock.bad.toml
+# epsilon is not installed: its wheel must be read and checked.
+EPS=$(lockpkg epsilon 1.0 epsilon-1.0-py3-none-any.whl)
+bad "malformed TOML" 1 'lock-version = "1.0"
+created-by = "x"
+[[packages]
+name = "alpha"
+' "$B:3:"
+bad "an unknown package key (lock-version 1.0)" 1 'lock-version = "1.0"
+created-by = "x"
+[[packages]]
+name = "alpha"
+colour = "blue"
+' "$B:5:" "colour"
+bad "no created-by" 1 'lock-version = "1.0"
+packages = []
+' "$B:1:" "created-by"
+bad "no package name" 1 'lock-version = "1.0"
+created-by = "x"
+[[packages]]
+version = "1.0"
+' "$B:3:" "name"
+bad "an empty hashes table" 1 "lock-version = \"1.0\"
+created-by = \"x\"
+[[packages]]
+name = \"alpha\"
+version = \"1.0\"
+wheels = [{path = \"../wheels/alpha-1.0-py3-none-any.whl\", hashes = {}}]
+" "$B:6:" "hashes"
+bad "a wrong sha512" 1 "lock-version = \"1.0\"
+created-by = \"x\"
+$(printf '%s\n' "$EPS" | sed 's/sha512 = "./sha512 = "0/; s/sha512 = "00/sha512 = "11/')
+" "$B:3" "hashes" "epsilon-1.0-py3-none-any.whl" "sha512:"
+bad "a wrong size" 1 "lock-version = \"1.0\"
+created-by = \"x\"
+$(printf '%s\n' "$EPS" | sed 's/size = \([0-9]*\)/size = 1\1/')
+" "$B:3" "size" "epsilon-1.0-py3-none-any.whl"
+bad "no hash algorithm forklift knows" 1 "lock-version = \"1.0\"
+created-by = \"x\"
+[[packages]]
+name = \"epsilon\"
+version = \"1.0\"
+wheels = [{path = \"../wheels/epsilon-1.0-py3-none-any.whl\", hashes = {nohash99 = \"00\"}}]
+" "epsilon-1.0-py3-none-any.whl" "hashes"
+bad "a missing wheel file" 1 "lock-version = \"1.0\"
+created-by = \"x\"
+$(printf '%s\n' "$EPS" | sed 's/epsilon-1.0-py3/epsilon-1.0-py2.py3/g')
+" "epsilon-1.0-py2.py3-none-any.whl" "$B:3"
+bad "lock-version 2" 1 'lock-version = "2.0"
+created-by = "x"
+' "$B:1:" "lock-version"
+# Usage problems: exit 2.
+sync_ --extra cli "$T/lock/req.txt"
+assert_rc "--extra without a lock file" 2
+assert_grep "--extra without a lock file: says so" "lock file" "$T/err"
+sync_ --extra nosuch "$L"
+assert_rc "an extra the lock file does not declare" 1
+assert_grep "an unknown extra: named" "nosuch" "$T/err"
+assert_snap_same "usage errors" "$T/s3.snap" "$V"
+# Only pylock.toml and pylock.NAME.toml are lock files.
+cp "$L" "$T/lock/mylock.toml"
+sync_ "$T/lock/mylock.toml"
+assert_rc "mylock.toml is read as a requirements file" 1
+assert_snap_same "mylock.toml" "$T/s3.snap" "$V"
+
+# ---- url entries, served by the test index ------------------------------------
+if true; then
+	SERVER_PID=$T/index.pid
+	trap '[ -s "$SERVER_PID" ] && kill "$(cat "$SERVER_PID")" 2>/dev/null; wait; cleanup' EXIT
+	"$PY" "$SRCDIR/tests/indexserver.py" --root "$W" --port-file "$T/index.port" \
+	    --pid-file "$SERVER_PID" --log "$T/index.log" 2>"$T/index.err" &
+	for i in $(seq 100); do
+		[ -s "$T/index.port" ] && [ -s "$SERVER_PID" ] && break
+		sleep 0.1
+	done
+	[ -s "$T/index.port" ] || { show "index server" "$T/index.err"; exit 99; }
+	FILES=http://127.0.0.1:$(cat "$T/index.port")/files
+	EPSU=$(LOCK_URL=$FILES lockpkg epsilon 1.0 epsilon-1.0-py3-none-any.whl)
+	{
+		printf 'lock-version = "1.0"\ncreated-by = "x"\n'
+		lockpkg alpha 1.0 alpha-1.0-py3-none-any.whl
+		LOCK_URL=$FILES lockpkg delta 1.0 delta-1.0-py3-none-any.whl
+		printf '%s\n' "$EPSU"
+	} >"$T/lock/pylock.url.toml"
+	snap "$V" >"$T/s4.snap"
+	bad "a wrong sha512 of a url entry" 1 "lock-version = \"1.0\"
+created-by = \"x\"
+$(printf '%s\n' "$EPSU" | sed 's/sha512 = "./sha512 = "0/; s/sha512 = "00/sha512 = "11/')
+" "epsilon-1.0-py3-none-any.whl" "hashes" "sha512:" "$FILES/epsilon-1.0-py3-none-any.whl"
+	bad "a wrong size of a url entry" 1 "lock-version = \"1.0\"
+created-by = \"x\"
+$(printf '%s\n' "$EPSU" | sed 's/size = \([0-9]*\)/size = 1\1/')
+" "epsilon-1.0-py3-none-any.whl"
+	bad "a url entry without sha256" 1 "lock-version = \"1.0\"
+created-by = \"x\"
+$(printf '%s\n' "$EPSU" | sed 's/sha256 = "[0-9a-f]*", //')
+" "$B:3" "sha256" "hashes"
+	sync_ "$T/lock/pylock.url.toml"
+	assert_rc "sync url entries" 0
+	assert_eq "sync url entries: installed set" "$(freeze)" \
+	    "alpha==1.0 delta==1.0 epsilon==1.0 "
+	assert_grep "url entries were downloaded" "epsilon-1.0-py3-none-any.whl" "$T/index.log"
+	assert_grep "direct_url.json names the URL" \
+	    "$FILES/epsilon-1.0-py3-none-any.whl" "$SP/epsilon-1.0.dist-info/direct_url.json"
+	same_as_install "sync url entries" "$W/alpha-1.0-py3-none-any.whl" \
+	    "$W/delta-1.0-py3-none-any.whl" "$W/epsilon-1.0-py3-none-any.whl"
+	sync_ "$T/lock/pylock.url.toml"
+	assert_rc "sync url entries again" 0
+	assert_grep "sync url entries again: nothing to do" "nothing to do" "$T/err"
+	# The workers, confined, open the downloads the engine verified,
+	# from the archive cache or the staging area (read only).
+	sync_ --reinstall --sandbox require "$T/lock/pylock.url.toml"
+	assert_rc "url entries from the cache, --sandbox require" 0
+	sync_ --reinstall --no-cache --sandbox require "$T/lock/pylock.url.toml"
+	assert_rc "url entries, --no-cache --sandbox require" 0
+	same_as_install "url entries, --no-cache --sandbox require" \
+	    "$W/alpha-1.0-py3-none-any.whl" "$W/delta-1.0-py3-none-any.whl" \
+	    "$W/epsilon-1.0-py3-none-any.whl"
+	# The archive cache is trusted by name only until the engine opens
+	# the file: its hashes are checked through that descriptor.
+	ESHA=$(sha256sum "$W/epsilon-1.0-py3-none-any.whl" | cut -d' ' -f1)
+	EARC=$FORKLIFT_CACHE_DIR/v1/archives/${ESHA:0:2}/$ESHA/epsilon-1.0-py3-none-any.whl
+	assert_file "$EARC"
+	if command -v strace >/dev/null 2>&1; then
+		run strace -f -qq -e trace=open,openat -o "$T/trace" "$FORKLIFT" sync \
+		    -p "$V" --no-progress --reinstall "$T/lock/pylock.url.toml"
+		assert_rc "url entries from the cache, under strace" 0
+		# Once by the engine, which checks every hash through that
+		# descriptor, and once by the worker it was handed to after
+		# the fork, which stages it through its own descriptor and
+		# checks its sha256 is the verified one.
+		assert_eq "a cached download is opened once per process" \
+		    "$(grep -F "\"$EARC\"" "$T/trace" | grep -v ENOENT |
+		    awk '{ print $1 }' | sort | uniq -c | awk '{ print $1 }' |
+		    sort | tr '\n' ' ')" "1 1 "
+	else
+		echo "SKIP: no strace: the single open of a download is not checked"
+	fi
+	snap "$V" >"$T/s5.snap"
+	chmod u+w "$EARC"
+	printf 'X' | dd of="$EARC" bs=1 seek=100 conv=notrunc 2>/dev/null
+	sync_ --reinstall "$T/lock/pylock.url.toml"
+	assert_rc "a cached download changed since it was stored" 1
+	assert_grep "a changed cached download: named" \
+	    "epsilon-1.0-py3-none-any.whl" "$T/err"
+	assert_grep "a changed cached download: hash mismatch" "hash mismatch" "$T/err"
+	assert_snap_same "a changed cached download" "$T/s5.snap" "$V"
+	rm -f "$EARC"
+fi
+
+# ---- a lock file written by pip >= 26.1 or uv ---------------------------------
+if command -v uv >/dev/null 2>&1; then
+	(cd "$T/lock" && printf 'alpha==1.0\n' >in.txt &&
+	    uv pip compile --quiet --no-index --find-links "$W" --format pylock.toml \
+	    -o pylock.uv.toml in.txt) >/dev/null 2>&1
+	if [ -f "$T/lock/pylock.uv.toml" ]; then
+		sync_ "$T/lock/pylock.uv.toml"
+		assert_rc "sync a lock file uv wrote" 0
+		assert_eq "uv's lock file: installed set" "$(freeze)" "alpha==1.0 "
+	else
+		echo "SKIP: uv did not write a lock file"
+	fi
+elif "$PY" -c 'import pip, sys; sys.exit(tuple(map(int, pip.__version__.split(".")[:2])) < (26, 1))' 2>/dev/null; then
+	(cd "$T/lock" && "$PY" -m pip lock --no-index --find-links "$W" \
+	    -o pylock.pip.toml alpha==1.0) >/dev/null 2>&1
+	if [ -f "$T/lock/pylock.pip.toml" ]; then
+		sync_ "$T/lock/pylock.pip.toml"
+		assert_rc "sync a lock file pip wrote" 0
+		assert_eq "pip's lock file: installed set" "$(freeze)" "alpha==1.0 "
+	else
+		echo "SKIP: pip did not write a lock file"
+	fi
+else
+	echo "SKIP: neither uv nor pip >= 26.1: no lock file written by them to check"
+fi
+
+finish

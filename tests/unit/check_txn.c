@@ -1,0 +1,321 @@
+/*
+ * check_txn.c: the journal as a table of states.  Each row lays out an
+ * environment as a dead forklift could have left it (a journal, whole,
+ * truncated, empty, forged or absent, and the files in the staging tree,
+ * its trash and the live tree), runs txn_recover(), and checks its result
+ * and which files are where afterwards.  Then a whole transaction
+ * (begin, plan, commit) and its rollback, and the refusals made while
+ * planning.  Every row works in its own temporary directory.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "target.h"
+#include "txn.h"
+#include "util.h"
+
+static char	top[PATH_MAX / 2];
+static char	root[PATH_MAX];
+static struct target tg;
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static char *
+at(const char *rel)
+{
+	return xasprintf("%s/%s", root, rel);
+}
+
+static void
+put(const char *rel, const char *text)
+{
+	char	*p = at(rel), *d = xstrdup(p);
+
+	*strrchr(d, '/') = '\0';
+	ck_assert_int_eq(mkdir_p(d, 0755), 0);
+	ck_assert_int_eq(write_file_atomic(p, text, strlen(text), 0644), 0);
+	free(d);
+	free(p);
+}
+
+static int
+exists(const char *rel)
+{
+	struct stat	 st;
+	char		*p = at(rel);
+	int		 rc = lstat(p, &st) == 0;
+
+	free(p);
+	return rc;
+}
+
+/* A journal template: @R@ is the root, records end in "\n". */
+static void
+put_journal(const char *tmpl)
+{
+	struct buf	 b = BUF_INIT;
+	const char	*s;
+
+	for (s = tmpl; *s; s++) {
+		if (strncmp(s, "@R@", 3) == 0) {
+			buf_adds(&b, root);
+			s += 2;
+		} else
+			buf_add(&b, s, 1);
+	}
+	buf_add(&b, "", 1);
+	put(".forklift/journal", b.p);
+	buf_free(&b);
+}
+
+static void
+setup(void)
+{
+	snprintf(root, sizeof(root), "%s/r-XXXXXX", top);
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	memset(&tg, 0, sizeof(tg));
+	tg.root = root;
+	tg.purelib = at("lib");
+	tg.platlib = at("lib");
+	tg.scripts = at("bin");
+	tg.data = root;
+	tg.include = at("include");
+	tg.lock_fd = -1;
+	ck_assert_int_eq(mkdir_p(tg.purelib, 0755), 0);
+	ck_assert_int_eq(mkdir_p(tg.scripts, 0755), 0);
+	put(".forklift/lock", "");
+}
+
+static void
+teardown(void)
+{
+	nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(tg.purelib);
+	free(tg.platlib);
+	free(tg.scripts);
+	free(tg.include);
+}
+
+#define TX	"@R@/.forklift/tx-1-00000001"
+
+struct state {
+	const char	*name;
+	const char	*journal;	/* NULL: none */
+	const char	*files[4];	/* created before recovery */
+	int		 rc;		/* txn_recover() */
+	const char	*present[4];	/* afterwards */
+	const char	*absent[4];
+};
+
+static const struct state states[] = {
+	{ "no journal, empty trash: stale staging removed", NULL,
+	  { ".forklift/tx-1-00000001/0/purelib/x.py" }, 0,
+	  { "lib" }, { ".forklift/tx-1-00000001" } },
+	{ "no journal, non-empty trash: kept", NULL,
+	  { ".forklift/tx-1-00000001/trash/0" }, -1,
+	  { ".forklift/tx-1-00000001/trash/0" }, { "lib/x.py" } },
+	{ "empty journal, non-empty trash: kept", "",
+	  { ".forklift/tx-1-00000001/trash/0" }, -1,
+	  { ".forklift/tx-1-00000001/trash/0" }, { "lib/x.py" } },
+	{ "torn first record, non-empty trash: kept", "B\t" TX,
+	  { ".forklift/tx-1-00000001/trash/0" }, -1,
+	  { ".forklift/tx-1-00000001/trash/0" }, { "lib/x.py" } },
+	{ "truncated journal naming the move: restored",
+	  "B\t" TX "\nR\t@R@/lib/x.py\t" TX "/trash/0\nR\t" TX "/0/purelib/x",
+	  { ".forklift/tx-1-00000001/trash/0" }, 0,
+	  { "lib/x.py" }, { ".forklift/tx-1-00000001", ".forklift/journal" } },
+	{ "torn record after the move: trash kept",
+	  "B\t" TX "\nR\t@R@/lib/x.py\t" TX "/trash/0",
+	  { ".forklift/tx-1-00000001/trash/0" }, -1,
+	  { ".forklift/tx-1-00000001/trash/0" }, { "lib/x.py" } },
+	{ "whole journal, every step done, no C: undone",
+	  "B\t" TX "\nR\t@R@/lib/x.py\t" TX "/trash/0\n"
+	  "R\t" TX "/0/purelib/x.py\t@R@/lib/x.py\n",
+	  { ".forklift/tx-1-00000001/trash/0", "lib/x.py",
+	    ".forklift/tx-1-00000001/0/purelib/keep" }, 0,
+	  { "lib/x.py" }, { ".forklift/tx-1-00000001", ".forklift/journal" } },
+	{ "whole journal, no step done: nothing moved",
+	  "B\t" TX "\nR\t@R@/lib/x.py\t" TX "/trash/0\n"
+	  "R\t" TX "/0/purelib/x.py\t@R@/lib/x.py\n",
+	  { "lib/x.py", ".forklift/tx-1-00000001/0/purelib/x.py" }, 0,
+	  { "lib/x.py" }, { ".forklift/tx-1-00000001", ".forklift/journal" } },
+	{ "committed: the trash goes",
+	  "B\t" TX "\nR\t@R@/lib/old.py\t" TX "/trash/0\nC\n",
+	  { ".forklift/tx-1-00000001/trash/0" }, 0,
+	  { "lib" }, { ".forklift/tx-1-00000001", "lib/old.py", ".forklift/journal" } },
+	{ "record outside the root: not replayed",
+	  "B\t" TX "\nR\t/etc/passwd\t" TX "/trash/0\n",
+	  { ".forklift/tx-1-00000001/trash/0" }, -1,
+	  { ".forklift/journal", ".forklift/tx-1-00000001/trash/0" } , { NULL } },
+	{ "record into .forklift: not replayed",
+	  "B\t" TX "\nR\t" TX "/trash/0\t@R@/.forklift/lock2\n",
+	  { ".forklift/tx-1-00000001/trash/0" }, -1,
+	  { ".forklift/journal", ".forklift/tx-1-00000001/trash/0" },
+	  { ".forklift/lock2" } },
+	{ "record with ..: not replayed",
+	  "B\t" TX "\nR\t@R@/lib/../../x\t" TX "/trash/0\n",
+	  { ".forklift/tx-1-00000001/trash/0" }, -1,
+	  { ".forklift/journal", ".forklift/tx-1-00000001/trash/0" } , { NULL } },
+	{ "B outside .forklift: not replayed",
+	  "B\t@R@/lib\nR\t@R@/lib/x.py\t@R@/lib/y.py\n",
+	  { "lib/y.py" }, -1, { ".forklift/journal", "lib/y.py" }, { "lib/x.py" } },
+	{ "M outside the root: not replayed",
+	  "B\t" TX "\nM\t/tmp\n", { "lib/k" }, -1, { ".forklift/journal" } , { NULL } },
+	{ "unknown record: not replayed", "B\t" TX "\nX\tboom\n",
+	  { "lib/k" }, -1, { ".forklift/journal" } , { NULL } },
+};
+
+START_TEST(test_recover_state)
+{
+	const struct state	*s = &states[_i];
+	size_t			 k;
+	int			 rc;
+
+	for (k = 0; k < ARRAY_SIZE(s->files) && s->files[k]; k++)
+		put(s->files[k], "x\n");
+	if (s->journal != NULL)
+		put_journal(s->journal);
+	rc = txn_recover(&tg);
+	ck_assert_msg(rc == s->rc, "%s: txn_recover() = %d, want %d", s->name,
+	    rc, s->rc);
+	for (k = 0; k < ARRAY_SIZE(s->present) && s->present[k]; k++)
+		ck_assert_msg(exists(s->present[k]), "%s: %s missing", s->name,
+		    s->present[k]);
+	for (k = 0; k < ARRAY_SIZE(s->absent) && s->absent[k]; k++)
+		ck_assert_msg(!exists(s->absent[k]), "%s: %s still there",
+		    s->name, s->absent[k]);
+}
+END_TEST
+
+/* A whole transaction: planned first, nothing moves until commit_end;
+ * with and without the flushes. */
+START_TEST(test_commit)
+{
+	struct txn	 x;
+	char		*stage, *dst;
+
+	put("lib/pkg/old.py", "old\n");
+	ck_assert_int_eq(txn_begin(&x, &tg), 0);
+	x.nosync = _i;
+	stage = txn_stage_path(&x, 0);
+	ck_assert_int_eq(mkdir(stage, 0777), 0);
+	{
+		char	*p = xasprintf("%s/purelib/pkg/new.py", stage);
+		char	*d = xasprintf("%s/purelib/pkg", stage);
+
+		ck_assert_int_eq(mkdir_p(d, 0755), 0);
+		ck_assert_int_eq(write_file_atomic(p, "new\n", 4, 0644), 0);
+		free(p);
+		free(d);
+	}
+	ck_assert_int_eq(txn_commit_begin(&x), 0);
+	dst = at("lib/pkg/old.py");
+	ck_assert_int_eq(txn_remove(&x, dst), 0);
+	free(dst);
+	ck_assert_int_eq(txn_install(&x, 0, "purelib", tg.purelib, 2), 0);
+	/* Planned only: nothing moved yet. */
+	ck_assert(exists("lib/pkg/old.py"));
+	ck_assert(!exists("lib/pkg/new.py"));
+	ck_assert_int_eq(txn_commit_end(&x), 0);
+	ck_assert(!exists("lib/pkg/old.py"));
+	ck_assert(exists("lib/pkg/new.py"));
+	ck_assert(!exists(".forklift/journal"));
+	txn_free(&x);
+	free(stage);
+}
+END_TEST
+
+/* Planning refuses the state directory and the environment's own files. */
+static const struct {
+	const char	*key, *rel, *existing, *why;
+} refusals[] = {
+	{ "data", ".forklift/lock", NULL, "state directory" },
+	{ "data", ".forklift/journal", NULL, "state directory" },
+	{ "scripts", "python3", "bin/python3", "interpreter" },
+	{ "scripts", "activate.fish", "bin/activate.fish", "activation" },
+	{ "data", "pyvenv.cfg", "pyvenv.cfg", "pyvenv.cfg" },
+};
+
+START_TEST(test_plan_refuses)
+{
+	struct txn	 x;
+	char		*stage, *p, *d;
+	const char	*dest;
+
+	if (refusals[_i].existing)
+		put(refusals[_i].existing, "mine\n");
+	ck_assert_int_eq(txn_begin(&x, &tg), 0);
+	stage = txn_stage_path(&x, 0);
+	ck_assert_int_eq(mkdir(stage, 0777), 0);
+	p = xasprintf("%s/%s/%s", stage, refusals[_i].key, refusals[_i].rel);
+	d = xstrdup(p);
+	*strrchr(d, '/') = '\0';
+	ck_assert_int_eq(mkdir_p(d, 0755), 0);
+	ck_assert_int_eq(write_file_atomic(p, "evil\n", 5, 0644), 0);
+	ck_assert_int_eq(txn_commit_begin(&x), 0);
+	dest = strcmp(refusals[_i].key, "scripts") == 0 ? tg.scripts : tg.data;
+	ck_assert_int_eq(txn_install(&x, 0, refusals[_i].key, dest, 2), -1);
+	ck_assert_msg(strstr(err_get(), refusals[_i].why) != NULL &&
+	    strstr(err_get(), refusals[_i].rel) != NULL, "%s", err_get());
+	ck_assert_int_eq(txn_rollback(&x), 0);
+	ck_assert(!exists(".forklift/journal"));
+	txn_free(&x);
+	free(p);
+	free(d);
+	free(stage);
+}
+END_TEST
+
+static Suite *
+txn_suite(void)
+{
+	Suite	*s = suite_create("txn");
+	TCase	*tc = tcase_create("recover");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_recover_state, 0, (int)ARRAY_SIZE(states));
+	suite_add_tcase(s, tc);
+	tc = tcase_create("commit");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_commit, 0, 2);
+	tcase_add_loop_test(tc, test_plan_refuses, 0, (int)ARRAY_SIZE(refusals));
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	const char	*t = getenv("TMPDIR");
+	SRunner		*sr;
+	int		 failed;
+
+	snprintf(top, sizeof(top), "%s/fk-txn-XXXXXX", t && *t ? t : "/tmp");
+	if (mkdtemp(top) == NULL) {
+		perror(top);
+		return 99;
+	}
+	sr = srunner_create(txn_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	nftw(top, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return failed == 0 ? 0 : 1;
+}
