@@ -353,7 +353,7 @@ run_verify(struct vrun *r, unsigned int jobs)
 		.report = on_report, .label = dist_label, .frame = sandbox_frame,
 		.describe_exit = sandbox_describe_exit,
 	};
-	struct runner_opts ro = { jobs, "verifying", "distributions" };
+	struct runner_opts ro = { jobs, "verifying", "distributions", NULL };
 	uint64_t	*w;
 	size_t		 i;
 	int		 rc;

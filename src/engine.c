@@ -12,10 +12,23 @@
  * Workers run stage.c on their share and write only under the staging
  * directory and the cache; they never see the live environment.
  *
- * Wheels the plan knows by URL are downloaded first (engine_fetch()),
- * all at once in the parent, verified against their sha256 and
- * published into the archive cache (or, with --no-cache, the staging
- * area) before the runner forks any worker.
+ * Wheels the plan knows by URL are downloaded while the workers unpack:
+ * the runner forks the workers first, then its parent loop waits in
+ * fetch_run_some() (curl's sockets and the worker pipes in one poll), and
+ * each wheel is handed to a free worker as soon as its download is
+ * complete and verified (runner_ready() with the verified file's sha256
+ * and path, which the worker reads from the queue's shared page, opens,
+ * and hashes again as it stages it: the bytes it unpacks are the ones
+ * verified).  The fetch context is made only after the fork and freed before
+ * anything else forks, so no curl state ever crosses a fork.  A wheel is
+ * handed over whole: streaming one into a worker while it downloads would
+ * save at most the shorter of its download and its unpack, at the price
+ * of reading unverified bytes without the zip's central directory.
+ *
+ * The runner's items are units: a wheel, or a part of a big wheel
+ * (split_plan).  Only a wheel known before the fork (a local file, or an
+ * archive-cache hit resolved before the run) is split; a downloaded wheel
+ * is one unit, made ready by its unit's index once it is verified.
  */
 #include "config.h"
 
@@ -86,13 +99,27 @@ struct run {
 	char			**urls;		/* per wheel: direct_url.json's
 						 * URL (no credentials), or NULL */
 	unsigned long		 fetched;	/* downloads delivered */
-	int			 fetch_bad;
 	struct unit		*units;
 	size_t			 nunits;
 	struct split		*split;		/* per wheel */
 	struct stage_shared	*sh;		/* per wheel, shared with the
 						   workers */
 	size_t			 shlen;		/* bytes mapped */
+	size_t			*wunit;		/* per wheel: its first unit */
+	unsigned char		*uready;	/* per unit: ready at once */
+	/* The downloads (parent only). */
+	struct fetch_ctx	*fx;		/* made after the fork */
+	struct dl		*dls;
+	char			*dl_dest;	/* --no-cache: in staging */
+	char			*dl_read;	/* where downloads land: the
+						 * workers' one read rule */
+	unsigned char		*ready;		/* per wheel: no download needed */
+	char			*fetch_err;	/* the first failure */
+};
+
+struct dl {
+	struct run	*r;
+	size_t		 i;
 };
 
 /* ---- in the worker -------------------------------------------------- */
@@ -113,10 +140,12 @@ stage_open(const struct run *r, unsigned int i)
 
 /* The worker's sandbox: it writes beneath its staging directory and the
  * cache's tmp/ and wheels/ (entries are renamed from one to the other and
- * hard-linked into staging).  It reads its wheels through the descriptors
- * the parent opened (plan.c; the download step for a wheel with a URL),
- * which Landlock does not check, so no wheel path, local or in the
- * archive cache, needs a read rule: a worker can open none by name. */
+ * hard-linked into staging).  A wheel known before the fork is read
+ * through the descriptor the parent opened (plan.c), which Landlock does
+ * not check; a wheel downloaded after the fork is opened by the worker by
+ * the path in its note, so the worker may read, and only read, beneath
+ * where downloads land: <cache>/v1/archives, or with --no-cache the
+ * downloads directory in staging. */
 static int
 worker_confine(const struct run *r, int fd)
 {
@@ -136,6 +165,8 @@ worker_confine(const struct run *r, int fd)
 		if (r->p->add[i].size > big)
 			big = r->p->add[i].size;
 	strv_push(&sb.read, "/etc/localtime");
+	if (r->dl_read != NULL)
+		strv_push(&sb.read, r->dl_read);
 	/* No member is larger than --max-unpacked-size; RECORD and the
 	 * manifest get some room on top.  The heap holds at most one
 	 * member's compressed and uncompressed bytes at once. */
@@ -189,6 +220,29 @@ fault_point(const struct unit *u)
 }
 #endif
 
+/* A wheel downloaded after the fork: the note the parent made it ready
+ * with, "<sha256> <path>" of the file it verified.  The worker opens that
+ * path once, reads only through the descriptor, and stage.c checks that
+ * the sha256 it computes of it is the verified one. */
+static int
+open_delivered(size_t i, char sha[65], const char **path)
+{
+	const char	*note;
+	struct stat	 st;
+	int		 fd;
+
+	if ((note = runner_note(i)) == NULL || strlen(note) < 66 ||
+	    note[64] != ' ')
+		return err_set("no verified file was delivered for it");
+	memcpy(sha, note, 64);
+	sha[64] = '\0';
+	*path = note + 65;
+	if ((fd = plan_open_wheel(*path, &st)) < 0)
+		return err_set("%s: %s", *path, fd == -1 ? strerror(errno) :
+		    "not a regular file");
+	return fd;
+}
+
 /* A part of a split wheel; the worker whose part completes the wheel
  * finishes it. */
 static int
@@ -217,30 +271,49 @@ worker_wheel(void *arg, size_t k, struct runner_stats *rs)
 	const struct unit	*u = &r->units[k];
 	unsigned int		 i = u->wheel;
 	struct stage_stats	 st;
-	int			 sfd, rc;
+	const char		*path;
+	char			 sha[65];
+	int			 sfd, wfd, own = 0, rc;
 
 #ifdef FAULT_INJECTION
 	fault_point(u);
 #endif
 	r->so.requested = r->p->add[i].requested;
-	r->so.unpack.use_fd = 1;
-	r->so.unpack.wheel_fd = r->split[i].nparts > 1 ?
-	    r->split[i].fds[u->part] : r->p->add[i].fd;
 	r->so.direct_url = r->p->add[i].direct_url;
 	r->so.url = r->urls != NULL ? r->urls[i] : NULL;
+	r->so.expect_sha256 = NULL;
+	/* Known before the fork: the descriptor plan.c opened (each part of
+	 * a split wheel its own).  Downloaded after it (never split): the
+	 * file the parent verified, by the note made ready with this unit. */
+	path = r->p->add[i].path;
+	wfd = r->split[i].nparts > 1 ? r->split[i].fds[u->part] :
+	    r->p->add[i].fd;
+	if (path == NULL) {
+		if ((wfd = open_delivered(k, sha, &path)) < 0)
+			return -1;
+		own = 1;
+		r->so.expect_sha256 = sha;
+	}
+	r->so.unpack.use_fd = 1;
+	r->so.unpack.wheel_fd = wfd;
 	if (r->split[i].nparts > 1)
 		sfd = open(r->split[i].dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 		    O_CLOEXEC);
 	else
 		sfd = stage_open(r, i);
-	if (sfd < 0)
-		return r->split[i].nparts > 1 ? err_set("cannot open '%s': %s",
+	if (sfd < 0) {
+		rc = r->split[i].nparts > 1 ? err_set("cannot open '%s': %s",
 		    r->split[i].dir, strerror(errno)) : -1;
-	if (r->split[i].nparts > 1)
-		rc = worker_part(r, u, sfd, &st);
-	else
-		rc = stage_wheel(r->p->add[i].path, sfd, &r->so, &st);
-	close(sfd);
+	} else {
+		if (r->split[i].nparts > 1)
+			rc = worker_part(r, u, sfd, &st);
+		else
+			rc = stage_wheel(path, sfd, &r->so, &st);
+		close(sfd);
+	}
+	if (own)
+		close(wfd);
+	r->so.expect_sha256 = NULL;
 	if (rc != 0)
 		return -1;
 	rs->files = st.files;
@@ -464,12 +537,7 @@ choose_link(struct run *r, const struct engine_opts *o)
 	return 0;
 }
 
-/* ---- the download step ------------------------------------------------ */
-
-struct dl {
-	struct run	*r;
-	size_t		 i;
-};
+/* ---- downloads, pipelined into the workers ---------------------------- */
 
 static void
 fetched(void *arg, const struct fetch_result *res)
@@ -479,41 +547,49 @@ fetched(void *arg, const struct fetch_result *res)
 	struct plan_wheel	*w = &r->p->add[dl->i];
 	struct stat		 st;
 	uint64_t		 want;
+	char			*note;
+	int			 fd, rc;
 
 	r->fetched++;
 	if (!res->ok) {
-		progress_clear(&r->prog);
-		error_msg("%s: %s", w->base, res->error);
-		r->fetch_bad = 1;
+		if (r->fetch_err == NULL)
+			r->fetch_err = xasprintf("%s: %s", w->base, res->error);
 		return;
 	}
 	w->path = xstrdup(res->path);
 	w->base = path_base(w->path);
 	w->bytes = res->bytes;
 	want = w->size;
-	w->size = res->bytes;
 	w->from_cache = res->from_cache;
 	/* Opened once, as plan.c opens a local wheel: the size and every
 	 * hash are checked through this descriptor (a lock file's hashes, or
 	 * the sha256 the download had: the name is not trusted between the
-	 * download, or the cache, and now) and the worker unpacks through
-	 * it. */
-	if ((w->fd = plan_open_wheel(w->path, &st)) < 0) {
-		progress_clear(&r->prog);
-		error_msg("%s (%s): %s", w->path, res->url, w->fd == -1 ?
-		    strerror(errno) : "not a regular file");
-		w->fd = -1;
-		r->fetch_bad = 1;
+	 * download, or the cache, and now).  The workers were forked before,
+	 * so the worker opens the file by its path and checks that its
+	 * sha256 is the one verified here (the note: "<sha256> <path>"). */
+	if ((fd = plan_open_wheel(w->path, &st)) < 0) {
+		if (r->fetch_err == NULL)
+			r->fetch_err = xasprintf("%s (%s): %s", w->path, res->url,
+			    fd == -1 ? strerror(errno) : "not a regular file");
 		return;
 	}
 	w->size = (uint64_t)st.st_size;
 	if (w->check.n == 0)
 		strv_push_owned(&w->check, xasprintf("sha256:%s", res->sha256));
-	if (lockfile_verify(w->fd, w->path, want > 0 ? (int64_t)want : -1,
-	    &w->check) != 0) {
-		progress_clear(&r->prog);
-		error_msg("%s (%s)", err_get(), res->url);
-		r->fetch_bad = 1;
+	rc = lockfile_verify(fd, w->path, want > 0 ? (int64_t)want : -1,
+	    &w->check);
+	close(fd);
+	if (rc != 0) {
+		if (r->fetch_err == NULL)
+			r->fetch_err = xasprintf("%s (%s)", err_get(), res->url);
+		return;
+	}
+	note = xasprintf("%s %s", res->sha256, w->path);
+	rc = runner_ready(r->wunit[dl->i], note);	/* never split */
+	free(note);
+	if (rc != 0) {
+		if (r->fetch_err == NULL)
+			r->fetch_err = xasprintf("%s: %s", w->base, err_get());
 		return;
 	}
 	if (verbosity > 0) {
@@ -522,57 +598,27 @@ fetched(void *arg, const struct fetch_result *res)
 		    res->from_cache ? "from the cache, for" : "downloaded from",
 		    res->url);
 	}
-	progress_update(&r->prog, r->fetched, "downloaded", w->base, 0);
-}
-
-/* "[files/wheels] downloading 12.3/45.6 MB" on the progress line. */
-static void
-show_bytes(struct run *r, const struct fetch_ctx *fx)
-{
-	struct fetch_stats	st;
-	char			what[64];
-
-	if (!r->prog.enabled)
-		return;
-	fetch_get_stats(fx, &st);
-	if (st.bytes_expected >= st.bytes_received)
-		snprintf(what, sizeof(what), "%.1f/%.1f MB",
-		    (double)st.bytes_received / 1e6, (double)st.bytes_expected / 1e6);
-	else
-		snprintf(what, sizeof(what), "%.1f MB",
-		    (double)st.bytes_received / 1e6);
-	progress_update(&r->prog, st.files_done, "downloading", what, 0);
 }
 
 /*
- * The download step: every wheel of the plan that has a URL, all at once
- * through one fetch context (largest first, as fetch.c orders them), each
- * checked against its sha256 while its bytes arrive.  Sets each such
- * wheel's path.  0, 1 (a download failed: every failure printed), or
- * 128 + signal (stopped: fetch.c removed the partial files).
- *
- * This is the seam for pipelined delivery: a later version hands each
- * wheel to the runner as its download completes.  Then the workers must
- * be forked before the first connection is opened; here the fetch
- * context is freed before runner_run() forks anything, so no curl state
- * ever crosses a fork.
+ * Before the fork: which wheels need a download (the others are ready at
+ * once), their direct_url.json URLs (workers inherit them), and with
+ * --no-cache the directory in staging the downloads go to.  0 when there
+ * is nothing to download, 1 when there is, -1 on failure (printed).
  */
 static int
-engine_fetch(struct run *r)
+fetch_prepare(struct run *r)
 {
-	struct fetch_opts	 fo;
-	struct fetch_ctx	*fx;
-	struct fetch_req	 req;
-	struct dl		*dls;
-	struct url_cred		 cred;
-	char			*dest = NULL, *clean;
-	size_t			 i, n = 0;
-	int			 rc = 0;
+	struct url_cred	 cred;
+	char		*clean;
+	size_t		 i, n = 0;
 
+	r->ready = xcalloc(r->p->nadd ? r->p->nadd : 1, 1);
 	for (i = 0; i < r->p->nadd; i++) {
 		struct plan_wheel	*w = &r->p->add[i];
 
-		n += w->url != NULL && w->path == NULL;
+		r->ready[i] = w->url == NULL || w->path != NULL;
+		n += !r->ready[i];
 		if (w->from_cache && w->url == NULL) {	/* found by resolve.c */
 			w->bytes = w->size;
 			if (verbosity > 0)
@@ -584,66 +630,134 @@ engine_fetch(struct run *r)
 		return 0;
 	if (r->o->fetch == NULL)
 		BUG("a wheel to download and no fetch options");
-	fo = *r->o->fetch;
-	fo.stop = &sig_stop;
-	fo.wake_fd = sig_wake_fd();
-	if (fo.cache_dir == NULL) {
-		dest = path_join(r->x.dir, "downloads");
-		if (mkdir(dest, 0700) != 0) {
-			error_msg("cannot create '%s': %s", dest, strerror(errno));
-			free(dest);
-			return 1;
-		}
-	}
-	if ((fx = fetch_new(&fo)) == NULL) {
-		error_msg("%s", err_get());
-		free(dest);
-		return 1;
-	}
 	r->urls = xcalloc(r->p->nadd, sizeof(*r->urls));
-	dls = xcalloc(r->p->nadd, sizeof(*dls));
-	for (i = 0; i < r->p->nadd && rc == 0; i++) {
+	for (i = 0; i < r->p->nadd; i++) {
 		struct plan_wheel	*w = &r->p->add[i];
 
-		if (w->url == NULL || w->path != NULL)
-			continue;
-		if (w->direct_url && url_cred_split(w->url, &clean, &cred) == 0) {
+		if (!r->ready[i] && w->direct_url &&
+		    url_cred_split(w->url, &clean, &cred) == 0) {
 			r->urls[i] = clean;
 			url_cred_free(&cred);
 		}
+	}
+	if (r->o->fetch->cache_dir == NULL) {
+		r->dl_dest = path_join(r->x.dir, "downloads");
+		if (mkdir(r->dl_dest, 0700) != 0) {
+			error_msg("cannot create '%s': %s", r->dl_dest, strerror(errno));
+			return -1;
+		}
+		r->dl_read = xstrdup(r->dl_dest);
+	} else {
+		/* A Landlock rule needs its directory to exist. */
+		r->dl_read = xasprintf("%s/v1/archives", r->o->fetch->cache_dir);
+		if (mkdir_p(r->dl_read, 0755) != 0) {
+			error_msg("%s", err_get());
+			return -1;
+		}
+	}
+	return 1;
+}
+
+/* "[staged/wheels] downloading 12.3/45.6 MB" on the progress line. */
+static void
+show_bytes(struct run *r)
+{
+	struct fetch_stats	st;
+	char			what[64];
+
+	if (!r->prog.enabled)
+		return;
+	fetch_get_stats(r->fx, &st);
+	if (st.bytes_expected >= st.bytes_received)
+		snprintf(what, sizeof(what), "%.1f/%.1f MB",
+		    (double)st.bytes_received / 1e6, (double)st.bytes_expected / 1e6);
+	else
+		snprintf(what, sizeof(what), "%.1f MB",
+		    (double)st.bytes_received / 1e6);
+	progress_update(&r->prog, r->done, "downloading", what, 0);
+}
+
+/* After the fork (the first wait): the fetch context, every download
+ * queued (fetch.c starts the largest first).  0, or -1 after err_set(). */
+static int
+fetch_start(struct run *r)
+{
+	struct fetch_opts	 fo;
+	struct fetch_req	 req;
+	size_t			 i;
+
+	fo = *r->o->fetch;
+	fo.stop = &sig_stop;
+	fo.wake_fd = sig_wake_fd();
+	if ((r->fx = fetch_new(&fo)) == NULL)
+		return -1;
+	r->dls = xcalloc(r->p->nadd, sizeof(*r->dls));
+	for (i = 0; i < r->p->nadd; i++) {
+		struct plan_wheel	*w = &r->p->add[i];
+
+		if (r->ready[i])
+			continue;
 		memset(&req, 0, sizeof(req));
-		dls[i].r = r;
-		dls[i].i = i;
+		r->dls[i].r = r;
+		r->dls[i].i = i;
 		req.url = w->url;
 		req.filename = w->base;
 		req.sha256 = w->sha256;
 		req.size = w->size > 0 ? (int64_t)w->size : -1;
-		req.dest_dir = dest;
+		req.dest_dir = r->dl_dest;
 		req.on_done = fetched;
-		req.user = &dls[i];
-		if (fetch_add(fx, &req) != 0) {
-			error_msg("%s: %s", w->base, err_get());
-			rc = 1;
-		}
+		req.user = &r->dls[i];
+		if (fetch_add(r->fx, &req) != 0)
+			return err_prefix("%s", w->base);
 	}
-	if (rc == 0) {
-		while ((rc = fetch_run_some(fx, 100, NULL, 0)) > 0)
-			show_bytes(r, fx);
-		if (rc == FETCH_STOPPED)
-			rc = sig_status();
-		else if (rc != 0) {
-			progress_clear(&r->prog);
-			error_msg("%s", err_get());
-			rc = 1;
-		} else if (r->fetch_bad)
-			rc = 1;
-	}
-	/* No curl state may cross the fork of the workers. */
-	fetch_free(fx);
-	progress_clear(&r->prog);
-	free(dls);
-	free(dest);
-	return rc;
+	return 0;
+}
+
+/* The runner's wait while wheels are still downloading: curl's sockets
+ * and the worker pipes in one poll; each verified wheel is made ready. */
+static int
+fetch_wait(void *arg, struct pollfd *fds, size_t nfds, int timeout_ms)
+{
+	struct run	*r = arg;
+	int		 rc;
+
+	if (r->fx == NULL && fetch_start(r) != 0)
+		return -1;
+	rc = fetch_run_some(r->fx, timeout_ms, fds, nfds);
+	if (rc == FETCH_STOPPED)
+		return -2;
+	if (rc < 0)
+		return -1;
+	/* One failed download fails the run: nothing commits. */
+	if (r->fetch_err != NULL)
+		return err_set("%s", r->fetch_err);
+	show_bytes(r);
+	return 0;
+}
+
+static void
+fetch_end(struct run *r)
+{
+	size_t	i;
+
+	/* Aborts what still runs and removes its partial files. */
+	if (r->fx != NULL)
+		fetch_free(r->fx);
+	r->fx = NULL;
+	free(r->dls);
+	free(r->dl_dest);
+	free(r->dl_read);
+	free(r->ready);
+	free(r->fetch_err);
+	for (i = 0; r->urls != NULL && i < r->p->nadd; i++)
+		free(r->urls[i]);
+	free(r->urls);
+	r->dls = NULL;
+	r->dl_dest = NULL;
+	r->dl_read = NULL;
+	r->ready = NULL;
+	r->fetch_err = NULL;
+	r->urls = NULL;
 }
 
 /*
@@ -741,11 +855,16 @@ split_plan(struct run *r, uint64_t **sizesp)
 	for (i = 0; i < p->nadd; i++)
 		total += p->add[i].size;
 	r->nunits = 0;
+	/* A wheel downloaded after the fork is one unit: the parent cannot
+	 * open it before, and its parts could not start before it is whole. */
 	for (i = 0; i < p->nadd; i++) {
-		r->split[i].nparts = split_count(p->add[i].size, total, r->o->jobs);
+		r->split[i].nparts = r->ready != NULL && !r->ready[i] ? 1 :
+		    split_count(p->add[i].size, total, r->o->jobs);
 		r->nunits += r->split[i].nparts;
 	}
 	r->units = xcalloc(r->nunits ? r->nunits : 1, sizeof(*r->units));
+	r->uready = xcalloc(r->nunits ? r->nunits : 1, 1);
+	r->wunit = xcalloc(p->nadd ? p->nadd : 1, sizeof(*r->wunit));
 	*sizesp = sizes = xcalloc(r->nunits ? r->nunits : 1, sizeof(*sizes));
 	r->shlen = (p->nadd ? p->nadd : 1) * sizeof(*r->sh);
 	r->sh = mmap(NULL, r->shlen, PROT_READ | PROT_WRITE, MAP_SHARED |
@@ -764,7 +883,9 @@ split_plan(struct run *r, uint64_t **sizesp)
 		}
 		if (n > 1 && verbosity > 0)
 			note_msg("%s: split into %u parts", p->add[i].base, n);
+		r->wunit[i] = u;
 		for (k = 0; k < n; k++, u++) {
+			r->uready[u] = r->ready == NULL || r->ready[i];
 			r->units[u].wheel = (unsigned int)i;
 			r->units[u].part = k;
 			if (n > 1)
@@ -796,6 +917,8 @@ split_free(struct run *r, int failed)
 		free(r->units[i].label);
 	free(r->split);
 	free(r->units);
+	free(r->uready);
+	free(r->wunit);
 	if (r->sh != NULL)
 		munmap(r->sh, r->shlen);
 }
@@ -825,7 +948,8 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 		.done = on_done, .quiet = on_quiet, .label = wheel_label,
 		.frame = sandbox_frame, .describe_exit = sandbox_describe_exit,
 	};
-	struct runner_opts ro = { o->jobs, "unpacking", "wheels" };
+	struct runner_opts ro = { o->jobs, "unpacking", "wheels", NULL };
+	struct runner_feed feed = { NULL, fetch_wait };
 	struct run	 r;
 	uint64_t	*sizes;
 	unsigned long	 replaced = 0;
@@ -857,11 +981,12 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 		rc = 1;
 		goto out;
 	}
-	if ((rc = engine_fetch(&r)) != 0 || sig_stop) {
+	if ((rc = fetch_prepare(&r)) < 0) {
 		txn_abort(&r.x);
-		rc = sig_stop ? sig_status() : rc;
+		rc = 1;
 		goto out;
-	}
+	} else if (rc > 0)
+		ro.feed = &feed;	/* its ready: per unit (split_plan) */
 	r.x.strict = o->strict;
 	r.x.nosync = o->no_fsync;
 	if (p->nadd > 0 && o->cache_dir != NULL && choose_link(&r, o) != 0) {
@@ -879,7 +1004,11 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 		rc = 1;
 		goto out;
 	}
+	if (ro.feed != NULL)
+		feed.ready = r.uready;
 	rc = runner_run(sizes, r.nunits, &ops, &r, &ro);
+	/* Before anything else forks (bytecode), and before the commit. */
+	fetch_end(&r);
 	split_free(&r, rc != 0 || sig_stop);
 	if (rc != 0 || sig_stop) {
 		progress_clear(&r.prog);
@@ -918,10 +1047,8 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 			    r.cache_dir ? link_mode_name(r.link) : "");
 	}
 out:
+	fetch_end(&r);
 	txn_free(&r.x);
-	for (i = 0; r.urls != NULL && i < p->nadd; i++)
-		free(r.urls[i]);
-	free(r.urls);
 	free(sizes);
 	return rc;
 }

@@ -1130,10 +1130,11 @@ int
 fetch_run_some(struct fetch_ctx *ctx, int timeout_ms, struct pollfd *extra,
     size_t nextra)
 {
-	struct curl_waitfd	 wfd[16];
+	struct curl_waitfd	 wfd_small[16], *wfd = wfd_small;
 	double			 next_wake = -1, wait;
 	size_t			 i, nw = 0;
 	int			 ms, cap;
+	CURLMcode		 mc;
 
 	for (i = 0; i < nextra; i++)
 		extra[i].revents = 0;
@@ -1150,8 +1151,9 @@ fetch_run_some(struct fetch_ctx *ctx, int timeout_ms, struct pollfd *extra,
 				extra[i].revents |= POLLIN;
 		return (int)ctx->n;
 	}
-	if (nextra + 1 > ARRAY_SIZE(wfd))
-		BUG("fetch_run_some: too many descriptors");
+	/* The caller's descriptors are one per worker: as many as -j. */
+	if (nextra + 1 > ARRAY_SIZE(wfd_small))
+		wfd = xcalloc(nextra + 1, sizeof(*wfd));
 	if (ctx->wake_fd >= 0) {
 		wfd[nw].fd = ctx->wake_fd;
 		wfd[nw].events = CURL_WAIT_POLLIN;
@@ -1172,15 +1174,18 @@ fetch_run_some(struct fetch_ctx *ctx, int timeout_ms, struct pollfd *extra,
 		if (wait < ms)
 			ms = wait < 0 ? 0 : (int)wait + 1;
 	}
-	if (curl_multi_poll(ctx->multi, wfd, (unsigned int)nw, ms, NULL) != CURLM_OK)
-		return err_set("waiting for downloads failed");
-	for (i = 0; i < nextra; i++) {
+	mc = curl_multi_poll(ctx->multi, wfd, (unsigned int)nw, ms, NULL);
+	for (i = 0; mc == CURLM_OK && i < nextra; i++) {
 		short	r = wfd[nw - nextra + i].revents;
 
 		extra[i].revents = (short)((r & CURL_WAIT_POLLIN ? POLLIN : 0) |
 		    (r & CURL_WAIT_POLLOUT ? POLLOUT : 0) |
 		    (r & CURL_WAIT_POLLPRI ? POLLPRI : 0));
 	}
+	if (wfd != wfd_small)
+		free(wfd);
+	if (mc != CURLM_OK)
+		return err_set("waiting for downloads failed");
 	if (stop_requested(ctx)) {
 		abort_all(ctx);
 		return FETCH_STOPPED;

@@ -6,9 +6,13 @@
  * partial frames per worker, hands whole frames to the caller, and
  * declares a worker finished only when both its pipe hit EOF and
  * waitpid(2) returned its status, in either order (worker_done() is that
- * one rule).  Workers are forked by spawn.c (so a child dies with its
- * parent) and stop on EPIPE, so no worker outlives its parent.
- * This file knows nothing about wheels.
+ * one rule).  A caller may wait in its own poll (pool_ops.wait) to serve
+ * other descriptors from the same loop.  Workers are forked by spawn.c
+ * (so a child dies with its parent) and stop on EPIPE, so no worker
+ * outlives its parent.  The shared queue hands items out in a fixed
+ * order; items may become ready later, and a worker with nothing to take
+ * sleeps on a process-shared semaphore.  This file knows nothing about
+ * wheels.
  */
 #include "config.h"
 
@@ -17,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,35 +108,150 @@ proto_send_text(int fd, uint32_t type, uint32_t wheel, const char *text)
 	return proto_send(fd, type, p, (uint32_t)(sizeof(wheel) + n));
 }
 
+/*
+ * The queue's shared page: a state byte per item (not ready, ready,
+ * taken), then a note of notemax bytes per item.  The semaphore counts
+ * ready items not yet claimed, so a worker with nothing to take sleeps in
+ * sem_wait(3) instead of spinning; one more post, passed on from worker
+ * to worker, wakes them all when the last item was taken.
+ */
+enum { Q_WAITING, Q_READY, Q_TAKEN };
+
+struct pool_qshared {
+	sem_t		 sem;
+	size_t		 taken;		/* items handed out */
+	size_t		 first;		/* order[] before this: all taken */
+};
+
 struct pool_queue {
-	size_t		*order;
-	size_t		 n;
-	size_t		*next;		/* shared between the processes */
+	size_t			*order;
+	size_t			 n;
+	size_t			 notemax;
+	struct pool_qshared	*sh;		/* shared between the processes */
+	unsigned char		*state;		/* item -> Q_* (shared) */
+	char			*notes;		/* item -> note (shared) */
+	size_t			 maplen;
 };
 
 struct pool_queue *
 pool_queue_new(const size_t *order, size_t n)
 {
+	return pool_queue_new_held(order, n, NULL, 0);
+}
+
+struct pool_queue *
+pool_queue_new_held(const size_t *order, size_t n, const unsigned char *ready,
+    size_t notemax)
+{
 	struct pool_queue	*q = xcalloc(1, sizeof(*q));
+	size_t			 i, nready = 0;
+	void			*m;
 
 	q->order = xcalloc(n ? n : 1, sizeof(*q->order));
 	if (n)
 		memcpy(q->order, order, n * sizeof(*order));
 	q->n = n;
-	q->next = mmap(NULL, sizeof(*q->next), PROT_READ | PROT_WRITE,
+	q->notemax = notemax;
+	q->maplen = sizeof(*q->sh) + n + n * notemax;
+	m = mmap(NULL, q->maplen, PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (q->next == MAP_FAILED)
+	if (m == MAP_FAILED)
 		die(1, "cannot map a shared page: %s", strerror(errno));
-	*q->next = 0;
+	q->sh = m;
+	q->state = (unsigned char *)m + sizeof(*q->sh);
+	q->notes = (char *)q->state + n;
+	for (i = 0; i < n; i++) {
+		q->state[i] = ready == NULL || ready[i] ? Q_READY : Q_WAITING;
+		nready += q->state[i] == Q_READY;
+	}
+	if (sem_init(&q->sh->sem, 1, (unsigned int)nready + (n == 0)) != 0)
+		die(1, "cannot make a shared semaphore: %s", strerror(errno));
 	return q;
+}
+
+int
+pool_queue_ready(struct pool_queue *q, size_t item, const char *note)
+{
+	size_t	len = note != NULL ? strlen(note) : 0;
+
+	if (item >= q->n)
+		return err_set("item %zu is out of range", item);
+	if (q->state[item] != Q_WAITING)
+		return err_set("item %zu was already ready", item);
+	if (len > 0 && len >= q->notemax)
+		return err_set("item %zu: a note of %zu bytes does not fit", item,
+		    len);
+	if (len > 0)
+		memcpy(q->notes + item * q->notemax, note, len + 1);
+	__atomic_store_n(&q->state[item], Q_READY, __ATOMIC_RELEASE);
+	if (sem_post(&q->sh->sem) != 0)
+		return err_set("cannot post a semaphore: %s", strerror(errno));
+	return 0;
+}
+
+const char *
+pool_queue_note(const struct pool_queue *q, size_t item)
+{
+	if (item >= q->n || q->notemax == 0 || q->notes[item * q->notemax] == '\0')
+		return NULL;
+	return q->notes + item * q->notemax;
+}
+
+/* Claim the first ready item in order; -1 when none is ready just now. */
+static long
+queue_claim(struct pool_queue *q)
+{
+	size_t		k, item, first;
+	unsigned char	want;
+
+	first = __atomic_load_n(&q->sh->first, __ATOMIC_RELAXED);
+	for (k = first; k < q->n; k++) {
+		item = q->order[k];
+		want = Q_READY;
+		if (__atomic_load_n(&q->state[item], __ATOMIC_ACQUIRE) == Q_TAKEN) {
+			if (k == first) {
+				/* Everything before k + 1 is taken. */
+				__atomic_compare_exchange_n(&q->sh->first, &first,
+				    k + 1, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+				first = k + 1;
+			}
+			continue;
+		}
+		if (__atomic_compare_exchange_n(&q->state[item], &want, Q_TAKEN, 0,
+		    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			return (long)item;
+	}
+	return -1;
 }
 
 long
 pool_queue_next(struct pool_queue *q)
 {
-	size_t	k = __atomic_fetch_add(q->next, 1, __ATOMIC_RELAXED);
+	long	item;
 
-	return k < q->n ? (long)q->order[k] : -1;
+	for (;;) {
+		if (__atomic_load_n(&q->sh->taken, __ATOMIC_ACQUIRE) >= q->n)
+			break;
+		if (sem_wait(&q->sh->sem) != 0) {
+			if (errno == EINTR)
+				continue;
+			BUG("sem_wait: %s", strerror(errno));	/* EINVAL only */
+		}
+		/* A post is a ready item for us, or the wake-up after the last
+		 * one was taken.  Another worker may be claiming the item we
+		 * were posted for while we scan: scan again until one is ours. */
+		while ((item = queue_claim(q)) < 0)
+			if (__atomic_load_n(&q->sh->taken, __ATOMIC_ACQUIRE) >= q->n)
+				goto end;
+		if (__atomic_add_fetch(&q->sh->taken, 1, __ATOMIC_ACQ_REL) == q->n)
+			sem_post(&q->sh->sem);
+		return item;
+	}
+	return -1;
+end:
+	/* Pass the wake-up on to the next sleeper. */
+	sem_post(&q->sh->sem);
+	return -1;
 }
 
 void
@@ -139,7 +259,8 @@ pool_queue_free(struct pool_queue *q)
 {
 	if (q == NULL)
 		return;
-	munmap(q->next, sizeof(*q->next));
+	sem_destroy(&q->sh->sem);
+	munmap(q->sh, q->maplen);
 	free(q->order);
 	free(q);
 }
@@ -307,7 +428,7 @@ pool_run(unsigned int n, const struct pool_ops *ops, void *arg,
 	struct pollfd	*pfd;
 	unsigned int	*who, i, nfd, left;
 	ssize_t		 r;
-	int		 rc = 0;
+	int		 rc = 0, timeout;
 
 	if (n == 0)
 		BUG("pool of no workers");
@@ -351,7 +472,13 @@ pool_run(unsigned int n, const struct pool_ops *ops, void *arg,
 			pfd[nfd].events = POLLIN;
 			who[nfd++] = n;
 		}
-		if (poll(pfd, nfd, nfd == (wake_fd >= 0 ? 1u : 0u) ? 10 : -1) < 0) {
+		timeout = nfd == (wake_fd >= 0 ? 1u : 0u) ? 10 : -1;
+		if (ops->wait != NULL) {
+			if ((r = ops->wait(arg, pfd, nfd, timeout)) < 0) {
+				rc = r == -2 ? -2 : -1;
+				goto out;
+			}
+		} else if (poll(pfd, nfd, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			rc = err_set("poll: %s", strerror(errno));

@@ -7,7 +7,9 @@
 #ifndef FORKLIFT_POOL_H
 #define FORKLIFT_POOL_H
 
+#include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -24,6 +26,12 @@ struct pool_ops {
 	/* In the parent: the pool failed because of a protocol error; the
 	 * message is in err_get(). */
 	void	(*broken)(void *arg, unsigned int id, pid_t pid);
+	/* In the parent (may be NULL: poll(2)): wait like poll(2) on the
+	 * workers' pipes and the wake-up pipe, for at most timeout_ms (-1: no
+	 * limit), filling in revents.  It runs only after every worker was
+	 * forked.  >= 0, or -1 after err_set() (fails the run), or -2 (the
+	 * run was stopped). */
+	int	(*wait)(void *arg, struct pollfd *fds, nfds_t nfds, int timeout_ms);
 };
 
 /*
@@ -40,13 +48,27 @@ int	 pool_run(unsigned int n, const struct pool_ops *, void *arg,
 /*
  * Work shared out as the workers become free: the items in a given order
  * (largest first, say), each handed to the first worker that asks.  The
- * counter lives in a shared anonymous page; make the queue before
+ * state lives in a shared anonymous page; make the queue before
  * pool_run(), take from it in the workers, free it after.
  */
 struct pool_queue;
+/* Every item ready at once. */
 struct pool_queue *pool_queue_new(const size_t *order, size_t n);
-/* In a worker: the next item, or -1 when none is left. */
+/* Only the items with ready[item] nonzero (every item when ready is
+ * NULL) are ready at once; the parent makes
+ * the others ready later, in any order, each with an optional note of
+ * less than notemax bytes that the worker taking it can read. */
+struct pool_queue *pool_queue_new_held(const size_t *order, size_t n,
+	    const unsigned char *ready, size_t notemax);
+/* In the parent: item is ready now.  0, or -1 after err_set() (out of
+ * range, ready already, note too long). */
+int	 pool_queue_ready(struct pool_queue *, size_t item, const char *note);
+/* In a worker: the next ready item (the first in the given order among
+ * those ready), waiting without spinning while items are not ready yet;
+ * -1 when every item was handed out. */
 long	 pool_queue_next(struct pool_queue *);
+/* The note given with item, or NULL. */
+const char *pool_queue_note(const struct pool_queue *, size_t item);
 void	 pool_queue_free(struct pool_queue *);
 
 /* The status finished() gets for a worker whose exit status could not be

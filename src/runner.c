@@ -13,6 +13,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,8 +38,13 @@ struct rrun {
 	long			*bye;		/* worker -> items it says it did, -1 */
 	unsigned long		*donecount;	/* worker -> DONEs received */
 	size_t			 done;
+	size_t			 nready;	/* items ready (feed) */
 	int			 failed;	/* an error was already printed */
 };
+
+/* The run in progress (runner_ready() in the parent, runner_note() in a
+ * worker, which inherits it). */
+static struct rrun	*running;
 
 /* The item of a FAIL frame about the worker itself (its init failed). */
 #define NO_ITEM	UINT32_MAX
@@ -106,7 +112,26 @@ worker_work(void *arg, unsigned int id, int fd)
 	return proto_send(fd, MSG_BYE, &bye, sizeof(bye)) == 0 ? 0 : 1;
 }
 
+const char *
+runner_note(size_t i)
+{
+	if (running == NULL || running->o->feed == NULL)
+		return NULL;
+	return pool_queue_note(running->queue, i);
+}
+
 /* ---- in the parent ---------------------------------------------------- */
+
+int
+runner_ready(size_t i, const char *note)
+{
+	if (running == NULL || running->o->feed == NULL)
+		BUG("runner_ready() outside a fed run");
+	if (pool_queue_ready(running->queue, i, note) != 0)
+		return -1;
+	running->nready++;
+	return 0;
+}
 
 static void
 quiet(const struct rrun *r)
@@ -258,6 +283,28 @@ on_broken(void *arg, unsigned int id, pid_t pid)
 	r->failed = 1;
 }
 
+/* The pool's wait: the caller's feed while items are not ready, then
+ * plain poll(2). */
+static int
+on_wait(void *arg, struct pollfd *fds, nfds_t nfds, int timeout_ms)
+{
+	struct rrun	*r = arg;
+	int		 rc;
+
+	if (r->o->feed != NULL && r->nready < r->n) {
+		rc = r->o->feed->wait(r->arg, fds, nfds, timeout_ms);
+		if (rc == -1 && !r->failed) {
+			quiet(r);
+			error_msg("%s", err_get());
+			r->failed = 1;
+		}
+		return rc < 0 ? rc : 0;
+	}
+	if (poll(fds, nfds, timeout_ms) < 0 && errno != EINTR)
+		return err_set("poll: %s", strerror(errno));
+	return 0;
+}
+
 static int
 cmp_size_desc(const void *a, const void *b, void *arg)
 {
@@ -273,7 +320,10 @@ int
 runner_run(const uint64_t *sizes, size_t n, const struct runner_ops *ops,
     void *arg, const struct runner_opts *o)
 {
-	struct pool_ops	 pops = { worker_work, on_message, on_finished, on_broken };
+	struct pool_ops	 pops = {
+		worker_work, on_message, on_finished, on_broken, on_wait,
+	};
+	const struct runner_feed *feed = o->feed;
 	struct rrun	 r;
 	size_t		*order, i;
 	int		 rc;
@@ -291,7 +341,14 @@ runner_run(const uint64_t *sizes, size_t n, const struct runner_ops *ops,
 	for (i = 0; i < n; i++)
 		order[i] = i;
 	qsort_r(order, n, sizeof(*order), cmp_size_desc, (void *)sizes);
-	r.queue = pool_queue_new(order, n);
+	if (feed != NULL) {
+		r.queue = pool_queue_new_held(order, n, feed->ready, RUNNER_NOTE_MAX);
+		for (i = 0; i < n; i++)
+			r.nready += feed->ready != NULL && feed->ready[i];
+	} else {
+		r.queue = pool_queue_new(order, n);
+		r.nready = n;
+	}
 	free(order);
 	r.started = xcalloc(n, 1);
 	r.current = xcalloc(r.nworkers, sizeof(*r.current));
@@ -299,7 +356,9 @@ runner_run(const uint64_t *sizes, size_t n, const struct runner_ops *ops,
 	r.donecount = xcalloc(r.nworkers, sizeof(*r.donecount));
 	for (i = 0; i < r.nworkers; i++)
 		r.current[i] = r.bye[i] = -1;
+	running = &r;
 	rc = pool_run(r.nworkers, &pops, &r, &sig_stop, sig_wake_fd());
+	running = NULL;
 	if (rc == 0 && r.done != n) {
 		quiet(&r);
 		error_msg("the workers did %zu of %zu %s", r.done, n, o->noun);

@@ -10,6 +10,7 @@
 #ifndef FORKLIFT_RUNNER_H
 #define FORKLIFT_RUNNER_H
 
+#include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -58,12 +59,35 @@ struct runner_ops {
 	const char *(*describe_exit)(void *arg, pid_t pid, int status);
 };
 
+/*
+ * Items that become ready later (their input is still being made, say
+ * downloaded).  The workers are forked first; a worker with nothing ready
+ * to take sleeps (it does not spin) until the parent calls runner_ready().
+ * Among the ready items the largest is still taken first.
+ */
+struct runner_feed {
+	/* item -> ready at the start (nonzero); NULL: none is */
+	const unsigned char *ready;
+	/* In the parent, after every worker was forked, while some item is
+	 * not ready yet: wait like poll(2) on fds (the workers' pipes and the
+	 * wake-up pipe) for at most timeout_ms (-1: no limit), filling in
+	 * their revents, and call runner_ready() for items as they become
+	 * ready, in any order.  Returns >= 0, -1 after err_set() (fails the
+	 * run; the remaining workers are stopped), or -2 (stopped by a
+	 * signal).  Once every item is ready the runner waits by itself. */
+	int	(*wait)(void *arg, struct pollfd *fds, size_t nfds, int timeout_ms);
+};
+
 struct runner_opts {
 	unsigned int	 jobs;		/* at most this many workers */
 	const char	*doing;		/* "unpacking": "worker 2 ... while
 					   unpacking it" */
 	const char	*noun;		/* "wheels": "... after 3 wheels" */
+	const struct runner_feed *feed;	/* NULL: every item is ready */
 };
+
+/* The longest note runner_ready() takes, NUL included. */
+#define RUNNER_NOTE_MAX	4096
 
 /*
  * Run items 0..n-1 of the given sizes (the largest is started first) on
@@ -76,6 +100,15 @@ struct runner_opts {
  */
 int	 runner_run(const uint64_t *sizes, size_t n, const struct runner_ops *,
 	    void *arg, const struct runner_opts *);
+
+/* In the parent, during feed->wait() of a runner_run(): item i is ready,
+ * with note (NULL, or a string shorter than RUNNER_NOTE_MAX: a path,
+ * say) for the worker that takes it.  0, or -1 after err_set() (no such
+ * item, ready already, note too long). */
+int	 runner_ready(size_t i, const char *note);
+
+/* In a worker, during work(): the note given with item i, or NULL. */
+const char *runner_note(size_t i);
 
 /* In a worker, during work(): one line of findings about item i, handed
  * to ops->report in the parent.  0, or -1 when the parent is gone. */

@@ -526,6 +526,21 @@ populate(const char *path, const char *key, const char *sha_hex,
 	return rc;
 }
 
+/* The wheel's cache key (key NULL: none) and sha256, hashed once through
+ * the descriptor when there is one; the sha256 must be the expected one. */
+static int
+wheel_hash(const char *path, char key[33], char sha[65],
+    const struct stage_opts *o)
+{
+	if ((o->unpack.use_fd ? cache_key_fd(o->unpack.wheel_fd, key, sha) :
+	    cache_key(path, key, sha)) != 0)
+		return -1;
+	if (o->expect_sha256 != NULL && strcmp(o->expect_sha256, sha) != 0)
+		return err_set("'%s' has sha256 %s, not the verified download's %s",
+		    path, sha, o->expect_sha256);
+	return 0;
+}
+
 static int
 stage_cached(const char *path, int stage_fd, const struct stage_opts *o,
     struct stage_stats *st)
@@ -534,8 +549,7 @@ stage_cached(const char *path, int stage_fd, const struct stage_opts *o,
 	char		 key[33], sha[65], *entry, *tree;
 	int		 tries, fd, hit, rc = -1;
 
-	if ((o->unpack.use_fd ? cache_key_fd(o->unpack.wheel_fd, key, sha) :
-	    cache_key(path, key, sha)) != 0)
+	if (wheel_hash(path, key, sha, o) != 0)
 		return -1;
 	for (tries = 0; tries < 3; tries++) {
 		hit = cache_lookup(o->cache_dir, key, &m) == 0;
@@ -597,10 +611,11 @@ stage_wheel(const char *path, int stage_fd, const struct stage_opts *o,
 	if (o->cache_dir != NULL && o->unpack.verify_record)
 		return stage_cached(path, stage_fd, o, st);
 	memset(&m, 0, sizeof(m));
-	rc = unpack_extract(path, stage_fd, &o->unpack, &m);
-	if (rc == 0 && o->direct_url)
-		rc = o->unpack.use_fd ? cache_key_fd(o->unpack.wheel_fd, NULL,
-		    m.wheel_sha256) : cache_key(path, NULL, m.wheel_sha256);
+	rc = 0;
+	if (o->direct_url || o->expect_sha256 != NULL)
+		rc = wheel_hash(path, NULL, m.wheel_sha256, o);
+	if (rc == 0)
+		rc = unpack_extract(path, stage_fd, &o->unpack, &m);
 	if (rc == 0)
 		rc = finish(path, stage_fd, stage_fd, 1, &m, o, st);
 	manifest_free(&m);

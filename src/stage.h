@@ -27,6 +27,9 @@ struct stage_opts {
 	const char	*url;			/* its URL (no credentials);
 						 * NULL: the file's path */
 	int		 nosync;		/* --no-fsync: cache entries unflushed */
+	const char	*expect_sha256;		/* NULL, or the sha256 the wheel
+						 * must have (a download the
+						 * parent verified) */
 };
 
 struct stage_stats {
@@ -35,8 +38,10 @@ struct stage_stats {
 	int		 cached;		/* served from the cache */
 };
 
-/* Stage the wheel at path into the empty directory stage_fd.  0, or -1
- * with err_set() holding the detail (the caller names the wheel). */
+/* Stage the wheel at path into the empty directory stage_fd.  With
+ * expect_sha256, the wheel's sha256 (computed once, as for the cache key)
+ * must be that one before anything is unpacked.  0, or -1 with err_set()
+ * holding the detail (the caller names the wheel). */
 int	 stage_wheel(const char *path, int stage_fd, const struct stage_opts *,
 	    struct stage_stats *);
 

@@ -1038,9 +1038,10 @@ START_TEST(t_pipelined)
 	struct fetch_ctx	*ctx;
 	struct fetch_req	 r;
 	struct got		 g[2];
-	struct pollfd		 pfd;
+	struct pollfd		 pfd[20];
 	char			 sha[65], sha2[65], *c = cache(), *slow, *quick;
-	int			 rc, pending_when_quick = -1;
+	int			 rc, pending_when_quick = -1, idle[2];
+	size_t			 k;
 
 	if (_i == 1 && https_port == 0)
 		return;
@@ -1068,13 +1069,18 @@ START_TEST(t_pipelined)
 	r.user = &g[1];
 	ck_assert_int_eq(fetch_add(ctx, &r), 0);
 	/* The small file is handed over while the large one still runs;
-	 * the caller's descriptors (a worker pipe, say) are served too. */
+	 * the caller's descriptors (worker pipes, more than curl's usual
+	 * few) are served too. */
 	ck_assert_int_eq(pipe(wake), 0);
+	ck_assert_int_eq(pipe(idle), 0);
 	ck_assert_int_eq(write(wake[1], "w", 1), 1);
-	pfd.fd = wake[0];
-	pfd.events = POLLIN;
-	while ((rc = fetch_run_some(ctx, 100, &pfd, 1)) > 0) {
-		ck_assert(pfd.revents & POLLIN);
+	for (k = 0; k < 20; k++) {
+		pfd[k].fd = k == 19 ? wake[0] : idle[0];
+		pfd[k].events = POLLIN;
+	}
+	while ((rc = fetch_run_some(ctx, 100, pfd, 20)) > 0) {
+		ck_assert(pfd[19].revents & POLLIN);
+		ck_assert_int_eq(pfd[3].revents, 0);
 		if (g[1].called && pending_when_quick < 0) {
 			pending_when_quick = rc;
 			stop_flag = 1;
@@ -1082,6 +1088,8 @@ START_TEST(t_pipelined)
 	}
 	close(wake[0]);
 	close(wake[1]);
+	close(idle[0]);
+	close(idle[1]);
 	ck_assert_msg(g[1].ok, "%s", g[1].error);
 	ck_assert_int_eq(pending_when_quick, 1);
 	ck_assert_int_eq(g[0].called, 0);

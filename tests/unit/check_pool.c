@@ -379,7 +379,7 @@ broken(void *arg, unsigned int id, pid_t pid)
 	snprintf(c->broken_msg, sizeof(c->broken_msg), "%s", err_get());
 }
 
-static const struct pool_ops ops = { work, message, finished, broken };
+static const struct pool_ops ops = { work, message, finished, broken, NULL };
 
 static double
 now(void)

@@ -2,18 +2,26 @@
  * check_runner.c: the generic runner over real forked workers.  Items
  * are taken largest first, every item is done exactly once and its stats
  * reach the parent, reports reach the item they name, and a failing or
- * dying worker fails the run naming its item.  The caller's hooks: frames
- * of its own types reach ops->frame, ops->describe_exit is asked how a
+ * dying worker fails the run naming its item.  Items fed in later (made
+ * ready by the parent while the workers already run) are each done once,
+ * with the note given, by workers that sleep while they wait and stop at
+ * once when the run fails or is stopped.  The caller's hooks: frames of
+ * its own types reach ops->frame, ops->describe_exit is asked how a
  * worker ended, and a worker whose init fails fails the run.
  */
 #include "config.h"
 
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <check.h>
+#include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "proto.h"
@@ -189,7 +197,7 @@ ctx_free(struct tctx *c)
 START_TEST(test_runner_order)
 {
 	static const long want[NITEMS] = { 7, 1, 3, 4, 5, 0, 8, 2, 6 };
-	struct runner_opts	o = { 1, "testing", "items" };
+	struct runner_opts	o = { 1, "testing", "items", NULL };
 	struct tctx		c;
 	size_t			i;
 
@@ -205,7 +213,7 @@ END_TEST
 
 START_TEST(test_runner_all_once)
 {
-	struct runner_opts	o = { (unsigned int)_i + 1, "testing", "items" };
+	struct runner_opts	o = { (unsigned int)_i + 1, "testing", "items", NULL };
 	struct tctx		c;
 	size_t			i;
 
@@ -223,7 +231,7 @@ END_TEST
 
 START_TEST(test_runner_fail)
 {
-	struct runner_opts	o = { 3, "testing", "items" };
+	struct runner_opts	o = { 3, "testing", "items", NULL };
 	struct tctx		c;
 
 	sig_init();
@@ -239,7 +247,7 @@ END_TEST
 
 START_TEST(test_runner_worker_dies)
 {
-	struct runner_opts	o = { 2, "testing", "items" };
+	struct runner_opts	o = { 2, "testing", "items", NULL };
 	struct tctx		c;
 
 	sig_init();
@@ -256,7 +264,7 @@ END_TEST
  * it and then died is described by ops->describe_exit. */
 START_TEST(test_runner_frame_hook)
 {
-	struct runner_opts	o = { 2, "testing", "items" };
+	struct runner_opts	o = { 2, "testing", "items", NULL };
 	struct tctx		c;
 
 	sig_init();
@@ -273,7 +281,7 @@ END_TEST
 /* At a FAIL after such a frame, describe_exit is asked too. */
 START_TEST(test_runner_frame_then_fail)
 {
-	struct runner_opts	o = { 1, "testing", "items" };
+	struct runner_opts	o = { 1, "testing", "items", NULL };
 	struct tctx		c;
 
 	sig_init();
@@ -291,7 +299,7 @@ END_TEST
  * frame hook, it is taken and the run succeeds. */
 START_TEST(test_runner_frame_unexpected)
 {
-	struct runner_opts	o = { 2, "testing", "items" };
+	struct runner_opts	o = { 2, "testing", "items", NULL };
 	struct tctx		c;
 
 	sig_init();
@@ -312,7 +320,7 @@ END_TEST
 /* A worker whose init fails fails the run before any item. */
 START_TEST(test_runner_init_fails)
 {
-	struct runner_opts	o = { 2, "testing", "items" };
+	struct runner_opts	o = { 2, "testing", "items", NULL };
 	struct tctx		c;
 	size_t			i;
 
@@ -330,13 +338,273 @@ END_TEST
 
 START_TEST(test_runner_empty)
 {
-	struct runner_opts	o = { 4, "testing", "items" };
+	struct runner_opts	o = { 4, "testing", "items", NULL };
 	struct tctx		c;
 
 	ctx_init(&c);
 	ck_assert_int_eq(runner_run(c.sizes, 0, &ops, &c, &o), 0);
 	ck_assert_int_eq(*c.nseq, 0);
 	ctx_free(&c);
+}
+END_TEST
+
+/* ---- items made ready later ------------------------------------------ */
+
+struct fctx {
+	struct tctx	 t;
+	unsigned char	 ready[NITEMS];
+	size_t		 feed_order[NITEMS];
+	size_t		 nfed;
+	long		 hold_ms;	/* feed nothing before this */
+	long		 fail_ms;	/* the feed fails after this, or -1 */
+	long		 stop_ms;	/* Ctrl-C after this, or -1 */
+	long		 hold_last;	/* feed the last only when the others
+					   were taken */
+	struct timespec	 t0;
+	long		 cpu_max_us;	/* most CPU time a worker used */
+};
+
+static long
+ms_since(const struct timespec *t0)
+{
+	struct timespec	now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t0->tv_sec) * 1000 +
+	    (now.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+static long
+cpu_us(int who)
+{
+	struct rusage	ru;
+
+	getrusage(who, &ru);
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000L +
+	    ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+}
+
+static int
+f_work(void *arg, size_t i, struct runner_stats *st)
+{
+	struct fctx	*c = arg;
+	const char	*note = runner_note(i);
+	char		 want[32];
+
+	c->t.seq[__atomic_fetch_add(c->t.nseq, 1, __ATOMIC_RELAXED)] = (long)i;
+	if ((long)i == c->t.fail_item)
+		return err_set("item %zu is broken", i);
+	snprintf(want, sizeof(want), "note-%zu", i);
+	if (c->ready[i] ? note != NULL : note == NULL || strcmp(note, want) != 0)
+		return err_set("item %zu has the note '%s'", i, note ? note : "(none)");
+	st->files = i + 1;
+	st->bytes = (uint64_t)cpu_us(RUSAGE_SELF);
+	return 0;
+}
+
+static int
+f_done(void *arg, size_t i, const struct runner_stats *st)
+{
+	struct fctx	*c = arg;
+
+	c->t.done[i]++;
+	c->t.files += st->files;
+	if ((long)st->bytes > c->cpu_max_us)
+		c->cpu_max_us = (long)st->bytes;
+	return 0;
+}
+
+static void
+f_fail(void *arg, size_t i, const char *text, size_t len)
+{
+	struct fctx	*c = arg;
+
+	t_fail(&c->t, i, text, len);
+}
+
+static int
+f_wait(void *arg, struct pollfd *fds, size_t nfds, int timeout_ms)
+{
+	struct fctx	*c = arg;
+	long		 ms = ms_since(&c->t0);
+	char		 note[32];
+	size_t		 i;
+
+	if (c->fail_ms >= 0 && ms >= c->fail_ms)
+		return err_set("the feed broke");
+	if (c->stop_ms >= 0 && ms >= c->stop_ms)
+		raise(SIGINT);
+	if (ms >= c->hold_ms && c->nfed < NITEMS) {
+		i = c->feed_order[c->nfed];
+		if (c->hold_last && c->nfed == NITEMS - 1 &&
+		    *c->t.nseq < NITEMS - 1)
+			goto sleep;
+		c->nfed++;
+		if (!c->ready[i]) {
+			snprintf(note, sizeof(note), "note-%zu", i);
+			return runner_ready(i, note);
+		}
+		return 0;
+	}
+sleep:
+	if (timeout_ms < 0 || timeout_ms > 5)
+		timeout_ms = 5;
+	return poll(fds, nfds, timeout_ms) < 0 && errno != EINTR ? -1 : 0;
+}
+
+static const char *
+f_label(void *arg, size_t i)
+{
+	return t_label(arg, i);
+}
+
+static const struct runner_ops fops = {
+	.work = f_work, .done = f_done, .fail = f_fail, .label = f_label,
+};
+
+static void
+fctx_init(struct fctx *c)
+{
+	static const size_t order[NITEMS] = { 6, 2, 8, 0, 5, 3, 4, 1, 7 };
+
+	ctx_init(&c->t);
+	memset(c->ready, 0, sizeof(c->ready));
+	memcpy(c->feed_order, order, sizeof(order));
+	c->nfed = 0;
+	c->hold_ms = 0;
+	c->fail_ms = c->stop_ms = -1;
+	c->hold_last = 0;
+	c->cpu_max_us = 0;
+	clock_gettime(CLOCK_MONOTONIC, &c->t0);
+}
+
+static void
+assert_no_children(void)
+{
+	ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1);
+	ck_assert_int_eq(errno, ECHILD);
+}
+
+/* Fed late and smallest first, some ready at the start: each done once
+ * with its note. */
+START_TEST(test_runner_fed_all_once)
+{
+	struct runner_feed	 feed = { NULL, f_wait };
+	struct runner_opts	 o = { (unsigned int)_i + 1, "testing", "items", &feed };
+	struct fctx		 c;
+	size_t			 i;
+
+	sig_init();
+	fctx_init(&c);
+	c.ready[7] = c.ready[2] = 1;
+	feed.ready = c.ready;
+	ck_assert_int_eq(runner_run(c.t.sizes, NITEMS, &fops, &c, &o), 0);
+	for (i = 0; i < NITEMS; i++)
+		ck_assert_uint_eq(c.t.done[i], 1);
+	ck_assert_int_eq(*c.t.nseq, NITEMS);
+	ck_assert_uint_eq(c.t.files, NITEMS * (NITEMS + 1) / 2);
+	ck_assert_int_eq(c.t.failed_item, -1);
+	assert_no_children();
+	ctx_free(&c.t);
+}
+END_TEST
+
+/* Among the items ready, the largest is still taken first; the held one
+ * comes last. */
+START_TEST(test_runner_fed_order)
+{
+	static const long want[NITEMS] = { 7, 1, 3, 4, 5, 0, 8, 2, 6 };
+	struct runner_feed	 feed = { NULL, f_wait };
+	struct runner_opts	 o = { 1, "testing", "items", &feed };
+	struct fctx		 c;
+	size_t			 i;
+
+	sig_init();
+	fctx_init(&c);
+	memset(c.ready, 1, sizeof(c.ready));
+	c.ready[6] = 0;
+	c.feed_order[NITEMS - 1] = 6;
+	c.feed_order[0] = 7;
+	c.hold_last = 1;
+	feed.ready = c.ready;
+	ck_assert_int_eq(runner_run(c.t.sizes, NITEMS, &fops, &c, &o), 0);
+	for (i = 0; i < NITEMS; i++)
+		ck_assert_int_eq(c.t.seq[i], want[i]);
+	ctx_free(&c.t);
+}
+END_TEST
+
+/* Workers wait a second for their first item, asleep: next to no CPU
+ * time in them or in the parent. */
+START_TEST(test_runner_fed_no_spin)
+{
+	struct runner_feed	 feed = { NULL, f_wait };
+	struct runner_opts	 o = { 2, "testing", "items", &feed };
+	struct fctx		 c;
+	long			 parent0;
+
+	sig_init();
+	fctx_init(&c);
+	c.hold_ms = 1000;
+	feed.ready = c.ready;
+	parent0 = cpu_us(RUSAGE_SELF);
+	ck_assert_int_eq(runner_run(c.t.sizes, NITEMS, &fops, &c, &o), 0);
+	ck_assert_int_ge(ms_since(&c.t0), 1000);
+	ck_assert_msg(c.cpu_max_us < 100000, "a waiting worker used %ld us of CPU",
+	    c.cpu_max_us);
+	ck_assert_msg(cpu_us(RUSAGE_SELF) - parent0 < 150000,
+	    "the waiting parent used %ld us of CPU", cpu_us(RUSAGE_SELF) - parent0);
+	ctx_free(&c.t);
+}
+END_TEST
+
+/* The feed fails, or an item fails, while workers wait for items that
+ * never come: the run fails at once and no worker is left. */
+START_TEST(test_runner_fed_fail)
+{
+	struct runner_feed	 feed = { NULL, f_wait };
+	struct runner_opts	 o = { 3, "testing", "items", &feed };
+	struct fctx		 c;
+
+	sig_init();
+	fctx_init(&c);
+	feed.ready = c.ready;
+	if (_i == 0) {
+		c.hold_ms = 100000;
+		c.fail_ms = 200;
+	} else {
+		c.ready[3] = 1;
+		c.t.fail_item = 3;
+		c.hold_ms = 100000;
+	}
+	ck_assert_int_eq(runner_run(c.t.sizes, NITEMS, &fops, &c, &o), -1);
+	ck_assert_int_lt(ms_since(&c.t0), 1500);
+	if (_i == 1) {
+		ck_assert_int_eq(c.t.failed_item, 3);
+		ck_assert_str_eq(c.t.failtext, "item 3 is broken");
+	}
+	assert_no_children();
+	ctx_free(&c.t);
+}
+END_TEST
+
+/* Ctrl-C while the workers wait: stopped (-2) within a second. */
+START_TEST(test_runner_fed_stop)
+{
+	struct runner_feed	 feed = { NULL, f_wait };
+	struct runner_opts	 o = { 2, "testing", "items", &feed };
+	struct fctx		 c;
+
+	sig_init();
+	fctx_init(&c);
+	feed.ready = c.ready;
+	c.hold_ms = 100000;
+	c.stop_ms = 200;
+	ck_assert_int_eq(runner_run(c.t.sizes, NITEMS, &fops, &c, &o), -2);
+	ck_assert_int_lt(ms_since(&c.t0), 1200);
+	assert_no_children();
+	sig_reset();
+	ctx_free(&c.t);
 }
 END_TEST
 
@@ -357,6 +625,15 @@ runner_suite(void)
 	tcase_add_test(tc, test_runner_frame_unexpected);
 	tcase_add_test(tc, test_runner_init_fails);
 	tcase_add_test(tc, test_runner_empty);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("fed");
+	tcase_set_timeout(tc, 20);
+	tcase_add_loop_test(tc, test_runner_fed_all_once, 0, 3);
+	tcase_add_test(tc, test_runner_fed_order);
+	tcase_add_test(tc, test_runner_fed_no_spin);
+	tcase_add_loop_test(tc, test_runner_fed_fail, 0, 2);
+	tcase_add_test(tc, test_runner_fed_stop);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -216,6 +216,43 @@ START_TEST(test_cached)
 }
 END_TEST
 
+/* A wheel the parent verified (downloaded after the fork): its sha256,
+ * computed once as for the cache key, must be the expected one before
+ * anything is staged, with or without the cache; the error names both. */
+START_TEST(test_expect_sha256)
+{
+	struct stage_opts	 o;
+	struct stage_stats	 st;
+	char			*whl, sha[65], *bad;
+	int			 fd;
+
+	if (!have_mkwheel)
+		SKIP_CASE("tests/mkwheel.py does not run (python3 or $SRCDIR missing)");
+	ck_assert_ptr_nonnull(whl = kit_wheel(SPEC));
+	ck_assert_int_eq(cache_key(whl, NULL, sha), 0);
+	bad = xstrdup(sha);
+	bad[0] = bad[0] == '0' ? '1' : '0';
+	opts_init(&o);
+	if (_i)
+		o.cache_dir = kit_path("cache");
+	ck_assert_int_ge(fd = open(whl, O_RDONLY | O_CLOEXEC), 0);
+	o.unpack.use_fd = 1;
+	o.unpack.wheel_fd = fd;
+	o.expect_sha256 = bad;
+	ck_assert_int_eq(stage(whl, "s1", &o, &st), -1);
+	ck_assert_msg(strstr(err_get(), sha) != NULL, "%s", err_get());
+	ck_assert_msg(strstr(err_get(), bad) != NULL, "%s", err_get());
+	ck_assert(!exists("s1", "purelib"));
+	o.expect_sha256 = sha;
+	ck_assert_msg(stage(whl, "s2", &o, &st) == 0, "%s", err_get());
+	ck_assert(exists("s2", "purelib/st_pkg/cli.py"));
+	close(fd);
+	free((char *)o.cache_dir);
+	free(bad);
+	free(whl);
+}
+END_TEST
+
 START_TEST(test_refused)
 {
 	struct stage_opts	 o;
@@ -249,6 +286,7 @@ main(void)
 	tcase_add_loop_test(tc, test_stage, 0, ARRAY_SIZE(flags));
 	tcase_add_loop_test(tc, test_requires_python, 0, ARRAY_SIZE(rp_cases));
 	tcase_add_test(tc, test_cached);
+	tcase_add_loop_test(tc, test_expect_sha256, 0, 2);
 	tcase_add_test(tc, test_refused);
 	suite_add_tcase(s, tc);
 	return kit_run(s);
