@@ -217,21 +217,6 @@ wheelhouse_free(struct wheelhouse *h)
 	memset(h, 0, sizeof(*h));
 }
 
-/* Does a version satisfy the pin "==pin" (PEP 440, as pip compares)? */
-int
-plan_pin_matches(const char *pin, const char *version)
-{
-	char	*spec;
-	int	 r;
-
-	if (version_strcmp(pin, version) == 0)
-		return 1;
-	spec = xasprintf("==%s", pin);
-	r = version_spec_match(spec, version);
-	free(spec);
-	return r == 1;
-}
-
 const struct wheelhouse_entry *
 wheelhouse_choose(const struct wheelhouse *h, const struct taglist *tags,
     const char *tag_str, const char *norm, const char *version)
@@ -248,7 +233,7 @@ wheelhouse_choose(const struct wheelhouse *h, const struct taglist *tags,
 		if (strcmp(w->fn.norm, norm) != 0)
 			continue;
 		seen++;
-		if (!plan_pin_matches(version, w->fn.version)) {
+		if (!version_pin_matches(version, w->fn.version)) {
 			buf_addf(&why, "; %s is version %s", path_base(w->path),
 			    w->fn.version);
 			continue;
@@ -458,7 +443,8 @@ plan_sync(struct plan *p, const struct target *t, const struct reqs *rq,
 		const struct req	*q = &rq->v[i];
 
 		d = installed_find(&p->installed, q->norm);
-		if (d != NULL && !o->reinstall && plan_pin_matches(q->version, d->version)) {
+		if (d != NULL && !o->reinstall &&
+		    version_pin_matches(q->version, d->version)) {
 			strv_push_owned(&p->unchanged, xasprintf("%s %s", d->name,
 			    d->version));
 			continue;
