@@ -58,18 +58,6 @@ bad:
 
 /* ---- strings ------------------------------------------------------------- */
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static void
 put_utf8(struct buf *b, uint32_t cp)
 {
@@ -109,7 +97,7 @@ escape(struct parser *P, struct buf *b, int ml)
 		if (P->end - P->p <= n)
 			return tp_fail(P, bs, "incomplete \\%c escape", *P->p);
 		for (i = 1; i <= n; i++) {
-			if ((h = hexval(P->p[i])) < 0)
+			if ((h = hex_digit(P->p[i])) < 0)
 				return tp_fail(P, bs, "invalid \\%c escape", *P->p);
 			cp = cp << 4 | (uint32_t)h;
 		}
@@ -217,13 +205,13 @@ tp_is_digit(int c)
 static const char *
 scan_digits(const char *s, const char *end, int base)
 {
-	if (s >= end || hexval(*s) < 0 || hexval(*s) >= base)
+	if (s >= end || hex_digit(*s) < 0 || hex_digit(*s) >= base)
 		return NULL;
 	for (s++; s < end; s++) {
 		if (*s == '_') {
-			if (s + 1 >= end || hexval(s[1]) < 0 || hexval(s[1]) >= base)
+			if (s + 1 >= end || hex_digit(s[1]) < 0 || hex_digit(s[1]) >= base)
 				return NULL;
-		} else if (hexval(*s) < 0 || hexval(*s) >= base)
+		} else if (hex_digit(*s) < 0 || hex_digit(*s) >= base)
 			break;
 	}
 	return s;
@@ -238,7 +226,7 @@ digits_value(const char *s, const char *e, int base, uint64_t max, uint64_t *out
 	for (; s < e; s++) {
 		if (*s == '_')
 			continue;
-		d = (uint64_t)hexval(*s);
+		d = (uint64_t)hex_digit(*s);
 		if (v > (max - d) / (uint64_t)base)
 			return -1;
 		v = v * (uint64_t)base + d;

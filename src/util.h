@@ -79,6 +79,8 @@ void	 strv_sort(struct strv *);
 
 int	 str_starts(const char *, const char *);
 int	 str_ends(const char *, const char *);
+/* The value of a hex digit (either case), or -1 if c is none. */
+int	 hex_digit(int c);
 /* Quote a string for a message: printable ASCII as is, others as \xNN. */
 char	*str_quote(const char *);
 

@@ -429,6 +429,19 @@ START_TEST(test_utf8_len)
 }
 END_TEST
 
+START_TEST(test_hex_digit)
+{
+	ck_assert_int_eq(hex_digit('0'), 0);
+	ck_assert_int_eq(hex_digit('9'), 9);
+	ck_assert_int_eq(hex_digit('a'), 10);
+	ck_assert_int_eq(hex_digit('F'), 15);
+	ck_assert_int_eq(hex_digit('g'), -1);
+	ck_assert_int_eq(hex_digit('/'), -1);
+	ck_assert_int_eq(hex_digit(-1), -1);
+	ck_assert_int_eq(hex_digit(0xe9), -1);
+}
+END_TEST
+
 static Suite *
 util_suite(int forking)
 {
@@ -447,6 +460,7 @@ util_suite(int forking)
 
 	tc = tcase_create("strv");
 	tcase_add_test(tc, test_strv);
+	tcase_add_test(tc, test_hex_digit);
 	tcase_add_test(tc, test_strv_push_copies);
 	suite_add_tcase(s, tc);
 
