@@ -58,26 +58,6 @@ bad:
 
 /* ---- strings ------------------------------------------------------------- */
 
-static void
-put_utf8(struct buf *b, uint32_t cp)
-{
-	unsigned char	u[4];
-	size_t		n;
-
-	if (cp < 0x80) {
-		u[0] = (unsigned char)cp, n = 1;
-	} else if (cp < 0x800) {
-		u[0] = 0xc0 | cp >> 6, u[1] = 0x80 | (cp & 0x3f), n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = 0xe0 | cp >> 12, u[1] = 0x80 | (cp >> 6 & 0x3f);
-		u[2] = 0x80 | (cp & 0x3f), n = 3;
-	} else {
-		u[0] = 0xf0 | cp >> 18, u[1] = 0x80 | (cp >> 12 & 0x3f);
-		u[2] = 0x80 | (cp >> 6 & 0x3f), u[3] = 0x80 | (cp & 0x3f), n = 4;
-	}
-	buf_add(b, u, n);
-}
-
 /* After the backslash of a basic string. */
 static int
 escape(struct parser *P, struct buf *b, int ml)
@@ -104,7 +84,7 @@ escape(struct parser *P, struct buf *b, int ml)
 		if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 			return tp_fail(P, bs, "escape \\%c%.*s is no Unicode scalar value",
 			    *P->p, n, P->p + 1);
-		put_utf8(b, cp);
+		buf_add_utf8(b, cp);
 		P->p += n + 1;
 		return 0;
 	}
