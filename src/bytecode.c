@@ -215,19 +215,12 @@ static int
 walk(struct bc_run *r, size_t tree, const char *dir, const char *final)
 {
 	struct strv	 names = STRV_INIT;
-	struct dirent	*e;
 	struct stat	 st;
-	DIR		*d;
 	size_t		 i;
 	int		 rc = 0;
 
-	if ((d = opendir(dir)) == NULL)
-		return err_set("cannot read '%s': %s", dir, strerror(errno));
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
-		    strcmp(e->d_name, "__pycache__") != 0)
-			strv_push(&names, e->d_name);
-	closedir(d);
+	if (dir_names(dir, "__pycache__", &names) != 0)
+		return -1;
 	strv_sort(&names);
 	for (i = 0; i < names.n && rc == 0; i++) {
 		char	*s = path_join(dir, names.v[i]);

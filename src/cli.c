@@ -352,6 +352,17 @@ engine_opts_init(struct engine_opts *eo)
 	    strcmp(getenv("FORKLIFT_NO_FSYNC"), "1") == 0;
 }
 
+void
+engine_opts_finish(struct engine_opts *eo, struct target_opts *to,
+    const struct bytecode_flags *bf, struct globals *g)
+{
+	globals_finish(g);
+	eo->progress = g->progress;
+	eo->compile_levels = bytecode_flags_levels(bf);
+	eo->cache_dir = g->no_cache ? NULL : g->cache_dir;
+	to->readonly = eo->dry_run;
+}
+
 int
 engine_option(int c, const char *arg, struct engine_opts *eo, int *reinstall)
 {

@@ -114,6 +114,11 @@ struct engine_opts;
 extern const char engine_options_help[];
 /* Defaults: -j online CPUs, RECORD verified, 8 GiB per wheel. */
 void	 engine_opts_init(struct engine_opts *);
+/* After the options: finish the globals, then take progress, bytecode
+ * levels and the cache from them, and open the target read-only for
+ * --dry-run. */
+void	 engine_opts_finish(struct engine_opts *, struct target_opts *,
+	    const struct bytecode_flags *, struct globals *);
 /* Handle an engine option (and -j); returns 1 if c was one, 0 if not.
  * --reinstall sets *reinstall.  Exits 2 on a bad value. */
 int	 engine_option(int c, const char *arg, struct engine_opts *, int *reinstall);

@@ -147,11 +147,7 @@ cmd_install(int argc, char **argv, struct globals *g)
 	}
 	if ((rc = lock_flags_check(&lf, reqfiles.v, reqfiles.n)) != 0)
 		goto out;
-	globals_finish(g);
-	eo.progress = g->progress;
-	eo.compile_levels = bytecode_flags_levels(&bf);
-	eo.cache_dir = g->no_cache ? NULL : g->cache_dir;
-	to.readonly = eo.dry_run;
+	engine_opts_finish(&eo, &to, &bf, g);
 	if ((rc = target_prepare(&t, &to, g)) != 0)
 		goto out;
 	src.files = reqfiles.v;

@@ -167,19 +167,12 @@ static int
 walk_unlisted(struct vrun *r, size_t i, const char *dir)
 {
 	struct strv	 names = STRV_INIT;
-	struct dirent	*e;
 	struct stat	 st;
-	DIR		*d;
 	size_t		 k;
 	int		 rc = 0;
 
-	if ((d = opendir(dir)) == NULL)
-		return 0;
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
-		    strcmp(e->d_name, "__pycache__") != 0)
-			strv_push(&names, e->d_name);
-	closedir(d);
+	if (dir_names(dir, "__pycache__", &names) != 0)
+		return 0;	/* nothing there to call unlisted */
 	for (k = 0; k < names.n && rc == 0; k++) {
 		char	*p = path_join(dir, names.v[k]);
 

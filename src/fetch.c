@@ -707,6 +707,19 @@ deliver_error(struct fetch_ctx *ctx, struct xfer *x, const char *fmt, ...)
 	free(msg);
 }
 
+/* Deliver the stored copy of a page. */
+static void
+deliver_stored(struct fetch_ctx *ctx, struct xfer *x, struct fetch_result *res,
+    struct page_copy *sp)
+{
+	res->body = sp->body;
+	res->len = sp->len;
+	res->content_type = sp->content_type;
+	res->final_url = sp->url;
+	deliver(ctx, x, res);
+	page_copy_free(sp);
+}
+
 /* A cached file, or an offline page. */
 static void
 deliver_ready(struct fetch_ctx *ctx, struct xfer *x)
@@ -724,12 +737,7 @@ deliver_ready(struct fetch_ctx *ctx, struct xfer *x)
 			    "no network");
 			return;
 		}
-		res.body = sp.body;
-		res.len = sp.len;
-		res.content_type = sp.content_type;
-		res.final_url = sp.url;
-		deliver(ctx, x, &res);
-		page_copy_free(&sp);
+		deliver_stored(ctx, x, &res, &sp);
 		return;
 	}
 	res.path = x->cached_path;
@@ -777,12 +785,7 @@ finish_page(struct fetch_ctx *ctx, struct xfer *x, long code)
 		}
 		utimensat(AT_FDCWD, x->page_file, NULL, 0);
 		res.from_cache = 1;
-		res.body = sp.body;
-		res.len = sp.len;
-		res.content_type = sp.content_type;
-		res.final_url = sp.url;
-		deliver(ctx, x, &res);
-		page_copy_free(&sp);
+		deliver_stored(ctx, x, &res, &sp);
 		return;
 	}
 	final = xstrdup(final ? final : x->url);

@@ -270,6 +270,22 @@ rm_rf_at(int dirfd, const char *name)
 }
 
 int
+dir_names(const char *dir, const char *skip, struct strv *out)
+{
+	struct dirent	*e;
+	DIR		*d;
+
+	if ((d = opendir(dir)) == NULL)
+		return err_set("cannot read '%s': %s", dir, strerror(errno));
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+		    (skip == NULL || strcmp(e->d_name, skip) != 0))
+			strv_push(out, e->d_name);
+	closedir(d);
+	return 0;
+}
+
+int
 rm_rf(const char *path)
 {
 	return rm_rf_stop(AT_FDCWD, path, NULL);

@@ -39,6 +39,12 @@ int	 rm_rf_at(int dirfd, const char *name);
  * (for removals a user may interrupt, never for a rollback). */
 int	 rm_rf_until(const char *, volatile sig_atomic_t *stop);
 
+/* Append the names in dir but ".", ".." and skip (NULL: none) to out, in
+ * the order readdir(3) gives them.  0, or -1 with err_set() if dir cannot
+ * be opened. */
+struct strv;
+int	 dir_names(const char *dir, const char *skip, struct strv *out);
+
 /* Read a whole file (at most max bytes, else error). NUL-terminated. */
 int	 read_file(const char *, size_t max, char **out, size_t *len);
 /* Write via a temporary file in the same directory and rename(2). */

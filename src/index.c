@@ -357,21 +357,6 @@ index_parse_html(struct index_page *pg, const char *page_url, const char *body,
 
 /* ---- choosing the wheel for a pin ------------------------------------ */
 
-/* Does a version satisfy the pin "==pin" (PEP 440, as pip compares)? */
-static int
-pin_eq(const char *pin, const char *version)
-{
-	char	*spec;
-	int	 r;
-
-	if (version_strcmp(pin, version) == 0)
-		return 1;
-	spec = xasprintf("==%s", pin);
-	r = version_spec_match(spec, version);
-	free(spec);
-	return r == 1;
-}
-
 static const char *const sdist_exts[] = { ".tar.gz", ".zip", ".tar.bz2", ".tgz",
 	".tar.xz", ".tar" };
 
@@ -393,7 +378,7 @@ is_sdist_of(const char *filename, const char *norm, const char *pin)
 	if ((dash = strrchr(stem, '-')) != NULL) {
 		*dash = '\0';
 		n = name_normalize(stem);
-		yes = strcmp(n, norm) == 0 && pin_eq(pin, dash + 1);
+		yes = strcmp(n, norm) == 0 && version_pin_matches(pin, dash + 1);
 		free(n);
 	}
 	free(stem);
@@ -478,7 +463,7 @@ index_choose(const struct index_page *pg, const struct taglist *tags,
 		if (strcmp(c.fn.norm, norm) != 0)
 			goto next;
 		seen++;
-		if (!pin_eq(w->version, c.fn.version)) {
+		if (!version_pin_matches(w->version, c.fn.version)) {
 			other_version(&vers, c.fn.version);
 			goto next;
 		}

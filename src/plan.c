@@ -113,12 +113,31 @@ plan_install(struct plan *p, const struct target *t, char *const *paths,
 	return bad ? -1 : 0;
 }
 
+/* Add d to the removals, or say why forklift must leave it alone. */
+static int
+plan_remove(struct plan *p, struct dist *d)
+{
+	char	*rec;
+	int	 rc = 0;
+
+	rec = path_join(d->dir, "RECORD");
+	if (access(rec, R_OK) != 0) {
+		error_msg("%s %s: no readable RECORD in '%s', so forklift cannot "
+		    "tell which files it owns: not removing it", d->name,
+		    d->version, path_base(d->dir));
+		rc = -1;
+	} else
+		p->remove[p->nremove++] = d;
+	free(rec);
+	return rc;
+}
+
 int
 plan_uninstall(struct plan *p, const struct target *t, char *const *names,
     size_t n, int missing_ok)
 {
 	struct dist	*d;
-	char		*norm, *rec;
+	char		*norm;
 	size_t		 i, j;
 	int		 bad = 0;
 
@@ -144,15 +163,8 @@ plan_uninstall(struct plan *p, const struct target *t, char *const *names,
 				break;
 		if (j < p->nremove)
 			continue;	/* named twice */
-		rec = path_join(d->dir, "RECORD");
-		if (access(rec, R_OK) != 0) {
-			error_msg("%s %s: no readable RECORD in '%s', so forklift cannot "
-			    "tell which files it owns: not removing it", d->name,
-			    d->version, path_base(d->dir));
+		if (plan_remove(p, d) != 0)
 			bad = 1;
-		} else
-			p->remove[p->nremove++] = d;
-		free(rec);
 	}
 	return bad ? -1 : 0;
 }
@@ -217,21 +229,6 @@ wheelhouse_free(struct wheelhouse *h)
 	memset(h, 0, sizeof(*h));
 }
 
-/* Does a version satisfy the pin "==pin" (PEP 440, as pip compares)? */
-int
-plan_pin_matches(const char *pin, const char *version)
-{
-	char	*spec;
-	int	 r;
-
-	if (version_strcmp(pin, version) == 0)
-		return 1;
-	spec = xasprintf("==%s", pin);
-	r = version_spec_match(spec, version);
-	free(spec);
-	return r == 1;
-}
-
 const struct wheelhouse_entry *
 wheelhouse_choose(const struct wheelhouse *h, const struct taglist *tags,
     const char *tag_str, const char *norm, const char *version)
@@ -248,7 +245,7 @@ wheelhouse_choose(const struct wheelhouse *h, const struct taglist *tags,
 		if (strcmp(w->fn.norm, norm) != 0)
 			continue;
 		seen++;
-		if (!plan_pin_matches(version, w->fn.version)) {
+		if (!version_pin_matches(version, w->fn.version)) {
 			buf_addf(&why, "; %s is version %s", path_base(w->path),
 			    w->fn.version);
 			continue;
@@ -444,7 +441,6 @@ plan_sync(struct plan *p, const struct target *t, const struct reqs *rq,
 	const struct req	**wreq;
 	struct wheelhouse	  h;
 	struct dist		 *d;
-	char			 *rec;
 	size_t			  i, k;
 	int			  bad = 0, scanned = 0, planned_ok;
 
@@ -458,7 +454,8 @@ plan_sync(struct plan *p, const struct target *t, const struct reqs *rq,
 		const struct req	*q = &rq->v[i];
 
 		d = installed_find(&p->installed, q->norm);
-		if (d != NULL && !o->reinstall && plan_pin_matches(q->version, d->version)) {
+		if (d != NULL && !o->reinstall &&
+		    version_pin_matches(q->version, d->version)) {
 			strv_push_owned(&p->unchanged, xasprintf("%s %s", d->name,
 			    d->version));
 			continue;
@@ -482,15 +479,8 @@ plan_sync(struct plan *p, const struct target *t, const struct reqs *rq,
 				break;
 		if (!o->exact && k < ARRAY_SIZE(sync_keep))
 			continue;
-		rec = path_join(d->dir, "RECORD");
-		if (access(rec, R_OK) != 0) {
-			error_msg("%s %s: no readable RECORD in '%s', so forklift cannot "
-			    "tell which files it owns: not removing it", d->name,
-			    d->version, path_base(d->dir));
+		if (plan_remove(p, d) != 0)
 			bad = 1;
-		} else
-			p->remove[p->nremove++] = d;
-		free(rec);
 	}
 	/* Hash-checking mode: every wheel before anything is installed (none
 	 * is read when the plan failed already). */

@@ -109,7 +109,4 @@ int	 plan_sync(struct plan *, const struct target *, const struct reqs *,
 	    const struct sync_opts *);
 void	 plan_free(struct plan *);
 
-/* Does version satisfy the pin "==pin" (PEP 440)? */
-int	 plan_pin_matches(const char *pin, const char *version);
-
 #endif

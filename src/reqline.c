@@ -56,15 +56,6 @@ reqline_relative(const char *file, const char *path)
 	return xasprintf("%.*s%s", (int)(base - file), file, path);
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 char *
 reqline_file_path(const char *url)
 {
@@ -83,9 +74,9 @@ reqline_file_path(const char *url)
 	} else if (*p != '/')
 		return NULL;
 	for (; *p != '\0'; p++) {
-		if (*p == '%' && hexval(p[1]) >= 0 && hexval(p[2]) >= 0 &&
-		    (hexval(p[1]) | hexval(p[2])) != 0) {
-			char	c = (char)(hexval(p[1]) * 16 + hexval(p[2]));
+		if (*p == '%' && hex_digit(p[1]) >= 0 && hex_digit(p[2]) >= 0 &&
+		    (hex_digit(p[1]) | hex_digit(p[2])) != 0) {
+			char	c = (char)(hex_digit(p[1]) * 16 + hex_digit(p[2]));
 
 			buf_add(&b, &c, 1);
 			p += 2;
@@ -169,7 +160,7 @@ add_hash(const struct reqline_ctx *c, const char *val, struct strv *hashes)
 			break;
 		h = xstrdup(val);
 		for (k = n + 1; h[k] != '\0'; k++) {
-			if (hexval((unsigned char)h[k]) < 0)
+			if (hex_digit((unsigned char)h[k]) < 0)
 				break;
 			h[k] = (char)tolower((unsigned char)h[k]);
 		}

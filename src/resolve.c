@@ -33,6 +33,7 @@
 #include "target.h"
 #include "url.h"
 #include "util.h"
+#include "version.h"
 
 struct want {
 	struct req	*q;
@@ -155,7 +156,7 @@ from_cache(struct req *q, const struct target *t, const char *cache_dir)
 			if (e->d_name[0] == '.' || wheel_name_parse(e->d_name, &fn) != 0)
 				continue;
 			if (strcmp(fn.norm, q->norm) == 0 &&
-			    plan_pin_matches(q->version, fn.version) &&
+			    version_pin_matches(q->version, fn.version) &&
 			    tags_rank(&t->tags, &fn) >= 0 &&
 			    (path = cache_archive_lookup(cache_dir, hex, e->d_name)) != NULL) {
 				q->found = path;
@@ -382,7 +383,7 @@ resolve_reqs(struct reqs *rq, const struct target *t,
 		struct req	*q = &rq->v[i];
 
 		d = installed_find(&inst, q->norm);
-		if (d != NULL && !o->reinstall && plan_pin_matches(q->version,
+		if (d != NULL && !o->reinstall && version_pin_matches(q->version,
 		    d->version))
 			continue;
 		if (q->path != NULL)

@@ -58,38 +58,6 @@ bad:
 
 /* ---- strings ------------------------------------------------------------- */
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static void
-put_utf8(struct buf *b, uint32_t cp)
-{
-	unsigned char	u[4];
-	size_t		n;
-
-	if (cp < 0x80) {
-		u[0] = (unsigned char)cp, n = 1;
-	} else if (cp < 0x800) {
-		u[0] = 0xc0 | cp >> 6, u[1] = 0x80 | (cp & 0x3f), n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = 0xe0 | cp >> 12, u[1] = 0x80 | (cp >> 6 & 0x3f);
-		u[2] = 0x80 | (cp & 0x3f), n = 3;
-	} else {
-		u[0] = 0xf0 | cp >> 18, u[1] = 0x80 | (cp >> 12 & 0x3f);
-		u[2] = 0x80 | (cp >> 6 & 0x3f), u[3] = 0x80 | (cp & 0x3f), n = 4;
-	}
-	buf_add(b, u, n);
-}
-
 /* After the backslash of a basic string. */
 static int
 escape(struct parser *P, struct buf *b, int ml)
@@ -109,14 +77,14 @@ escape(struct parser *P, struct buf *b, int ml)
 		if (P->end - P->p <= n)
 			return tp_fail(P, bs, "incomplete \\%c escape", *P->p);
 		for (i = 1; i <= n; i++) {
-			if ((h = hexval(P->p[i])) < 0)
+			if ((h = hex_digit(P->p[i])) < 0)
 				return tp_fail(P, bs, "invalid \\%c escape", *P->p);
 			cp = cp << 4 | (uint32_t)h;
 		}
 		if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 			return tp_fail(P, bs, "escape \\%c%.*s is no Unicode scalar value",
 			    *P->p, n, P->p + 1);
-		put_utf8(b, cp);
+		buf_add_utf8(b, cp);
 		P->p += n + 1;
 		return 0;
 	}
@@ -217,13 +185,13 @@ tp_is_digit(int c)
 static const char *
 scan_digits(const char *s, const char *end, int base)
 {
-	if (s >= end || hexval(*s) < 0 || hexval(*s) >= base)
+	if (s >= end || hex_digit(*s) < 0 || hex_digit(*s) >= base)
 		return NULL;
 	for (s++; s < end; s++) {
 		if (*s == '_') {
-			if (s + 1 >= end || hexval(s[1]) < 0 || hexval(s[1]) >= base)
+			if (s + 1 >= end || hex_digit(s[1]) < 0 || hex_digit(s[1]) >= base)
 				return NULL;
-		} else if (hexval(*s) < 0 || hexval(*s) >= base)
+		} else if (hex_digit(*s) < 0 || hex_digit(*s) >= base)
 			break;
 	}
 	return s;
@@ -238,7 +206,7 @@ digits_value(const char *s, const char *e, int base, uint64_t max, uint64_t *out
 	for (; s < e; s++) {
 		if (*s == '_')
 			continue;
-		d = (uint64_t)hexval(*s);
+		d = (uint64_t)hex_digit(*s);
 		if (v > (max - d) / (uint64_t)base)
 			return -1;
 		v = v * (uint64_t)base + d;

@@ -72,18 +72,6 @@ uref_split(const char *s, struct uref *r)
 	}
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 char *
 pct_decode(const char *s, size_t n)
 {
@@ -94,8 +82,8 @@ pct_decode(const char *s, size_t n)
 	for (i = 0; i < n; i++) {
 		/* "%00" stays encoded: a decoded string never holds a NUL. */
 		if (s[i] == '%' && i + 2 < n &&
-		    (hi = hexval((unsigned char)s[i + 1])) >= 0 &&
-		    (lo = hexval((unsigned char)s[i + 2])) >= 0 && (hi | lo) != 0) {
+		    (hi = hex_digit((unsigned char)s[i + 1])) >= 0 &&
+		    (lo = hex_digit((unsigned char)s[i + 2])) >= 0 && (hi | lo) != 0) {
 			*o++ = (char)(hi << 4 | lo);
 			i += 2;
 		} else

@@ -256,6 +256,26 @@ buf_adds(struct buf *b, const char *s)
 }
 
 void
+buf_add_utf8(struct buf *b, uint32_t cp)
+{
+	unsigned char	u[4];
+	size_t		n;
+
+	if (cp < 0x80) {
+		u[0] = (unsigned char)cp, n = 1;
+	} else if (cp < 0x800) {
+		u[0] = 0xc0 | cp >> 6, u[1] = 0x80 | (cp & 0x3f), n = 2;
+	} else if (cp < 0x10000) {
+		u[0] = 0xe0 | cp >> 12, u[1] = 0x80 | (cp >> 6 & 0x3f);
+		u[2] = 0x80 | (cp & 0x3f), n = 3;
+	} else {
+		u[0] = 0xf0 | cp >> 18, u[1] = 0x80 | (cp >> 12 & 0x3f);
+		u[2] = 0x80 | (cp >> 6 & 0x3f), u[3] = 0x80 | (cp & 0x3f), n = 4;
+	}
+	buf_add(b, u, n);
+}
+
+void
 buf_addf(struct buf *b, const char *fmt, ...)
 {
 	va_list	ap;
@@ -356,6 +376,18 @@ str_ends(const char *s, const char *suffix)
 	size_t	ls = strlen(s), lx = strlen(suffix);
 
 	return ls >= lx && memcmp(s + ls - lx, suffix, lx) == 0;
+}
+
+int
+hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }
 
 char *

@@ -60,6 +60,8 @@ struct buf {
 void	 buf_grow(struct buf *, size_t);
 void	 buf_add(struct buf *, const void *, size_t);
 void	 buf_adds(struct buf *, const char *);
+/* Append code point cp (at most 0x10ffff) encoded as UTF-8. */
+void	 buf_add_utf8(struct buf *, uint32_t cp);
 void	 buf_addf(struct buf *, const char *, ...) __attribute__((format(printf, 2, 3)));
 void	 buf_reset(struct buf *);
 void	 buf_free(struct buf *);
@@ -79,6 +81,8 @@ void	 strv_sort(struct strv *);
 
 int	 str_starts(const char *, const char *);
 int	 str_ends(const char *, const char *);
+/* The value of a hex digit (either case), or -1 if c is none. */
+int	 hex_digit(int c);
 /* Quote a string for a message: printable ASCII as is, others as \xNN. */
 char	*str_quote(const char *);
 

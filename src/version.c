@@ -652,3 +652,17 @@ version_spec_match(const char *specs, const char *version)
 	}
 	return result;
 }
+
+int
+version_pin_matches(const char *pin, const char *version)
+{
+	char	*spec;
+	int	 r;
+
+	if (version_strcmp(pin, version) == 0)
+		return 1;
+	spec = xasprintf("==%s", pin);
+	r = version_spec_match(spec, version);
+	free(spec);
+	return r == 1;
+}

@@ -46,4 +46,8 @@ int	 version_strcmp(const char *, const char *);
  * pre-releases of V, ">V" excludes post-releases and local versions of V. */
 int	 version_spec_match(const char *specs, const char *version);
 
+/* Does the version satisfy the pin "==pin" (PEP 440)?  1 yes, 0 no (a
+ * malformed pin or version matches only itself, letter for letter). */
+int	 version_pin_matches(const char *pin, const char *version);
+
 #endif

@@ -580,6 +580,29 @@ START_TEST(test_current_umask)
 }
 END_TEST
 
+START_TEST(test_dir_names)
+{
+	struct strv	names = STRV_INIT;
+
+	ck_assert_int_eq(mkdir("d", 0755), 0);
+	ck_assert_int_eq(mkdir("d/__pycache__", 0755), 0);
+	ck_assert_int_eq(mkdir("d/b", 0755), 0);
+	ck_assert_int_eq(write_file_atomic("d/a.py", "", 0, 0644), 0);
+	ck_assert_int_eq(dir_names("d", "__pycache__", &names), 0);
+	strv_sort(&names);
+	ck_assert_uint_eq(names.n, 2);
+	ck_assert_str_eq(names.v[0], "a.py");
+	ck_assert_str_eq(names.v[1], "b");
+	strv_free(&names);
+	ck_assert_int_eq(dir_names("d", NULL, &names), 0);
+	ck_assert_uint_eq(names.n, 3);
+	strv_free(&names);
+	ck_assert_int_eq(dir_names("nothing", NULL, &names), -1);
+	ck_assert_ptr_nonnull(strstr(err_get(), "nothing"));
+	ck_assert_uint_eq(names.n, 0);
+}
+END_TEST
+
 static Suite *
 fsutil_suite(void)
 {
@@ -604,6 +627,7 @@ fsutil_suite(void)
 
 	tc = tcase_create("fs");
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_dir_names);
 	tcase_add_test(tc, test_current_umask);
 	tcase_add_test(tc, test_mkdir_p);
 	tcase_add_test(tc, test_mkdir_p_existing_file);

@@ -429,6 +429,33 @@ START_TEST(test_utf8_len)
 }
 END_TEST
 
+START_TEST(test_hex_digit)
+{
+	ck_assert_int_eq(hex_digit('0'), 0);
+	ck_assert_int_eq(hex_digit('9'), 9);
+	ck_assert_int_eq(hex_digit('a'), 10);
+	ck_assert_int_eq(hex_digit('F'), 15);
+	ck_assert_int_eq(hex_digit('g'), -1);
+	ck_assert_int_eq(hex_digit('/'), -1);
+	ck_assert_int_eq(hex_digit(-1), -1);
+	ck_assert_int_eq(hex_digit(0xe9), -1);
+}
+END_TEST
+
+START_TEST(test_buf_add_utf8)
+{
+	struct buf	b = BUF_INIT;
+
+	buf_add_utf8(&b, 'A');
+	buf_add_utf8(&b, 0xe9);
+	buf_add_utf8(&b, 0x20ac);
+	buf_add_utf8(&b, 0x1f600);
+	ck_assert_uint_eq(b.len, 10);
+	ck_assert(memcmp(b.p, "A\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 10) == 0);
+	buf_free(&b);
+}
+END_TEST
+
 static Suite *
 util_suite(int forking)
 {
@@ -447,6 +474,8 @@ util_suite(int forking)
 
 	tc = tcase_create("strv");
 	tcase_add_test(tc, test_strv);
+	tcase_add_test(tc, test_hex_digit);
+	tcase_add_test(tc, test_buf_add_utf8);
 	tcase_add_test(tc, test_strv_push_copies);
 	suite_add_tcase(s, tc);
 

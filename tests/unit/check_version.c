@@ -446,6 +446,17 @@ START_TEST(test_spec_hand)
 }
 END_TEST
 
+START_TEST(test_pin_matches)
+{
+	ck_assert_int_eq(version_pin_matches("1.0", "1.0.0"), 1);
+	ck_assert_int_eq(version_pin_matches("1.0", "1.0+local"), 1);
+	ck_assert_int_eq(version_pin_matches("1.0", "1.0.1"), 0);
+	ck_assert_int_eq(version_pin_matches("not a version", "not a version"),
+	    1);
+	ck_assert_int_eq(version_pin_matches("not a version", "1.0"), 0);
+}
+END_TEST
+
 static Suite *
 version_suite(void)
 {
@@ -464,6 +475,7 @@ version_suite(void)
 	tcase_add_test(tc, test_parse_fields);
 	tcase_add_test(tc, test_parse_errors);
 	tcase_add_test(tc, test_strcmp_invalid);
+	tcase_add_test(tc, test_pin_matches);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("specifiers");
