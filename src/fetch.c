@@ -7,6 +7,8 @@
  * cache (or the caller's directory) only once both check out.  Index
  * pages are stored with their ETag / Last-Modified and revalidated.
  *
+ * libcurl itself is loaded by the first fetch_new() (curlfn.h).
+ *
  * Process model: curl state lives in this one process.  No curl handle,
  * socket or TLS state may ever cross a fork, so workers are forked before
  * the first connection (before fetch_new()) and never touch the network.
@@ -25,7 +27,6 @@
 #include "config.h"
 
 #include <sys/stat.h>
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -38,6 +39,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "curlfn.h"
 #include "fetch.h"
 #include "fsutil.h"
 #include "pagecache.h"
@@ -200,6 +202,8 @@ fetch_new(const struct fetch_opts *o)
 	static int		 inited;
 
 	if (!inited) {
+		if (curlfn_load() != 0)
+			die(1, "%s", err_get());
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 			die(1, "cannot initialise libcurl");
 		inited = 1;
