@@ -37,62 +37,91 @@
 #define SCRIPT_MAX	(64 * 1024 * 1024)
 #define STALE		(-2)
 
-/* An open directory under a tree, created on demand, cached by path. */
+/*
+ * The open directories along one path under a tree, created on demand.
+ * Members come in archive order, so the next file's directory usually
+ * shares most of its path with the last one: only the components past the
+ * common prefix are closed and opened again (a link from the cache costs
+ * an fstatat and a linkat, not a walk from the root).  The root itself is
+ * never closed here.
+ */
 struct dirc {
 	int	 root;
-	int	 fd;
-	char	*path;
 	int	 create;
+	char	*path;		/* the open path, components joined by '/' */
+	size_t	 len;		/* its length */
+	size_t	 n, cap;	/* open components */
+	int	*fd;		/* fd[i]: the first i + 1 components */
+	size_t	*end;		/* end[i]: where component i ends in path */
 };
+
+static void
+dirc_pop(struct dirc *d, size_t keep)
+{
+	while (d->n > keep)
+		close(d->fd[--d->n]);
+	d->len = d->n ? d->end[d->n - 1] : 0;
+}
 
 static int
 dirc_open(struct dirc *d, const char *rel)
 {
 	const char	*slash = strrchr(rel, '/');
-	size_t		 len = slash ? (size_t)(slash - rel) : 0;
-	char		*dir, *comp, *save = NULL;
-	int		 fd, next;
+	size_t		 len = slash ? (size_t)(slash - rel) : 0, k, at, clen;
+	char		*comp;
+	int		 parent, fd;
 
-	if (d->fd >= 0 && strlen(d->path) == len && strncmp(d->path, rel, len) == 0)
-		return d->fd;
-	if (d->fd >= 0)
-		close(d->fd);
-	free(d->path);
-	d->fd = -1;
-	d->path = NULL;
-	if ((fd = dup(d->root)) < 0)
-		return err_set("dup: %s", strerror(errno));
-	dir = xstrndup(rel, len);
-	for (comp = strtok_r(dir, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
-		if (d->create && mkdirat(fd, comp, 0777) != 0 && errno != EEXIST) {
-			err_set("cannot create '%s': %s", comp, strerror(errno));
-			close(fd);
-			free(dir);
+	/* Keep the open components that are a prefix of rel's directory. */
+	for (k = 0; k < d->n; k++)
+		if (d->end[k] > len || strncmp(d->path, rel, d->end[k]) != 0 ||
+		    (d->end[k] < len && rel[d->end[k]] != '/'))
+			break;
+	dirc_pop(d, k);
+	if (d->len == len)
+		return d->n ? d->fd[d->n - 1] : d->root;
+	d->path = xrealloc(d->path, len + 1);
+	memcpy(d->path, rel, len);
+	d->path[len] = '\0';
+	for (at = d->len ? d->len + 1 : 0; at < len; at += clen + 1) {
+		clen = strcspn(rel + at, "/");
+		if (clen > len - at)
+			clen = len - at;
+		comp = xstrndup(rel + at, clen);
+		parent = d->n ? d->fd[d->n - 1] : d->root;
+		if (d->create && mkdirat(parent, comp, 0777) != 0 && errno != EEXIST) {
+			err_set("cannot create '%.*s': %s", (int)(at + clen), rel,
+			    strerror(errno));
+			free(comp);
 			return -1;
 		}
-		next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		close(fd);
-		if (next < 0) {
-			err_set("cannot open '%.*s': %s", (int)len, rel, strerror(errno));
-			free(dir);
-			return -1;
+		fd = openat(parent, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		free(comp);
+		if (fd < 0)
+			return err_set("cannot open '%.*s': %s", (int)(at + clen), rel,
+			    strerror(errno));
+		if (d->n == d->cap) {
+			d->cap = d->cap ? 2 * d->cap : 16;
+			d->fd = xreallocarray(d->fd, d->cap, sizeof(*d->fd));
+			d->end = xreallocarray(d->end, d->cap, sizeof(*d->end));
 		}
-		fd = next;
+		d->fd[d->n] = fd;
+		d->end[d->n++] = at + clen;
+		d->len = at + clen;
 	}
-	free(dir);
-	d->fd = fd;
-	d->path = xstrndup(rel, len);
-	return fd;
+	return d->fd[d->n - 1];
 }
 
 static void
 dirc_close(struct dirc *d)
 {
-	if (d->fd >= 0)
-		close(d->fd);
+	dirc_pop(d, 0);
 	free(d->path);
-	d->fd = -1;
+	free(d->fd);
+	free(d->end);
 	d->path = NULL;
+	d->fd = NULL;
+	d->end = NULL;
+	d->cap = 0;
 }
 
 struct finish {
@@ -372,9 +401,7 @@ finish_init(struct finish *f, const char *path, int src_fd, int stage_fd,
 	f->path = path;
 	f->home = strcmp(m->root, "purelib") == 0 ? o->t->purelib : o->t->platlib;
 	f->src.root = src_fd;
-	f->src.fd = -1;
 	f->dst.root = stage_fd;
-	f->dst.fd = -1;
 	f->dst.create = 1;
 }
 
