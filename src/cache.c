@@ -6,20 +6,19 @@
  * rename(2) is the only synchronisation, which also holds on NFS.
  *
  * It never writes into an environment; linking into a staging tree is the
- * caller's, through link_file().
+ * caller's, through link_file().  Downloaded archives are
+ * cache_archive.c's; info, prune and clean are cache_admin.c's.
  */
 #include "config.h"
 
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -329,20 +328,28 @@ cache_publish(const char *cache_dir, const char *tmp, const char *key)
 int
 cache_discard(const char *cache_dir, const char *key)
 {
-	char	*e = cache_entry(cache_dir, key), *t;
+	char	*e = cache_entry(cache_dir, key);
+	int	 rc;
+
+	rc = cache_discard_path(cache_dir, e);
+	free(e);
+	return rc;
+}
+
+/* Rename a path into tmp/ (so nobody sees it half removed), then delete. */
+int
+cache_discard_path(const char *cache_dir, const char *path)
+{
+	char	*t;
 	int	 rc = 0;
 
-	t = cache_tmp(cache_dir);
-	if (t == NULL) {
-		free(e);
+	if ((t = cache_tmp(cache_dir)) == NULL)
 		return -1;
-	}
 	rm_rf(t);
-	if (rename(e, t) != 0 && errno != ENOENT)
-		rc = err_set("cannot remove '%s': %s", e, strerror(errno));
+	if (rename(path, t) != 0 && errno != ENOENT)
+		rc = err_set("cannot remove '%s': %s", path, strerror(errno));
 	rm_rf(t);
 	free(t);
-	free(e);
 	return rc;
 }
 
@@ -353,125 +360,6 @@ cache_touch(const char *cache_dir, const char *key)
 
 	utimensat(AT_FDCWD, e, NULL, 0);
 	free(e);
-}
-
-static int
-list_dir(const char *dir, struct strv *out)
-{
-	struct dirent	*e;
-	DIR		*d;
-
-	if ((d = opendir(dir)) == NULL)
-		return errno == ENOENT ? 0 : err_set("cannot read '%s': %s", dir,
-		    strerror(errno));
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			strv_push(out, e->d_name);
-	closedir(d);
-	return 0;
-}
-
-int
-cache_info(const char *cache_dir, struct cache_info *ci)
-{
-	struct strv	 names = STRV_INIT;
-	struct manifest	 m;
-	struct stat	 st;
-	size_t		 i, j;
-	char		*dir;
-
-	memset(ci, 0, sizeof(*ci));
-	dir = xasprintf("%s/v1/wheels", cache_dir);
-	if (list_dir(dir, &names) != 0) {
-		free(dir);
-		return -1;
-	}
-	for (i = 0; i < names.n; i++) {
-		char	*e = path_join(dir, names.v[i]), *mp = path_join(e, "MANIFEST");
-
-		if (stat(e, &st) == 0 && manifest_read(mp, &m) == 0) {
-			ci->entries++;
-			for (j = 0; j < m.n; j++)
-				ci->bytes += m.v[j].size;
-			if (ci->oldest == 0 || st.st_mtime < ci->oldest)
-				ci->oldest = st.st_mtime;
-			manifest_free(&m);
-		}
-		free(mp);
-		free(e);
-	}
-	free(dir);
-	strv_free(&names);
-	dir = xasprintf("%s/v1/tmp", cache_dir);
-	list_dir(dir, &names);
-	ci->tmp = names.n;
-	strv_free(&names);
-	free(dir);
-	return 0;
-}
-
-int
-cache_clean(const char *cache_dir)
-{
-	char	*v1 = path_join(cache_dir, "v1"), *t;
-	int	 rc;
-
-	/* Rename first, so concurrent readers see whole entries or none. */
-	t = xasprintf("%s.removing-%ld", v1, (long)getpid());
-	if (rename(v1, t) != 0) {
-		rc = errno == ENOENT ? 0 : err_set("cannot remove '%s': %s", v1,
-		    strerror(errno));
-		free(t);
-		free(v1);
-		return rc;
-	}
-	rc = rm_rf_until(t, &sig_stop);
-	free(t);
-	free(v1);
-	return rc;
-}
-
-int
-cache_prune(const char *cache_dir, double days, unsigned long *removed)
-{
-	struct strv	 names = STRV_INIT;
-	struct stat	 st;
-	time_t		 now = time(NULL);
-	size_t		 i;
-	char		*dir;
-	int		 rc = 0;
-
-	*removed = 0;
-	dir = xasprintf("%s/v1/wheels", cache_dir);
-	if (list_dir(dir, &names) != 0)
-		rc = -1;
-	for (i = 0; i < names.n && !sig_stop; i++) {
-		char	*e = path_join(dir, names.v[i]);
-
-		if (stat(e, &st) == 0 && (double)(now - st.st_mtime) > days * 86400.0) {
-			if (cache_discard(cache_dir, names.v[i]) == 0)
-				(*removed)++;
-			else
-				rc = -1;
-		}
-		free(e);
-	}
-	strv_free(&names);
-	free(dir);
-	dir = xasprintf("%s/v1/tmp", cache_dir);
-	list_dir(dir, &names);
-	for (i = 0; i < names.n && !sig_stop; i++) {
-		char	*t = path_join(dir, names.v[i]);
-
-		if (lstat(t, &st) == 0 && now - st.st_mtime > 3600)
-			rm_rf(t);
-		free(t);
-	}
-	strv_free(&names);
-	free(dir);
-	if (sig_stop)
-		return err_set("stopped by a signal");
-	return rc;
 }
 
 const char *
@@ -608,256 +496,5 @@ out:
 	free(src);
 	rm_rf(t);
 	free(t);
-	return rc;
-}
-
-/*
- * The archive cache and the page cache (cache.h has the layout).  Files
- * are published like unpacked entries: built in tmp/, renamed in once
- * verified, removed by renaming them back into tmp/ first.
- */
-
-static int
-is_sha256_hex(const char *s)
-{
-	size_t	i;
-
-	for (i = 0; i < 64; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return s[64] == '\0';
-}
-
-static int
-is_plain_name(const char *s)
-{
-	return *s && strchr(s, '/') == NULL && strcmp(s, ".") != 0 &&
-	    strcmp(s, "..") != 0;
-}
-
-static char *
-archive_dir(const char *cache_dir, const char *sha)
-{
-	return xasprintf("%s/v1/archives/%.2s/%s", cache_dir, sha, sha);
-}
-
-char *
-cache_archive_lookup(const char *cache_dir, const char *sha256_hex,
-    const char *filename)
-{
-	struct stat	 st;
-	char		*dir, *p;
-
-	if (!is_sha256_hex(sha256_hex) || !is_plain_name(filename))
-		return NULL;
-	dir = archive_dir(cache_dir, sha256_hex);
-	p = path_join(dir, filename);
-	if (stat(p, &st) != 0 || !S_ISREG(st.st_mode)) {
-		free(dir);
-		free(p);
-		return NULL;
-	}
-	utimensat(AT_FDCWD, dir, NULL, 0);	/* last use, for prune */
-	free(dir);
-	return p;
-}
-
-int
-cache_archive_tmp(const char *cache_dir, char **path)
-{
-	char	*tmpdir = xasprintf("%s/v1/tmp", cache_dir);
-	int	 fd;
-
-	if (mkdir_p(tmpdir, 0755) != 0) {
-		free(tmpdir);
-		return -1;
-	}
-	*path = xasprintf("%s/dl-XXXXXX", tmpdir);
-	free(tmpdir);
-	if ((fd = mkostemp(*path, O_CLOEXEC)) < 0) {
-		err_set("cannot create a file in the cache '%s': %s", cache_dir,
-		    strerror(errno));
-		free(*path);
-		*path = NULL;
-		return -1;
-	}
-	fchmod(fd, 0644);
-	return fd;
-}
-
-int
-cache_archive_publish(const char *cache_dir, const char *tmp,
-    const char *sha256_hex, const char *filename, char **final)
-{
-	char	*dir;
-
-	*final = NULL;
-	if (!is_sha256_hex(sha256_hex) || !is_plain_name(filename))
-		return err_set("'%s' cannot be stored in the cache", filename);
-	dir = archive_dir(cache_dir, sha256_hex);
-	if (mkdir_p(dir, 0755) != 0) {
-		free(dir);
-		return -1;
-	}
-	*final = path_join(dir, filename);
-	free(dir);
-	/* The same name and hash from another process is the same file:
-	 * replacing it is harmless. */
-	if (rename(tmp, *final) != 0) {
-		err_set("cannot publish '%s': %s", *final, strerror(errno));
-		free(*final);
-		*final = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-char *
-cache_page_path(const char *cache_dir, const char *key_hex)
-{
-	char	*dir = xasprintf("%s/v1/pages", cache_dir), *p;
-
-	if (mkdir_p(dir, 0755) != 0) {
-		free(dir);
-		return NULL;
-	}
-	p = path_join(dir, key_hex);
-	free(dir);
-	return p;
-}
-
-static void
-fetch_info_add(struct cache_fetch_info *fi, const struct stat *st)
-{
-	if (fi->oldest == 0 || st->st_mtime < fi->oldest)
-		fi->oldest = st->st_mtime;
-}
-
-int
-cache_fetch_info(const char *cache_dir, struct cache_fetch_info *fi)
-{
-	struct strv	 fan = STRV_INIT, ents = STRV_INIT, files = STRV_INIT;
-	struct stat	 st;
-	size_t		 i, j, k;
-	char		*dir;
-
-	memset(fi, 0, sizeof(*fi));
-	dir = xasprintf("%s/v1/archives", cache_dir);
-	if (list_dir(dir, &fan) != 0) {
-		free(dir);
-		return -1;
-	}
-	for (i = 0; i < fan.n; i++) {
-		char	*f = path_join(dir, fan.v[i]);
-
-		list_dir(f, &ents);
-		for (j = 0; j < ents.n; j++) {
-			char	*e = path_join(f, ents.v[j]);
-
-			if (stat(e, &st) == 0)
-				fetch_info_add(fi, &st);
-			list_dir(e, &files);
-			for (k = 0; k < files.n; k++) {
-				char	*p = path_join(e, files.v[k]);
-
-				if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
-					fi->archives++;
-					fi->archive_bytes += (uint64_t)st.st_size;
-				}
-				free(p);
-			}
-			strv_free(&files);
-			free(e);
-		}
-		strv_free(&ents);
-		free(f);
-	}
-	strv_free(&fan);
-	free(dir);
-	dir = xasprintf("%s/v1/pages", cache_dir);
-	list_dir(dir, &ents);
-	for (i = 0; i < ents.n; i++) {
-		char	*p = path_join(dir, ents.v[i]);
-
-		if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
-			fi->pages++;
-			fi->page_bytes += (uint64_t)st.st_size;
-			fetch_info_add(fi, &st);
-		}
-		free(p);
-	}
-	strv_free(&ents);
-	free(dir);
-	return 0;
-}
-
-/* Rename a path into tmp/ (so nobody sees it half removed), then delete. */
-static int
-discard_path(const char *cache_dir, const char *path)
-{
-	char	*t;
-	int	 rc = 0;
-
-	if ((t = cache_tmp(cache_dir)) == NULL)
-		return -1;
-	rm_rf(t);
-	if (rename(path, t) != 0 && errno != ENOENT)
-		rc = err_set("cannot remove '%s': %s", path, strerror(errno));
-	rm_rf(t);
-	free(t);
-	return rc;
-}
-
-int
-cache_fetch_prune(const char *cache_dir, double days, unsigned long *removed)
-{
-	struct strv	 fan = STRV_INIT, ents = STRV_INIT;
-	struct stat	 st;
-	time_t		 now = time(NULL);
-	size_t		 i, j;
-	char		*dir;
-	int		 rc = 0;
-
-	*removed = 0;
-	dir = xasprintf("%s/v1/archives", cache_dir);
-	if (list_dir(dir, &fan) != 0)
-		rc = -1;
-	for (i = 0; i < fan.n; i++) {
-		char	*f = path_join(dir, fan.v[i]);
-
-		list_dir(f, &ents);
-		for (j = 0; j < ents.n; j++) {
-			char	*e = path_join(f, ents.v[j]);
-
-			if (stat(e, &st) == 0 &&
-			    (double)(now - st.st_mtime) > days * 86400.0) {
-				if (discard_path(cache_dir, e) == 0)
-					(*removed)++;
-				else
-					rc = -1;
-			}
-			free(e);
-		}
-		strv_free(&ents);
-		rmdir(f);	/* only when empty */
-		free(f);
-	}
-	strv_free(&fan);
-	free(dir);
-	dir = xasprintf("%s/v1/pages", cache_dir);
-	list_dir(dir, &ents);
-	for (i = 0; i < ents.n; i++) {
-		char	*p = path_join(dir, ents.v[i]);
-
-		if (lstat(p, &st) == 0 && (double)(now - st.st_mtime) > days * 86400.0) {
-			if (unlink(p) == 0)
-				(*removed)++;
-			else if (errno != ENOENT)
-				rc = err_set("cannot remove '%s': %s", p, strerror(errno));
-		}
-		free(p);
-	}
-	strv_free(&ents);
-	free(dir);
 	return rc;
 }

@@ -15,6 +15,9 @@
  * a warm install hashes nothing but the wheel file itself, and an entry
  * whose files were changed (say, through a hard link from an environment)
  * is noticed and rebuilt.
+ *
+ * Downloads have their own part of the cache (cache_archive.h); looking
+ * after the whole of it (info, prune, clean) is cache_admin.h's.
  */
 #ifndef FORKLIFT_CACHE_H
 #define FORKLIFT_CACHE_H
@@ -68,21 +71,11 @@ char	*cache_tmp(const char *cache_dir);
 int	 cache_publish(const char *cache_dir, const char *tmp, const char *key);
 /* Move an entry out of the way and delete it (stale, or on request). */
 int	 cache_discard(const char *cache_dir, const char *key);
+/* Rename a path in the cache into tmp/ (so nobody sees it half removed),
+ * then delete it.  0 (also when it is gone already), or -1. */
+int	 cache_discard_path(const char *cache_dir, const char *path);
 /* Record that an entry was used (for prune). */
 void	 cache_touch(const char *cache_dir, const char *key);
-
-/* forklift cache info / clean / prune. */
-struct cache_info {
-	unsigned long	 entries;
-	uint64_t	 bytes;		/* file bytes the manifests list */
-	long long	 oldest;	/* oldest last use, seconds since the epoch; 0 if none */
-	unsigned long	 tmp;		/* leftover temporary directories */
-};
-int	 cache_info(const char *cache_dir, struct cache_info *);
-int	 cache_clean(const char *cache_dir);
-/* Remove entries unused for days, and temporary directories older than an
- * hour.  *removed counts entries. */
-int	 cache_prune(const char *cache_dir, double days, unsigned long *removed);
 
 /* How cached files reach a staging tree. */
 enum link_mode { LINK_AUTO, LINK_REFLINK, LINK_HARDLINK, LINK_COPY };
@@ -98,38 +91,5 @@ int	 link_probe(const char *cache_dir, const char *stage_dir, enum link_mode wan
  * (relative to src_dirfd) by the given mode.  0 or -1 (errno kept). */
 int	 link_file(int src_dirfd, const char *src, int dst_dirfd, const char *dst,
 	    enum link_mode, uint32_t mode);
-
-/*
- * The archive cache (filled by fetch.c): downloaded files by their sha256,
- * and index pages with their validators.
- *
- *   <cache>/v1/archives/<sha256[0:2]>/<sha256>/<filename>
- *   <cache>/v1/pages/<sha256 of url and accept header>
- *
- * A download is written to a file in tmp/ and renamed in only after its
- * hash checked out, so an archive under archives/ is always whole and
- * verified; a lookup needs no network.
- */
-/* The cached file's path, or NULL when absent (or the name is unsafe). */
-char	*cache_archive_lookup(const char *cache_dir, const char *sha256_hex,
-	    const char *filename);
-/* A new empty file under tmp/ for a download: its descriptor, and *path. */
-int	 cache_archive_tmp(const char *cache_dir, char **path);
-/* Rename a verified download in; *final gets the path.  0 or -1. */
-int	 cache_archive_publish(const char *cache_dir, const char *tmp,
-	    const char *sha256_hex, const char *filename, char **final);
-/* Path of the stored page for a key (hex), and its directory made. */
-char	*cache_page_path(const char *cache_dir, const char *key_hex);
-
-struct cache_fetch_info {
-	unsigned long	 archives;
-	uint64_t	 archive_bytes;
-	unsigned long	 pages;
-	uint64_t	 page_bytes;
-	long long	 oldest;	/* oldest last use; 0 if none */
-};
-int	 cache_fetch_info(const char *cache_dir, struct cache_fetch_info *);
-/* Remove archives and pages unused for days; *removed counts them. */
-int	 cache_fetch_prune(const char *cache_dir, double days, unsigned long *removed);
 
 #endif

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cache.h"
+#include "cache_admin.h"
 #include "commands.h"
 #include "util.h"
 

@@ -38,7 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cache.h"
+#include "cache_archive.h"
 #include "curlfn.h"
 #include "fetch.h"
 #include "fsutil.h"

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cache.h"
+#include "cache_archive.h"
 #include "fsutil.h"
 #include "pagecache.h"
 #include "record.h"

@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cache.h"
+#include "cache_archive.h"
 #include "fetch.h"
 #include "index.h"
 #include "installed.h"

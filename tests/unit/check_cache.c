@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "cache_admin.h"
 #include "fsutil.h"
 #include "util.h"
 

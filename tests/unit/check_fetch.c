@@ -29,7 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cache.h"
+#include "cache_admin.h"
+#include "cache_archive.h"
 #include "fetch.h"
 #include "fsutil.h"
 #include "pagecache.h"
