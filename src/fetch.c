@@ -23,104 +23,34 @@
  * Each item moves QUEUED -> ACTIVE -> (WAITING -> ACTIVE)* -> delivered;
  * a cached file goes READY -> delivered without a request.  Retries wait
  * with exponential backoff and jitter, or the server's Retry-After.
+ *
+ * This file holds the queue and the driver: items added, started in
+ * order, delivered to their callbacks, and the loop that waits on the
+ * multi handle and the caller's descriptors.  One transfer's handle, body
+ * and file are fetch_xfer.c's; what an ended transfer's outcome means
+ * (retry or not, and when) is fetch_retry.c's.  The driver never reads a
+ * body nor decides on a retry.
  */
 #include "config.h"
 
 #include <sys/stat.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cache_archive.h"
-#include "curlfn.h"
 #include "fetch.h"
-#include "fsutil.h"
+#include "fetch_int.h"
 #include "pagecache.h"
-#include "record.h"
 #include "util.h"
 
-#define MAX_REDIRECTS	10
-#define MAX_RETRY_AFTER	300		/* seconds */
-#define MAX_BACKOFF_MS	16000
-
-enum xfer_state { X_QUEUED, X_READY, X_ACTIVE, X_WAITING };
-enum xfer_fail { F_NONE, F_SIZE, F_IO, F_RANGE, F_STALL };
-
-struct xfer {
-	struct fetch_ctx *ctx;
-	CURL		*easy;
-	int		 page;		/* an index page, not a file */
-	enum xfer_state	 state;
-	char		*url;
-	char		*shown;		/* redacted, for messages */
-	char		*filename;
-	char		*dest_dir;	/* NULL: the archive cache */
-	char		 want_sha[65];	/* "" when not given */
-	int64_t		 want_size;	/* -1 when unknown */
-	fetch_done_fn	 on_done;
-	void		*user;
-
-	int		 attempts;
-	double		 not_before;	/* X_WAITING: monotonic seconds */
-	char		*cached_path;	/* X_READY */
-
-	/* The body so far: a file (fd, tmp) or, for pages, memory. */
-	int		 fd;
-	char		*tmp;
-	struct buf	 body;
-	struct hasher	 h;
-	int64_t		 got;
-	int64_t		 resume_from;	/* this attempt's Range start */
-	int		 started;	/* first body bytes of this attempt seen */
-	int		 discard;	/* error status: body not ours */
-	long		 status;	/* the HTTP status that ended it, or 0 */
-	double		 last_data;	/* monotonic time bytes last arrived */
-	enum xfer_fail	 fail;
-	char		*fail_msg;
-
-	/* The current response's headers. */
-	int		 accept_ranges;
-	int64_t		 range_start;	/* Content-Range start, or -1 */
-	char		*etag;
-	char		*last_modified;
-
-	/* Pages: the stored copy and the request headers. */
-	char		*accept;
-	char		*page_file;
-	struct curl_slist *headers;
-	char		 errbuf[CURL_ERROR_SIZE];
-};
-
-struct fetch_ctx {
-	char		*cache_dir;
-	char		*cert_file;
-	long		 timeout;
-	int		 retries;
-	int		 max_concurrent;
-	int		 offline;
-	long		 backoff_ms;
-	volatile sig_atomic_t *stop;
-	int		 wake_fd;
-	unsigned int	 seed;
-
-	CURLM		*multi;
-	CURLSH		*share;
-	struct xfer	**v;
-	size_t		 n, cap;
-	size_t		 active;
-	int		 stopped;
-	struct fetch_stats stats;
-};
-
-static double
-now_s(void)
+double
+fetch_now(void)
 {
 	struct timespec	ts;
 
@@ -166,15 +96,6 @@ url_basename(const char *url)
 	for (p = q; p > s && p[-1] != '/'; p--)
 		;
 	return xstrndup(p, (size_t)(q - p));
-}
-
-static void
-hex(const unsigned char *d, size_t n, char *out)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", d[i]);
 }
 
 static int
@@ -385,290 +306,9 @@ fetch_add_page(struct fetch_ctx *ctx, const char *url, const char *accept,
 	return 0;
 }
 
-static size_t
-on_header(char *line, size_t size, size_t n, void *arg)
-{
-	struct xfer	*x = arg;
-	size_t		 len = size * n, k;
-	char		*v, *e;
-
-	if (len >= 5 && strncmp(line, "HTTP/", 5) == 0) {
-		/* A new response (after a redirect or a 100): forget the last. */
-		x->accept_ranges = 0;
-		x->range_start = -1;
-		free(x->etag);
-		free(x->last_modified);
-		x->etag = x->last_modified = NULL;
-		return len;
-	}
-	if ((v = memchr(line, ':', len)) == NULL)
-		return len;
-	k = (size_t)(v - line);
-	v++;
-	while (v < line + len && (*v == ' ' || *v == '\t'))
-		v++;
-	e = line + len;
-	while (e > v && (e[-1] == '\r' || e[-1] == '\n' || e[-1] == ' '))
-		e--;
-	if (k == 13 && strncasecmp(line, "accept-ranges", k) == 0)
-		x->accept_ranges = (e - v == 5 && strncasecmp(v, "bytes", 5) == 0);
-	else if (k == 13 && strncasecmp(line, "content-range", k) == 0 &&
-	    e - v > 6 && strncasecmp(v, "bytes ", 6) == 0)
-		x->range_start = strtoll(v + 6, NULL, 10);
-	else if (k == 4 && strncasecmp(line, "etag", k) == 0) {
-		free(x->etag);
-		x->etag = xstrndup(v, (size_t)(e - v));
-	} else if (k == 13 && strncasecmp(line, "last-modified", k) == 0) {
-		free(x->last_modified);
-		x->last_modified = xstrndup(v, (size_t)(e - v));
-	}
-	return len;
-}
-
-static void
-body_reset(struct xfer *x)
-{
-	unsigned char	d[32];
-
-	x->got = 0;
-	buf_reset(&x->body);
-	if (!x->page) {
-		hasher_final(&x->h, d);		/* also resets it */
-		if (x->fd >= 0 && (ftruncate(x->fd, 0) != 0 ||
-		    lseek(x->fd, 0, SEEK_SET) != 0))
-			x->fail = F_IO;
-	}
-}
-
-static void
-fail_local(struct xfer *x, enum xfer_fail f, char *msg)
-{
-	x->fail = f;
-	free(x->fail_msg);
-	x->fail_msg = msg;
-}
-
-/* The first body bytes of an attempt: is this the body we asked for? */
-static int
-body_start(struct xfer *x)
-{
-	long		 code = 0;
-	curl_off_t	 cl = -1;
-
-	x->started = 1;
-	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
-	if (code >= 300) {
-		x->discard = 1;
-		return 0;
-	}
-	if (code == 206) {
-		if (x->range_start != x->resume_from) {
-			fail_local(x, F_RANGE, xstrdup("the server resumed at the wrong offset"));
-			return -1;
-		}
-	} else if (x->got > 0)
-		body_reset(x);		/* the server sent the whole file again */
-	curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
-	if (!x->page && x->want_size >= 0 && cl >= 0 && x->got + cl != x->want_size) {
-		fail_local(x, F_SIZE, xasprintf("size mismatch: expected %lld bytes, "
-		    "the server announced %lld", (long long)x->want_size,
-		    (long long)(x->got + cl)));
-		return -1;
-	}
-	return 0;
-}
-
-static size_t
-on_body(char *p, size_t size, size_t n, void *arg)
-{
-	struct xfer	*x = arg;
-	size_t		 len = size * n;
-
-	if (!x->started && body_start(x) != 0)
-		return 0;
-	if (x->discard)
-		return len;
-	if (x->page) {
-		if (x->body.len + len > PAGE_MAX) {
-			fail_local(x, F_SIZE, xasprintf("the page is larger than %zu MiB",
-			    PAGE_MAX >> 20));
-			return 0;
-		}
-		buf_add(&x->body, p, len);
-	} else {
-		if (x->want_size >= 0 && x->got + (int64_t)len > x->want_size) {
-			fail_local(x, F_SIZE, xasprintf("size mismatch: expected %lld "
-			    "bytes, got more", (long long)x->want_size));
-			return 0;
-		}
-		if (write_all(x->fd, p, len) != 0) {
-			fail_local(x, F_IO, xasprintf("cannot write '%s': %s", x->tmp,
-			    strerror(errno)));
-			return 0;
-		}
-		hasher_update(&x->h, p, len);
-	}
-	x->got += (int64_t)len;
-	x->ctx->stats.bytes_received += len;
-	x->last_data = now_s();
-	return len;
-}
-
-/* Stall check: libcurl's low-speed limit averages over several seconds,
- * so a body that stops after a fast start would wait longer than
- * --timeout; this counts from the last byte (or the start). */
-static int
-on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-    curl_off_t ulnow)
-{
-	struct xfer	*x = arg;
-
-	(void)dltotal;
-	(void)dlnow;
-	(void)ultotal;
-	(void)ulnow;
-	if (now_s() - x->last_data > (double)x->ctx->timeout) {
-		fail_local(x, F_STALL, xasprintf("timed out: no data for %ld s",
-		    x->ctx->timeout));
-		return 1;
-	}
-	return 0;
-}
-
-static void
-set_protocols(CURL *e, const char *url)
-{
-	int	https = strncasecmp(url, "https:", 6) == 0;
-
-#if LIBCURL_VERSION_NUM >= 0x075500	/* 7.85: the _STR forms */
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https,file");
-	/* Never from https to http (or anything else). */
-	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, https ? "https" : "http,https");
-#else
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS,
-	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS | CURLPROTO_FILE));
-	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS,
-	    https ? (long)CURLPROTO_HTTPS : (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-}
-
-static CURL *
-easy_new(struct fetch_ctx *ctx, struct xfer *x)
-{
-	CURL		*e;
-	const char	*netrc = getenv("NETRC");
-
-	if ((e = curl_easy_init()) == NULL)
-		die(1, "out of memory");
-	curl_easy_setopt(e, CURLOPT_URL, x->url);
-	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
-	curl_easy_setopt(e, CURLOPT_SHARE, ctx->share);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "forklift/" PACKAGE_VERSION);
-	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	/* Over TLS, wait to learn whether the first connection multiplexes
-	 * (HTTP/2) rather than open one per transfer.  Never for plain
-	 * http: it is HTTP/1.1 here, and a transfer waiting on a connection
-	 * whose response stalls would wait for that whole transfer. */
-	if (strncasecmp(x->url, "https:", 6) == 0)
-		curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)MAX_REDIRECTS);
-	/* Credentials stay with their host: UNRESTRICTED_AUTH stays 0. */
-	curl_easy_setopt(e, CURLOPT_UNRESTRICTED_AUTH, 0L);
-	curl_easy_setopt(e, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
-	if (netrc && *netrc)
-		curl_easy_setopt(e, CURLOPT_NETRC_FILE, netrc);
-	set_protocols(e, x->url);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, ctx->timeout);
-	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, ctx->timeout);
-	if (ctx->cert_file)
-		curl_easy_setopt(e, CURLOPT_CAINFO, ctx->cert_file);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(e, CURLOPT_XFERINFODATA, x);
-	curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
-	if (x->page) {
-		/* Pages may come compressed; files are hashed as sent. */
-		curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-		x->headers = curl_slist_append(x->headers, "Cache-Control: max-age=0");
-	}
-	return e;
-}
-
-/* Add the stored page's validators to the request. */
-static void
-page_validators(struct xfer *x)
-{
-	struct page_copy	 sp;
-	char			*h;
-
-	h = xasprintf("Accept: %s", x->accept);
-	x->headers = curl_slist_append(x->headers, h);
-	free(h);
-	if (x->page_file && page_cache_read(x->page_file, &sp) == 0) {
-		if (sp.etag) {
-			h = xasprintf("If-None-Match: %s", sp.etag);
-			x->headers = curl_slist_append(x->headers, h);
-			free(h);
-		}
-		if (sp.last_modified) {
-			h = xasprintf("If-Modified-Since: %s", sp.last_modified);
-			x->headers = curl_slist_append(x->headers, h);
-			free(h);
-		}
-		page_copy_free(&sp);
-	}
-	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
-}
-
-static int
-xfer_start(struct fetch_ctx *ctx, struct xfer *x)
-{
-	if (x->easy == NULL) {
-		x->easy = easy_new(ctx, x);
-		if (x->page)
-			page_validators(x);
-	}
-	if (!x->page && x->fd < 0) {
-		if (x->dest_dir == NULL)
-			x->fd = cache_archive_tmp(ctx->cache_dir, &x->tmp);
-		else {
-			x->tmp = xasprintf("%s/.%s.XXXXXX", x->dest_dir, x->filename);
-			if ((x->fd = mkostemp(x->tmp, O_CLOEXEC)) < 0) {
-				err_set("cannot create '%s': %s", x->tmp, strerror(errno));
-				free(x->tmp);
-				x->tmp = NULL;
-			} else
-				fchmod(x->fd, 0644);
-		}
-		if (x->fd < 0)
-			return -1;
-	}
-	x->resume_from = x->got;
-	curl_easy_setopt(x->easy, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)x->got);
-	x->started = 0;
-	x->discard = 0;
-	x->fail = F_NONE;
-	x->last_data = now_s();
-	x->errbuf[0] = '\0';
-	x->attempts++;
-	ctx->stats.requests++;
-	if (curl_multi_add_handle(ctx->multi, x->easy) != CURLM_OK)
-		return err_set("%s: cannot start the transfer", x->shown);
-	x->state = X_ACTIVE;
-	ctx->active++;
-	return 0;
-}
-
 /* Deliver an item to its callback and forget it. */
-static void
-deliver(struct fetch_ctx *ctx, struct xfer *x, struct fetch_result *res)
+void
+xfer_deliver(struct fetch_ctx *ctx, struct xfer *x, struct fetch_result *res)
 {
 	size_t	i;
 
@@ -686,12 +326,8 @@ deliver(struct fetch_ctx *ctx, struct xfer *x, struct fetch_result *res)
 	xfer_free(x);
 }
 
-static void
-deliver_error(struct fetch_ctx *ctx, struct xfer *x, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-deliver_error(struct fetch_ctx *ctx, struct xfer *x, const char *fmt, ...)
+void
+xfer_deliver_error(struct fetch_ctx *ctx, struct xfer *x, const char *fmt, ...)
 {
 	struct fetch_result	 res;
 	va_list			 ap;
@@ -707,20 +343,20 @@ deliver_error(struct fetch_ctx *ctx, struct xfer *x, const char *fmt, ...)
 	res.error = msg;
 	res.status = x->status;
 	xfer_release(x);
-	deliver(ctx, x, &res);
+	xfer_deliver(ctx, x, &res);
 	free(msg);
 }
 
 /* Deliver the stored copy of a page. */
-static void
-deliver_stored(struct fetch_ctx *ctx, struct xfer *x, struct fetch_result *res,
+void
+xfer_deliver_stored(struct fetch_ctx *ctx, struct xfer *x, struct fetch_result *res,
     struct page_copy *sp)
 {
 	res->body = sp->body;
 	res->len = sp->len;
 	res->content_type = sp->content_type;
 	res->final_url = sp->url;
-	deliver(ctx, x, res);
+	xfer_deliver(ctx, x, res);
 	page_copy_free(sp);
 }
 
@@ -737,319 +373,18 @@ deliver_ready(struct fetch_ctx *ctx, struct xfer *x)
 	res.from_cache = 1;
 	if (x->page) {
 		if (x->page_file == NULL || page_cache_read(x->page_file, &sp) != 0) {
-			deliver_error(ctx, x, "not in the cache, and --offline allows "
+			xfer_deliver_error(ctx, x, "not in the cache, and --offline allows "
 			    "no network");
 			return;
 		}
-		deliver_stored(ctx, x, &res, &sp);
+		xfer_deliver_stored(ctx, x, &res, &sp);
 		return;
 	}
 	res.path = x->cached_path;
 	res.sha256 = x->want_sha;
 	res.bytes = stat(x->cached_path, &st) == 0 ? (uint64_t)st.st_size : 0;
 	ctx->stats.from_cache++;
-	deliver(ctx, x, &res);
-}
-
-/* Store the page with its validators (a cache we cannot write just
- * keeps no copy). */
-static void
-page_store(struct fetch_ctx *ctx, struct xfer *x, const char *ctype,
-    const char *final)
-{
-	struct page_copy	pc;
-
-	if (x->page_file == NULL)
-		return;
-	memset(&pc, 0, sizeof(pc));
-	pc.url = (char *)final;
-	pc.etag = x->etag;
-	pc.last_modified = x->last_modified;
-	pc.content_type = (char *)ctype;
-	pc.body = x->body.p;
-	pc.len = x->body.len;
-	page_cache_write(ctx->cache_dir, x->page_file, &pc);
-}
-
-static void
-finish_page(struct fetch_ctx *ctx, struct xfer *x, long code)
-{
-	struct fetch_result	 res;
-	struct page_copy	 sp;
-	char			*ctype = NULL, *final = NULL;
-
-	memset(&res, 0, sizeof(res));
-	res.ok = 1;
-	curl_easy_getinfo(x->easy, CURLINFO_CONTENT_TYPE, &ctype);
-	curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &final);
-	if (code == 304) {
-		if (x->page_file == NULL || page_cache_read(x->page_file, &sp) != 0) {
-			deliver_error(ctx, x, "HTTP 304 for a page that is not stored");
-			return;
-		}
-		utimensat(AT_FDCWD, x->page_file, NULL, 0);
-		res.from_cache = 1;
-		deliver_stored(ctx, x, &res, &sp);
-		return;
-	}
-	final = xstrdup(final ? final : x->url);
-	ctype = ctype ? xstrdup(ctype) : NULL;
-	page_store(ctx, x, ctype, final);
-	buf_add(&x->body, "", 0);
-	res.body = x->body.p ? x->body.p : "";
-	res.len = x->body.len;
-	res.content_type = ctype;
-	res.final_url = final;
-	deliver(ctx, x, &res);
-	free(final);
-	free(ctype);
-}
-
-static void
-finish_file(struct fetch_ctx *ctx, struct xfer *x)
-{
-	struct fetch_result	 res;
-	unsigned char		 d[32];
-	char			 sha[65], *final = NULL;
-
-	hasher_final(&x->h, d);
-	hex(d, 32, sha);
-	if (x->want_size >= 0 && x->got != x->want_size) {
-		deliver_error(ctx, x, "size mismatch: expected %lld bytes, got %lld "
-		    "(sha256 %s)", (long long)x->want_size, (long long)x->got, sha);
-		return;
-	}
-	if (x->want_sha[0] && strcmp(sha, x->want_sha) != 0) {
-		deliver_error(ctx, x, "sha256 mismatch: expected %s, got %s",
-		    x->want_sha, sha);
-		return;
-	}
-	close(x->fd);
-	x->fd = -1;
-	if (x->dest_dir == NULL) {
-		if (cache_archive_publish(ctx->cache_dir, x->tmp, sha, x->filename,
-		    &final) != 0) {
-			deliver_error(ctx, x, "%s", err_get());
-			return;
-		}
-	} else {
-		final = path_join(x->dest_dir, x->filename);
-		if (rename(x->tmp, final) != 0) {
-			deliver_error(ctx, x, "cannot rename into '%s': %s", final,
-			    strerror(errno));
-			free(final);
-			return;
-		}
-	}
-	free(x->tmp);
-	x->tmp = NULL;
-	memset(&res, 0, sizeof(res));
-	res.ok = 1;
-	res.path = final;
-	res.sha256 = sha;
-	res.bytes = (uint64_t)x->got;
-	deliver(ctx, x, &res);
-	free(final);
-}
-
-static const char *
-http_reason(long code)
-{
-	switch (code) {
-	case 401:
-		return "unauthorized (credentials missing or refused)";
-	case 403:
-		return "forbidden";
-	case 404:
-		return "not found";
-	case 410:
-		return "gone";
-	case 429:
-		return "too many requests";
-	case 500:
-		return "internal server error";
-	case 502:
-		return "bad gateway";
-	case 503:
-		return "service unavailable";
-	case 504:
-		return "gateway timeout";
-	}
-	return code >= 500 ? "server error" : "refused";
-}
-
-/* What went wrong, in words, and whether another attempt may help. */
-static char *
-describe(struct xfer *x, CURLcode rc, int *retry)
-{
-	const char	*detail = x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc);
-
-	*retry = 1;
-	switch (rc) {
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_RESOLVE_PROXY:
-		return xasprintf("DNS failure: %s", detail);
-	case CURLE_COULDNT_CONNECT:
-		return xasprintf("connection failed: %s", detail);
-	case CURLE_OPERATION_TIMEDOUT:
-		return xasprintf("timed out: %s", detail);
-	case CURLE_SSL_CONNECT_ERROR:
-		return xasprintf("TLS handshake failed: %s", detail);
-	case CURLE_PEER_FAILED_VERIFICATION:
-		*retry = 0;
-		return xasprintf("TLS certificate not trusted (see --cert): %s", detail);
-	case CURLE_SSL_CACERT_BADFILE:
-		*retry = 0;
-		return xasprintf("TLS CA bundle unusable: %s", detail);
-	case CURLE_PARTIAL_FILE:
-		return xasprintf("truncated body: %s", detail);
-	case CURLE_RECV_ERROR:
-	case CURLE_SEND_ERROR:
-	case CURLE_GOT_NOTHING:
-	case CURLE_HTTP2:
-	case CURLE_HTTP2_STREAM:
-		return xasprintf("connection reset: %s", detail);
-	case CURLE_TOO_MANY_REDIRECTS:
-		*retry = 0;
-		return xasprintf("more than %d redirects", MAX_REDIRECTS);
-	case CURLE_UNSUPPORTED_PROTOCOL:
-		*retry = 0;
-		return xasprintf("redirect refused (never from https to http, nor "
-		    "to another scheme): %s", detail);
-	case CURLE_LOGIN_DENIED:
-		*retry = 0;
-		return xasprintf("login denied: %s", detail);
-	case CURLE_FILE_COULDNT_READ_FILE:
-		*retry = 0;
-		return xasprintf("cannot read: %s", detail);
-	default:
-		*retry = 0;
-		return xasprintf("%s", detail);
-	}
-}
-
-/* Delay before attempt number x->attempts + 1, in seconds. */
-static double
-backoff(struct fetch_ctx *ctx, struct xfer *x, curl_off_t retry_after)
-{
-	double	 ms = (double)ctx->backoff_ms;
-	int	 i;
-
-	for (i = 1; i < x->attempts && ms < MAX_BACKOFF_MS; i++)
-		ms *= 2;
-	if (ms > MAX_BACKOFF_MS)
-		ms = MAX_BACKOFF_MS;
-	/* Jitter: somewhere in the upper half, so clients spread out. */
-	ms = ms / 2 + ms / 2 * ((double)rand_r(&ctx->seed) / RAND_MAX);
-	if (retry_after > 0)
-		ms = (double)(retry_after > MAX_RETRY_AFTER ? MAX_RETRY_AFTER :
-		    retry_after) * 1000.0;
-	return ms / 1000.0;
-}
-
-static void
-retry_or_fail(struct fetch_ctx *ctx, struct xfer *x, char *why,
-    curl_off_t retry_after, int resumable)
-{
-	double	delay;
-
-	if (x->attempts > ctx->retries) {
-		deliver_error(ctx, x, "%s (after %d attempt%s)", why, x->attempts,
-		    x->attempts == 1 ? "" : "s");
-		free(why);
-		return;
-	}
-	curl_multi_remove_handle(ctx->multi, x->easy);
-	ctx->active--;
-	if (!resumable || x->page)
-		body_reset(x);
-	delay = backoff(ctx, x, retry_after);
-	if (verbosity >= 0)
-		note_msg("%s: %s; retrying in %.1f s (attempt %d of %d)", x->shown, why,
-		    delay, x->attempts + 1, ctx->retries + 1);
-	free(why);
-	x->state = X_WAITING;
-	x->not_before = now_s() + delay;
-}
-
-/* New connections and HTTP/2 use, for -v and the measurements. */
-static void
-count_connection(struct fetch_ctx *ctx, struct xfer *x)
-{
-	long	n = 0, v = 0;
-
-	curl_easy_getinfo(x->easy, CURLINFO_NUM_CONNECTS, &n);
-	curl_easy_getinfo(x->easy, CURLINFO_HTTP_VERSION, &v);
-	ctx->stats.connections += (unsigned long)n;
-	if (v == CURL_HTTP_VERSION_2_0)
-		ctx->stats.http2++;
-}
-
-static void
-finish(struct fetch_ctx *ctx, struct xfer *x, CURLcode rc)
-{
-	long		 code = 0;
-	curl_off_t	 ra = 0;
-	int		 retry;
-	char		*why;
-
-	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
-	count_connection(ctx, x);
-	if (x->fail == F_SIZE || x->fail == F_IO) {
-		deliver_error(ctx, x, "%s", x->fail_msg);
-		return;
-	}
-	if (x->fail == F_RANGE) {
-		x->accept_ranges = 0;
-		retry_or_fail(ctx, x, xstrdup(x->fail_msg), 0, 0);
-		return;
-	}
-	if (x->fail == F_STALL) {
-		retry_or_fail(ctx, x, xstrdup(x->fail_msg), 0, x->accept_ranges &&
-		    x->got > 0 && !x->discard);
-		return;
-	}
-	if (rc == CURLE_OK && code == 416 && x->resume_from > 0) {
-		/* The part we have is not a prefix the server can extend. */
-		x->accept_ranges = 0;
-		retry_or_fail(ctx, x, xstrdup("HTTP 416 for the rest of the file"), 0, 0);
-		return;
-	}
-	if (rc == CURLE_OK && code >= 400) {
-		if (code == 429 || code == 408 || code >= 500) {
-			curl_easy_getinfo(x->easy, CURLINFO_RETRY_AFTER, &ra);
-			retry_or_fail(ctx, x, xasprintf("HTTP %ld %s", code,
-			    http_reason(code)), ra, 1);
-		} else {
-			x->status = code;
-			deliver_error(ctx, x, "HTTP %ld %s", code, http_reason(code));
-		}
-		return;
-	}
-	if (rc == CURLE_OK && code >= 300 && code != 304) {
-		deliver_error(ctx, x, "HTTP %ld without a usable Location", code);
-		return;
-	}
-	if (rc != CURLE_OK) {
-		why = describe(x, rc, &retry);
-		if (!retry) {
-			deliver_error(ctx, x, "%s", why);
-			free(why);
-			return;
-		}
-		/* Resume only from a body the server said it can range. */
-		retry_or_fail(ctx, x, why, 0, x->accept_ranges && x->got > 0 &&
-		    !x->discard);
-		return;
-	}
-	/* Out of the multi handle; the file stays until it is published. */
-	curl_multi_remove_handle(ctx->multi, x->easy);
-	ctx->active--;
-	x->state = X_QUEUED;
-	if (x->page)
-		finish_page(ctx, x, code);
-	else
-		finish_file(ctx, x);
+	xfer_deliver(ctx, x, &res);
 }
 
 /* Pages first, then the largest known size first, unknown sizes last. */
@@ -1102,28 +437,28 @@ step(struct fetch_ctx *ctx, double *next_wake)
 		if (x->state == X_READY)
 			deliver_ready(ctx, x);	/* removes it from v */
 		else if (ctx->offline && !x->page) {
-			deliver_error(ctx, x, "not in the cache, and --offline allows "
+			xfer_deliver_error(ctx, x, "not in the cache, and --offline allows "
 			    "no network");
 		} else
 			i++;
 	}
 	while (ctx->active < (size_t)ctx->max_concurrent &&
-	    (x = next_to_start(ctx, now_s(), next_wake)) != NULL)
+	    (x = next_to_start(ctx, fetch_now(), next_wake)) != NULL)
 		if (xfer_start(ctx, x) != 0)
-			deliver_error(ctx, x, "%s", err_get());
+			xfer_deliver_error(ctx, x, "%s", err_get());
 	curl_multi_perform(ctx->multi, &running);
 	while ((m = curl_multi_info_read(ctx->multi, &left)) != NULL) {
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
-		finish(ctx, x, m->data.result);
+		xfer_finish(ctx, x, m->data.result);
 	}
 	/* Retries that just became due, and free slots. */
 	*next_wake = -1;
 	while (ctx->active < (size_t)ctx->max_concurrent &&
-	    (x = next_to_start(ctx, now_s(), next_wake)) != NULL)
+	    (x = next_to_start(ctx, fetch_now(), next_wake)) != NULL)
 		if (xfer_start(ctx, x) != 0)
-			deliver_error(ctx, x, "%s", err_get());
+			xfer_deliver_error(ctx, x, "%s", err_get());
 	return ctx->n != before;
 }
 
@@ -1177,7 +512,7 @@ fetch_run_some(struct fetch_ctx *ctx, int timeout_ms, struct pollfd *extra,
 	cap = ctx->wake_fd >= 0 ? 1000 : 250;
 	ms = timeout_ms < 0 || timeout_ms > cap ? cap : timeout_ms;
 	if (next_wake >= 0) {
-		wait = (next_wake - now_s()) * 1000.0;
+		wait = (next_wake - fetch_now()) * 1000.0;
 		if (wait < ms)
 			ms = wait < 0 ? 0 : (int)wait + 1;
 	}
