@@ -3,9 +3,10 @@
  * (dlopen of its soname), not when forklift starts.  libcurl brings in some
  * thirty shared libraries (TLS, HTTP/2, IDN, Kerberos, LDAP, ...); mapping
  * and relocating them took about 14 ms of every forklift run here, most of
- * the time of a no-op sync or a 'list'.  Only fetch.c includes this file:
- * it names each libcurl function forklift calls, and the macros below send
- * fetch.c's calls through the table that curlfn_load() fills.
+ * the time of a no-op sync or a 'list'.  Only the fetch files include
+ * this file (through fetch_int.h): it names each libcurl function forklift
+ * calls, and the macros below send their calls through the table that
+ * curlfn_load() fills.
  */
 #ifndef FORKLIFT_CURLFN_H
 #define FORKLIFT_CURLFN_H
