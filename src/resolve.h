@@ -10,6 +10,8 @@
 #define FORKLIFT_RESOLVE_H
 
 struct fetch_opts;
+struct index_file;
+struct index_page;
 struct reqs;
 struct strv;
 struct target;
@@ -32,5 +34,11 @@ struct resolve_opts {
  * and the URL (without password).  0, -1, or FETCH_STOPPED (Ctrl-C). */
 int	 resolve_reqs(struct reqs *rq, const struct target *t,
 	    const struct fetch_opts *, const struct resolve_opts *);
+
+/* The file called filename (a lock file wheel's name) on a project
+ * page, preferring one that is not yanked (*yanked set when it is); or
+ * NULL. */
+const struct index_file *resolve_file_named(const struct index_page *,
+	    const char *filename, int *yanked);
 
 #endif
