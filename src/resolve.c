@@ -341,6 +341,18 @@ add_page(struct resolver *rs, struct fetch_ctx *fx, struct want *w,
 	return 0;
 }
 
+/* Queue the project page of name on index, for w or lw. */
+static int
+add_project(struct resolver *rs, struct fetch_ctx *fx, struct want *w,
+    struct lockwant *lw, const char *index, const char *name)
+{
+	char	*url = url_project(index, name);
+	int	 rc = add_page(rs, fx, w, lw, url, INDEX_ACCEPT);
+
+	free(url);
+	return rc;
+}
+
 /* Run the queued pages; 0, -1 or FETCH_STOPPED. */
 static int
 run_pages(struct fetch_ctx *fx)
@@ -391,13 +403,10 @@ lookup(struct resolver *rs, const struct fetch_opts *fo, const struct reqs *rq)
 		choose_from_links(rs);
 	for (stage = 0; rc == 0 && stage < rs->indexes.n; stage++) {
 		for (i = 0, left = 0; i < rs->n && rc == 0; i++) {
-			char	*url;
-
 			if (rs->w[i].done || rs->w[i].stage != stage)
 				continue;
-			url = url_project(rs->indexes.v[stage], rs->w[i].q->name);
-			rc = add_page(rs, fx, &rs->w[i], NULL, url, INDEX_ACCEPT);
-			free(url);
+			rc = add_project(rs, fx, &rs->w[i], NULL,
+			    rs->indexes.v[stage], rs->w[i].q->name);
 			left++;
 		}
 		if (rc == 0 && left > 0)
@@ -554,7 +563,6 @@ lock_lookup(struct resolver *rs, const struct fetch_opts *fo)
 	struct fetch_ctx	*fx;
 	struct fetch_req	 req;
 	size_t			 i, left = 0;
-	char			*url;
 	int			 rc = 0;
 
 	if ((fx = fetch_new(fo)) == NULL) {
@@ -582,9 +590,8 @@ lock_lookup(struct resolver *rs, const struct fetch_opts *fo)
 	for (i = 0, left = 0; i < rs->nlw && rc == 0; i++) {
 		if (rs->lw[i].stage != LK_INDEX)
 			continue;
-		url = url_project(rs->lw[i].q->index, rs->lw[i].q->name);
-		rc = add_page(rs, fx, NULL, &rs->lw[i], url, INDEX_ACCEPT);
-		free(url);
+		rc = add_project(rs, fx, NULL, &rs->lw[i], rs->lw[i].q->index,
+		    rs->lw[i].q->name);
 		left++;
 	}
 	if (rc == 0 && left > 0)

@@ -83,6 +83,21 @@ static const struct resolve_case {
 	{ "offline, not cached", "ghost==1.0\n", -1, "ghost:-:-" },
 };
 
+/* Offline, with the archive cache: a case that asked the network fails. */
+static void
+offline_opts(struct fetch_opts *fo, struct resolve_opts *ro, const char *cache)
+{
+	memset(fo, 0, sizeof(*fo));
+	fo->cache_dir = cache;
+	fo->offline = 1;
+	fo->retries = 0;
+	fo->timeout = 1;
+	fo->wake_fd = -1;
+	memset(ro, 0, sizeof(*ro));
+	ro->cache_dir = cache;
+	ro->offline = 1;
+}
+
 START_TEST(test_resolve)
 {
 	const struct resolve_case *c = &cases[_i];
@@ -97,16 +112,8 @@ START_TEST(test_resolve)
 	reqs_add_find_links(&rq, w);
 	ck_assert_int_eq(reqs_read_text(&rq, "r.txt", c->text, strlen(c->text), 0), 0);
 	ck_assert_int_eq(reqs_finish(&rq), 0);
-	memset(&fo, 0, sizeof(fo));
-	fo.cache_dir = cache;
-	fo.offline = 1;
-	fo.retries = 0;
-	fo.timeout = 1;
-	fo.wake_fd = -1;
-	memset(&ro, 0, sizeof(ro));
+	offline_opts(&fo, &ro, cache);
 	ro.index_url = "http://127.0.0.1:9/simple/";
-	ro.cache_dir = cache;
-	ro.offline = 1;
 	ck_assert_int_eq(resolve_reqs(&rq, &T, &fo, &ro), c->rc);
 	for (i = 0; i < rq.n; i++) {
 		const struct req	*q = &rq.v[i];
@@ -146,15 +153,7 @@ START_TEST(test_lock_index_offline)
 	reqs_init(&rq, &T.info);
 	ck_assert_int_eq(lockfile_read(&rq, lock, &T.tags, NULL, NULL), 0);
 	ck_assert_int_eq(reqs_finish(&rq), 0);
-	memset(&fo, 0, sizeof(fo));
-	fo.cache_dir = cache;
-	fo.offline = 1;
-	fo.retries = 0;
-	fo.timeout = 1;
-	fo.wake_fd = -1;
-	memset(&ro, 0, sizeof(ro));
-	ro.cache_dir = cache;
-	ro.offline = 1;
+	offline_opts(&fo, &ro, cache);
 	/* --no-index (no index_url): the lock file's index still counts. */
 	ck_assert_int_eq(resolve_reqs(&rq, &T, &fo, &ro), -1);
 	ck_assert_uint_eq(rq.n, 2);
