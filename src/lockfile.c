@@ -1,11 +1,12 @@
 /*
  * lockfile.c: PEP 751 lock files as requirements.  Reads the file, hands
  * the TOML tree to pylock_select() and turns each selected package into a
- * pin carrying the wheel's path, size and hashes; and verifies a wheel
- * against them in a single read, every hash algorithm OpenSSL knows,
- * through the descriptor plan.c opened it with (the bytes checked are
- * the bytes the workers unpack; the path is never opened here).
- * The decisions about which packages and which wheel are pylock.c's; what
+ * pin carrying the wheel's path or url, its package's index, its size
+ * and hashes; and verifies a wheel against them in a single read, every
+ * hash algorithm OpenSSL knows, through the descriptor plan.c opened it
+ * with (the bytes checked are the bytes the workers unpack; the path is
+ * never opened here).  The decisions about which packages and which
+ * wheel are pylock.c's; finding a file on an index is resolve.c's; what
  * to install and remove is plan.c's.  Never prints but the lock file's
  * own warnings; never changes a file.
  */

@@ -3,8 +3,10 @@
  * version, required keys, environments, requires-python) and selects, for
  * one interpreter, the packages whose markers hold (with the lock file's
  * "extras" and "dependency_groups" sets) and for each the one wheel to
- * install, best by tag priority.  Source distributions, VCS checkouts and
- * directories are refused when selected: forklift installs wheels only.
+ * install, best by tag priority (a wheel without path or url is allowed
+ * when its package names an index).  Source distributions, VCS checkouts
+ * and directories are refused when selected: forklift installs wheels
+ * only.
  *
  * Pure: works on the TOML tree and the interpreter facts it is given;
  * never fetches, opens a file or prints.  Every error names the file,

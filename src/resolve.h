@@ -4,7 +4,10 @@
  * to download (a URL, its file name, its sha256 and size) on the
  * --find-links pages or the indexes, or find it already downloaded in the
  * archive cache.  Direct references get their expected sha256 checked
- * against their --hash here.  Nothing is downloaded: the engine does that.
+ * against their --hash here.  A lock file's wheel is found by its file
+ * name on its package's index when it has no url, or when its url, tried
+ * ahead into the archive cache, answers 404 or 410 or cannot be reached;
+ * that is the only download made here: the engine does the others.
  */
 #ifndef FORKLIFT_RESOLVE_H
 #define FORKLIFT_RESOLVE_H
@@ -26,7 +29,7 @@ struct resolve_opts {
 };
 
 /* Resolve rq's pins in place (req.url, filename, sha256, size; or found
- * and from_cache).  A pin already installed, or that names or finds a
+ * and from_cache; a lock file pin with an index: req.url and direct).  A pin already installed, or that names or finds a
  * local file, is left alone; with nothing left to look up no fetch
  * context is made and nothing is asked of the network.  The pages
  * needed are fetched together through one fetch context, freed before

@@ -7,7 +7,11 @@
 # sync gives the same tree as installing the same wheel files; no-op,
 # --dry-run and --json; malformed files, unknown and missing keys, empty
 # hashes, wrong hash and size: exit 1 naming file, line and key, nothing
-# changed.  A lock file written by pip >= 26.1 or uv when there is one.
+# changed.  A package's index: a wheel with neither url nor path found
+# there by file name, a url that answers 404 or cannot be reached replaced
+# by the index's, wrong hashes and a file the index lacks refused, the
+# archive cache alone with --offline.  A lock file written by pip >= 26.1
+# or uv when there is one.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "${SRCDIR:-$(dirname "$0")/../..}/tests/cli/lib.sh"
 
@@ -426,8 +430,20 @@ $(printf '%s\n' "$EPSU" | sed 's/sha256 = "[0-9a-f]*", //')
 	same_as_reqs "an unreachable url" "alpha @ file://$W/alpha-1.0-py3-none-any.whl" \
 	    "theta==1.0"
 
+	# --no-cache: a wheel with only an index is found there all the same;
+	# a url is not tried ahead, so its failure is final.
+	sync_ --no-cache "$T/lock/pylock.idx.toml"
+	assert_rc "only an index, --no-cache" 0
+	same_as_reqs "only an index, --no-cache" \
+	    "alpha @ file://$W/alpha-1.0-py3-none-any.whl" "zeta==1.0"
+
 	# Refusals: nothing changes.
 	snap "$V" >"$T/s6.snap"
+	sync_ --no-cache "$T/lock/pylock.gone.toml"
+	assert_rc "a url that 404s, --no-cache" 1
+	assert_grep "a url that 404s, --no-cache: names the url" \
+	    "$HOSTP/gone/eta-1.0-py3-none-any.whl" "$T/err"
+	assert_snap_same "a url that 404s, --no-cache" "$T/s6.snap" "$V"
 	# A wrong sha256 in the lock file: the index's file is not that one.
 	{
 		printf 'lock-version = "1.0"\ncreated-by = "x"\n'
