@@ -92,7 +92,8 @@ pick_source(struct req *q, const char *lockpath, const struct pylock_pick *p)
 	}
 	if (p->url == NULL) {
 		if (p->index == NULL)
-			return err_set("'%s' has neither a path nor a url", p->name);
+			return err_set("'%s' has neither a path nor a url",
+			    p->name);
 		if (pick_sha256(q, p) != 0)
 			return -1;
 		q->index = xstrdup(p->index);

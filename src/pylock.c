@@ -34,7 +34,7 @@ struct ctx {
 	struct strv			 extras;	/* the sets markers see */
 	struct strv			 groups;
 	struct pylock			*out;
-	const char			*index;		/* the package's, or NULL */
+	const char			*index;		/* the package's */
 };
 
 static const char *const top_keys[] = {
@@ -262,10 +262,12 @@ read_file_entry(const struct ctx *c, const struct toml_value *f, const char *key
 	/* A wheel may have neither when its package names an index: the
 	 * file is then looked up there by its name. */
 	if (path == NULL && url == NULL) {
-		if (strcmp(key, "wheels") != 0 || c->index == NULL)
-			return kerr(c, f, key, "neither 'path' nor 'url' is given%s",
-			    strcmp(key, "wheels") == 0 ? ", and the package has no "
-			    "'index'" : "");
+		if (strcmp(key, "wheels") != 0)
+			return kerr(c, f, key, "neither 'path' nor 'url' is "
+			    "given");
+		if (c->index == NULL)
+			return kerr(c, f, key, "neither 'path' nor 'url' is "
+			    "given, and the package has no 'index'");
 		if (name == NULL)
 			return kerr(c, f, "name", "required when neither 'path' "
 			    "nor 'url' is given");

@@ -68,7 +68,7 @@ struct resolver {
 	struct strv		 indexes;	/* index_url, then the extra ones */
 	struct want		*w;
 	size_t			 n;
-	struct lockwant		*lw;		/* lock file wheels with an index */
+	struct lockwant		*lw;		/* lock file wheels, indexed */
 	size_t			 nlw;
 	int			 retries;	/* attempts after the first */
 	struct index_page	*links;		/* the --find-links pages read */
@@ -398,7 +398,8 @@ lookup(struct resolver *rs, const struct fetch_opts *fo, const struct reqs *rq)
 		return -1;
 	}
 	for (i = 0; i < rq->find_pages.n && rc == 0; i++)
-		rc = add_page(rs, fx, NULL, NULL, rq->find_pages.v[i], "text/html");
+		rc = add_page(rs, fx, NULL, NULL, rq->find_pages.v[i],
+		    "text/html");
 	if (rc == 0 && rq->find_pages.n > 0 && (rc = run_pages(fx)) == 0)
 		choose_from_links(rs);
 	for (stage = 0; rc == 0 && stage < rs->indexes.n; stage++) {
@@ -470,9 +471,9 @@ lock_page_done(struct page_job *pj, const struct fetch_result *res)
 	}
 	if ((sha = index_file_hash(f, "sha256")) != NULL &&
 	    strcasecmp(sha, q->sha256) != 0) {
-		error_msg("%s==%s: %s on the index %s has sha256 %s; the lock file "
-		    "(%s:%u) says %s", q->name, q->version, q->filename, index, sha,
-		    q->file, q->line, q->sha256);
+		error_msg("%s==%s: %s on the index %s has sha256 %s; the lock "
+		    "file (%s:%u) says %s", q->name, q->version, q->filename,
+		    index, sha, q->file, q->line, q->sha256);
 		goto out;
 	}
 	free(q->url);
@@ -582,7 +583,8 @@ lock_lookup(struct resolver *rs, const struct fetch_opts *fo)
 		req.on_done = lock_fetched;
 		req.user = lw;
 		if ((rc = fetch_add(fx, &req)) != 0)
-			error_msg("%s==%s: %s", lw->q->name, lw->q->version, err_get());
+			error_msg("%s==%s: %s", lw->q->name, lw->q->version,
+			    err_get());
 		left++;
 	}
 	if (rc == 0 && left > 0)
@@ -618,7 +620,7 @@ resolve_reqs(struct reqs *rq, const struct target *t,
 	installed_scan(t, &inst);
 	rs.w = xcalloc(rq->n ? rq->n : 1, sizeof(*rs.w));
 	rs.lw = xcalloc(rq->n ? rq->n : 1, sizeof(*rs.lw));
-	rs.retries = fo->retries >= 0 ? fo->retries : 5;	/* fetch.h */
+	rs.retries = fo->retries >= 0 ? fo->retries : 5; /* as fetch.c */
 	for (i = 0; i < rq->n; i++) {
 		struct req	*q = &rq->v[i];
 

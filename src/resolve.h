@@ -29,12 +29,13 @@ struct resolve_opts {
 };
 
 /* Resolve rq's pins in place (req.url, filename, sha256, size; or found
- * and from_cache; a lock file pin with an index: req.url and direct).  A pin already installed, or that names or finds a
- * local file, is left alone; with nothing left to look up no fetch
- * context is made and nothing is asked of the network.  The pages
- * needed are fetched together through one fetch context, freed before
- * returning.  Prints every problem, each naming the project, the version
- * and the URL (without password).  0, -1, or FETCH_STOPPED (Ctrl-C). */
+ * and from_cache; a lock file pin with an index: req.url and direct).  A
+ * pin already installed, or that names or finds a local file, is left
+ * alone; with nothing left to look up no fetch context is made and
+ * nothing is asked of the network.  The pages needed are fetched
+ * together through one fetch context, freed before returning.  Prints
+ * every problem, each naming the project, the version and the URL
+ * (without password).  0, -1, or FETCH_STOPPED (Ctrl-C). */
 int	 resolve_reqs(struct reqs *rq, const struct target *t,
 	    const struct fetch_opts *, const struct resolve_opts *);
 
