@@ -400,6 +400,23 @@ $(printf '%s\n' "$EPSU" | sed 's/sha256 = "[0-9a-f]*", //')
 	same_as_reqs "only an index, --offline" "alpha @ file://$W/alpha-1.0-py3-none-any.whl" \
 	    "zeta==1.0"
 
+	# A url that works: fetched once (tried ahead into the archive cache,
+	# the engine finds it there), the index not asked.
+	{
+		printf 'lock-version = "1.0"\ncreated-by = "x"\n'
+		lockpkg alpha 1.0 alpha-1.0-py3-none-any.whl
+		LOCK_URL=$FILES LOCK_INDEX=$IDX lockpkg epsilon 1.0 \
+		    epsilon-1.0-py3-none-any.whl
+	} >"$T/lock/pylock.both.toml"
+	: >"$T/index.log"
+	sync_ "$T/lock/pylock.both.toml"
+	assert_rc "a url that works, with an index" 0
+	assert_eq "a url that works: one request, for the file" \
+	    "$(awk '{ print $1, $2, $3 }' "$T/index.log" | tr '\n' ' ')" \
+	    "GET /files/epsilon-1.0-py3-none-any.whl 200 "
+	assert_grep "a url that works: direct_url.json names the url" \
+	    "$FILES/epsilon-1.0-py3-none-any.whl" "$SP/epsilon-1.0.dist-info/direct_url.json"
+
 	# The url answers 404: the same file from the index.
 	{
 		printf 'lock-version = "1.0"\ncreated-by = "x"\n'
