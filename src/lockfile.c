@@ -1,11 +1,12 @@
 /*
  * lockfile.c: PEP 751 lock files as requirements.  Reads the file, hands
  * the TOML tree to pylock_select() and turns each selected package into a
- * pin carrying the wheel's path, size and hashes; and verifies a wheel
- * against them in a single read, every hash algorithm OpenSSL knows,
- * through the descriptor plan.c opened it with (the bytes checked are
- * the bytes the workers unpack; the path is never opened here).
- * The decisions about which packages and which wheel are pylock.c's; what
+ * pin carrying the wheel's path or url, its package's index, its size
+ * and hashes; and verifies a wheel against them in a single read, every
+ * hash algorithm OpenSSL knows, through the descriptor plan.c opened it
+ * with (the bytes checked are the bytes the workers unpack; the path is
+ * never opened here).  The decisions about which packages and which
+ * wheel are pylock.c's; finding a file on an index is resolve.c's; what
  * to install and remove is plan.c's.  Never prints but the lock file's
  * own warnings; never changes a file.
  */
@@ -56,23 +57,49 @@ lower_dup(const char *s)
 	return d;
 }
 
+/* The lock file's sha256 of a pick, lower case, into q->sha256: the
+ * digest a download is checked by as it arrives.  -1 with err_set(). */
+static int
+pick_sha256(struct req *q, const struct pylock_pick *p)
+{
+	size_t	i;
+
+	for (i = 0; i < p->hashes.n && q->sha256 == NULL; i++)
+		if (strncasecmp(p->hashes.v[i], "sha256:", 7) == 0 &&
+		    strlen(p->hashes.v[i] + 7) == 64)
+			q->sha256 = lower_dup(p->hashes.v[i] + 7);
+	if (q->sha256 == NULL)
+		return err_set("'%s': key 'hashes': forklift checks downloads by "
+		    "sha256, and the lock file gives none", p->name);
+	return 0;
+}
+
 /* Where a pick's wheel comes from: q->path (its path relative to the
  * lock file, or a file:// URL), else q->url for the engine to download,
  * checked by its sha256 and size as it arrives and by every other hash
- * once it is there.  -1 with err_set(). */
+ * once it is there.  A package's index goes to q->index: resolve.c looks
+ * the file up there by its name when there is no url, or when the url
+ * cannot be fetched.  -1 with err_set(). */
 static int
 pick_source(struct req *q, const char *lockpath, const struct pylock_pick *p)
 {
 	struct url	 u;
-	size_t		 i;
 	int		 rc = -1;
 
 	if (p->path != NULL) {
 		q->path = reqline_relative(lockpath, p->path);
 		return 0;
 	}
-	if (p->url == NULL)
-		return err_set("'%s' has neither a path nor a url", p->name);
+	if (p->url == NULL) {
+		if (p->index == NULL)
+			return err_set("'%s' has neither a path nor a url",
+			    p->name);
+		if (pick_sha256(q, p) != 0)
+			return -1;
+		q->index = xstrdup(p->index);
+		q->filename = xstrdup(p->filename);
+		return 0;
+	}
 	if ((q->path = reqline_file_path(p->url)) != NULL)
 		return 0;
 	memset(&u, 0, sizeof(u));
@@ -84,17 +111,11 @@ pick_source(struct req *q, const char *lockpath, const struct pylock_pick *p)
 		free(red);
 		goto out;
 	}
-	for (i = 0; i < p->hashes.n && q->sha256 == NULL; i++)
-		if (strncasecmp(p->hashes.v[i], "sha256:", 7) == 0 &&
-		    strlen(p->hashes.v[i] + 7) == 64)
-			q->sha256 = lower_dup(p->hashes.v[i] + 7);
-	if (q->sha256 == NULL) {
-		err_set("'%s': key 'hashes': forklift checks downloads by sha256, "
-		    "and the lock file gives none", p->name);
+	if (pick_sha256(q, p) != 0)
 		goto out;
-	}
 	q->url = xstrdup(p->url);
 	q->filename = xstrdup(p->filename);
+	q->index = p->index ? xstrdup(p->index) : NULL;
 	q->direct = 1;
 	rc = 0;
 out:

@@ -3,8 +3,10 @@
  * version, required keys, environments, requires-python) and selects, for
  * one interpreter, the packages whose markers hold (with the lock file's
  * "extras" and "dependency_groups" sets) and for each the one wheel to
- * install, best by tag priority.  Source distributions, VCS checkouts and
- * directories are refused when selected: forklift installs wheels only.
+ * install, best by tag priority (a wheel without path or url is allowed
+ * when its package names an index).  Source distributions, VCS checkouts
+ * and directories are refused when selected: forklift installs wheels
+ * only.
  *
  * Pure: works on the TOML tree and the interpreter facts it is given;
  * never fetches, opens a file or prints.  Every error names the file,
@@ -32,6 +34,7 @@ struct ctx {
 	struct strv			 extras;	/* the sets markers see */
 	struct strv			 groups;
 	struct pylock			*out;
+	const char			*index;		/* the package's */
 };
 
 static const char *const top_keys[] = {
@@ -256,8 +259,19 @@ read_file_entry(const struct ctx *c, const struct toml_value *f, const char *key
 	    get_str(c, f, "path", 0, &path) == -1 ||
 	    get_str(c, f, "url", 0, &url) == -1)
 		return -1;
-	if (path == NULL && url == NULL)
-		return kerr(c, f, key, "neither 'path' nor 'url' is given");
+	/* A wheel may have neither when its package names an index: the
+	 * file is then looked up there by its name. */
+	if (path == NULL && url == NULL) {
+		if (strcmp(key, "wheels") != 0)
+			return kerr(c, f, key, "neither 'path' nor 'url' is "
+			    "given");
+		if (c->index == NULL)
+			return kerr(c, f, key, "neither 'path' nor 'url' is "
+			    "given, and the package has no 'index'");
+		if (name == NULL)
+			return kerr(c, f, "name", "required when neither 'path' "
+			    "nor 'url' is given");
+	}
 	p->path = path ? xstrdup(path) : NULL;
 	p->url = url ? xstrdup(url) : NULL;
 	p->filename = name ? xstrdup(name) : base_name(path ? path : url);
@@ -372,6 +386,7 @@ package(struct ctx *c, const struct toml_value *t)
 		return -1;
 	memset(&p, 0, sizeof(p));
 	p.size = -1;
+	c->index = index;
 	if ((v = toml_get(t, "wheels")) != NULL &&
 	    (r = pick_wheel(c, v, &p, &offered)) != 0) {
 		if (r == -1)

@@ -28,8 +28,11 @@ struct pylock_pick {
 	char		*filename;	/* the wheel's file name */
 	char		*path;		/* as written (relative to the lock
 					 * file's directory), or NULL */
-	char		*url;		/* or NULL */
-	char		*index;		/* the package's index, or NULL */
+	char		*url;		/* or NULL; both NULL only for a wheel
+					 * whose package has an index */
+	char		*index;		/* the package's index (simple API base
+					 * URL), where the file is looked up by
+					 * its name; or NULL */
 	int64_t		 size;		/* -1 when not given */
 	struct strv	 hashes;	/* "algorithm:hex", at least one */
 	unsigned int	 line;		/* of the [[packages]] entry */

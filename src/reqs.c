@@ -53,6 +53,7 @@ reqs_req_free(struct req *q)
 	free(q->found);
 	free(q->spec);
 	free(q->file);
+	free(q->index);
 	strv_free(&q->hashes);
 }
 

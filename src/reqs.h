@@ -38,6 +38,9 @@ struct req {
 	struct strv	 hashes;	/* "sha256:<lower-case hex>" and the like */
 	int		 lock;		/* from a lock file: every hash and the
 					 * size must match (lockfile_verify) */
+	char		*index;		/* a lock file's package index (base URL):
+					 * where resolve.c looks for filename when
+					 * url is NULL or fails; or NULL */
 	char		*file;		/* where the line is */
 	unsigned int	 line;		/* its first line (0 for a command-line wheel) */
 };

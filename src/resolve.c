@@ -8,6 +8,12 @@
  * 404 for that project, so no extra index can shadow a project of the
  * main one).  All pages of one round are fetched together.
  *
+ * A lock file's wheel (PEP 751) is found by its location, not by its
+ * version: its url, else the same file name on its package's index, which
+ * is also where it is looked for when the url answers 404 or 410 or its
+ * host cannot be reached: the url is then tried ahead, into the archive
+ * cache, so that the engine gets a file that is there.
+ *
  * It reconciles the hashes: the pin's --hash values, the sha256 the index
  * or the URL fragment gives, and picks the one digest the download must
  * have (fetch.c checks it as the bytes arrive).  It downloads no wheel,
@@ -20,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cache_archive.h"
 #include "fetch.h"
@@ -41,12 +48,29 @@ struct want {
 	int		 done;		/* resolved, or failed with a message */
 };
 
+enum lock_stage {
+	LK_URL,				/* the lock file's url, tried ahead */
+	LK_INDEX,			/* the file name on the package's index */
+	LK_DONE,
+};
+
+/* A lock file's wheel with a package index (q->index). */
+struct lockwant {
+	struct resolver	*rs;
+	struct req	*q;
+	char		*failed;	/* "<url>: why" when the url failed */
+	enum lock_stage	 stage;
+};
+
 struct resolver {
 	const struct target	*t;
 	const struct resolve_opts *o;
 	struct strv		 indexes;	/* index_url, then the extra ones */
 	struct want		*w;
 	size_t			 n;
+	struct lockwant		*lw;		/* lock file wheels, indexed */
+	size_t			 nlw;
+	int			 retries;	/* attempts after the first */
 	struct index_page	*links;		/* the --find-links pages read */
 	size_t			 nlinks;
 	int			 bad;
@@ -54,7 +78,8 @@ struct resolver {
 
 struct page_job {
 	struct resolver	*rs;
-	struct want	*w;		/* NULL: a --find-links page */
+	struct want	*w;		/* NULL: a --find-links page or lw's */
+	struct lockwant	*lw;		/* or a lock file wheel's index */
 	char		*url;		/* as asked, maybe with credentials */
 };
 
@@ -208,6 +233,29 @@ want_spec(const struct resolver *rs, const struct want *w, struct index_want *iw
 	iw->tag_str = rs->t->tag_str;
 }
 
+/* The page that arrived, read (relative links resolved against its
+ * final URL without credentials).  0, or -1 with err_set(). */
+static int
+read_page(const struct fetch_result *res, struct index_page *pg)
+{
+	struct url_cred	 cred;
+	char		*clean = NULL;
+	int		 rc;
+
+	memset(pg, 0, sizeof(*pg));
+	memset(&cred, 0, sizeof(cred));
+	rc = url_cred_split(res->final_url, &clean, &cred) != 0 ? -1 :
+	    index_parse(pg, res->content_type, clean, res->body, res->len);
+	url_cred_free(&cred);
+	free(clean);
+	if (rc == 0 && pg->newer_minor)
+		warn_msg("%s: the page speaks version 1.%d of the simple API; "
+		    "forklift knows 1.%d", res->url, pg->api_minor, 1);
+	return rc;
+}
+
+static void	lock_page_done(struct page_job *, const struct fetch_result *);
+
 /* A page arrived (or failed). */
 static void
 page_done(void *arg, const struct fetch_result *res)
@@ -218,12 +266,13 @@ page_done(void *arg, const struct fetch_result *res)
 	const struct index_file	*f;
 	struct index_page	 pg;
 	struct index_want	 iw;
-	struct url_cred		 cred;
-	char			*clean = NULL;
 	int			 yanked = 0;
 
 	memset(&pg, 0, sizeof(pg));
-	memset(&cred, 0, sizeof(cred));
+	if (pj->lw != NULL) {
+		lock_page_done(pj, res);
+		goto out;
+	}
 	if (!res->ok) {
 		if (w == NULL) {
 			error_msg("--find-links %s", res->error);
@@ -243,8 +292,7 @@ page_done(void *arg, const struct fetch_result *res)
 		}
 		goto out;
 	}
-	if (url_cred_split(res->final_url, &clean, &cred) != 0 ||
-	    index_parse(&pg, res->content_type, clean, res->body, res->len) != 0) {
+	if (read_page(res, &pg) != 0) {
 		error_msg("%s%s%s: %s", w ? w->q->name : "--find-links ",
 		    w ? ": " : "", res->url, err_get());
 		rs->bad = 1;
@@ -252,9 +300,6 @@ page_done(void *arg, const struct fetch_result *res)
 			w->done = 1;
 		goto out;
 	}
-	if (pg.newer_minor)
-		warn_msg("%s: the page speaks version 1.%d of the simple API; "
-		    "forklift knows 1.%d", res->url, pg.api_minor, 1);
 	if (w == NULL) {
 		rs->links = xreallocarray(rs->links, rs->nlinks + 1,
 		    sizeof(*rs->links));
@@ -272,28 +317,40 @@ page_done(void *arg, const struct fetch_result *res)
 		rs->bad = 1;
 out:
 	index_page_free(&pg);
-	url_cred_free(&cred);
-	free(clean);
 	free(pj->url);
 	free(pj);
 }
 
 static int
 add_page(struct resolver *rs, struct fetch_ctx *fx, struct want *w,
-    const char *url, const char *accept)
+    struct lockwant *lw, const char *url, const char *accept)
 {
 	struct page_job	*pj = xcalloc(1, sizeof(*pj));
 
 	pj->rs = rs;
 	pj->w = w;
+	pj->lw = lw;
 	pj->url = xstrdup(url);
 	if (fetch_add_page(fx, url, accept, page_done, pj) != 0) {
-		error_msg("%s: %s", w ? w->q->name : "--find-links", err_get());
+		error_msg("%s: %s", w ? w->q->name : lw ? lw->q->name :
+		    "--find-links", err_get());
 		free(pj->url);
 		free(pj);
 		return -1;
 	}
 	return 0;
+}
+
+/* Queue the project page of name on index, for w or lw. */
+static int
+add_project(struct resolver *rs, struct fetch_ctx *fx, struct want *w,
+    struct lockwant *lw, const char *index, const char *name)
+{
+	char	*url = url_project(index, name);
+	int	 rc = add_page(rs, fx, w, lw, url, INDEX_ACCEPT);
+
+	free(url);
+	return rc;
 }
 
 /* Run the queued pages; 0, -1 or FETCH_STOPPED. */
@@ -341,23 +398,206 @@ lookup(struct resolver *rs, const struct fetch_opts *fo, const struct reqs *rq)
 		return -1;
 	}
 	for (i = 0; i < rq->find_pages.n && rc == 0; i++)
-		rc = add_page(rs, fx, NULL, rq->find_pages.v[i], "text/html");
+		rc = add_page(rs, fx, NULL, NULL, rq->find_pages.v[i],
+		    "text/html");
 	if (rc == 0 && rq->find_pages.n > 0 && (rc = run_pages(fx)) == 0)
 		choose_from_links(rs);
 	for (stage = 0; rc == 0 && stage < rs->indexes.n; stage++) {
 		for (i = 0, left = 0; i < rs->n && rc == 0; i++) {
-			char	*url;
-
 			if (rs->w[i].done || rs->w[i].stage != stage)
 				continue;
-			url = url_project(rs->indexes.v[stage], rs->w[i].q->name);
-			rc = add_page(rs, fx, &rs->w[i], url, INDEX_ACCEPT);
-			free(url);
+			rc = add_project(rs, fx, &rs->w[i], NULL,
+			    rs->indexes.v[stage], rs->w[i].q->name);
 			left++;
 		}
 		if (rc == 0 && left > 0)
 			rc = run_pages(fx);
 	}
+	fetch_free(fx);
+	return rc;
+}
+
+/* ---- lock file wheels: the url, then the package's index ---------------- */
+
+const struct index_file *
+resolve_file_named(const struct index_page *pg, const char *filename,
+    int *yanked)
+{
+	const struct index_file	*f = NULL;
+	size_t			 i;
+
+	for (i = 0; i < pg->n; i++) {
+		if (strcmp(pg->files[i].filename, filename) != 0)
+			continue;
+		f = &pg->files[i];
+		if (!f->yanked)
+			break;
+	}
+	*yanked = f != NULL && f->yanked;
+	return f;
+}
+
+/* The page of a lock file wheel's package arrived (or failed): take the
+ * file of that name, checked against the lock file's sha256. */
+static void
+lock_page_done(struct page_job *pj, const struct fetch_result *res)
+{
+	struct lockwant		*lw = pj->lw;
+	struct req		*q = lw->q;
+	const struct index_file	*f;
+	struct index_page	 pg;
+	const char		*sha, *tried;
+	char			*index = url_redact(q->index), *shown;
+	int			 yanked, ok = 0;
+
+	memset(&pg, 0, sizeof(pg));
+	lw->stage = LK_DONE;
+	tried = lw->failed ? lw->failed : "the lock file gives no url";
+	if (!res->ok) {
+		error_msg("%s==%s: %s: the index %s cannot be read: %s (url: %s)",
+		    q->name, q->version, q->filename, index, res->error, tried);
+		goto out;
+	}
+	if (read_page(res, &pg) != 0) {
+		error_msg("%s==%s: %s: the index %s: %s: %s (url: %s)", q->name,
+		    q->version, q->filename, index, res->url, err_get(), tried);
+		goto out;
+	}
+	if ((f = resolve_file_named(&pg, q->filename, &yanked)) == NULL) {
+		error_msg("%s==%s: %s is not on the index %s (%s lists %zu other "
+		    "file%s; url: %s)", q->name, q->version, q->filename, index,
+		    res->url, pg.n, pg.n == 1 ? "" : "s", tried);
+		goto out;
+	}
+	if ((sha = index_file_hash(f, "sha256")) != NULL &&
+	    strcasecmp(sha, q->sha256) != 0) {
+		error_msg("%s==%s: %s on the index %s has sha256 %s; the lock "
+		    "file (%s:%u) says %s", q->name, q->version, q->filename,
+		    index, sha, q->file, q->line, q->sha256);
+		goto out;
+	}
+	free(q->url);
+	q->url = with_cred(pj->url, f->url);
+	q->direct = 0;		/* from an index: no direct_url.json */
+	if (yanked) {
+		shown = url_redact(q->url);
+		warn_msg("%s==%s: %s is yanked%s%s", q->name, q->version, shown,
+		    f->yanked_reason ? ": " : "", f->yanked_reason ?
+		    f->yanked_reason : "");
+		free(shown);
+	}
+	ok = 1;
+out:
+	if (!ok)
+		lw->rs->bad = 1;
+	index_page_free(&pg);
+	free(index);
+}
+
+/* The lock file's url, tried ahead into the archive cache: there, the
+ * engine has it without a request.  Not found (404, 410), or its host
+ * unreachable after every retry: the package's index is asked next. */
+static void
+lock_fetched(void *arg, const struct fetch_result *res)
+{
+	struct lockwant	*lw = arg;
+	struct req	*q = lw->q;
+	char		*index;
+
+	if (res->ok) {
+		lw->stage = LK_DONE;
+		return;
+	}
+	if (res->status == 404 || res->status == 410 ||
+	    (res->status == 0 && res->attempts > lw->rs->retries)) {
+		index = url_redact(q->index);
+		warn_msg("%s==%s: %s; looking for %s on the index %s", q->name,
+		    q->version, res->error, q->filename, index);
+		free(index);
+		lw->failed = xstrdup(res->error);
+		lw->stage = LK_INDEX;
+		return;
+	}
+	error_msg("%s==%s: %s", q->name, q->version, res->error);
+	lw->stage = LK_DONE;
+	lw->rs->bad = 1;
+}
+
+/* A lock file wheel with an index: in the cache already, or to be tried
+ * at its url (with an archive cache to keep it in), or to be looked up
+ * on the index (no url).  --offline: the cache only, as for any url. */
+static void
+lock_want(struct resolver *rs, struct req *q, const struct fetch_opts *fo)
+{
+	char	*index;
+
+	if (q->url != NULL && expect_sha(q, q->sha256, q->url) != 0) {
+		rs->bad = 1;
+		return;
+	}
+	if (from_cache(q, rs->t, rs->o->cache_dir))
+		return;
+	if (rs->o->offline || fo->offline) {
+		if (q->url == NULL) {
+			index = url_redact(q->index);
+			error_msg("%s==%s: %s is not in the cache, and --offline "
+			    "(the lock file gives no url; index %s)", q->name,
+			    q->version, q->filename, index);
+			free(index);
+			rs->bad = 1;
+		}
+		return;
+	}
+	if (q->url != NULL && fo->cache_dir == NULL)
+		return;		/* --no-cache: the engine downloads the url */
+	rs->lw[rs->nlw].rs = rs;
+	rs->lw[rs->nlw].q = q;
+	rs->lw[rs->nlw].stage = q->url != NULL ? LK_URL : LK_INDEX;
+	rs->nlw++;
+}
+
+/* Run the lock file wheels' stages: the urls, then the index pages of
+ * those without one or whose url failed.  0, -1 or FETCH_STOPPED. */
+static int
+lock_lookup(struct resolver *rs, const struct fetch_opts *fo)
+{
+	struct fetch_ctx	*fx;
+	struct fetch_req	 req;
+	size_t			 i, left = 0;
+	int			 rc = 0;
+
+	if ((fx = fetch_new(fo)) == NULL) {
+		error_msg("%s", err_get());
+		return -1;
+	}
+	for (i = 0; i < rs->nlw && rc == 0; i++) {
+		struct lockwant	*lw = &rs->lw[i];
+
+		if (lw->stage != LK_URL)
+			continue;
+		memset(&req, 0, sizeof(req));
+		req.url = lw->q->url;
+		req.filename = lw->q->filename;
+		req.sha256 = lw->q->sha256;
+		req.size = lw->q->size > 0 ? lw->q->size : -1;
+		req.on_done = lock_fetched;
+		req.user = lw;
+		if ((rc = fetch_add(fx, &req)) != 0)
+			error_msg("%s==%s: %s", lw->q->name, lw->q->version,
+			    err_get());
+		left++;
+	}
+	if (rc == 0 && left > 0)
+		rc = run_pages(fx);
+	for (i = 0, left = 0; i < rs->nlw && rc == 0; i++) {
+		if (rs->lw[i].stage != LK_INDEX)
+			continue;
+		rc = add_project(rs, fx, NULL, &rs->lw[i], rs->lw[i].q->index,
+		    rs->lw[i].q->name);
+		left++;
+	}
+	if (rc == 0 && left > 0)
+		rc = run_pages(fx);
 	fetch_free(fx);
 	return rc;
 }
@@ -379,6 +619,8 @@ resolve_reqs(struct reqs *rq, const struct target *t,
 	rs.o = o;
 	installed_scan(t, &inst);
 	rs.w = xcalloc(rq->n ? rq->n : 1, sizeof(*rs.w));
+	rs.lw = xcalloc(rq->n ? rq->n : 1, sizeof(*rs.lw));
+	rs.retries = fo->retries >= 0 ? fo->retries : 5; /* as fetch.c */
 	for (i = 0; i < rq->n; i++) {
 		struct req	*q = &rq->v[i];
 
@@ -388,6 +630,10 @@ resolve_reqs(struct reqs *rq, const struct target *t,
 			continue;
 		if (q->path != NULL)
 			continue;
+		if (q->index != NULL) {	/* a lock file's, found by name */
+			lock_want(&rs, q, fo);
+			continue;
+		}
 		if (q->url != NULL) {	/* a direct reference */
 			if (expect_sha(q, q->sha256, q->url) != 0)
 				rs.bad = 1;
@@ -416,7 +662,9 @@ resolve_reqs(struct reqs *rq, const struct target *t,
 		for (i = 0; o->extra_index != NULL && i < o->extra_index->n; i++)
 			strv_push(&rs.indexes, o->extra_index->v[i]);
 	}
-	if (rs.n > 0 && (rs.indexes.n > 0 || rq->find_pages.n > 0))
+	if (rs.nlw > 0)
+		rc = lock_lookup(&rs, fo);
+	if (rc == 0 && rs.n > 0 && (rs.indexes.n > 0 || rq->find_pages.n > 0))
 		rc = lookup(&rs, fo, rq);
 	for (i = 0; rc == 0 && i < rs.n; i++) {
 		if (rs.w[i].done)
@@ -435,6 +683,9 @@ resolve_reqs(struct reqs *rq, const struct target *t,
 		index_page_free(&rs.links[i]);
 	free(rs.links);
 	free(rs.w);
+	for (i = 0; i < rs.nlw; i++)
+		free(rs.lw[i].failed);
+	free(rs.lw);
 	strv_free(&rs.indexes);
 	if (rc != 0)
 		return rc;

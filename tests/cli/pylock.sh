@@ -7,7 +7,11 @@
 # sync gives the same tree as installing the same wheel files; no-op,
 # --dry-run and --json; malformed files, unknown and missing keys, empty
 # hashes, wrong hash and size: exit 1 naming file, line and key, nothing
-# changed.  A lock file written by pip >= 26.1 or uv when there is one.
+# changed.  A package's index: a wheel with neither url nor path found
+# there by file name, a url that answers 404 or cannot be reached replaced
+# by the index's, wrong hashes and a file the index lacks refused, the
+# archive cache alone with --offline.  A lock file written by pip >= 26.1
+# or uv when there is one.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "${SRCDIR:-$(dirname "$0")/../..}/tests/cli/lib.sh"
 
@@ -31,21 +35,28 @@ W=$T/wheels
 
 # lockpkg NAME VERSION FILE [MARKER [KIND]]: one [[packages]] entry for the
 # file in $W (KIND wheels, the default, or sdist), path relative to $T/lock,
-# or with LOCK_URL set, url = "$LOCK_URL/FILE".
+# or with LOCK_URL set, url = "$LOCK_URL/FILE" (LOCK_URL=-: neither url nor
+# path); with LOCK_INDEX set, index = "$LOCK_INDEX".  FILE may be absolute.
 lockpkg()
 {
-	"$PY" - "$W/$3" "$1" "$2" "${4:-}" "${5:-wheels}" "${LOCK_URL:-}" <<'EOF'
+	local f=$W/$3
+	case $3 in /*) f=$3 ;; esac
+	"$PY" - "$f" "$1" "$2" "${4:-}" "${5:-wheels}" "${LOCK_URL:-}" \
+	    "${LOCK_INDEX:-}" <<'EOF'
 import hashlib, os, sys
-f, name, ver, marker, kind, base = sys.argv[1:]
+f, name, ver, marker, kind, base, index = sys.argv[1:]
 b = open(f, "rb").read()
 print("[[packages]]")
 print('name = "%s"' % name)
 print('version = "%s"' % ver)
 if marker:
     print('marker = "%s"' % marker)
-where = ('url = "%s/%s"' % (base, os.path.basename(f)) if base else
-         'path = "../wheels/%s"' % os.path.basename(f))
-entry = ('{name = "%s", %s, size = %d, hashes = '
+if index:
+    print('index = "%s"' % index)
+where = ('url = "%s/%s"' % (base, os.path.basename(f)) if base and base != "-"
+         else 'path = "../wheels/%s"' % os.path.basename(f) if not base else "")
+where = where + ", " if where else ""
+entry = ('{name = "%s", %ssize = %d, hashes = '
          '{sha256 = "%s", sha512 = "%s", blake2b = "%s"}}'
          % (os.path.basename(f), where, len(b),
             hashlib.sha256(b).hexdigest(), hashlib.sha512(b).hexdigest(),
@@ -101,6 +112,22 @@ same_as_install()
 	mkvenv "$ref"
 	(cd "$W" && "$FORKLIFT" install -p "$ref" --no-progress "$@") >/dev/null 2>&1 ||
 	    fail "$desc: install of the same wheels from files"
+	assert_tree_same "$desc" "$ref" "$V"
+}
+
+# same_as_reqs DESC LINE...: the same, for the requirements LINEs installed
+# with --no-index --find-links $W (a pin found there has no direct_url.json,
+# as a wheel from an index has none).
+same_as_reqs()
+{
+	local desc=$1 ref=$T/root/ref
+	shift
+	rm -rf "$ref"
+	mkvenv "$ref"
+	printf '%s\n' "$@" >"$T/root/ref.txt"
+	"$FORKLIFT" install -p "$ref" --no-progress --no-index -f "$W" \
+	    -r "$T/root/ref.txt" >/dev/null 2>&1 ||
+	    fail "$desc: install of the same wheels by requirements"
 	assert_tree_same "$desc" "$ref" "$V"
 }
 
@@ -335,6 +362,166 @@ $(printf '%s\n' "$EPSU" | sed 's/sha256 = "[0-9a-f]*", //')
 	assert_grep "a changed cached download: hash mismatch" "hash mismatch" "$T/err"
 	assert_snap_same "a changed cached download" "$T/s5.snap" "$V"
 	rm -f "$EARC"
+
+	# ---- a package's index: where the file is when there is no url, or
+	# when the url is gone (404) or its host unreachable --------------------
+	HOSTP=http://127.0.0.1:$(cat "$T/index.port")
+	IDX=$HOSTP/simple/
+	mkw '{"name": "zeta", "version": "1.0", "files": {"zeta.py": "Z = 1\n"}}' \
+	    '{"name": "eta", "version": "1.0", "files": {"eta.py": "E = 1\n"}}' \
+	    '{"name": "theta", "version": "1.0", "files": {"theta.py": ""}}' \
+	    '{"name": "iota", "version": "1.0", "files": {"iota.py": ""}}' \
+	    '{"name": "kappa", "version": "2.0", "files": {"kappa.py": ""}}' \
+	    >/dev/null
+	mv "$T"/w/*.whl "$W/"
+	# kappa 1.0 exists only here: the index lists kappa 2.0 alone.
+	mkw '{"name": "kappa", "version": "1.0", "files": {"kappa.py": ""}}' >/dev/null
+	KAPPA1=$T/w/kappa-1.0-py3-none-any.whl
+	{
+		printf 'lock-version = "1.0"\ncreated-by = "x"\n'
+		lockpkg alpha 1.0 alpha-1.0-py3-none-any.whl
+		LOCK_URL=- LOCK_INDEX=$IDX lockpkg zeta 1.0 zeta-1.0-py3-none-any.whl
+	} >"$T/lock/pylock.idx.toml"
+	: >"$T/index.log"
+	sync_ "$T/lock/pylock.idx.toml"
+	assert_rc "an entry with only an index" 0
+	assert_eq "only an index: installed set" "$(freeze)" "alpha==1.0 zeta==1.0 "
+	assert_grep "only an index: the project page was read" "GET /simple/zeta/ 200" \
+	    "$T/index.log"
+	assert_grep "only an index: the file was downloaded" \
+	    "GET /files/zeta-1.0-py3-none-any.whl 200" "$T/index.log"
+	assert_no_path "$SP/zeta-1.0.dist-info/direct_url.json" \
+	    "direct_url.json of a wheel from an index"
+	same_as_reqs "only an index" "alpha @ file://$W/alpha-1.0-py3-none-any.whl" \
+	    "zeta==1.0"
+	# --offline: the archive cache answers, by the lock file's sha256.
+	sync_ --reinstall --offline "$T/lock/pylock.idx.toml"
+	assert_rc "only an index, --offline, in the cache" 0
+	same_as_reqs "only an index, --offline" "alpha @ file://$W/alpha-1.0-py3-none-any.whl" \
+	    "zeta==1.0"
+
+	# A url that works: fetched once (tried ahead into the archive cache,
+	# the engine finds it there), the index not asked.
+	{
+		printf 'lock-version = "1.0"\ncreated-by = "x"\n'
+		lockpkg alpha 1.0 alpha-1.0-py3-none-any.whl
+		LOCK_URL=$FILES LOCK_INDEX=$IDX lockpkg epsilon 1.0 \
+		    epsilon-1.0-py3-none-any.whl
+	} >"$T/lock/pylock.both.toml"
+	: >"$T/index.log"
+	sync_ "$T/lock/pylock.both.toml"
+	assert_rc "a url that works, with an index" 0
+	assert_eq "a url that works: one request, for the file" \
+	    "$(awk '{ print $1, $2, $3 }' "$T/index.log" | tr '\n' ' ')" \
+	    "GET /files/epsilon-1.0-py3-none-any.whl 200 "
+	assert_grep "a url that works: direct_url.json names the url" \
+	    "$FILES/epsilon-1.0-py3-none-any.whl" "$SP/epsilon-1.0.dist-info/direct_url.json"
+
+	# The url answers 404: the same file from the index.
+	{
+		printf 'lock-version = "1.0"\ncreated-by = "x"\n'
+		lockpkg alpha 1.0 alpha-1.0-py3-none-any.whl
+		LOCK_URL=$HOSTP/gone LOCK_INDEX=$IDX lockpkg eta 1.0 eta-1.0-py3-none-any.whl
+	} >"$T/lock/pylock.gone.toml"
+	: >"$T/index.log"
+	sync_ "$T/lock/pylock.gone.toml"
+	assert_rc "a url that 404s, with an index" 0
+	assert_eq "a url that 404s: installed set" "$(freeze)" "alpha==1.0 eta==1.0 "
+	assert_grep "a url that 404s: tried" "GET /gone/eta-1.0-py3-none-any.whl 404" \
+	    "$T/index.log"
+	assert_grep "a url that 404s: the warning names the index" "$IDX" "$T/err"
+	assert_grep "a url that 404s: from the index" \
+	    "GET /files/eta-1.0-py3-none-any.whl 200" "$T/index.log"
+	same_as_reqs "a url that 404s" "alpha @ file://$W/alpha-1.0-py3-none-any.whl" \
+	    "eta==1.0"
+	# The url's host cannot be reached (nothing listens on port 1).
+	{
+		printf 'lock-version = "1.0"\ncreated-by = "x"\n'
+		lockpkg alpha 1.0 alpha-1.0-py3-none-any.whl
+		LOCK_URL=http://127.0.0.1:1/files LOCK_INDEX=$IDX \
+		    lockpkg theta 1.0 theta-1.0-py3-none-any.whl
+	} >"$T/lock/pylock.down.toml"
+	sync_ --retries 0 "$T/lock/pylock.down.toml"
+	assert_rc "an unreachable url, with an index" 0
+	assert_eq "an unreachable url: installed set" "$(freeze)" "alpha==1.0 theta==1.0 "
+	same_as_reqs "an unreachable url" "alpha @ file://$W/alpha-1.0-py3-none-any.whl" \
+	    "theta==1.0"
+
+	# --no-cache: a wheel with only an index is found there all the same;
+	# a url is not tried ahead, so its failure is final.
+	sync_ --no-cache "$T/lock/pylock.idx.toml"
+	assert_rc "only an index, --no-cache" 0
+	same_as_reqs "only an index, --no-cache" \
+	    "alpha @ file://$W/alpha-1.0-py3-none-any.whl" "zeta==1.0"
+
+	# Refusals: nothing changes.
+	snap "$V" >"$T/s6.snap"
+	sync_ --no-cache "$T/lock/pylock.gone.toml"
+	assert_rc "a url that 404s, --no-cache" 1
+	assert_grep "a url that 404s, --no-cache: names the url" \
+	    "$HOSTP/gone/eta-1.0-py3-none-any.whl" "$T/err"
+	assert_snap_same "a url that 404s, --no-cache" "$T/s6.snap" "$V"
+	# A wrong sha256 in the lock file: the index's file is not that one.
+	{
+		printf 'lock-version = "1.0"\ncreated-by = "x"\n'
+		LOCK_URL=$HOSTP/gone LOCK_INDEX=$IDX lockpkg iota 1.0 \
+		    iota-1.0-py3-none-any.whl | sed 's/sha256 = "./sha256 = "0/; s/sha256 = "00/sha256 = "11/'
+	} >"$T/lock/pylock.badhash.toml"
+	sync_ "$T/lock/pylock.badhash.toml"
+	assert_rc "a wrong sha256 through the index" 1
+	assert_grep "a wrong sha256 through the index: names the package" "iota" "$T/err"
+	assert_grep "a wrong sha256 through the index: says sha256" "sha256" "$T/err"
+	assert_no_grep "a wrong sha256 through the index: nothing downloaded" \
+	    "GET /files/iota" "$T/index.log"
+	assert_snap_same "a wrong sha256 through the index" "$T/s6.snap" "$V"
+	# The lock file's other hashes are still checked: a wrong sha512.
+	{
+		printf 'lock-version = "1.0"\ncreated-by = "x"\n'
+		LOCK_URL=- LOCK_INDEX=$IDX lockpkg iota 1.0 iota-1.0-py3-none-any.whl |
+		    sed 's/sha512 = "./sha512 = "0/; s/sha512 = "00/sha512 = "11/'
+	} >"$T/lock/pylock.badhash.toml"
+	sync_ "$T/lock/pylock.badhash.toml"
+	assert_rc "a wrong sha512 through the index" 1
+	assert_grep "a wrong sha512 through the index: names the package" \
+	    "iota-1.0-py3-none-any.whl" "$T/err"
+	assert_grep "a wrong sha512 through the index: says sha512" "sha512:" "$T/err"
+	assert_snap_same "a wrong sha512 through the index" "$T/s6.snap" "$V"
+	# The index does not list the file.
+	{
+		printf 'lock-version = "1.0"\ncreated-by = "x"\n'
+		lockpkg alpha 1.0 alpha-1.0-py3-none-any.whl
+		LOCK_URL=$HOSTP/gone LOCK_INDEX=$IDX lockpkg kappa 1.0 "$KAPPA1"
+	} >"$T/lock/pylock.nofile.toml"
+	sync_ "$T/lock/pylock.nofile.toml"
+	assert_rc "a file the index does not list" 1
+	for s in "kappa==1.0" "kappa-1.0-py3-none-any.whl" "$IDX" \
+	    "$HOSTP/gone/kappa-1.0-py3-none-any.whl"; do
+		assert_grep "a file the index does not list: names '$s'" "$s" "$T/err"
+	done
+	assert_snap_same "a file the index does not list" "$T/s6.snap" "$V"
+	# --offline and not in the cache: said so, no request.
+	: >"$T/index.log"
+	{
+		printf 'lock-version = "1.0"\ncreated-by = "x"\n'
+		LOCK_URL=- LOCK_INDEX=$IDX lockpkg kappa 2.0 kappa-2.0-py3-none-any.whl
+	} >"$T/lock/pylock.off.toml"
+	sync_ --offline "$T/lock/pylock.off.toml"
+	assert_rc "only an index, --offline, not in the cache" 1
+	assert_grep "--offline, not in the cache: names the file" \
+	    "kappa-2.0-py3-none-any.whl" "$T/err"
+	assert_grep "--offline, not in the cache: says --offline" "offline" "$T/err"
+	assert_eq "--offline: no request" "$(wc -l <"$T/index.log")" "0"
+	assert_snap_same "--offline, not in the cache" "$T/s6.snap" "$V"
+	# No url, no path and no index: refused naming the file, line and key.
+	{
+		printf 'lock-version = "1.0"\ncreated-by = "x"\n'
+		LOCK_URL=- lockpkg epsilon 1.0 epsilon-1.0-py3-none-any.whl
+	} >"$B"
+	sync_ "$B"
+	assert_rc "neither url nor path, and no index" 1
+	assert_grep "neither url nor path, and no index: names the place" "$B:6:" "$T/err"
+	assert_grep "neither url nor path, and no index: names the key" "index" "$T/err"
+	assert_snap_same "neither url nor path, and no index" "$T/s6.snap" "$V"
 fi
 
 # ---- a lock file written by pip >= 26.1 or uv ---------------------------------

@@ -207,6 +207,29 @@ static const struct {
 	  "<3, the target is 3.11.7" },
 	{ HEAD "[[packages]]\nname = \"h\"\nnope = 1\n", NULL, NULL,
 	  "error: pylock.toml:5:8: key 'nope': unknown key in a package" },
+	/* Neither path nor url: the file is looked up on the package's
+	 * index by its name, so both are required. */
+	{ HEAD "[[packages]]\nname = \"i\"\nindex = \"https://e.org/simple/\"\n"
+	  "wheels = [{name = \"i-1-py3-none-any.whl\", " HASH "}]\n", NULL, NULL,
+	  "i=i-1-py3-none-any.whl\n" },
+	{ HEAD "[[packages]]\nname = \"i\"\n"
+	  "wheels = [{name = \"i-1-py3-none-any.whl\", " HASH "}]\n", NULL, NULL,
+	  "error: pylock.toml:5:11: key 'wheels': neither 'path' nor 'url' is "
+	  "given, and the package has no 'index'" },
+	{ HEAD "[[packages]]\nname = \"i\"\nindex = \"https://e.org/simple/\"\n"
+	  "wheels = [{" HASH "}]\n", NULL, NULL,
+	  "error: pylock.toml:6:11: key 'name': required when neither 'path' nor "
+	  "'url' is given" },
+	{ HEAD "[[packages]]\nname = \"i\"\nindex = \"https://e.org/simple/\"\n"
+	  "archive = {name = \"i-1-py3-none-any.whl\", " HASH "}\n", NULL, NULL,
+	  "error: pylock.toml:6:11: key 'archive': neither 'path' nor 'url' is given" },
+	/* The index of one package is not another's. */
+	{ HEAD "[[packages]]\nname = \"i\"\nindex = \"https://e.org/simple/\"\n"
+	  "wheels = [{name = \"i-1-py3-none-any.whl\", " HASH "}]\n"
+	  "[[packages]]\nname = \"j\"\n"
+	  "wheels = [{name = \"j-1-py3-none-any.whl\", " HASH "}]\n", NULL, NULL,
+	  "error: pylock.toml:9:11: key 'wheels': neither 'path' nor 'url' is "
+	  "given, and the package has no 'index'" },
 };
 
 START_TEST(test_select)
@@ -425,6 +448,50 @@ START_TEST(test_read)
 	ck_assert_str_eq(rq.v[2].sha256, ABC_SHA256);
 	ck_assert_int_eq(rq.v[2].direct, 1);
 	ck_assert_uint_eq(rq.v[2].hashes.n, 2);
+	reqs_free(&rq);
+	free(text);
+
+	/* A package's index: carried to the pin, for resolve.c to look the
+	 * file up there by name when there is no url (as here) or when the
+	 * url fails; a path needs none. */
+	text = xasprintf(HEAD "[[packages]]\nname = \"ix\"\nversion = \"1\"\n"
+	    "index = \"https://u:pw@e.org/simple/\"\n"
+	    "wheels = [{name = \"ix-1-py3-none-any.whl\", size = 7, "
+	    "hashes = {sha256 = \"%s\"}}]\n"
+	    "[[packages]]\nname = \"iu\"\nindex = \"https://e.org/simple/\"\n"
+	    "wheels = [{url = \"https://h/iu-2-py3-none-any.whl\", "
+	    "hashes = {sha256 = \"%s\"}}]\n"
+	    "[[packages]]\nname = \"ip\"\nindex = \"https://e.org/simple/\"\n"
+	    "wheels = [{path = \"ip-3-py3-none-any.whl\", "
+	    "hashes = {sha256 = \"%s\"}}]\n"
+	    "[[packages]]\nname = \"in\"\nindex = \"https://e.org/simple/\"\n"
+	    "wheels = [{name = \"in-4-py3-none-any.whl\", "
+	    "hashes = {sha512 = \"ab\"}}]\n",
+	    "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD",
+	    ABC_SHA256, ABC_SHA256);
+	ck_assert_ptr_nonnull(fp = fopen(lock, "w"));
+	fputs(text, fp);
+	fclose(fp);
+	reqs_init(&rq, &env);
+	ck_assert_int_eq(lockfile_read(&rq, lock, &tags, NULL, NULL), -1);
+	ck_assert_uint_eq(rq.n, 3);
+	ck_assert_ptr_null(rq.v[0].path);
+	ck_assert_ptr_null(rq.v[0].url);
+	ck_assert_str_eq(rq.v[0].index, "https://u:pw@e.org/simple/");
+	ck_assert_str_eq(rq.v[0].filename, "ix-1-py3-none-any.whl");
+	ck_assert_str_eq(rq.v[0].sha256, ABC_SHA256);
+	ck_assert_int_eq(rq.v[0].size, 7);
+	ck_assert_int_eq(rq.v[0].direct, 0);
+	ck_assert_int_eq(rq.v[0].lock, 1);
+	ck_assert_str_eq(rq.v[1].url, "https://h/iu-2-py3-none-any.whl");
+	ck_assert_str_eq(rq.v[1].index, "https://e.org/simple/");
+	ck_assert_int_eq(rq.v[1].direct, 1);
+	ck_assert_ptr_nonnull(rq.v[2].path);
+	ck_assert_ptr_null(rq.v[2].index);
+	/* Looked up by name, the download is still checked by sha256. */
+	ck_assert_uint_eq(rq.errors.n, 1);
+	ck_assert_msg(strstr(rq.errors.v[0], ":16: 'in': key 'hashes'") != NULL,
+	    "%s", rq.errors.v[0]);
 	reqs_free(&rq);
 	free(text);
 

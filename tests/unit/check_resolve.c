@@ -5,7 +5,9 @@
  * another name or version under that digest is not); a direct
  * reference's expected sha256 comes from its --hash or its #sha256=
  * fragment, and the two must agree; only-sha512 pins cannot check a
- * download; --offline with nothing cached names the pin.  Runs with an
+ * download; --offline with nothing cached names the pin.  A lock file's
+ * wheel with only an index: found in the cache by its sha256, offline;
+ * and the lookup of a file by its name on a project page.  Runs with an
  * index URL on a closed port and --offline, so a case that asked the
  * network would fail, not hang.
  */
@@ -17,6 +19,8 @@
 
 #include "fetch.h"
 #include "fsutil.h"
+#include "index.h"
+#include "lockfile.h"
 #include "reqs.h"
 #include "resolve.h"
 #include "target.h"
@@ -79,6 +83,21 @@ static const struct resolve_case {
 	{ "offline, not cached", "ghost==1.0\n", -1, "ghost:-:-" },
 };
 
+/* Offline, with the archive cache: a case that asked the network fails. */
+static void
+offline_opts(struct fetch_opts *fo, struct resolve_opts *ro, const char *cache)
+{
+	memset(fo, 0, sizeof(*fo));
+	fo->cache_dir = cache;
+	fo->offline = 1;
+	fo->retries = 0;
+	fo->timeout = 1;
+	fo->wake_fd = -1;
+	memset(ro, 0, sizeof(*ro));
+	ro->cache_dir = cache;
+	ro->offline = 1;
+}
+
 START_TEST(test_resolve)
 {
 	const struct resolve_case *c = &cases[_i];
@@ -93,16 +112,8 @@ START_TEST(test_resolve)
 	reqs_add_find_links(&rq, w);
 	ck_assert_int_eq(reqs_read_text(&rq, "r.txt", c->text, strlen(c->text), 0), 0);
 	ck_assert_int_eq(reqs_finish(&rq), 0);
-	memset(&fo, 0, sizeof(fo));
-	fo.cache_dir = cache;
-	fo.offline = 1;
-	fo.retries = 0;
-	fo.timeout = 1;
-	fo.wake_fd = -1;
-	memset(&ro, 0, sizeof(ro));
+	offline_opts(&fo, &ro, cache);
 	ro.index_url = "http://127.0.0.1:9/simple/";
-	ro.cache_dir = cache;
-	ro.offline = 1;
 	ck_assert_int_eq(resolve_reqs(&rq, &T, &fo, &ro), c->rc);
 	for (i = 0; i < rq.n; i++) {
 		const struct req	*q = &rq.v[i];
@@ -123,6 +134,78 @@ START_TEST(test_resolve)
 }
 END_TEST
 
+START_TEST(test_lock_index_offline)
+{
+	struct fetch_opts	 fo;
+	struct resolve_opts	 ro;
+	struct reqs		 rq;
+	char			*cache = kit_path("cache"), *lock = kit_path("pylock.toml");
+
+	kit_write(lock, "lock-version = \"1.0\"\ncreated-by = \"t\"\n"
+	    "[[packages]]\nname = \"cached\"\nversion = \"1.0\"\n"
+	    "index = \"http://127.0.0.1:9/simple/\"\n"
+	    "wheels = [{name = \"cached-1.0-py3-none-any.whl\", "
+	    "hashes = {sha256 = \"" SHA_A "\"}}]\n"
+	    "[[packages]]\nname = \"ghost\"\nversion = \"1.0\"\n"
+	    "index = \"http://127.0.0.1:9/simple/\"\n"
+	    "wheels = [{name = \"ghost-1.0-py3-none-any.whl\", "
+	    "hashes = {sha256 = \"" SHA_B "\"}}]\n");
+	reqs_init(&rq, &T.info);
+	ck_assert_int_eq(lockfile_read(&rq, lock, &T.tags, NULL, NULL), 0);
+	ck_assert_int_eq(reqs_finish(&rq), 0);
+	offline_opts(&fo, &ro, cache);
+	/* --no-index (no index_url): the lock file's index still counts. */
+	ck_assert_int_eq(resolve_reqs(&rq, &T, &fo, &ro), -1);
+	ck_assert_uint_eq(rq.n, 2);
+	ck_assert_ptr_nonnull(rq.v[0].found);
+	ck_assert(rq.v[0].from_cache);
+	ck_assert_ptr_null(rq.v[0].url);
+	ck_assert_ptr_null(rq.v[1].found);
+	ck_assert_ptr_null(rq.v[1].url);
+	reqs_free(&rq);
+	free(cache);
+	free(lock);
+}
+END_TEST
+
+START_TEST(test_file_named)
+{
+	static const char page[] = "{\"meta\": {\"api-version\": \"1.1\"}, "
+	    "\"name\": \"p\", \"files\": ["
+	    "{\"filename\": \"p-1.0.tar.gz\", \"url\": \"a/p-1.0.tar.gz\", \"hashes\": {}},"
+	    "{\"filename\": \"p-1.0-py3-none-any.whl\", \"url\": \"y/p-1.0-py3-none-any.whl\","
+	    " \"hashes\": {}, \"yanked\": \"broken\"},"
+	    "{\"filename\": \"p-1.0-py3-none-any.whl\", \"url\": \"b/p-1.0-py3-none-any.whl\","
+	    " \"hashes\": {\"sha256\": \"" SHA_A "\"}},"
+	    "{\"filename\": \"p-2.0-py3-none-any.whl\", \"url\": \"c/p-2.0-py3-none-any.whl\","
+	    " \"hashes\": {}, \"yanked\": true},"
+	    "{\"filename\": \"P-3.0-py3-none-any.whl\", \"url\": \"d/P-3.0-py3-none-any.whl\","
+	    " \"hashes\": {}}]}";
+	const struct index_file	*f;
+	struct index_page	 pg;
+	int			 yanked = -1;
+
+	ck_assert_int_eq(index_parse_json(&pg, "https://i.org/simple/p/", page,
+	    strlen(page)), 0);
+	/* A file listed twice: the one that is not yanked. */
+	f = resolve_file_named(&pg, "p-1.0-py3-none-any.whl", &yanked);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_str_eq(f->url, "https://i.org/simple/p/b/p-1.0-py3-none-any.whl");
+	ck_assert_str_eq(index_file_hash(f, "sha256"), SHA_A);
+	ck_assert_int_eq(yanked, 0);
+	/* Yanked and alone: still that file (a lock file names it), said so. */
+	f = resolve_file_named(&pg, "p-2.0-py3-none-any.whl", &yanked);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(yanked, 1);
+	/* The name exactly: no other version, case or kind of file. */
+	ck_assert_ptr_null(resolve_file_named(&pg, "p-3.0-py3-none-any.whl", &yanked));
+	ck_assert_int_eq(yanked, 0);
+	ck_assert_ptr_null(resolve_file_named(&pg, "p-1.0-py2-none-any.whl", &yanked));
+	ck_assert_ptr_null(resolve_file_named(&pg, "p-1.0", &yanked));
+	index_page_free(&pg);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -132,6 +215,8 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, kit_teardown);
 	tcase_set_timeout(tc, 20);
 	tcase_add_loop_test(tc, test_resolve, 0, ARRAY_SIZE(cases));
+	tcase_add_test(tc, test_lock_index_offline);
+	tcase_add_test(tc, test_file_named);
 	suite_add_tcase(s, tc);
 	return kit_run(s);
 }
