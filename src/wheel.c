@@ -164,7 +164,7 @@ scan_member(struct wheel *w, zip_uint64_t i, struct wheel_member *m,
 		    zip_strerror(w->za));
 	if (member_name_check(name) == -1)
 		return -1;
-	m->name = xstrdup(name);
+	m->name = name;		/* libzip's, as long as the archive is open */
 	m->index = i;
 	if ((st.valid & need) != need)
 		return err_set("member '%s': incomplete central directory "
@@ -199,62 +199,75 @@ scan_member(struct wheel *w, zip_uint64_t i, struct wheel_member *m,
 	return 0;
 }
 
+/* A member's name without its trailing '/', and which it was. */
+struct clash_key {
+	const char	*name;
+	size_t		 len;
+	int		 dir;
+};
+
 static int
-cmp_name(const void *a, const void *b)
+cmp_key(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	const struct clash_key *x = a, *y = b;
+	int		 c;
+
+	c = memcmp(x->name, y->name, x->len < y->len ? x->len : y->len);
+	if (c != 0)
+		return c;
+	return x->len < y->len ? -1 : x->len > y->len;
 }
 
 /*
  * Duplicates and file/directory clashes.  Names are sorted without their
  * trailing '/', so "a" and "a/" meet; a file "a" clashes with any name
- * starting "a/", found by binary search.
+ * starting "a/", found by binary search.  The keys point into the names:
+ * nothing is copied, whatever the number of members.
  */
 static int
 check_clashes(const struct wheel *w)
 {
-	char		**k = xreallocarray(NULL, w->n, sizeof(*k));
+	struct clash_key *k = xreallocarray(NULL, w->n, sizeof(*k));
 	size_t		 i, lo, hi, mid, len;
-	int		 rc = 0;
+	int		 rc = 0, c;
 
 	for (i = 0; i < w->n; i++) {
-		len = strlen(w->m[i].name) - (w->m[i].is_dir ? 1 : 0);
-		k[i] = xmalloc(len + 2);	/* name, NUL, 'd' or 'f' */
-		memcpy(k[i], w->m[i].name, len);
-		k[i][len] = '\0';
-		k[i][len + 1] = w->m[i].is_dir ? 'd' : 'f';
+		k[i].name = w->m[i].name;
+		k[i].dir = w->m[i].is_dir;
+		k[i].len = strlen(k[i].name) - (k[i].dir ? 1 : 0);
 	}
-	qsort(k, w->n, sizeof(*k), cmp_name);
+	qsort(k, w->n, sizeof(*k), cmp_key);
 	for (i = 0; rc == 0 && i < w->n; i++) {
-		len = strlen(k[i]);
-		if (i + 1 < w->n && strcmp(k[i], k[i + 1]) == 0) {
-			if (k[i][len + 1] == k[i + 1][len + 1])
-				rc = err_set("duplicate member '%s%s'", k[i],
-				    k[i][len + 1] == 'd' ? "/" : "");
+		len = k[i].len;
+		if (i + 1 < w->n && cmp_key(&k[i], &k[i + 1]) == 0) {
+			if (k[i].dir == k[i + 1].dir)
+				rc = err_set("duplicate member '%.*s%s'", (int)len,
+				    k[i].name, k[i].dir ? "/" : "");
 			else
-				rc = err_set("'%s' is both a file and a "
-				    "directory", k[i]);
+				rc = err_set("'%.*s' is both a file and a "
+				    "directory", (int)len, k[i].name);
 			break;
 		}
-		if (k[i][len + 1] == 'd')
+		if (k[i].dir)
 			continue;
 		/* the first key >= k[i] + "/" */
 		for (lo = i + 1, hi = w->n; lo < hi;) {
 			mid = lo + (hi - lo) / 2;
-			if (strncmp(k[mid], k[i], len) < 0 ||
-			    (strncmp(k[mid], k[i], len) == 0 &&
-			    (unsigned char)k[mid][len] < '/'))
+			c = memcmp(k[mid].name, k[i].name,
+			    k[mid].len < len ? k[mid].len : len);
+			if (c < 0 || (c == 0 && (k[mid].len <= len ||
+			    (unsigned char)k[mid].name[len] < '/')))
 				lo = mid + 1;
 			else
 				hi = mid;
 		}
-		if (lo < w->n && strncmp(k[lo], k[i], len) == 0 &&
-		    k[lo][len] == '/')
-			rc = err_set("'%s' is both a file and a directory "
-			    "('%s')", k[i], k[lo]);
+		if (lo < w->n && k[lo].len > len &&
+		    memcmp(k[lo].name, k[i].name, len) == 0 &&
+		    k[lo].name[len] == '/')
+			rc = err_set("'%.*s' is both a file and a directory "
+			    "('%.*s')", (int)len, k[i].name, (int)k[lo].len,
+			    k[lo].name);
 	}
-	for (i = 0; i < w->n; i++)
-		free(k[i]);
 	free(k);
 	return rc;
 }
@@ -475,6 +488,12 @@ check_record(struct wheel *w, const struct wheel_member *rm, int verify)
 			continue;
 		if (record_problem(&pr) == -1)
 			return -1;
+	}
+	/* Each member holds its row now: the paths, a copy of every name,
+	 * are not needed again; their memory goes to the manifest. */
+	for (i = 0; parsed && i < w->record.n; i++) {
+		free(w->record.rows[i].path);
+		w->record.rows[i].path = NULL;
 	}
 	w->record_ok = pr.n == 0;
 	if (pr.n > 0) {
@@ -905,10 +924,6 @@ fail:
 void
 wheel_close(struct wheel *w)
 {
-	size_t	i;
-
-	for (i = 0; i < w->n; i++)
-		free(w->m[i].name);
 	free(w->m);
 	if (w->za != NULL)
 		zip_discard(w->za);
