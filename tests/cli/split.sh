@@ -6,6 +6,8 @@
 # the same tree as with -j 1, without a cache, into a cold cache and from
 # the warm one, leaving nothing in the cache's tmp/.  Then, each with the
 # environment left exactly as it was and no staging left:
+#   - a warm entry whose manifest gives another wheel sha256: exit 1
+#     naming the entry built from other bytes, and the entry removed;
 #   - a member near the end whose RECORD hash is wrong: exit 1, the error
 #     names the wheel, the part that met it and the member; no cache entry;
 #   - the worker staging part 2 killed (FORKLIFT_FAULT_WORKER=0.1 of the
@@ -102,6 +104,23 @@ assert_eq "cold and warm: nothing left in the cache's tmp/" "" \
 assert_eq "cold: one entry" 1 "$(ls "$C/v1/wheels" | wc -l)"
 "$T/v/bin/sp-run" >"$T/out" 2>&1
 assert_eq "the launcher written once after the parts runs" split "$(cat "$T/out")"
+
+# ---- a warm entry built from other bytes (same XXH3 key) ---------------------------
+# -j 1 rebuilds it; split, the parts have linked from it already: the
+# wheel fails, naming it, and the entry is removed for the next run.
+rm -rf "$T/v" "$T/cx"
+cp -a "$T/empty" "$T/v"
+cp -a "$C" "$T/cx"
+M=$(ls "$T"/cx/v1/wheels/*/MANIFEST)
+sed -i "s/^wheel-sha256	.*/wheel-sha256	$(printf '0%.0s' $(seq 64))/" "$M"
+FORKLIFT_CACHE_DIR=$T/cx fk_install "$T/v" -j 2 "$WHL"
+assert_rc "warm, entry of other bytes" 1
+assert_error_line "warm, entry of other bytes" "$B" " of 2: " \
+    "built from other bytes (sha256 000000000000...): it was removed"
+assert_snap_same "warm, entry of other bytes" "$T/empty.snap" "$T/v"
+assert_no_staging "warm, entry of other bytes" "$T/v"
+assert_eq "warm, entry of other bytes: removed" "$(ls -A "$T/cx/v1/wheels")" ""
+rm -rf "$T/cx"
 
 # ---- a corrupt member -----------------------------------------------------------
 for mode in no-cache cold; do
