@@ -801,14 +801,15 @@ stage_part(const char *path, int stage_fd, const struct stage_opts *o,
 	int			 rc;
 
 	memset(st, 0, sizeof(*st));
-	if (sp->key != NULL && sp->tmp == NULL)
-		return part_warm(path, stage_fd, o, sp);
-	/* Part 0 hashes the whole wheel first, when its sha256 is wanted; the
-	 * others take more chunks meanwhile. */
-	if (sp->part == 0 && (sp->tmp != NULL || o->direct_url) &&
+	/* Part 0 hashes the whole wheel first, when its sha256 is wanted (a
+	 * cache entry is trusted only for the bytes it was built from, as a
+	 * whole wheel's); the others take more chunks meanwhile. */
+	if (sp->part == 0 && (sp->key != NULL || o->direct_url) &&
 	    (o->unpack.use_fd ? cache_key_fd(o->unpack.wheel_fd, NULL,
 	    sp->sh->sha256) : cache_key(path, NULL, sp->sh->sha256)) != 0)
 		return -1;
+	if (sp->key != NULL && sp->tmp == NULL)
+		return part_warm(path, stage_fd, o, sp);
 	memset(&m, 0, sizeof(m));
 	memset(&x, 0, sizeof(x));
 	x.path = path;
@@ -915,6 +916,17 @@ stage_part_finish(const char *path, int stage_fd, const struct stage_opts *o,
 	if (sp->tmp == NULL) {
 		if (warm_manifest(o, sp->key, &m) != 0)
 			return -1;
+		if (strcmp(m.wheel_sha256, sp->sh->sha256) != 0) {
+			/* Same XXH3 key, other bytes: the parts linked from it
+			 * already, so the wheel fails rather than rebuild. */
+			err_set("the cache entry %s was built from other bytes "
+			    "(sha256 %.12s...): it was removed; run forklift again "
+			    "to rebuild it", sp->key, m.wheel_sha256[0] ?
+			    m.wheel_sha256 : "unknown");
+			manifest_free(&m);
+			cache_discard(o->cache_dir, sp->key);
+			return -1;
+		}
 		for (i = 0; i < m.warnings.n; i++)
 			warn_msg("%s", m.warnings.v[i]);
 		st->cached = 1;

@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <sys/mman.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -163,7 +164,7 @@ scan_member(struct wheel *w, zip_uint64_t i, struct wheel_member *m,
 		    zip_strerror(w->za));
 	if (member_name_check(name) == -1)
 		return -1;
-	m->name = xstrdup(name);
+	m->name = name;		/* libzip's, as long as the archive is open */
 	m->index = i;
 	if ((st.valid & need) != need)
 		return err_set("member '%s': incomplete central directory "
@@ -198,62 +199,75 @@ scan_member(struct wheel *w, zip_uint64_t i, struct wheel_member *m,
 	return 0;
 }
 
+/* A member's name without its trailing '/', and which it was. */
+struct clash_key {
+	const char	*name;
+	size_t		 len;
+	int		 dir;
+};
+
 static int
-cmp_name(const void *a, const void *b)
+cmp_key(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	const struct clash_key *x = a, *y = b;
+	int		 c;
+
+	c = memcmp(x->name, y->name, x->len < y->len ? x->len : y->len);
+	if (c != 0)
+		return c;
+	return x->len < y->len ? -1 : x->len > y->len;
 }
 
 /*
  * Duplicates and file/directory clashes.  Names are sorted without their
  * trailing '/', so "a" and "a/" meet; a file "a" clashes with any name
- * starting "a/", found by binary search.
+ * starting "a/", found by binary search.  The keys point into the names:
+ * nothing is copied, whatever the number of members.
  */
 static int
 check_clashes(const struct wheel *w)
 {
-	char		**k = xreallocarray(NULL, w->n, sizeof(*k));
+	struct clash_key *k = xreallocarray(NULL, w->n, sizeof(*k));
 	size_t		 i, lo, hi, mid, len;
-	int		 rc = 0;
+	int		 rc = 0, c;
 
 	for (i = 0; i < w->n; i++) {
-		len = strlen(w->m[i].name) - (w->m[i].is_dir ? 1 : 0);
-		k[i] = xmalloc(len + 2);	/* name, NUL, 'd' or 'f' */
-		memcpy(k[i], w->m[i].name, len);
-		k[i][len] = '\0';
-		k[i][len + 1] = w->m[i].is_dir ? 'd' : 'f';
+		k[i].name = w->m[i].name;
+		k[i].dir = w->m[i].is_dir;
+		k[i].len = strlen(k[i].name) - (k[i].dir ? 1 : 0);
 	}
-	qsort(k, w->n, sizeof(*k), cmp_name);
+	qsort(k, w->n, sizeof(*k), cmp_key);
 	for (i = 0; rc == 0 && i < w->n; i++) {
-		len = strlen(k[i]);
-		if (i + 1 < w->n && strcmp(k[i], k[i + 1]) == 0) {
-			if (k[i][len + 1] == k[i + 1][len + 1])
-				rc = err_set("duplicate member '%s%s'", k[i],
-				    k[i][len + 1] == 'd' ? "/" : "");
+		len = k[i].len;
+		if (i + 1 < w->n && cmp_key(&k[i], &k[i + 1]) == 0) {
+			if (k[i].dir == k[i + 1].dir)
+				rc = err_set("duplicate member '%.*s%s'", (int)len,
+				    k[i].name, k[i].dir ? "/" : "");
 			else
-				rc = err_set("'%s' is both a file and a "
-				    "directory", k[i]);
+				rc = err_set("'%.*s' is both a file and a "
+				    "directory", (int)len, k[i].name);
 			break;
 		}
-		if (k[i][len + 1] == 'd')
+		if (k[i].dir)
 			continue;
 		/* the first key >= k[i] + "/" */
 		for (lo = i + 1, hi = w->n; lo < hi;) {
 			mid = lo + (hi - lo) / 2;
-			if (strncmp(k[mid], k[i], len) < 0 ||
-			    (strncmp(k[mid], k[i], len) == 0 &&
-			    (unsigned char)k[mid][len] < '/'))
+			c = memcmp(k[mid].name, k[i].name,
+			    k[mid].len < len ? k[mid].len : len);
+			if (c < 0 || (c == 0 && (k[mid].len <= len ||
+			    (unsigned char)k[mid].name[len] < '/')))
 				lo = mid + 1;
 			else
 				hi = mid;
 		}
-		if (lo < w->n && strncmp(k[lo], k[i], len) == 0 &&
-		    k[lo][len] == '/')
-			rc = err_set("'%s' is both a file and a directory "
-			    "('%s')", k[i], k[lo]);
+		if (lo < w->n && k[lo].len > len &&
+		    memcmp(k[lo].name, k[i].name, len) == 0 &&
+		    k[lo].name[len] == '/')
+			rc = err_set("'%.*s' is both a file and a directory "
+			    "('%.*s')", (int)len, k[i].name, (int)k[lo].len,
+			    k[lo].name);
 	}
-	for (i = 0; i < w->n; i++)
-		free(k[i]);
 	free(k);
 	return rc;
 }
@@ -475,6 +489,12 @@ check_record(struct wheel *w, const struct wheel_member *rm, int verify)
 		if (record_problem(&pr) == -1)
 			return -1;
 	}
+	/* Each member holds its row now: the paths, a copy of every name,
+	 * are not needed again; their memory goes to the manifest. */
+	for (i = 0; parsed && i < w->record.n; i++) {
+		free(w->record.rows[i].path);
+		w->record.rows[i].path = NULL;
+	}
 	w->record_ok = pr.n == 0;
 	if (pr.n > 0) {
 		if (pr.n > 1)
@@ -544,22 +564,150 @@ open_source(zip_source_t *src, zip_error_t *ze, int flags, int *code)
 	return za;
 }
 
-/* libzip on a stdio stream of fd (taken over); it seeks before it reads. */
-static zip_t *
-open_filep(int fd, int flags, int *code)
+/*
+ * A file too large to map is read through a window of WIN_SIZE bytes
+ * refilled with pread: members come in file order, so one pread serves
+ * many members and their local headers, with no lseek at all (a stdio
+ * stream cost four system calls a member).  Reads of half a window or
+ * more go straight to the caller's buffer.  Memory stays one window.
+ */
+#define WIN_SIZE	((size_t)256 << 10)
+
+struct window {
+	int		 fd;
+	uint64_t	 size;		/* of the file */
+	uint64_t	 off;		/* where the next read starts */
+	unsigned char	*buf;
+	uint64_t	 buf_off;	/* file offset of buf[0] */
+	size_t		 buf_len;
+	zip_error_t	 error;
+};
+
+/* Up to n bytes at off into p; fewer only at the end of the file. */
+static zip_int64_t
+window_pread(struct window *wn, void *p, size_t n, uint64_t off)
 {
+	size_t	got = 0;
+	ssize_t	r;
+
+	while (got < n) {
+		r = pread(wn->fd, (char *)p + got, n - got, (off_t)(off + got));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			zip_error_set(&wn->error, ZIP_ER_READ, errno);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (zip_int64_t)got;
+}
+
+static zip_int64_t
+window_read(struct window *wn, unsigned char *p, zip_uint64_t len)
+{
+	zip_uint64_t	 n, k, done = 0;
+	zip_int64_t	 r;
+
+	n = wn->off >= wn->size ? 0 : wn->size - wn->off;
+	if (len < n)
+		n = len;
+	while (done < n) {
+		if (wn->off >= wn->buf_off && wn->off < wn->buf_off + wn->buf_len) {
+			k = wn->buf_off + wn->buf_len - wn->off;
+			if (k > n - done)
+				k = n - done;
+			memcpy(p + done, wn->buf + (wn->off - wn->buf_off), (size_t)k);
+		} else if (n - done >= WIN_SIZE / 2) {
+			if ((r = window_pread(wn, p + done, (size_t)(n - done),
+			    wn->off)) < 0)
+				return -1;
+			k = (zip_uint64_t)r;
+		} else {
+			if ((r = window_pread(wn, wn->buf, WIN_SIZE, wn->off)) < 0)
+				return -1;
+			wn->buf_off = wn->off;
+			wn->buf_len = (size_t)r;
+			continue;
+		}
+		if (k == 0)
+			break;	/* the file shrank */
+		done += k;
+		wn->off += k;
+	}
+	return (zip_int64_t)done;
+}
+
+static zip_int64_t
+window_cb(void *arg, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
+{
+	struct window	*wn = arg;
+	zip_stat_t	*st;
+	zip_int64_t	 off;
+
+	switch (cmd) {
+	case ZIP_SOURCE_OPEN:
+		wn->off = 0;
+		return 0;
+	case ZIP_SOURCE_READ:
+		return window_read(wn, data, len);
+	case ZIP_SOURCE_CLOSE:
+		return 0;
+	case ZIP_SOURCE_STAT:
+		if (len < sizeof(*st)) {
+			zip_error_set(&wn->error, ZIP_ER_INVAL, 0);
+			return -1;
+		}
+		st = data;
+		zip_stat_init(st);
+		st->size = wn->size;
+		st->valid |= ZIP_STAT_SIZE;
+		return sizeof(*st);
+	case ZIP_SOURCE_ERROR:
+		return zip_error_to_data(&wn->error, data, len);
+	case ZIP_SOURCE_FREE:
+		close(wn->fd);
+		free(wn->buf);
+		zip_error_fini(&wn->error);
+		free(wn);
+		return 0;
+	case ZIP_SOURCE_SEEK:
+		off = zip_source_seek_compute_offset(wn->off, wn->size, data, len,
+		    &wn->error);
+		if (off < 0)
+			return -1;
+		wn->off = (uint64_t)off;
+		return 0;
+	case ZIP_SOURCE_TELL:
+		return (zip_int64_t)wn->off;
+	case ZIP_SOURCE_SUPPORTS:
+		return ZIP_SOURCE_SUPPORTS_SEEKABLE;
+	default:
+		zip_error_set(&wn->error, ZIP_ER_OPNOTSUPP, 0);
+		return -1;
+	}
+}
+
+/* libzip on fd (taken over) of size bytes, through a window. */
+static zip_t *
+open_window(int fd, uint64_t size, int flags, int *code)
+{
+	struct window	*wn = xcalloc(1, sizeof(*wn));
 	zip_source_t	*src;
 	zip_error_t	 ze;
-	FILE		*f;
 
-	if ((f = fdopen(fd, "rb")) == NULL) {
-		close(fd);
-		*code = ZIP_ER_OPEN;
-		return NULL;
-	}
+	wn->fd = fd;
+	wn->size = size;
+	wn->buf = xmalloc(WIN_SIZE);
+	zip_error_init(&wn->error);
 	zip_error_init(&ze);
-	if ((src = zip_source_filep_create(f, 0, -1, &ze)) == NULL)
-		fclose(f);
+	if ((src = zip_source_function_create(window_cb, wn, &ze)) == NULL) {
+		close(fd);
+		free(wn->buf);
+		free(wn);
+	}
 	return open_source(src, &ze, flags, code);
 }
 
@@ -587,8 +735,8 @@ open_mapped(struct wheel *w, int flags, int *code)
 		}
 		if (st.st_size > MAP_MAX) {
 			/* A mapping's pages count in the worker's RSS as it reads
-			 * them: a large wheel is read through the file instead. */
-			return open_filep(fd, flags, code);
+			 * them: a large wheel is read through a window instead. */
+			return open_window(fd, (uint64_t)st.st_size, flags, code);
 		}
 		w->map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 		close(fd);
@@ -776,10 +924,6 @@ fail:
 void
 wheel_close(struct wheel *w)
 {
-	size_t	i;
-
-	for (i = 0; i < w->n; i++)
-		free(w->m[i].name);
 	free(w->m);
 	if (w->za != NULL)
 		zip_discard(w->za);

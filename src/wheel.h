@@ -18,7 +18,7 @@
 #include "tags.h"
 
 struct wheel_member {
-	char		*name;		/* validated UTF-8 relative path */
+	const char	*name;		/* validated UTF-8 relative path (libzip's) */
 	zip_uint64_t	 index;		/* libzip index */
 	uint64_t	 size;		/* uncompressed size (central directory) */
 	uint64_t	 csize;		/* compressed size */
@@ -53,7 +53,8 @@ struct wheel {
 	char		*distinfo;	/* "six-1.16.0.dist-info" as spelled in the archive */
 	char		*datadir;	/* "six-1.16.0.data" (same spelling) */
 	struct wheel_info info;
-	struct record	 record;	/* the archive's RECORD */
+	struct record	 record;	/* the archive's RECORD (rows only: their
+					 * paths are freed once matched) */
 	int		 record_ok;	/* RECORD parsed and covers every member */
 	char		*metadata;	/* METADATA text, NUL-terminated */
 	size_t		 metadata_len;

@@ -6,11 +6,16 @@
 # the same tree as with -j 1, without a cache, into a cold cache and from
 # the warm one, leaving nothing in the cache's tmp/.  Then, each with the
 # environment left exactly as it was and no staging left:
+#   - a warm entry whose manifest gives another wheel sha256: exit 1
+#     naming the entry built from other bytes, and the entry removed;
 #   - a member near the end whose RECORD hash is wrong: exit 1, the error
 #     names the wheel, the part that met it and the member; no cache entry;
 #   - the worker staging part 2 killed (FORKLIFT_FAULT_WORKER=0.1 of the
 #     fault-injection build), cold and warm: exit 1 naming the wheel, the
 #     part and SIGKILL, and the cache's tmp/ emptied;
+#   - a wheel over 64 MiB (read through a window of the file, not
+#     mapped): installed whole, and a wrong hash after its large member
+#     names the member;
 #   - SIGINT while the parts run: exit 130 (or 0 and installed, when the
 #     signal came too late).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -100,6 +105,23 @@ assert_eq "cold: one entry" 1 "$(ls "$C/v1/wheels" | wc -l)"
 "$T/v/bin/sp-run" >"$T/out" 2>&1
 assert_eq "the launcher written once after the parts runs" split "$(cat "$T/out")"
 
+# ---- a warm entry built from other bytes (same XXH3 key) ---------------------------
+# -j 1 rebuilds it; split, the parts have linked from it already: the
+# wheel fails, naming it, and the entry is removed for the next run.
+rm -rf "$T/v" "$T/cx"
+cp -a "$T/empty" "$T/v"
+cp -a "$C" "$T/cx"
+M=$(ls "$T"/cx/v1/wheels/*/MANIFEST)
+sed -i "s/^wheel-sha256	.*/wheel-sha256	$(printf '0%.0s' $(seq 64))/" "$M"
+FORKLIFT_CACHE_DIR=$T/cx fk_install "$T/v" -j 2 "$WHL"
+assert_rc "warm, entry of other bytes" 1
+assert_error_line "warm, entry of other bytes" "$B" " of 2: " \
+    "built from other bytes (sha256 000000000000...): it was removed"
+assert_snap_same "warm, entry of other bytes" "$T/empty.snap" "$T/v"
+assert_no_staging "warm, entry of other bytes" "$T/v"
+assert_eq "warm, entry of other bytes: removed" "$(ls -A "$T/cx/v1/wheels")" ""
+rm -rf "$T/cx"
+
 # ---- a corrupt member -----------------------------------------------------------
 for mode in no-cache cold; do
 	rm -rf "$T/v" "$T/cbad"
@@ -150,6 +172,45 @@ if [ -x "$FI" ]; then
 else
 	echo "note: no $FI; the killed-worker cases are not run"
 fi
+
+# ---- a wheel over 64 MiB: read through a window, not mapped ------------------------
+# A 65 MiB stored member between two halves of small files: the small
+# files after it are found through the window however far it moved; a
+# wrong RECORD hash there still names the member.
+mkdir -p "$T/hw" "$T/hbad"
+"$PY" - "$SRCDIR/tests" "$T/hw" "$T/hbad" <<'EOF' || exit 99
+import sys
+sys.path.insert(0, sys.argv[1])
+import mkwheel
+files = {}
+for i in range(400):
+    files["sp_huge/a/m%03d.py" % i] = "# %d\n" % i * (i % 7 + 1)
+files["sp_huge/blob.bin"] = {"zeros": 65 << 20, "method": "store"}
+for i in range(400):
+    files["sp_huge/b/m%03d.py" % i] = "# %d\n" % i * (i % 5 + 1)
+spec = {"name": "sp_huge", "version": "1.0", "files": files}
+mkwheel.build(spec, sys.argv[2])
+spec["record"] = {"corrupt": ["sp_huge/b/m390.py"]}
+mkwheel.build(spec, sys.argv[3])
+EOF
+HW=$T/hw/sp_huge-1.0-py3-none-any.whl
+rm -rf "$T/v"
+cp -a "$T/empty" "$T/v"
+fk_install "$T/v" --no-cache -j 1 "$HW"
+assert_rc "over 64 MiB" 0
+SP=$("$T/v/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+assert_eq "over 64 MiB: a file after the large member" \
+    "$(cat "$SP/sp_huge/b/m399.py")" "$(printf '# 399\n# 399\n# 399\n# 399\n# 399')"
+assert_eq "over 64 MiB: the large member" \
+    "$(stat -c %s "$SP/sp_huge/blob.bin")" $((65 << 20))
+rm -rf "$T/v"
+cp -a "$T/empty" "$T/v"
+fk_install "$T/v" --no-cache -j 1 "$T/hbad/sp_huge-1.0-py3-none-any.whl"
+assert_rc "over 64 MiB: corrupt member" 1
+assert_grep "over 64 MiB: corrupt member named" \
+    "RECORD: hash mismatch for 'sp_huge/b/m390.py'" "$T/err"
+assert_snap_same "over 64 MiB: corrupt member" "$T/empty.snap" "$T/v"
+rm -rf "$T/hw" "$T/hbad"
 
 # ---- SIGINT while the parts run ----------------------------------------------------
 for delay in 0.1 0.3; do
