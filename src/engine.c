@@ -443,17 +443,21 @@ commit(struct run *r)
 	r->x.owner = file_owner;
 	r->x.owner_arg = r;
 	for (i = 0; i < r->p->nadd; i++) {
+		int	staged[ARRAY_SIZE(unpack_keys)], rc;
+
 		who = r->p->add[i].base;
 		r->x.label = who;
 		if (sig_stop)
 			goto stopped;
-		for (k = 0; k < ARRAY_SIZE(unpack_keys); k++)
-			if (txn_install(&r->x, (unsigned int)i, unpack_keys[k],
-			    key_dest(r->t, unpack_keys[k]), k < 2 ? 0 : 2) != 0)
+		for (k = 0; k < ARRAY_SIZE(unpack_keys); k++) {
+			if ((rc = txn_install(&r->x, (unsigned int)i, unpack_keys[k],
+			    key_dest(r->t, unpack_keys[k]), k < 2 ? 0 : 2)) < 0)
 				goto fail;
+			staged[k] = rc == 0;
+		}
 		for (k = 0; k < 2; k++)
-			if (txn_install(&r->x, (unsigned int)i, unpack_keys[k],
-			    key_dest(r->t, unpack_keys[k]), 1) != 0)
+			if (staged[k] && txn_install(&r->x, (unsigned int)i,
+			    unpack_keys[k], key_dest(r->t, unpack_keys[k]), 1) < 0)
 				goto fail;
 	}
 	if (sig_stop)

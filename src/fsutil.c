@@ -221,9 +221,16 @@ rm_tree_fd(int dfd, const char *shown, volatile sig_atomic_t *stop)
 		}
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		if (unlinkat(dirfd(d), e->d_name, 0) == 0 || errno == ENOENT)
+		/* A directory is tried as an empty one first: after a commit
+		 * the staging area is mostly empty directories. */
+		if (e->d_type == DT_DIR) {
+			if (unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR) == 0 ||
+			    errno == ENOENT)
+				continue;
+		} else if (unlinkat(dirfd(d), e->d_name, 0) == 0 || errno == ENOENT)
 			continue;
-		if (errno != EISDIR && errno != EPERM) {
+		if (e->d_type == DT_DIR ? errno != ENOTEMPTY && errno != EEXIST :
+		    errno != EISDIR && errno != EPERM) {
 			rc = err_set("cannot remove '%s/%s': %s", shown, e->d_name, strerror(errno));
 			continue;
 		}

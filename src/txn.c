@@ -241,13 +241,20 @@ plan_rename(struct txn *x, const char *from, const char *to, const char *by)
 {
 	char	*w = ov_where(x, from, NULL);
 
+	if (x->dir_ok != NULL && (path_inside(x->dir_ok, from) ||
+	    path_inside(x->dir_ok, to))) {
+		free(x->dir_ok);
+		x->dir_ok = NULL;
+	}
 	plan_step(x, 'R', from, to);
 	ov_set(x, to, w ? w : "", by);
 	ov_set(x, from, NULL, NULL);
 	free(w);
 }
 
-/* mkdir -p with every created directory a step. */
+/* mkdir -p with every created directory a step.  Every wheel asks for
+ * the same few destinations (purelib, the scripts directory): the last
+ * one found to be a directory is remembered until a step moves it. */
 static int
 plan_mkdir_p(struct txn *x, const char *dir)
 {
@@ -255,11 +262,15 @@ plan_mkdir_p(struct txn *x, const char *dir)
 	char		*parent, *s, *real;
 	int		 rc = 0;
 
+	if (x->dir_ok != NULL && strcmp(x->dir_ok, dir) == 0)
+		return 0;
 	if (v_lstat(x, dir, &st, &real) == 0) {
 		free(real);
-		if (S_ISDIR(st.st_mode))
-			return 0;
-		return err_set("'%s' exists and is not a directory", dir);
+		if (!S_ISDIR(st.st_mode))
+			return err_set("'%s' exists and is not a directory", dir);
+		free(x->dir_ok);
+		x->dir_ok = xstrdup(dir);
+		return 0;
 	}
 	free(real);
 	parent = xstrdup(dir);
@@ -435,35 +446,85 @@ forbidden(const struct txn *x, const char *t, int exists, int dir)
 	return why;
 }
 
+/* A staged entry: its name, and its type as readdir gave it (DT_UNKNOWN
+ * on file systems that do not say, then lstat decides). */
+struct ent {
+	char		*name;
+	unsigned char	 type;
+};
+
 static int
-merge(struct txn *x, const char *src, const char *dst, int top, int phase)
+ent_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct ent *)a)->name, ((const struct ent *)b)->name);
+}
+
+/* The entries of the open directory d, sorted by name; closes d. */
+static struct ent *
+read_ents(DIR *d, size_t *n)
+{
+	struct dirent	*e;
+	struct ent	*v = NULL;
+	size_t		 cap = 0;
+
+	*n = 0;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 8;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		v[*n].name = xstrdup(e->d_name);
+		v[(*n)++].type = e->d_type;
+	}
+	closedir(d);
+	if (*n > 1)
+		qsort(v, *n, sizeof(*v), ent_cmp);
+	return v;
+}
+
+/* The staged entry's mode: from readdir's type where it gave one (a
+ * staged tree holds directories and regular files only, and nothing else
+ * writes there while forklift holds the lock), else from lstat. */
+static int
+ent_stat(const struct ent *e, const char *path, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (e->type == DT_DIR) {
+		st->st_mode = S_IFDIR;
+		return 0;
+	}
+	if (e->type == DT_REG) {
+		st->st_mode = S_IFREG;
+		return 0;
+	}
+	return lstat(path, st);
+}
+
+static int
+merge(struct txn *x, DIR *d, const char *src, const char *dst, int top,
+    int phase)
 {
 	struct stat	 ss, ds;
-	struct strv	 names = STRV_INIT;
-	struct dirent	*e;
-	DIR		*d;
-	size_t		 i;
+	struct ent	*names;
+	size_t		 i, n;
 	int		 rc = 0;
+	DIR		*sub;
 
-	if ((d = opendir(src)) == NULL)
-		return err_set("cannot read '%s': %s", src, strerror(errno));
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			strv_push(&names, e->d_name);
-	closedir(d);
-	strv_sort(&names);
-	for (i = 0; i < names.n && rc == 0; i++) {
+	names = read_ents(d, &n);
+	for (i = 0; i < n && rc == 0; i++) {
 		char		*s, *t, *real = NULL;
 		const char	*why;
-		int		 is_di = top && str_ends(names.v[i], ".dist-info");
+		int		 is_di = top && str_ends(names[i].name, ".dist-info");
 		int		 exists;
 
 		if (top && phase != 2 && is_di != (phase == 1))
 			continue;
-		s = path_join(src, names.v[i]);
-		t = path_join(dst, names.v[i]);
+		s = path_join(src, names[i].name);
+		t = path_join(dst, names[i].name);
 		exists = v_lstat(x, t, &ds, &real) == 0;
-		if (lstat(s, &ss) != 0) {
+		if (ent_stat(&names[i], s, &ss) != 0) {
 			rc = err_set("cannot stat '%s': %s", s, strerror(errno));
 		} else if ((why = forbidden(x, t, exists, S_ISDIR(ss.st_mode) &&
 		    S_ISDIR(ds.st_mode))) != NULL) {
@@ -472,7 +533,10 @@ merge(struct txn *x, const char *src, const char *dst, int top, int phase)
 		} else if (!exists) {
 			plan_rename(x, s, t, x->label);
 		} else if (S_ISDIR(ss.st_mode) && S_ISDIR(ds.st_mode)) {
-			rc = merge(x, s, t, 0, 2);
+			if ((sub = opendir(s)) == NULL)
+				rc = err_set("cannot read '%s': %s", s, strerror(errno));
+			else
+				rc = merge(x, sub, s, t, 0, 2);
 		} else if (S_ISDIR(ss.st_mode) || S_ISDIR(ds.st_mode)) {
 			rc = err_set("'%s' exists and is %sa directory", t,
 			    S_ISDIR(ds.st_mode) ? "" : "not ");
@@ -516,7 +580,9 @@ merge(struct txn *x, const char *src, const char *dst, int top, int phase)
 		free(s);
 		free(t);
 	}
-	strv_free(&names);
+	for (i = 0; i < n; i++)
+		free(names[i].name);
+	free(names);
 	return rc;
 }
 
@@ -524,18 +590,22 @@ int
 txn_install(struct txn *x, unsigned int i, const char *key, const char *dest,
     int phase)
 {
-	struct stat	 st;
-	char		*src;
-	int		 rc;
+	char	*src;
+	DIR	*d;
+	int	 rc;
 
 	src = xasprintf("%s/%u/%s", x->dir, i, key);
-	if (lstat(src, &st) != 0) {
+	if ((d = opendir(src)) == NULL) {
+		rc = errno == ENOENT ? 1 : err_set("cannot read '%s': %s", src,
+		    strerror(errno));
 		free(src);
-		return 0;
+		return rc;
 	}
 	rc = plan_mkdir_p(x, dest);
 	if (rc == 0)
-		rc = merge(x, src, dest, 1, phase);
+		rc = merge(x, d, src, dest, 1, phase);
+	else
+		closedir(d);
 	free(src);
 	return rc;
 }
@@ -710,6 +780,7 @@ txn_free(struct txn *x)
 		free(x->plan[i].b);
 	}
 	free(x->plan);
+	free(x->dir_ok);
 	tdestroy(x->overlay, ov_free);
 	memset(x, 0, sizeof(*x));
 	x->jfd = -1;

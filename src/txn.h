@@ -40,6 +40,7 @@ struct txn {
 	struct txn_step	*plan;		/* the steps, in journal order */
 	size_t		 nplan, capplan;
 	void		*overlay;	/* tsearch tree: paths the plan changes */
+	char		*dir_ok;	/* a directory the plan leaves in place */
 };
 
 /* Create the staging directory.  0 or -1 (error printed). */
@@ -56,7 +57,8 @@ int	 txn_commit_begin(struct txn *);
 int	 txn_remove(struct txn *, const char *abs);
 /* Merge staged tree <dir>/<i>/<key> into dest; with distinfo_last, the
  * top-level "*.dist-info" entries are skipped (phase 0) or are the only
- * ones moved (phase 1). */
+ * ones moved (phase 1).  0, 1 when nothing is staged under key, or -1
+ * with err_set(). */
 int	 txn_install(struct txn *, unsigned int i, const char *key,
 	    const char *dest, int phase);
 /* Journal and do the planned steps, mark the commit complete, then
