@@ -27,6 +27,7 @@
 #include "target.h"
 #include "toml.h"
 #include "util.h"
+#include "testkit.h"
 
 static const char facts[] =
     "implementation_name=cpython\nversion_micro=7\n"
@@ -557,14 +558,4 @@ pylock_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(pylock_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+KIT_MAIN(pylock_suite)

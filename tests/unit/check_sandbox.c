@@ -30,6 +30,7 @@
 #include "proto.h"
 #include "sandbox.h"
 #include "util.h"
+#include "testkit.h"
 
 static char	 root[] = "/tmp/check-sandbox.XXXXXX";
 static char	*stage, *cache, *wheel, *secret;
@@ -275,14 +276,4 @@ sandbox_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(sandbox_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+KIT_MAIN(sandbox_suite)

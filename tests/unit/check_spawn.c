@@ -25,6 +25,7 @@
 #include "sig.h"
 #include "spawn.h"
 #include "util.h"
+#include "testkit.h"
 
 static void
 on_usr1(int sig)
@@ -289,14 +290,4 @@ spawn_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(spawn_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+KIT_MAIN(spawn_suite)
