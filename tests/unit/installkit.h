@@ -29,7 +29,7 @@ static char	*kit_python;	/* python3's sys.executable (kit_can_mkwheel) */
 /* Does tests/mkwheel.py run here?  (python3 and $SRCDIR)  Resolves
  * python3 to the real interpreter once (sys.executable): a version
  * manager's shim on PATH can cost seconds per start. */
-static __attribute__((unused)) int
+static KIT_UNUSED int
 kit_can_mkwheel(void)
 {
 	const char	*src = getenv("SRCDIR");
@@ -60,7 +60,7 @@ kit_can_mkwheel(void)
 
 /* Build the wheel a mkwheel spec (JSON, no single quotes) describes into a
  * directory of its own; its path (caller frees), or NULL. */
-static __attribute__((unused)) char *
+static KIT_UNUSED char *
 kit_wheel(const char *spec)
 {
 	char	*out, *cmd, line[4096];
@@ -99,7 +99,7 @@ kit_wheel(const char *spec)
 	"platform_system=Linux\nplatform_python_implementation=CPython\n"
 
 /* A venv-shaped target at root (made here), from fixed facts. */
-static __attribute__((unused)) void
+static KIT_UNUSED void
 kit_target(struct target *t, const char *root)
 {
 	memset(t, 0, sizeof(*t));
@@ -125,7 +125,7 @@ kit_target(struct target *t, const char *root)
 static struct target	 T;	/* the fixture's fake target */
 
 /* The fixture of most cases: a fresh directory with a fake target in it. */
-static __attribute__((unused)) void
+static KIT_UNUSED void
 kit_setup(void)
 {
 	char	*root;
@@ -136,7 +136,7 @@ kit_setup(void)
 	free(root);
 }
 
-static __attribute__((unused)) void
+static KIT_UNUSED void
 kit_teardown(void)
 {
 	target_close(&T);
