@@ -318,7 +318,7 @@ END_TEST
 static char *
 tmpfile_with(const char *text)
 {
-	char	*path = xstrdup("/tmp/check_pylock.XXXXXX");
+	char	*path = xasprintf("%s/lock-XXXXXX", kit_top);
 	int	 fd = mkstemp(path);
 
 	ck_assert_int_ge(fd, 0);
@@ -406,7 +406,7 @@ END_TEST
 
 START_TEST(test_read)
 {
-	char		*dir = xstrdup("/tmp/check_pylock_dir.XXXXXX"), *lock, *text;
+	char		*dir = xasprintf("%s/dir-XXXXXX", kit_top), *lock, *text;
 	struct reqs	 rq;
 	FILE		*fp;
 
