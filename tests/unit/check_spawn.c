@@ -235,12 +235,13 @@ END_TEST
 /* The loops a user may interrupt stop once sig_stop is set. */
 START_TEST(test_stop_honoured)
 {
-	char		 tmpl[] = "/tmp/check-spawn-XXXXXX", *sub, *f;
+	char		 tmpl[PATH_MAX], *sub, *f;
 	struct hasher	 h;
 	int		 fd;
 
 	sig_init();
 	sig_reset();
+	snprintf(tmpl, sizeof(tmpl), "%s/spawn-XXXXXX", kit_top);
 	ck_assert_ptr_nonnull(mkdtemp(tmpl));
 	sub = path_join(tmpl, "a");
 	ck_assert_int_eq(mkdir(sub, 0755), 0);
