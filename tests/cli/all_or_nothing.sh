@@ -8,10 +8,7 @@
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "${SRCDIR:-$(dirname "$0")/../..}/tests/cli/lib.sh"
 
-mkdir -p "$T/root"
-V=$T/root/v
-mkvenv "$V"
-SP=$(site_packages "$V")
+root_venv
 
 mapfile -t C < <("$PY" "$MKWHEEL" -o "$T/corpus" --corpus)
 mkcases >"$T/cases" <<'EOF'

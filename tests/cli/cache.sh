@@ -198,17 +198,6 @@ EOF
 	fi
 }
 
-# same_snap DESC A B: snapshots (paths, types, modes, bytes) are identical.
-same_snap()
-{
-	if cmp -s "$2" "$3"; then
-		ok "$1"
-	else
-		fail "$1"
-		diff -u "$2" "$3" | sed -n '3,30p' | sed 's/^/  | /'
-	fi
-}
-
 # ---- the wheels ------------------------------------------------------------
 
 mapfile -t GEN < <(mkw --corpus)
@@ -258,8 +247,8 @@ case $(from_cache_note) in
 esac
 assert_no_grep "warm install: no warning" "warning" "$T/err"
 snap "$V" >"$T/warm.snap"
-same_snap "filling install equals the cold install (bytes, modes)" "$T/cold.snap" "$T/miss.snap"
-same_snap "warm install equals the cold install (bytes, modes)" "$T/cold.snap" "$T/warm.snap"
+assert_cmp "filling install equals the cold install (bytes, modes)" "$T/cold.snap" "$T/miss.snap"
+assert_cmp "warm install equals the cold install (bytes, modes)" "$T/cold.snap" "$T/warm.snap"
 assert_records "warm install" "$V" "$T/base.snap"
 assert_no_staging "warm install" "$V"
 
@@ -323,8 +312,8 @@ corpus_round()
 	"$# of $# wheels from the cache"*) ok "$label: warm install entirely from the cache" ;;
 	*) fail "$label: warm install: '$note'" ;;
 	esac
-	same_snap "$label: filling install equals cold" "$T/rcold.snap" "$T/rmiss.snap"
-	same_snap "$label: warm install equals cold" "$T/rcold.snap" "$T/rwarm.snap"
+	assert_cmp "$label: filling install equals cold" "$T/rcold.snap" "$T/rmiss.snap"
+	assert_cmp "$label: warm install equals cold" "$T/rcold.snap" "$T/rwarm.snap"
 	cache_check "$label" "$RB/rcache" "$@"
 	rm -rf "$RB/r" "$RB/rcache"
 }

@@ -120,12 +120,8 @@ fi
 check_state()
 {
 	snap "$ROOT" >"$T/now.snap"
-	if cmp -s "$T/now.snap" "$T/state$2.snap"; then
-		ok "$1: state $2"
-	else
-		fail "$1: expected state $2"
-		diff -u "$T/state$2.snap" "$T/now.snap" | sed -n '3,20p' | sed 's/^/  | /'
-	fi
+	assert_cmp "$1: state $2" "$T/state$2.snap" "$T/now.snap" \
+	    "$1: expected state $2"
 	assert_no_path "$V/.forklift/journal" "$1: journal left"
 	if [ -n "$(find "$V/.forklift" -mindepth 1 -name 'tx-*' 2>/dev/null)" ]; then
 		fail "$1: staging left"

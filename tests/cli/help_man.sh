@@ -26,20 +26,27 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/help_man.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' HUP INT TERM
 
+# An awk function: print the options (-x, --long) among a line's words.
+PRINT_OPTS='
+function print_opts(line,    tok, n, i)
+{
+	n = split(line, tok, /[ ,=\[\]]+/)
+	for (i = 1; i <= n; i++)
+		if (tok[i] ~ /^--?[A-Za-z0-9]/)
+			print tok[i]
+}'
+
 # Options in a --help text: the lines that start with white space and a
 # dash; only the left column (up to the first run of two spaces) is read,
 # so options named in a description do not count.
 help_opts()
 {
-	awk '
+	awk "$PRINT_OPTS"'
 	/^[ \t]+-/ {
 		line = $0
 		sub(/^[ \t]+/, "", line)
 		sub(/(  |\t).*$/, "", line)
-		n = split(line, tok, /[ ,=\[\]]+/)
-		for (i = 1; i <= n; i++)
-			if (tok[i] ~ /^--?[A-Za-z0-9]/)
-				print tok[i]
+		print_opts(line)
 	}' "$1" | sort -u
 }
 
@@ -47,7 +54,7 @@ help_opts()
 # its OPTIONS section, with roff escapes undone.
 man_opts()
 {
-	awk '
+	awk "$PRINT_OPTS"'
 	/^\.SH/ { inopt = ($0 ~ /^\.SH +"?OPTIONS"?[ \t]*$/); tag = 0; next }
 	!inopt { next }
 	/^\.TP/ { tag = 1; next }
@@ -57,10 +64,7 @@ man_opts()
 		gsub(/\\-/, "-", line)
 		gsub(/\\f[BIRP]/, "", line)
 		gsub(/\\f\(..|\\&|"/, "", line)
-		n = split(line, tok, /[ ,=\[\]]+/)
-		for (i = 1; i <= n; i++)
-			if (tok[i] ~ /^--?[A-Za-z0-9]/)
-				print tok[i]
+		print_opts(line)
 	}' "$@" | sort -u
 }
 

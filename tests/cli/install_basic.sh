@@ -11,11 +11,8 @@
 . "${SRCDIR:-$(dirname "$0")/../..}/tests/cli/lib.sh"
 
 ARCH=$(uname -m)
-mkdir -p "$T/root"
-V=$T/root/v
-mkvenv "$V"
+root_venv
 snap "$V" >"$T/fresh.snap"
-SP=$(site_packages "$V")
 
 mapfile -t W < <(mkw '{
   "name": "fkbasic", "version": "1.0",
@@ -148,12 +145,9 @@ run "$V/bin/fk-gui"
 assert_rc "gui launcher" 0
 assert_content "$T/out" "gui ran
 "
-if cmp -s "$V/bin/fk-gui" "$V/bin/fk-same"; then
-	ok "gui launcher is byte-identical to the console one"
-else
-	fail "gui launcher differs from the console launcher for the same entry point"
-	diff "$V/bin/fk-gui" "$V/bin/fk-same" | head -10
-fi
+assert_cmp "gui launcher is byte-identical to the console one" \
+    "$V/bin/fk-gui" "$V/bin/fk-same" \
+    "gui launcher differs from the console launcher for the same entry point"
 assert_no_grep "launcher replaces the setuptools wrapper" "setuptools wrapper" "$V/bin/fk-cons"
 assert_no_path "$V/bin/fk-cons-script.py" "setuptools wrapper installed"
 assert_no_path "$V/bin/fk-cons.exe" "setuptools wrapper installed"
@@ -306,12 +300,8 @@ for j in 1 4; do
 	snap "$J" >"$T/j$j.snap"
 	assert_no_staging "-j $j" "$J"
 done
-if cmp -s "$T/j1.snap" "$T/j4.snap"; then
-	ok "-j 1 and -j 4 trees are identical"
-else
-	fail "-j 1 and -j 4 trees differ"
-	diff "$T/j1.snap" "$T/j4.snap" | head -20
-fi
+assert_cmp "-j 1 and -j 4 trees are identical" "$T/j1.snap" "$T/j4.snap" \
+    "-j 1 and -j 4 trees differ"
 assert_records "-j 4 corpus" "$J" "$T/fresh.snap"
 
 finish

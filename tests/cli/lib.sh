@@ -162,6 +162,16 @@ site_packages()
 	echo "$1/lib/python$PYVER/site-packages"
 }
 
+# root_venv: the venv most tests install into, made fresh: V=$T/root/v,
+# and SP, its site-packages.
+root_venv()
+{
+	mkdir -p "$T/root"
+	V=$T/root/v
+	mkvenv "$V"
+	SP=$(site_packages "$V")
+}
+
 # mkw SPEC_JSON...: build wheels into $T/w, print their paths.
 mkw()
 {
@@ -224,16 +234,23 @@ snap()
 	)
 }
 
+# assert_cmp DESC A B [FAILDESC]: files A and B hold the same bytes (else
+# FAILDESC, or DESC, and the start of their diff).
+assert_cmp()
+{
+	if cmp -s "$2" "$3"; then
+		ok "$1"
+	else
+		fail "${4:-$1}"
+		diff -u "$2" "$3" | sed -n '3,40p' | sed 's/^/  | /'
+	fi
+}
+
 # assert_snap_same DESC BEFORE_FILE DIR: DIR still matches the snapshot.
 assert_snap_same()
 {
 	snap "$3" >"$T/snap.now"
-	if cmp -s "$2" "$T/snap.now"; then
-		ok "$1: $3 unchanged"
-	else
-		fail "$1: $3 changed"
-		diff -u "$2" "$T/snap.now" | sed -n '3,40p' | sed 's/^/  | /'
-	fi
+	assert_cmp "$1: $3 unchanged" "$2" "$T/snap.now" "$1: $3 changed"
 }
 
 # assert_no_staging DESC VENV: only .forklift/lock may remain of forklift's

@@ -55,12 +55,8 @@ if pip_usable; then
 	run "$PIP_PY" -m pip --python "$V/bin/python" list --format=freeze
 	assert_rc "pip list --format=freeze" 0
 	"$FORKLIFT" list -p "$V" --format=freeze >"$T/fk.freeze" 2>&1
-	if cmp -s "$T/out" "$T/fk.freeze"; then
-		ok "freeze: same as pip"
-	else
-		fail "freeze: differs from pip's"
-		diff -u "$T/out" "$T/fk.freeze" | sed 's/^/  | /'
-	fi
+	assert_cmp "freeze: same as pip" "$T/out" "$T/fk.freeze" \
+	    "freeze: differs from pip's"
 	run "$PIP_PY" -m pip --python "$V/bin/python" list -v --format=json
 	assert_rc "pip list -v --format=json" 0
 	assert_eq "json: same objects as pip's" "$("$PY" -c '

@@ -15,11 +15,9 @@
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "${SRCDIR:-$(dirname "$0")/../..}/tests/cli/lib.sh"
 
-mkdir -p "$T/root" "$T/wheels" "$T/lock"
-V=$T/root/v
-mkvenv "$V"
+mkdir -p "$T/wheels" "$T/lock"
+root_venv
 snap "$V" >"$T/fresh.snap"
-SP=$(site_packages "$V")
 
 mkw '{"name": "alpha", "version": "1.0", "files": {"alpha.py": "A = 1\n"}}' \
     '{"name": "beta", "version": "2.0", "files": {"beta.py": "def main():\n    return 0\n"},

@@ -19,9 +19,7 @@ NODOT=${PYVER/./}
 NEXT=$(( ${PYVER#*.} + 1 ))
 LIBC=$("$PY" -c 'import platform; print(platform.libc_ver()[0])')
 
-mkdir -p "$T/root"
-V=$T/root/v
-mkvenv "$V"
+root_venv
 
 subst()
 {

@@ -116,7 +116,8 @@ mkvenv "$T/nc"
 fk sync -p "$T/nc" --no-cache --no-progress -j 2 -i "$URL/simple/" "$T/reqs.txt"
 assert_rc "sync --no-cache from the index" 0
 "$FORKLIFT" list -p "$T/nc" --format freeze >"$T/list.nc"
-if cmp -s "$T/list.nc" "$T/list.ref"; then ok "sync --no-cache installs the same"; else fail "sync --no-cache differs"; fi
+assert_cmp "sync --no-cache installs the same" "$T/list.nc" "$T/list.ref" \
+    "sync --no-cache differs"
 assert_no_staging "after sync --no-cache" "$T/nc"
 
 # ---- 4. cached wheels are ready at once, no request ---------------------

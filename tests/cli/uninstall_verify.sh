@@ -13,10 +13,7 @@
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "${SRCDIR:-$(dirname "$0")/../..}/tests/cli/lib.sh"
 
-mkdir -p "$T/root"
-V=$T/root/v
-mkvenv "$V"
-SP=$(site_packages "$V")
+root_venv
 fk list -p "$V"		# creates .forklift/lock, left out of snapshots
 snap "$T/root" >"$T/fresh.snap"
 

@@ -7,11 +7,8 @@
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "${SRCDIR:-$(dirname "$0")/../..}/tests/cli/lib.sh"
 
-mkdir -p "$T/root"
-V=$T/root/v
-mkvenv "$V"
+root_venv
 snap "$V" >"$T/fresh.snap"
-SP=$(site_packages "$V")
 
 mapfile -t W < <(mkw '{
   "name": "up_pkg", "version": "1.0",

@@ -13,7 +13,6 @@
 #include <sys/stat.h>
 #include <check.h>
 #include <dirent.h>
-#include <ftw.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,30 +26,7 @@
 #include "target.h"
 #include "util.h"
 #include "skip.h"
-
-static char	top[PATH_MAX / 2];
-static char	tmpdir[PATH_MAX];
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
-static void
-setup(void)
-{
-	snprintf(tmpdir, sizeof(tmpdir), "%s/t-XXXXXX", top);
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void
-teardown(void)
-{
-	nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
+#include "testkit.h"
 
 /* ---- --optimize ------------------------------------------------------------ */
 
@@ -82,31 +58,9 @@ END_TEST
 /* ---- helpers ------------------------------------------------------------ */
 
 static char *
-tpath(const char *rel)
-{
-	return path_join(tmpdir, rel);
-}
-
-static void
-put(const char *rel, const char *text, mode_t mode)
-{
-	char	*p = tpath(rel), *slash = strrchr(p, '/');
-	FILE	*f;
-
-	*slash = '\0';
-	ck_assert_msg(mkdir_p(p, 0777) == 0, "%s", err_get());
-	*slash = '/';
-	ck_assert_ptr_nonnull(f = fopen(p, "w"));
-	fputs(text, f);
-	fclose(f);
-	chmod(p, mode);
-	free(p);
-}
-
-static char *
 slurp(const char *rel)
 {
-	char	*p = tpath(rel), *text;
+	char	*p = kit_tpath(rel), *text;
 
 	ck_assert_msg(read_file(p, 1 << 20, &text, NULL) == 0, "%s", err_get());
 	free(p);
@@ -117,7 +71,7 @@ slurp(const char *rel)
 static int
 count_entries(const char *rel, const char *prefix, const char *suffix)
 {
-	char		*p = tpath(rel);
+	char		*p = kit_tpath(rel);
 	DIR		*d = opendir(p);
 	struct dirent	*e;
 	int		 n = 0;
@@ -169,8 +123,8 @@ target_for(const char *python, int major)
 {
 	memset(&tg, 0, sizeof(tg));
 	tg.python = xstrdup(python);
-	tg.purelib = tpath("venv/lib/site-packages");
-	tg.platlib = tpath("venv/lib64/site-packages");
+	tg.purelib = kit_tpath("venv/lib/site-packages");
+	tg.platlib = kit_tpath("venv/lib64/site-packages");
 	tg.info.major = major;
 }
 
@@ -193,24 +147,24 @@ target_done(void)
 static void
 make_stage(void)
 {
-	put("tx/0/purelib/pkg/__init__.py", "\n", 0644);
-	put("tx/0/purelib/pkg/mod.py", "def f():\n    return 42\n", 0644);
-	put("tx/0/purelib/pkg/bad.py", "def (:\n", 0644);
-	put("tx/0/purelib/pkg/sub/deep.py", "import os\nX = os.sep * 3\n", 0755);
-	put("tx/0/purelib/pkg/data.txt", "not python\n", 0644);
-	put("tx/0/purelib/demo-1.0.dist-info/METADATA", "Name: demo\n", 0644);
-	put(RECORD0, RECORD0_TEXT, 0644);
-	put("tx/0/scripts/tool.py", "print('not compiled')\n", 0755);
-	put("tx/1/platlib/ext.py", "Y = 1\n", 0644);
-	put("tx/1/platlib/ext-2.0.dist-info/RECORD", "ext-2.0.dist-info/RECORD,,\n", 0644);
-	put("tx/1/purelib/extra.py", "Z = 2\n", 0644);
+	kit_put("tx/0/purelib/pkg/__init__.py", "\n", 0644);
+	kit_put("tx/0/purelib/pkg/mod.py", "def f():\n    return 42\n", 0644);
+	kit_put("tx/0/purelib/pkg/bad.py", "def (:\n", 0644);
+	kit_put("tx/0/purelib/pkg/sub/deep.py", "import os\nX = os.sep * 3\n", 0755);
+	kit_put("tx/0/purelib/pkg/data.txt", "not python\n", 0644);
+	kit_put("tx/0/purelib/demo-1.0.dist-info/METADATA", "Name: demo\n", 0644);
+	kit_put(RECORD0, RECORD0_TEXT, 0644);
+	kit_put("tx/0/scripts/tool.py", "print('not compiled')\n", 0755);
+	kit_put("tx/1/platlib/ext.py", "Y = 1\n", 0644);
+	kit_put("tx/1/platlib/ext-2.0.dist-info/RECORD", "ext-2.0.dist-info/RECORD,,\n", 0644);
+	kit_put("tx/1/purelib/extra.py", "Z = 2\n", 0644);
 }
 
 static int
 run(unsigned int jobs, unsigned int levels, volatile sig_atomic_t *stop,
     struct bytecode_stats *st)
 {
-	char			*s0 = tpath("tx/0"), *s1 = tpath("tx/1");
+	char			*s0 = kit_tpath("tx/0"), *s1 = kit_tpath("tx/1");
 	struct bytecode_tree	 trees[2] = { { "demo-1.0-py3-none-any.whl", s0 },
 					      { "ext-2.0-cp3-cp3-linux.whl", s1 } };
 	struct bytecode_opts	 o = { jobs, levels, stop, -1, SANDBOX_OFF, NULL };
@@ -320,7 +274,7 @@ START_TEST(test_compile_many)
 		snprintf(rel, sizeof(rel), "tx/0/purelib/many/m%03d.py", i);
 		snprintf(text, sizeof(text), "V = %d\n%s", i, i % 7 ? "" :
 		    "def g(x):\n    return [y * 2 for y in range(x) if y % 3]\n");
-		put(rel, text, 0644);
+		kit_put(rel, text, 0644);
 	}
 	target_for(py, 3);
 	ck_assert_msg(run(4, BYTECODE_LEVEL(0) | BYTECODE_LEVEL(1), NULL, &st) == 0,
@@ -336,7 +290,7 @@ END_TEST
 static char *
 fake_python(const char *body)
 {
-	char	*p = tpath("fakepy");
+	char	*p = kit_tpath("fakepy");
 	FILE	*f = fopen(p, "w");
 
 	ck_assert_ptr_nonnull(f);
@@ -375,7 +329,7 @@ START_TEST(test_dies_once)
 
 	if (real == NULL)
 		SKIP_CASE("no python3");
-	mark = tpath("died");
+	mark = kit_tpath("died");
 	body = xasprintf("if [ ! -e '%s' ]; then : >'%s'; kill -9 $$; fi\n"
 	    "exec '%s' \"$@\"\n", mark, mark, real);
 	py = fake_python(body);
@@ -426,18 +380,18 @@ START_TEST(test_nothing_to_compile)
 {
 	struct bytecode_stats	 st;
 	char			*py = fake_python("exit 3\n");
-	char			*s0 = tpath("tx/0");
+	char			*s0 = kit_tpath("tx/0");
 	struct bytecode_tree	 tree = { "data-1.0-py3-none-any.whl", s0 };
 	struct bytecode_opts	 o = { 4, BYTECODE_LEVEL(0), NULL, -1, SANDBOX_OFF,
 					    NULL };
 
-	put("tx/0/purelib/data-1.0.dist-info/RECORD", "data-1.0.dist-info/RECORD,,\n", 0644);
-	put("tx/0/purelib/data/x.txt", "x\n", 0644);
+	kit_put("tx/0/purelib/data-1.0.dist-info/RECORD", "data-1.0.dist-info/RECORD,,\n", 0644);
+	kit_put("tx/0/purelib/data/x.txt", "x\n", 0644);
 	target_for(py, 3);
 	ck_assert_msg(bytecode_compile(&tg, &tree, 1, &o, &st) == 0, "%s", err_get());
 	ck_assert_uint_eq(st.compiled, 0);
 	o.levels = 0;
-	put("tx/0/purelib/y.py", "\n", 0644);
+	kit_put("tx/0/purelib/y.py", "\n", 0644);
 	ck_assert_msg(bytecode_compile(&tg, &tree, 1, &o, &st) == 0, "%s", err_get());
 	ck_assert_int_eq(count_entries("tx/0/purelib/__pycache__", "", ""), 0);
 	target_done();
@@ -450,12 +404,12 @@ START_TEST(test_no_distinfo)
 {
 	struct bytecode_stats	 st;
 	char			*py = fake_python("exit 3\n");
-	char			*s0 = tpath("tx/0");
+	char			*s0 = kit_tpath("tx/0");
 	struct bytecode_tree	 tree = { "odd-1.0-py3-none-any.whl", s0 };
 	struct bytecode_opts	 o = { 1, BYTECODE_LEVEL(0), NULL, -1, SANDBOX_OFF,
 					    NULL };
 
-	put("tx/0/purelib/odd.py", "\n", 0644);
+	kit_put("tx/0/purelib/odd.py", "\n", 0644);
 	target_for(py, 3);
 	ck_assert_int_eq(bytecode_compile(&tg, &tree, 1, &o, &st), -1);
 	ck_assert_ptr_nonnull(strstr(err_get(), "odd-1.0-py3-none-any.whl: no dist-info"));
@@ -477,7 +431,7 @@ bytecode_suite(void)
 
 	tc = tcase_create("compile");
 	tcase_set_timeout(tc, 120);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, kit_tmp_setup, kit_tmp_teardown);
 	tcase_add_test(tc, test_compile_py3);
 	tcase_add_test(tc, test_compile_levels);
 	tcase_add_test(tc, test_compile_py2);
@@ -492,22 +446,4 @@ bytecode_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	const char	*t = getenv("TMPDIR");
-	SRunner		*sr;
-	int		 failed;
-
-	snprintf(top, sizeof(top), "%s/fk-bytecode-XXXXXX", t && *t ? t : "/tmp");
-	if (mkdtemp(top) == NULL) {
-		perror(top);
-		return EXIT_FAILURE;
-	}
-	sr = srunner_create(bytecode_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	nftw(top, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+KIT_MAIN(bytecode_suite)

@@ -15,7 +15,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,42 +26,14 @@
 #include "cache_admin.h"
 #include "fsutil.h"
 #include "util.h"
+#include "testkit.h"
 
 #define TMPFS_MAGIC_NUMBER	0x01021994
 
-/* Every test runs in tmpdir, a fresh directory under top; shm is a
- * directory on tmpfs (/dev/shm) when there is one, else "".  main()
- * removes both at the end, even when a failed test skipped its teardown. */
-static char	top[PATH_MAX / 2];
+/* Every test runs in kit_tmp (testkit.h); shm is a directory on tmpfs
+ * (/dev/shm) when there is one, else "".  main() removes it at the end,
+ * even when a failed test skipped its teardown. */
 static char	shm[PATH_MAX / 2];
-static char	tmpdir[PATH_MAX];
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
-static void
-setup(void)
-{
-	snprintf(tmpdir, sizeof(tmpdir), "%s/t-XXXXXX", top);
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void
-teardown(void)
-{
-	nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static char *
-tpath(const char *rel)
-{
-	return path_join(tmpdir, rel);
-}
 
 static void
 make_file(const char *path, const void *data, size_t len)
@@ -72,14 +43,6 @@ make_file(const char *path, const void *data, size_t len)
 	ck_assert_msg(fd >= 0, "cannot create %s: %s", path, strerror(errno));
 	ck_assert_int_eq(write_all(fd, data, len), 0);
 	close(fd);
-}
-
-static int
-exists(const char *path)
-{
-	struct stat	st;
-
-	return lstat(path, &st) == 0;
 }
 
 /* Entries of a directory (0 when it does not exist). */
@@ -161,7 +124,7 @@ START_TEST(test_manifest_round_trip)
 	};
 	struct manifest		 m, r;
 	struct manifest_file	*f;
-	char			*mp = tpath("MANIFEST");
+	char			*mp = kit_tpath("MANIFEST");
 	size_t			 i;
 
 	memset(&m, 0, sizeof(m));
@@ -252,7 +215,7 @@ static const struct {
 START_TEST(test_manifest_damaged)
 {
 	struct manifest	 m;
-	char		*mp = tpath("MANIFEST");
+	char		*mp = kit_tpath("MANIFEST");
 
 	make_file(mp, damaged[_i].text, strlen(damaged[_i].text));
 	memset(&m, 0xff, sizeof(m));
@@ -271,7 +234,7 @@ END_TEST
 START_TEST(test_manifest_good_text)
 {
 	struct manifest	 m;
-	char		*mp = tpath("MANIFEST");
+	char		*mp = kit_tpath("MANIFEST");
 	const char	*text = GOOD_HEAD "files\t1\n" ROW "end\n";
 
 	/* The handwritten text the damaged cases start from is itself valid. */
@@ -303,7 +266,7 @@ sha256sum_of(const char *path, char out[65])
 
 START_TEST(test_cache_key)
 {
-	char		*a = tpath("a.whl"), *b = tpath("renamed.whl"), *e = tpath("empty");
+	char		*a = kit_tpath("a.whl"), *b = kit_tpath("renamed.whl"), *e = kit_tpath("empty");
 	char		 ka[33], kb[33], kc[33], sa[65], sb[65], want[65];
 	unsigned char	*data;
 	size_t		 len = 3 * 1024 * 1024 + 17, i;
@@ -359,23 +322,23 @@ END_TEST
 START_TEST(test_tmp_publish_lookup)
 {
 	struct manifest	 m;
-	char		*cache = tpath("c"), *t, *tmproot, *e, *p;
+	char		*cache = kit_tpath("c"), *t, *tmproot, *e, *p;
 
 	tmproot = path_join(cache, "v1/tmp");
 	ck_assert_int_eq(cache_lookup(cache, "00112233445566778899aabbccddeeff", &m), -1);
 	t = build_tmp(cache, 3, 10, "me");
 	ck_assert_msg(path_inside(t, tmproot), "'%s' is not under tmp/", t);
 	p = path_join(t, "tree");
-	ck_assert(exists(p));
+	ck_assert(kit_exists(p));
 	free(p);
 
 	ck_assert_msg(cache_publish(cache, t, "00112233445566778899aabbccddeeff") == 0,
 	    "%s", err_get());
-	ck_assert(!exists(t));
+	ck_assert(!kit_exists(t));
 	ck_assert_int_eq(count_dir(tmproot), 0);
 	e = cache_entry(cache, "00112233445566778899aabbccddeeff");
 	p = path_join(e, "tree/who");
-	ck_assert(exists(p));
+	ck_assert(kit_exists(p));
 	free(p);
 	ck_assert_msg(cache_lookup(cache, "00112233445566778899aabbccddeeff", &m) == 0,
 	    "%s", err_get());
@@ -389,7 +352,7 @@ START_TEST(test_tmp_publish_lookup)
 	make_file(p, "junk\n", 5);
 	ck_assert_int_eq(cache_lookup(cache, "00112233445566778899aabbccddeeff", &m), -1);
 	ck_assert_ptr_nonnull(strstr(err_get(), "not a forklift cache manifest"));
-	ck_assert_msg(!exists(e), "the damaged entry '%s' was kept", e);
+	ck_assert_msg(!kit_exists(e), "the damaged entry '%s' was kept", e);
 	free(p);
 
 	free(e);
@@ -402,7 +365,7 @@ END_TEST
 START_TEST(test_publish_lost_race)
 {
 	struct manifest	 m;
-	char		*cache = tpath("c"), *t1, *t2, *e, *who, *text, *tmproot;
+	char		*cache = kit_tpath("c"), *t1, *t2, *e, *who, *text, *tmproot;
 	size_t		 len;
 
 	t1 = build_tmp(cache, 1, 5, "first");
@@ -410,8 +373,8 @@ START_TEST(test_publish_lost_race)
 	ck_assert_int_eq(cache_publish(cache, t1, "aaaabbbbccccddddeeeeffff00001111"), 0);
 	ck_assert_msg(cache_publish(cache, t2, "aaaabbbbccccddddeeeeffff00001111") == 0,
 	    "a lost race is not an error: %s", err_get());
-	ck_assert(!exists(t1));
-	ck_assert_msg(!exists(t2), "the loser's directory '%s' was left", t2);
+	ck_assert(!kit_exists(t1));
+	ck_assert_msg(!kit_exists(t2), "the loser's directory '%s' was left", t2);
 	tmproot = path_join(cache, "v1/tmp");
 	ck_assert_int_eq(count_dir(tmproot), 0);
 	e = cache_entry(cache, "aaaabbbbccccddddeeeeffff00001111");
@@ -434,13 +397,13 @@ END_TEST
 START_TEST(test_discard)
 {
 	struct manifest	 m;
-	char		*cache = tpath("c"), *t, *e, *tmproot;
+	char		*cache = kit_tpath("c"), *t, *e, *tmproot;
 
 	t = build_tmp(cache, 2, 5, "x");
 	ck_assert_int_eq(cache_publish(cache, t, "0123456789abcdef0123456789abcdef"), 0);
 	ck_assert_int_eq(cache_discard(cache, "0123456789abcdef0123456789abcdef"), 0);
 	e = cache_entry(cache, "0123456789abcdef0123456789abcdef");
-	ck_assert(!exists(e));
+	ck_assert(!kit_exists(e));
 	tmproot = path_join(cache, "v1/tmp");
 	ck_assert_int_eq(count_dir(tmproot), 0);
 	ck_assert_int_eq(cache_lookup(cache, "0123456789abcdef0123456789abcdef", &m), -1);
@@ -472,7 +435,7 @@ publish_aged(const char *cache, const char *key, size_t n, uint64_t size, double
 START_TEST(test_info)
 {
 	struct cache_info	 ci;
-	char			*cache = tpath("c"), *broken, *t;
+	char			*cache = kit_tpath("c"), *broken, *t;
 	time_t			 now = time(NULL);
 
 	ck_assert_int_eq(cache_info(cache, &ci), 0);
@@ -509,7 +472,7 @@ START_TEST(test_prune)
 {
 	struct cache_info	 ci;
 	unsigned long		 removed = 99;
-	char			*cache = tpath("c"), *old_tmp, *new_tmp, *e;
+	char			*cache = kit_tpath("c"), *old_tmp, *new_tmp, *e;
 
 	publish_aged(cache, "40404040404040404040404040404040", 1, 1, 40);
 	publish_aged(cache, "10101010101010101010101010101010", 1, 1, 10);
@@ -523,13 +486,13 @@ START_TEST(test_prune)
 	ck_assert_msg(cache_prune(cache, 30, &removed) == 0, "%s", err_get());
 	ck_assert_uint_eq(removed, 1);
 	e = cache_entry(cache, "40404040404040404040404040404040");
-	ck_assert(!exists(e));
+	ck_assert(!kit_exists(e));
 	free(e);
 	e = cache_entry(cache, "50505050505050505050505050505050");
-	ck_assert_msg(exists(e), "a used entry was pruned");
+	ck_assert_msg(kit_exists(e), "a used entry was pruned");
 	free(e);
-	ck_assert_msg(!exists(old_tmp), "a temporary directory two hours old was left");
-	ck_assert_msg(exists(new_tmp), "a fresh temporary directory was removed");
+	ck_assert_msg(!kit_exists(old_tmp), "a temporary directory two hours old was left");
+	ck_assert_msg(kit_exists(new_tmp), "a fresh temporary directory was removed");
 	ck_assert_int_eq(cache_info(cache, &ci), 0);
 	ck_assert_uint_eq(ci.entries, 3);
 	ck_assert_uint_eq(ci.tmp, 1);
@@ -546,7 +509,7 @@ START_TEST(test_prune)
 
 	/* A cache that does not exist prunes to nothing. */
 	free(cache);
-	cache = tpath("none");
+	cache = kit_tpath("none");
 	ck_assert_int_eq(cache_prune(cache, 30, &removed), 0);
 	ck_assert_uint_eq(removed, 0);
 	free(old_tmp);
@@ -558,14 +521,14 @@ END_TEST
 START_TEST(test_clean)
 {
 	struct cache_info	 ci;
-	char			*cache = tpath("c"), *t, *v1;
+	char			*cache = kit_tpath("c"), *t, *v1;
 
 	publish_aged(cache, "abababababababababababababababab", 2, 3, 1);
 	t = build_tmp(cache, 1, 1, "left");
 	ck_assert_msg(cache_clean(cache) == 0, "%s", err_get());
 	v1 = path_join(cache, "v1");
-	ck_assert(!exists(v1));
-	ck_assert(exists(cache));
+	ck_assert(!kit_exists(v1));
+	ck_assert(kit_exists(cache));
 	ck_assert_int_eq(count_dir(cache), 0);
 	ck_assert_int_eq(cache_info(cache, &ci), 0);
 	ck_assert_uint_eq(ci.entries, 0);
@@ -638,7 +601,7 @@ START_TEST(test_link_probe_tmpfs)
 	free(tmproot);
 	free(stage);
 	free(cache);
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	kit_rm_tree(dir);
 }
 END_TEST
 
@@ -646,9 +609,9 @@ START_TEST(test_link_probe_cross_fs)
 {
 	struct stat	 a, b;
 	enum link_mode	 got = LINK_AUTO;
-	char		 dir[PATH_MAX], *cache = tpath("cache");
+	char		 dir[PATH_MAX], *cache = kit_tpath("cache");
 
-	if (!*shm || stat(tmpdir, &a) != 0 || stat(shm, &b) != 0 || a.st_dev == b.st_dev) {
+	if (!*shm || stat(kit_tmp, &a) != 0 || stat(shm, &b) != 0 || a.st_dev == b.st_dev) {
 		free(cache);
 		return;		/* needs two file systems */
 	}
@@ -687,7 +650,7 @@ START_TEST(test_link_file)
 {
 	struct stat	 ss, ds;
 	unsigned char	*data;
-	char		*text, *src = tpath("src"), *dst = tpath("d/dst");
+	char		*text, *src = kit_tpath("src"), *dst = kit_tpath("d/dst");
 	size_t		 i, len, n = link_cases[_i].size;
 	mode_t		 old;
 	int		 sfd, dfd, rc;
@@ -697,11 +660,11 @@ START_TEST(test_link_file)
 		data[i] = (unsigned char)(i ^ (i >> 9));
 	make_file(src, data, n);
 	ck_assert_int_eq(chmod(src, 0640), 0);
-	text = tpath("d");
+	text = kit_tpath("d");
 	ck_assert_int_eq(mkdir(text, 0755), 0);
 	dfd = open(text, O_RDONLY | O_DIRECTORY);
 	free(text);
-	sfd = open(tmpdir, O_RDONLY | O_DIRECTORY);
+	sfd = open(kit_tmp, O_RDONLY | O_DIRECTORY);
 	ck_assert(sfd >= 0 && dfd >= 0);
 
 	old = umask(0);
@@ -711,7 +674,7 @@ START_TEST(test_link_file)
 	if (link_cases[_i].mode == LINK_REFLINK && rc != 0) {
 		/* No reflinks on this file system: the error is kept, no file left. */
 		ck_assert_int_ne(errno, 0);
-		ck_assert(!exists(dst));
+		ck_assert(!kit_exists(dst));
 	} else {
 		ck_assert_msg(rc == 0, "link_file %s: %s",
 		    link_mode_name(link_cases[_i].mode), strerror(errno));
@@ -759,14 +722,14 @@ cache_suite(void)
 	TCase	*tc;
 
 	tc = tcase_create("manifest");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, kit_tmp_setup, kit_tmp_teardown);
 	tcase_add_test(tc, test_manifest_round_trip);
 	tcase_add_loop_test(tc, test_manifest_damaged, 0, (int)ARRAY_SIZE(damaged));
 	tcase_add_test(tc, test_manifest_good_text);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("entries");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, kit_tmp_setup, kit_tmp_teardown);
 	tcase_add_test(tc, test_cache_key);
 	tcase_add_test(tc, test_tmp_publish_lookup);
 	tcase_add_test(tc, test_publish_lost_race);
@@ -777,7 +740,7 @@ cache_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("link");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, kit_tmp_setup, kit_tmp_teardown);
 	tcase_add_loop_test(tc, test_link_mode_parse, 0, (int)ARRAY_SIZE(modes));
 	tcase_add_test(tc, test_link_probe_tmpfs);
 	tcase_add_test(tc, test_link_probe_cross_fs);
@@ -786,29 +749,23 @@ cache_suite(void)
 	return s;
 }
 
-int
-main(void)
+/* A directory on tmpfs for the cases that need one, when there is one. */
+static int
+make_shm(void)
 {
-	const char	*t = getenv("TMPDIR");
-	SRunner		*sr;
-	int		 failed;
-
-	snprintf(top, sizeof(top), "%s/fk-cache-XXXXXX", t && *t ? t : "/tmp");
-	if (mkdtemp(top) == NULL) {
-		perror(top);
-		return 99;
-	}
 	snprintf(shm, sizeof(shm), "/dev/shm/fk-cache-XXXXXX");
 	if (!on_tmpfs("/dev/shm") || mkdtemp(shm) == NULL) {
 		fprintf(stderr, "check_cache: no tmpfs at /dev/shm, tmpfs tests skipped\n");
 		shm[0] = '\0';
 	}
-	sr = srunner_create(cache_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	nftw(top, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	if (*shm)
-		nftw(shm, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	return failed == 0 ? 0 : 1;
+	return 0;
 }
+
+static void
+remove_shm(void)
+{
+	if (*shm)
+		kit_rm_tree(shm);
+}
+
+KIT_MAIN_AROUND(cache_suite, make_shm, remove_shm)

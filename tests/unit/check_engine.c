@@ -22,7 +22,7 @@
 #include "target.h"
 #include "util.h"
 #include "skip.h"
-#include "testkit.h"
+#include "installkit.h"
 
 #define MKSKIP	"tests/mkwheel.py does not run (python3 or $SRCDIR missing)"
 
@@ -215,8 +215,8 @@ START_TEST(test_dry_run)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+engine_suite(void)
 {
 	Suite	*s = suite_create("engine");
 	TCase	*tc = tcase_create("core");
@@ -227,5 +227,7 @@ main(void)
 	tcase_add_loop_test(tc, test_all_or_nothing, 0, ARRAY_SIZE(refused_specs));
 	tcase_add_test(tc, test_dry_run);
 	suite_add_tcase(s, tc);
-	return kit_run(s);
+	return s;
 }
+
+KIT_MAIN(engine_suite)

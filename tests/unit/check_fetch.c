@@ -19,7 +19,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -36,9 +35,8 @@
 #include "pagecache.h"
 #include "record.h"
 #include "util.h"
+#include "testkit.h"
 
-static char	top[PATH_MAX / 2];
-static char	tmpdir[PATH_MAX];
 static char	datadir[PATH_MAX];
 static char	logfile[PATH_MAX];
 static char	certfile[PATH_MAX];
@@ -77,31 +75,10 @@ on_done(void *user, const struct fetch_result *r)
 		snprintf(g->error, sizeof(g->error), "%s", r->error);
 }
 
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
-static void
-setup(void)
-{
-	snprintf(tmpdir, sizeof(tmpdir), "%s/t-XXXXXX", top);
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void
-teardown(void)
-{
-	nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static char *
 cache(void)
 {
-	return path_join(tmpdir, "cache");
+	return kit_tpath("cache");
 }
 
 /* Deterministic bytes for a data file; its sha256 in hex. */
@@ -658,7 +635,7 @@ run_stop(int with_fd, const char *name, const char *dest)
 START_TEST(t_stop)
 {
 	double	dt;
-	char	*dest = path_join(tmpdir, "stage");
+	char	*dest = kit_tpath("stage");
 
 	/* The flag is set 0.4 s in; the transfers stall for a minute. */
 	dt = run_stop(1, "stall1.whl", NULL);
@@ -680,7 +657,7 @@ START_TEST(t_no_cache_dest)
 	struct got	 g;
 
 	make_data("staged.whl", 50000, sha);
-	dest = path_join(tmpdir, "stage");
+	dest = kit_tpath("stage");
 	ck_assert_int_eq(mkdir(dest, 0755), 0);
 	fetch_one(NULL, u, sha, 50000, dest, &g);
 	ck_assert_msg(g.ok, "%s", g.error);
@@ -911,7 +888,7 @@ START_TEST(t_bad_requests)
 	r.url = "http://127.0.0.1:1/x.whl";
 	r.size = -1;
 	ck_assert_int_eq(fetch_add(ctx, &r), -1);	/* no cache, no dest */
-	r.dest_dir = tmpdir;
+	r.dest_dir = kit_tmp;
 	r.sha256 = "abc";
 	ck_assert_int_eq(fetch_add(ctx, &r), -1);
 	r.sha256 = NULL;
@@ -938,7 +915,7 @@ END_TEST
 
 START_TEST(t_netrc)
 {
-	char		 sha[65], *c = cache(), *u, *line, *rc = path_join(tmpdir, "netrc");
+	char		 sha[65], *c = cache(), *u, *line, *rc = kit_tpath("netrc");
 	const char	*text = "machine 127.0.0.1 login nu password n3tpass\n";
 	struct got	 g;
 
@@ -1189,7 +1166,7 @@ fetch_suite(void)
 	Suite	*s = suite_create("fetch");
 	TCase	*tc = tcase_create("core");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, kit_tmp_setup, kit_tmp_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, t_redact);
 	tcase_add_test(tc, t_bad_requests);
@@ -1245,10 +1222,10 @@ make_cert(char *key)
 {
 	char	other_key[PATH_MAX];
 
-	snprintf(certfile, sizeof(certfile), "%s/cert.pem", top);
-	snprintf(othercert, sizeof(othercert), "%s/other.pem", top);
-	snprintf(key, PATH_MAX, "%s/key.pem", top);
-	snprintf(other_key, sizeof(other_key), "%s/other-key.pem", top);
+	snprintf(certfile, sizeof(certfile), "%s/cert.pem", kit_top);
+	snprintf(othercert, sizeof(othercert), "%s/other.pem", kit_top);
+	snprintf(key, PATH_MAX, "%s/key.pem", kit_top);
+	snprintf(other_key, sizeof(other_key), "%s/other-key.pem", kit_top);
 	if (openssl_cert(key, certfile) != 0)
 		certfile[0] = '\0';
 	if (openssl_cert(other_key, othercert) != 0)
@@ -1265,9 +1242,9 @@ start_server(void)
 
 	snprintf(script, sizeof(script), "%s/tests/unit/fetchserver.py",
 	    srcdir && *srcdir ? srcdir : ".");
-	snprintf(datadir, sizeof(datadir), "%s/data", top);
-	snprintf(logfile, sizeof(logfile), "%s/requests.log", top);
-	snprintf(ports, sizeof(ports), "%s/ports", top);
+	snprintf(datadir, sizeof(datadir), "%s/data", kit_top);
+	snprintf(logfile, sizeof(logfile), "%s/requests.log", kit_top);
+	snprintf(ports, sizeof(ports), "%s/ports", kit_top);
 	if (mkdir(datadir, 0755) != 0)
 		return -1;
 	make_cert(key);
@@ -1297,36 +1274,26 @@ start_server(void)
 	return -1;
 }
 
-int
-main(void)
+static int
+setup_server(void)
 {
-	const char	*t = getenv("TMPDIR");
-	SRunner		*sr;
-	int		 failed;
-
-	snprintf(top, sizeof(top), "%s/fk-fetch-XXXXXX", t && *t ? t : "/tmp");
-	if (mkdtemp(top) == NULL) {
-		perror(top);
-		return 99;
-	}
 	/* No proxy from the environment between us and our own server. */
 	setenv("no_proxy", "127.0.0.1,localhost", 1);
 	setenv("NETRC", "/nonexistent", 1);
 	if (start_server() != 0) {
 		fprintf(stderr, "check_fetch: SKIP: cannot start python3 fetchserver.py\n");
-		if (server_pid > 0) {
-			kill(server_pid, SIGTERM);
-			waitpid(server_pid, NULL, 0);
-		}
-		nftw(top, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 		return 77;
 	}
-	sr = srunner_create(fetch_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	kill(server_pid, SIGTERM);
-	waitpid(server_pid, NULL, 0);
-	nftw(top, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	return failed == 0 ? 0 : 1;
+	return 0;
 }
+
+static void
+stop_server(void)
+{
+	if (server_pid > 0) {
+		kill(server_pid, SIGTERM);
+		waitpid(server_pid, NULL, 0);
+	}
+}
+
+KIT_MAIN_AROUND(fetch_suite, setup_server, stop_server)

@@ -12,7 +12,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,43 +21,25 @@
 
 #include "fsutil.h"
 #include "util.h"
+#include "testkit.h"
 
-/* Every test runs in tmpdir, a fresh directory under top (its current
- * directory while it runs); main() removes top at the end, even when a
- * failed test skipped its teardown. */
-static char	top[PATH_MAX / 2];
-static char	tmpdir[PATH_MAX];
+/* Every test runs in kit_tmp (testkit.h), its current directory while
+ * it runs. */
 static char	oldcwd[PATH_MAX];
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
 
 static void
 setup(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "%s/t-XXXXXX", top);
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	kit_tmp_setup();
 	ck_assert_ptr_nonnull(getcwd(oldcwd, sizeof(oldcwd)));
-	ck_assert_int_eq(chdir(tmpdir), 0);
+	ck_assert_int_eq(chdir(kit_tmp), 0);
 }
 
 static void
 teardown(void)
 {
-	/* Independent of rm_rf(), which is under test. */
 	if (chdir(oldcwd) == 0)
-		nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static char *
-tpath(const char *rel)
-{
-	return path_join(tmpdir, rel);
+		kit_tmp_teardown();	/* not rm_rf(), which is under test */
 }
 
 static void
@@ -69,14 +50,6 @@ make_file(const char *path, const char *text)
 	ck_assert_msg(f != NULL, "cannot create %s", path);
 	fputs(text, f);
 	fclose(f);
-}
-
-static int
-exists(const char *path)
-{
-	struct stat	st;
-
-	return lstat(path, &st) == 0;
 }
 
 static void
@@ -291,12 +264,12 @@ END_TEST
 /* Symlinks are kept (lexical), unlike realpath(3). */
 START_TEST(test_path_abs_keeps_symlinks)
 {
-	char	*link = tpath("link"), *in, *p;
+	char	*link = kit_tpath("link"), *in, *p;
 
 	ck_assert_int_eq(symlink("/usr/share", link), 0);
 	in = xasprintf("%s/x/../..", link);
 	p = path_abs(in);
-	ck_assert_str_eq(p, tmpdir);	/* not /usr, where the link points */
+	ck_assert_str_eq(p, kit_tmp);	/* not /usr, where the link points */
 	free(p);
 	free(in);
 	in = xasprintf("%s/./y/", link);
@@ -382,7 +355,7 @@ END_TEST
 START_TEST(test_mkdir_p)
 {
 	mode_t	 old = umask(022);
-	char	*abs = tpath("abs/x/y");
+	char	*abs = kit_tpath("abs/x/y");
 
 	ck_assert_int_eq(mkdir_p("a/b/c", 0750), 0);
 	ck_assert_int_eq(mkdir_p(abs, 0755), 0);
@@ -441,12 +414,12 @@ START_TEST(test_rm_rf_tree)
 	ck_assert_int_eq(mkfifo("t/a/b/fifo", 0644), 0);
 	ck_assert_int_eq(symlink("/nonexistent/x", "t/a/dangling"), 0);
 	ck_assert_int_eq(rm_rf("t"), 0);
-	ck_assert(!exists("t"));
+	ck_assert(!kit_exists("t"));
 	/* Missing is success; so is a plain file. */
 	ck_assert_int_eq(rm_rf("t"), 0);
 	make_file("lone", "x");
 	ck_assert_int_eq(rm_rf("lone"), 0);
-	ck_assert(!exists("lone"));
+	ck_assert(!kit_exists("lone"));
 	/* By absolute path, and relative to a directory descriptor. */
 	ck_assert_int_eq(mkdir_p("d/x", 0755), 0);
 	make_file("d/x/y", "y");
@@ -454,10 +427,10 @@ START_TEST(test_rm_rf_tree)
 	ck_assert_int_ge(dfd, 0);
 	ck_assert_int_eq(rm_rf_at(dfd, "d"), 0);
 	close(dfd);
-	ck_assert(!exists("d"));
+	ck_assert(!kit_exists("d"));
 	ck_assert_int_eq(mkdir_p("e/x", 0755), 0);
-	ck_assert_int_eq(rm_rf(tmpdir), 0);
-	ck_assert(!exists(tmpdir));
+	ck_assert_int_eq(rm_rf(kit_tmp), 0);
+	ck_assert(!kit_exists(kit_tmp));
 }
 END_TEST
 
@@ -472,18 +445,18 @@ START_TEST(test_rm_rf_never_follows)
 	make_file("outside/dir/keep", "keep");
 	make_file("outside/file", "keep");
 	make_file("tree/sub/f", "f");
-	target = tpath("outside/dir");
+	target = kit_tpath("outside/dir");
 	ck_assert_int_eq(symlink(target, "tree/sub/to-dir"), 0);
 	ck_assert_int_eq(symlink("../outside/dir", "tree/to-dir-rel"), 0);
 	ck_assert_int_eq(symlink("../../outside/file", "tree/sub/to-file"), 0);
 	ck_assert_int_eq(rm_rf("tree"), 0);
-	ck_assert(!exists("tree"));
+	ck_assert(!kit_exists("tree"));
 	assert_text("outside/dir/keep", "keep");
 	assert_text("outside/file", "keep");
 	/* rm_rf on the symlink itself removes only the link. */
 	ck_assert_int_eq(symlink(target, "top-link"), 0);
 	ck_assert_int_eq(rm_rf("top-link"), 0);
-	ck_assert(!exists("top-link"));
+	ck_assert(!kit_exists("top-link"));
 	assert_text("outside/dir/keep", "keep");
 	free(target);
 }
@@ -640,22 +613,4 @@ fsutil_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	const char	*t = getenv("TMPDIR");
-	SRunner		*sr;
-	int		 failed;
-
-	snprintf(top, sizeof(top), "%s/fk-fsutil-XXXXXX", t && *t ? t : "/tmp");
-	if (mkdtemp(top) == NULL) {
-		perror(top);
-		return EXIT_FAILURE;
-	}
-	sr = srunner_create(fsutil_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	nftw(top, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+KIT_MAIN(fsutil_suite)

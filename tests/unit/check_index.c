@@ -17,6 +17,7 @@
 #include "tags.h"
 #include "target.h"
 #include "util.h"
+#include "testkit.h"
 
 static char *
 describe(const struct index_page *pg)
@@ -325,15 +326,6 @@ END_TEST
 
 /* ---- index_choose ---------------------------------------------------- */
 
-/* CPython 3.11 on x86_64 Linux with glibc 2.36. */
-static const char env_text[] =
-	"implementation_name=cpython\nversion_major=3\nversion_minor=11\n"
-	"version_micro=7\npy_version_nodot=311\nplatform=linux-x86_64\n"
-	"libc=glibc\nlibc_version=2.36\npointer_bits=64\n"
-	"python_version=3.11\npython_full_version=3.11.7\nos_name=posix\n"
-	"sys_platform=linux\nplatform_release=6.1.0\nplatform_system=Linux\n"
-	"platform_version=#1\nplatform_machine=x86_64\n"
-	"platform_python_implementation=CPython\nimplementation_version=3.11.7\n";
 
 static const struct {
 	const char	*page;		/* JSON files list, filename:flags; flags y yanked, r requires >=3.12 */
@@ -386,7 +378,7 @@ START_TEST(test_choose)
 	char			*list = xstrdup(choose_cases[_i].page), *tok, *save, *flags;
 	int			 yanked = -1;
 
-	ck_assert_int_eq(pyinfo_parse(env_text, strlen(env_text), &env), 0);
+	ck_assert_int_eq(pyinfo_parse(KIT_ENV_TEXT, strlen(KIT_ENV_TEXT), &env), 0);
 	ck_assert_int_eq(tags_compute(&env, &tags), 0);
 	buf_adds(&b, "{\"files\":[");
 	for (tok = strtok_r(list, " ", &save); tok != NULL; tok = strtok_r(NULL, " ", &save)) {
@@ -441,15 +433,4 @@ index_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(index_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+KIT_MAIN(index_suite)

@@ -18,7 +18,7 @@
 #include "installed.h"
 #include "target.h"
 #include "util.h"
-#include "testkit.h"
+#include "installkit.h"
 
 
 /* A dist-info directory in purelib with the given METADATA (NULL: none). */
@@ -265,8 +265,8 @@ START_TEST(test_files_no_record)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+installed_suite(void)
 {
 	Suite	*s = suite_create("installed");
 	TCase	*tc = tcase_create("core");
@@ -280,5 +280,7 @@ main(void)
 	tcase_add_loop_test(tc, test_files_escape, 0, ARRAY_SIZE(escape_rows));
 	tcase_add_test(tc, test_files_no_record);
 	suite_add_tcase(s, tc);
-	return kit_run(s);
+	return s;
 }
+
+KIT_MAIN(installed_suite)

@@ -19,39 +19,7 @@
 #include "fsutil.h"
 #include "jobs.h"
 #include "util.h"
-
-static char	*root;
-
-static void
-setup(void)
-{
-	char	tmpl[] = "/tmp/check_jobs.XXXXXX";
-
-	ck_assert_ptr_nonnull(mkdtemp(tmpl));
-	root = xstrdup(tmpl);
-}
-
-static void
-teardown(void)
-{
-	rm_rf(root);
-	free(root);
-	root = NULL;
-}
-
-/* Write <root>/<rel>, making its directories. */
-static void
-put(const char *rel, const char *text)
-{
-	char	*path = xasprintf("%s/%s", root, rel);
-	char	*dir = xstrdup(path);
-
-	*strrchr(dir, '/') = '\0';
-	ck_assert_int_eq(mkdir_p(dir, 0755), 0);
-	ck_assert_int_eq(write_file_atomic(path, text, strlen(text), 0644), 0);
-	free(dir);
-	free(path);
-}
+#include "testkit.h"
 
 #define MI_V2 "30 1 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n"
 #define MI_V1 \
@@ -200,17 +168,17 @@ START_TEST(test_quota)
 	size_t			 k;
 
 	for (k = 0; k < 8 && c->files[k][0]; k++)
-		put(c->files[k][0], c->files[k][1]);
-	ck_assert_msg(jobs_cgroup2_quota(root, &cpus) == c->v2_rc,
+		kit_put(c->files[k][0], c->files[k][1], 0644);
+	ck_assert_msg(jobs_cgroup2_quota(kit_tmp, &cpus) == c->v2_rc,
 	    "%s: v2 rc", c->name);
 	if (c->v2_rc == 1 && c->v1_rc != 1)
 		ck_assert_msg(cpus > c->cpus - 1e-9 && cpus < c->cpus + 1e-9,
 		    "%s: v2 %g CPUs, expected %g", c->name, cpus, c->cpus);
 	cpus = -7;
-	ck_assert_msg(jobs_cgroup1_quota(root, &cpus) == c->v1_rc,
+	ck_assert_msg(jobs_cgroup1_quota(kit_tmp, &cpus) == c->v1_rc,
 	    "%s: v1 rc", c->name);
 	cpus = -7;
-	ck_assert_msg(jobs_cgroup_quota(root, &cpus) == c->rc, "%s: rc", c->name);
+	ck_assert_msg(jobs_cgroup_quota(kit_tmp, &cpus) == c->rc, "%s: rc", c->name);
 	if (c->rc == 1)
 		ck_assert_msg(cpus > c->cpus - 1e-9 && cpus < c->cpus + 1e-9,
 		    "%s: %g CPUs, expected %g", c->name, cpus, c->cpus);
@@ -268,12 +236,12 @@ START_TEST(test_count)
 	unsigned int		 n;
 
 	if (c->cpu_max) {
-		put("proc/self/cgroup", "0::/a\n");
-		put("proc/self/mountinfo", MI_V2);
-		put("sys/fs/cgroup/a/cpu.max", c->cpu_max);
+		kit_put("proc/self/cgroup", "0::/a\n", 0644);
+		kit_put("proc/self/mountinfo", MI_V2, 0644);
+		kit_put("sys/fs/cgroup/a/cpu.max", c->cpu_max, 0644);
 	}
 	memset(&in, 0, sizeof(in));
-	in.root = root;
+	in.root = kit_tmp;
 	in.env = c->env;
 	in.cpus = c->cpus;
 	in.online = c->online;
@@ -284,7 +252,7 @@ START_TEST(test_count)
 	if (c->why) {
 		/* "@" stands for the fixture's root */
 		if ((at = strchr(c->why, '@')) != NULL)
-			want = xasprintf("%.*s%s%s", (int)(at - c->why), c->why, root,
+			want = xasprintf("%.*s%s%s", (int)(at - c->why), c->why, kit_tmp,
 			    at + 1);
 		else
 			want = xstrdup(c->why);
@@ -349,7 +317,7 @@ jobs_suite(void)
 	Suite	*s = suite_create("jobs");
 	TCase	*tc = tcase_create("cgroup");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, kit_tmp_setup, kit_tmp_teardown);
 	tcase_add_loop_test(tc, test_quota, 0, (int)ARRAY_SIZE(quota_cases));
 	tcase_add_loop_test(tc, test_count, 0, (int)ARRAY_SIZE(count_cases));
 	suite_add_tcase(s, tc);
@@ -361,14 +329,4 @@ jobs_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(jobs_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+KIT_MAIN(jobs_suite)

@@ -25,6 +25,7 @@
 #include "markers.h"
 #include "target.h"
 #include "util.h"
+#include "testkit.h"
 
 static const char *const envs[] = {
 	/* cp311: CPython 3.11.7 on Debian x86_64 */
@@ -226,14 +227,4 @@ markers_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(markers_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+KIT_MAIN(markers_suite)

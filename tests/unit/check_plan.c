@@ -20,7 +20,7 @@
 #include "plan.h"
 #include "target.h"
 #include "util.h"
-#include "testkit.h"
+#include "installkit.h"
 
 /* Installed: six 1.16.0 and Flask 2.0 with RECORDs, norecord without. */
 static void
@@ -169,8 +169,8 @@ START_TEST(test_uninstall)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+plan_suite(void)
 {
 	Suite	*s = suite_create("plan");
 	TCase	*tc = tcase_create("core");
@@ -179,5 +179,7 @@ main(void)
 	tcase_add_loop_test(tc, test_install, 0, ARRAY_SIZE(install_cases));
 	tcase_add_loop_test(tc, test_uninstall, 0, ARRAY_SIZE(uninstall_cases));
 	suite_add_tcase(s, tc);
-	return kit_run(s);
+	return s;
 }
+
+KIT_MAIN(plan_suite)

@@ -22,6 +22,7 @@
 #include "pool.h"
 #include "proto.h"
 #include "util.h"
+#include "testkit.h"
 
 /* ---- proto.h ---------------------------------------------------------- */
 
@@ -390,14 +391,6 @@ now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void
-assert_no_children(void)
-{
-	errno = 0;
-	ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1);
-	ck_assert_int_eq(errno, ECHILD);
-}
-
 /*
  * Check's own SIGTERM handler signals the whole process group; a worker
  * still running it (see test_pool_signal_window) would take the test
@@ -417,7 +410,7 @@ run(struct ctx *c, enum mode mode, unsigned int n, double *secs)
 	if (secs)
 		*secs = now() - t0;
 	signal(SIGTERM, old);
-	assert_no_children();
+	kit_assert_no_children();
 	ck_assert_msg(c->errors == 0, "%s", c->first_error);
 	return rc;
 }
@@ -557,7 +550,7 @@ run_stopped(enum mode mode, double *secs)
 	signal(SIGTERM, term);
 	close(wake[0]);
 	close(wake[1]);
-	assert_no_children();
+	kit_assert_no_children();
 	ck_assert_msg(c.errors == 0, "%s", c.first_error);
 	return rc;
 }
@@ -645,7 +638,7 @@ START_TEST(test_pool_signal_window)
 		sched_setscheduler(0, policy, &normal);
 	sched_setaffinity(0, sizeof(all), &all);
 	ck_assert_int_eq(rc, -1);
-	assert_no_children();
+	kit_assert_no_children();
 	rc = (int)read(term_pipe[0], &who, sizeof(who));
 	close(term_pipe[0]);
 	close(term_pipe[1]);
@@ -725,14 +718,4 @@ pool_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(pool_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+KIT_MAIN(pool_suite)

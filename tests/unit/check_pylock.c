@@ -27,6 +27,7 @@
 #include "target.h"
 #include "toml.h"
 #include "util.h"
+#include "testkit.h"
 
 static const char facts[] =
     "implementation_name=cpython\nversion_micro=7\n"
@@ -317,7 +318,7 @@ END_TEST
 static char *
 tmpfile_with(const char *text)
 {
-	char	*path = xstrdup("/tmp/check_pylock.XXXXXX");
+	char	*path = xasprintf("%s/lock-XXXXXX", kit_top);
 	int	 fd = mkstemp(path);
 
 	ck_assert_int_ge(fd, 0);
@@ -405,7 +406,7 @@ END_TEST
 
 START_TEST(test_read)
 {
-	char		*dir = xstrdup("/tmp/check_pylock_dir.XXXXXX"), *lock, *text;
+	char		*dir = xasprintf("%s/dir-XXXXXX", kit_top), *lock, *text;
 	struct reqs	 rq;
 	FILE		*fp;
 
@@ -557,14 +558,4 @@ pylock_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(pylock_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+KIT_MAIN(pylock_suite)

@@ -15,6 +15,7 @@
 
 #include "record.h"
 #include "util.h"
+#include "testkit.h"
 
 #define ABC256	"ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0"
 #define ABC384	"ywB1P0WjXou1oD1pmsZQBycsMqsO3tFjGotgWkP_W-2AhgcroefMI1i67KE0yCWn"
@@ -270,32 +271,10 @@ END_TEST
 
 /* ---- the installed RECORD -------------------------------------------- */
 
-static char	tmpdir[64];
-
-static void
-setup_tmp(void)
-{
-	const char	*base = getenv("TMPDIR");
-
-	snprintf(tmpdir, sizeof(tmpdir), "%s/check_record.XXXXXX",
-	    base && *base && strlen(base) < 40 ? base : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void
-teardown_tmp(void)
-{
-	char	*p = xasprintf("%s/RECORD", tmpdir);
-
-	unlink(p);
-	free(p);
-	rmdir(tmpdir);
-}
-
 static char *
 write_and_read(struct record_out *o)
 {
-	char	*p = xasprintf("%s/RECORD", tmpdir), *text;
+	char	*p = xasprintf("%s/RECORD", kit_tmp), *text;
 	int	 fd;
 	FILE	*f;
 	long	 n;
@@ -394,21 +373,11 @@ record_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("write");
-	tcase_add_checked_fixture(tc, setup_tmp, teardown_tmp);
+	tcase_add_checked_fixture(tc, kit_tmp_setup, kit_tmp_teardown);
 	tcase_add_test(tc, test_record_out);
 	tcase_add_test(tc, test_record_out_bad_fd);
 	suite_add_tcase(s, tc);
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(record_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+KIT_MAIN(record_suite)

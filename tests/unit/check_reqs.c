@@ -25,24 +25,15 @@
 #include "tags.h"
 #include "target.h"
 #include "util.h"
+#include "testkit.h"
 
-/* CPython 3.11 on x86_64 Linux with glibc 2.36. */
-static const char env_text[] =
-	"implementation_name=cpython\nversion_major=3\nversion_minor=11\n"
-	"version_micro=7\npy_version_nodot=311\nplatform=linux-x86_64\n"
-	"libc=glibc\nlibc_version=2.36\npointer_bits=64\n"
-	"python_version=3.11\npython_full_version=3.11.7\nos_name=posix\n"
-	"sys_platform=linux\nplatform_release=6.1.0\nplatform_system=Linux\n"
-	"platform_version=#1\nplatform_machine=x86_64\n"
-	"platform_python_implementation=CPython\nimplementation_version=3.11.7\n";
 
 static struct pyinfo	env;
-static char		*tmp;		/* the test directory */
 
 static void
 setup(void)
 {
-	ck_assert_int_eq(pyinfo_parse(env_text, strlen(env_text), &env), 0);
+	ck_assert_int_eq(pyinfo_parse(KIT_ENV_TEXT, strlen(KIT_ENV_TEXT), &env), 0);
 }
 
 static void
@@ -240,7 +231,7 @@ mkdir_in(const char *dir, const char *name)
  * restrict without adding; hash-checking mode spans the included files. */
 START_TEST(test_includes)
 {
-	char		*d = mkdir_in(tmp, "inc"), *sub, *top, *want;
+	char		*d = mkdir_in(kit_top, "inc"), *sub, *top, *want;
 	struct reqs	 r;
 
 	sub = mkdir_in(d, "sub");
@@ -404,8 +395,8 @@ START_TEST(test_choice)
 	char				*a, *b, *sub;
 	size_t				 i;
 
-	a = mkdir_in(tmp, "a");
-	b = mkdir_in(tmp, "b");
+	a = mkdir_in(kit_top, "a");
+	b = mkdir_in(kit_top, "b");
 	sub = mkdir_in(a, "dir.whl");	/* a directory is not a wheel */
 	for (i = 0; i < ARRAY_SIZE(house_a); i++)
 		touch(a, house_a[i]);
@@ -474,25 +465,4 @@ reqs_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner		*sr;
-	const char	*t = getenv("TMPDIR");
-	char		*top;
-	int		 failed;
-
-	top = xasprintf("%s/check_reqs.XXXXXX", t && *t ? t : "/tmp");
-	if (mkdtemp(top) == NULL) {
-		perror(top);
-		return EXIT_FAILURE;
-	}
-	tmp = top;
-	sr = srunner_create(reqs_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	rm_rf(top);
-	free(top);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+KIT_MAIN(reqs_suite)

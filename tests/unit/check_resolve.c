@@ -25,7 +25,7 @@
 #include "resolve.h"
 #include "target.h"
 #include "util.h"
-#include "testkit.h"
+#include "installkit.h"
 
 #define SHA_A	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define SHA_B	"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
@@ -206,8 +206,8 @@ START_TEST(test_file_named)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+resolve_suite(void)
 {
 	Suite	*s = suite_create("resolve");
 	TCase	*tc = tcase_create("core");
@@ -218,5 +218,7 @@ main(void)
 	tcase_add_test(tc, test_lock_index_offline);
 	tcase_add_test(tc, test_file_named);
 	suite_add_tcase(s, tc);
-	return kit_run(s);
+	return s;
 }
+
+KIT_MAIN(resolve_suite)

@@ -28,6 +28,7 @@
 #include "runner.h"
 #include "sig.h"
 #include "util.h"
+#include "testkit.h"
 
 #define NITEMS	9
 
@@ -478,13 +479,6 @@ fctx_init(struct fctx *c)
 	clock_gettime(CLOCK_MONOTONIC, &c->t0);
 }
 
-static void
-assert_no_children(void)
-{
-	ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1);
-	ck_assert_int_eq(errno, ECHILD);
-}
-
 /* Fed late and smallest first, some ready at the start: each done once
  * with its note. */
 START_TEST(test_runner_fed_all_once)
@@ -504,7 +498,7 @@ START_TEST(test_runner_fed_all_once)
 	ck_assert_int_eq(*c.t.nseq, NITEMS);
 	ck_assert_uint_eq(c.t.files, NITEMS * (NITEMS + 1) / 2);
 	ck_assert_int_eq(c.t.failed_item, -1);
-	assert_no_children();
+	kit_assert_no_children();
 	ctx_free(&c.t);
 }
 END_TEST
@@ -583,7 +577,7 @@ START_TEST(test_runner_fed_fail)
 		ck_assert_int_eq(c.t.failed_item, 3);
 		ck_assert_str_eq(c.t.failtext, "item 3 is broken");
 	}
-	assert_no_children();
+	kit_assert_no_children();
 	ctx_free(&c.t);
 }
 END_TEST
@@ -602,7 +596,7 @@ START_TEST(test_runner_fed_stop)
 	c.stop_ms = 200;
 	ck_assert_int_eq(runner_run(c.t.sizes, NITEMS, &fops, &c, &o), -2);
 	ck_assert_int_lt(ms_since(&c.t0), 1200);
-	assert_no_children();
+	kit_assert_no_children();
 	sig_reset();
 	ctx_free(&c.t);
 }
@@ -638,14 +632,4 @@ runner_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(runner_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+KIT_MAIN(runner_suite)

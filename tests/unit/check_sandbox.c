@@ -30,14 +30,15 @@
 #include "proto.h"
 #include "sandbox.h"
 #include "util.h"
+#include "testkit.h"
 
-static char	 root[] = "/tmp/check-sandbox.XXXXXX";
+static char	*root = kit_tmp;
 static char	*stage, *cache, *wheel, *secret;
 
 static void
 setup(void)
 {
-	ck_assert_ptr_nonnull(mkdtemp(root));
+	kit_tmp_setup();
 	stage = path_join(root, "stage");
 	cache = path_join(root, "cache");
 	wheel = path_join(root, "a.whl");
@@ -47,13 +48,6 @@ setup(void)
 	ck_assert_int_eq(write_file_atomic(wheel, "PK", 2, 0644), 0);
 	ck_assert_int_eq(write_file_atomic(secret, "s3cret", 6, 0600), 0);
 	ck_assert_int_eq(write_file_atomic(path_join(cache, "entry"), "e", 1, 0644), 0);
-}
-
-static void
-teardown(void)
-{
-	rm_rf(root);
-	memcpy(root + strlen(root) - 6, "XXXXXX", 6);
 }
 
 /* 0 or errno, as the child's exit status. */
@@ -268,21 +262,11 @@ sandbox_suite(void)
 	Suite	*s = suite_create("sandbox");
 	TCase	*tc = tcase_create("confine");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, kit_tmp_teardown);
 	tcase_add_loop_test(tc, confine, 0, 2 * (int)ARRAY_SIZE(cases));
 	tcase_add_test(tc, modes);
 	suite_add_tcase(s, tc);
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(sandbox_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+KIT_MAIN(sandbox_suite)

@@ -13,7 +13,6 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@
 
 #include "scripts.h"
 #include "util.h"
+#include "testkit.h"
 
 /* head followed by c up to total bytes. */
 static char *
@@ -487,14 +487,6 @@ write_file(const char *path, const char *text, mode_t mode)
 	ck_assert(close(fd) == 0);
 }
 
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 static const char demo_py[] =
     "import os\n"
     "import sys\n"
@@ -599,7 +591,6 @@ START_TEST(test_launcher_runs)
 		    "main tool-script.py x\n", 3 },
 		{ { "fk-shadow", "fkdemo.shadow", "sys", 0 }, "shadow\n", 5 },
 	};
-	const char	*tmp = getenv("TMPDIR");
 	char		*python, *dir, *p, *odd, *longdir, *link;
 	size_t		 i;
 
@@ -608,7 +599,7 @@ START_TEST(test_launcher_runs)
 		    versions[_i]);
 		return;
 	}
-	dir = xasprintf("%s/fk-scripts-XXXXXX", tmp != NULL ? tmp : "/tmp");
+	dir = xasprintf("%s/fk-scripts-XXXXXX", kit_top);
 	ck_assert(mkdtemp(dir) != NULL);
 	p = xasprintf("%s/bin", dir);
 	ck_assert(mkdir(p, 0755) == 0);
@@ -658,7 +649,7 @@ START_TEST(test_launcher_runs)
 	free(link);
 	free(longdir);
 
-	ck_assert(nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0);
+	ck_assert(kit_rm_tree(dir) == 0);
 	free(dir);
 	free(python);
 }
@@ -692,15 +683,4 @@ scripts_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(scripts_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+KIT_MAIN(scripts_suite)

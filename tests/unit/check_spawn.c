@@ -25,6 +25,7 @@
 #include "sig.h"
 #include "spawn.h"
 #include "util.h"
+#include "testkit.h"
 
 static void
 on_usr1(int sig)
@@ -234,12 +235,13 @@ END_TEST
 /* The loops a user may interrupt stop once sig_stop is set. */
 START_TEST(test_stop_honoured)
 {
-	char		 tmpl[] = "/tmp/check-spawn-XXXXXX", *sub, *f;
+	char		 tmpl[PATH_MAX], *sub, *f;
 	struct hasher	 h;
 	int		 fd;
 
 	sig_init();
 	sig_reset();
+	snprintf(tmpl, sizeof(tmpl), "%s/spawn-XXXXXX", kit_top);
 	ck_assert_ptr_nonnull(mkdtemp(tmpl));
 	sub = path_join(tmpl, "a");
 	ck_assert_int_eq(mkdir(sub, 0755), 0);
@@ -289,14 +291,4 @@ spawn_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(spawn_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+KIT_MAIN(spawn_suite)

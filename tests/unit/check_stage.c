@@ -24,7 +24,7 @@
 #include "target.h"
 #include "util.h"
 #include "skip.h"
-#include "testkit.h"
+#include "installkit.h"
 
 #define SPEC "{\"name\": \"st-pkg\", \"version\": \"1.0\", " \
 	"\"metadata\": {\"Requires-Python\": \">=3.8\"}, " \
@@ -204,7 +204,7 @@ START_TEST(test_cached)
 	ck_assert(!st.cached);
 	ck_assert_msg(stage(whl, "s2", &o, &st) == 0, "%s", err_get());
 	ck_assert(st.cached);
-	cmd = xasprintf("diff -r '%s/s1' '%s/s2' >&2", kit_dir, kit_dir);
+	cmd = xasprintf("diff -r '%s/s1' '%s/s2' >&2", kit_tmp, kit_tmp);
 	ck_assert_int_eq(system(cmd), 0);
 	free(cmd);
 	/* --no-verify-record bypasses the cache. */
@@ -275,8 +275,8 @@ START_TEST(test_refused)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+stage_suite(void)
 {
 	Suite	*s = suite_create("stage");
 	TCase	*tc = tcase_create("core");
@@ -289,5 +289,7 @@ main(void)
 	tcase_add_loop_test(tc, test_expect_sha256, 0, 2);
 	tcase_add_test(tc, test_refused);
 	suite_add_tcase(s, tc);
-	return kit_run(s);
+	return s;
 }
+
+KIT_MAIN(stage_suite)

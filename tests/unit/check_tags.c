@@ -27,6 +27,7 @@
 #include "tags.h"
 #include "target.h"
 #include "util.h"
+#include "testkit.h"
 
 /* ---- filenames ---------------------------------------------------- */
 
@@ -640,14 +641,4 @@ tags_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(tags_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+KIT_MAIN(tags_suite)

@@ -15,7 +15,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdarg.h>
 #include <glob.h>
 #include <limits.h>
@@ -29,53 +28,21 @@
 #include "target.h"
 #include "util.h"
 #include "skip.h"
+#include "testkit.h"
 
-static char	 top[PATH_MAX / 2];	/* removed by main() */
 static char	*python3;		/* the real python3, or NULL */
-static char	*venv;			/* top/venv, or NULL */
-static char	*cache;			/* top/cache, shared to save queries */
+static char	*venv;			/* kit_top/venv, or NULL */
+static char	*cache;			/* kit_top/cache, shared to save queries */
 
 /* ---- helpers ---------------------------------------------------------- */
-
-struct capture {
-	int	saved;
-	char	path[PATH_MAX];
-};
-
-static void
-cap_begin(struct capture *c)
-{
-	int	fd;
-
-	snprintf(c->path, sizeof(c->path), "%s/stderr-XXXXXX", top);
-	fd = mkstemp(c->path);
-	ck_assert_int_ge(fd, 0);
-	fflush(stderr);
-	c->saved = dup(STDERR_FILENO);
-	dup2(fd, STDERR_FILENO);
-	close(fd);
-}
-
-static char *
-cap_end(struct capture *c)
-{
-	char	*text = NULL;
-
-	fflush(stderr);
-	dup2(c->saved, STDERR_FILENO);
-	close(c->saved);
-	ck_assert_int_eq(read_file(c->path, 1 << 16, &text, NULL), 0);
-	unlink(c->path);
-	return text;
-}
 
 static char *
 in_top(const char *rel)
 {
-	return path_join(top, rel);
+	return path_join(kit_top, rel);
 }
 
-/* A path under top, in one of a few static buffers (no free). */
+/* A path under kit_top, in one of a few static buffers (no free). */
 static const char *
 tp(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static const char *
@@ -84,7 +51,7 @@ tp(const char *fmt, ...)
 	static char	ring[8][PATH_MAX];
 	static int	next;
 	char		*b = ring[next++ % 8];
-	int		 n = snprintf(b, PATH_MAX, "%s/", top);
+	int		 n = snprintf(b, PATH_MAX, "%s/", kit_top);
 	va_list		 ap;
 
 	va_start(ap, fmt);
@@ -119,13 +86,13 @@ count_entries(const char *dir)
 static int
 open_target(struct target *t, const struct target_opts *o, char **err)
 {
-	struct capture	 c;
-	char		*text;
-	int		 rc;
+	struct kit_capture	 c;
+	char			*text;
+	int			 rc;
 
-	cap_begin(&c);
+	kit_cap_begin(&c);
 	rc = target_open(t, o);
-	text = cap_end(&c);
+	text = kit_cap_end(&c);
 	if (err)
 		*err = text;
 	else
@@ -446,10 +413,10 @@ check_system(const char *python)
 
 	/* --target and --prefix need neither flag. */
 	opts_init(&o, python);
-	o.target = top;
+	o.target = kit_top;
 	expect_kind(&o, TARGET_DIR);
 	opts_init(&o, python);
-	o.prefix = top;
+	o.prefix = kit_top;
 	expect_kind(&o, TARGET_PREFIX);
 }
 
@@ -537,13 +504,13 @@ END_TEST
 
 START_TEST(test_lock)
 {
-	struct target	 t, ct;
-	struct capture	 c;
-	struct timespec	 a, b;
-	char		*root = in_top("lockroot"), *text, want[128], ch;
-	int		 up[2], hold[2], status;
-	double		 secs;
-	pid_t		 pid;
+	struct target		 t, ct;
+	struct kit_capture	 c;
+	struct timespec		 a, b;
+	char			*root = in_top("lockroot"), *text, want[128], ch;
+	int			 up[2], hold[2], status;
+	double			 secs;
+	pid_t			 pid;
 
 	ck_assert_int_eq(mkdir_p(root, 0755), 0);
 	memset(&t, 0, sizeof(t));
@@ -567,11 +534,11 @@ START_TEST(test_lock)
 	close(hold[0]);
 	ck_assert_int_eq(read(up[0], &ch, 1), 1);
 
-	cap_begin(&c);
+	kit_cap_begin(&c);
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	ck_assert_int_eq(target_lock(&t, 0.3), -2);
 	clock_gettime(CLOCK_MONOTONIC, &b);
-	text = cap_end(&c);
+	text = kit_cap_end(&c);
 	secs = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
 	ck_assert_msg(secs >= 0.29 && secs < 1.5, "waited %.2f s", secs);
 	ck_assert_int_eq(t.lock_fd, -1);
@@ -599,9 +566,9 @@ START_TEST(test_lock)
 
 	/* The root must exist (--target DIR is not created). */
 	t.root = xstrdup(tp("no-such-root"));
-	cap_begin(&c);
+	kit_cap_begin(&c);
 	ck_assert_int_eq(target_lock(&t, 1), -1);
-	text = cap_end(&c);
+	text = kit_cap_end(&c);
 	assert_contains(text, "cannot create");
 	assert_contains(text, "no-such-root/.forklift'");
 	free(text);
@@ -610,14 +577,6 @@ START_TEST(test_lock)
 END_TEST
 
 /* ---- main ------------------------------------------------------------- */
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
 
 /* The real python3 (not a pyenv shim) and a venv made with it. */
 static void
@@ -673,27 +632,21 @@ target_suite(void)
 	return s;
 }
 
-int
-main(void)
+/* The cache and the venv the cases share. */
+static int
+make_shared(void)
 {
-	const char	*tmp = getenv("TMPDIR");
-	SRunner		*sr;
-	int		 failed;
-
-	snprintf(top, sizeof(top), "%s/fk-target-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (mkdtemp(top) == NULL) {
-		perror(top);
-		return EXIT_FAILURE;
-	}
 	cache = in_top("cache");
 	make_venv();
-	sr = srunner_create(target_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	nftw(top, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return 0;
+}
+
+static void
+free_shared(void)
+{
 	free(python3);
 	free(venv);
 	free(cache);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
+
+KIT_MAIN_AROUND(target_suite, make_shared, free_shared)

@@ -14,6 +14,7 @@
 
 #include "toml.h"
 #include "util.h"
+#include "testkit.h"
 
 static struct toml_value *
 parse(const char *text)
@@ -334,14 +335,4 @@ toml_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(toml_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+KIT_MAIN(toml_suite)

@@ -13,7 +13,6 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,35 +23,15 @@
 #include "target.h"
 #include "txn.h"
 #include "util.h"
+#include "testkit.h"
 
-static char	top[PATH_MAX / 2];
-static char	root[PATH_MAX];
+static char	*root = kit_tmp;
 static struct target tg;
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
 
 static char *
 at(const char *rel)
 {
 	return xasprintf("%s/%s", root, rel);
-}
-
-static void
-put(const char *rel, const char *text)
-{
-	char	*p = at(rel), *d = xstrdup(p);
-
-	*strrchr(d, '/') = '\0';
-	ck_assert_int_eq(mkdir_p(d, 0755), 0);
-	ck_assert_int_eq(write_file_atomic(p, text, strlen(text), 0644), 0);
-	free(d);
-	free(p);
 }
 
 static int
@@ -81,15 +60,14 @@ put_journal(const char *tmpl)
 			buf_add(&b, s, 1);
 	}
 	buf_add(&b, "", 1);
-	put(".forklift/journal", b.p);
+	kit_put(".forklift/journal", b.p, 0644);
 	buf_free(&b);
 }
 
 static void
 setup(void)
 {
-	snprintf(root, sizeof(root), "%s/r-XXXXXX", top);
-	ck_assert_ptr_nonnull(mkdtemp(root));
+	kit_tmp_setup();
 	memset(&tg, 0, sizeof(tg));
 	tg.root = root;
 	tg.purelib = at("lib");
@@ -100,13 +78,13 @@ setup(void)
 	tg.lock_fd = -1;
 	ck_assert_int_eq(mkdir_p(tg.purelib, 0755), 0);
 	ck_assert_int_eq(mkdir_p(tg.scripts, 0755), 0);
-	put(".forklift/lock", "");
+	kit_put(".forklift/lock", "", 0644);
 }
 
 static void
 teardown(void)
 {
-	nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	kit_tmp_teardown();
 	free(tg.purelib);
 	free(tg.platlib);
 	free(tg.scripts);
@@ -189,7 +167,7 @@ START_TEST(test_recover_state)
 	int			 rc;
 
 	for (k = 0; k < ARRAY_SIZE(s->files) && s->files[k]; k++)
-		put(s->files[k], "x\n");
+		kit_put(s->files[k], "x\n", 0644);
 	if (s->journal != NULL)
 		put_journal(s->journal);
 	rc = txn_recover(&tg);
@@ -211,7 +189,7 @@ START_TEST(test_commit)
 	struct txn	 x;
 	char		*stage, *dst;
 
-	put("lib/pkg/old.py", "old\n");
+	kit_put("lib/pkg/old.py", "old\n", 0644);
 	ck_assert_int_eq(txn_begin(&x, &tg), 0);
 	x.nosync = _i;
 	stage = txn_stage_path(&x, 0);
@@ -260,7 +238,7 @@ START_TEST(test_plan_refuses)
 	const char	*dest;
 
 	if (refusals[_i].existing)
-		put(refusals[_i].existing, "mine\n");
+		kit_put(refusals[_i].existing, "mine\n", 0644);
 	ck_assert_int_eq(txn_begin(&x, &tg), 0);
 	stage = txn_stage_path(&x, 0);
 	ck_assert_int_eq(mkdir(stage, 0777), 0);
@@ -300,22 +278,4 @@ txn_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	const char	*t = getenv("TMPDIR");
-	SRunner		*sr;
-	int		 failed;
-
-	snprintf(top, sizeof(top), "%s/fk-txn-XXXXXX", t && *t ? t : "/tmp");
-	if (mkdtemp(top) == NULL) {
-		perror(top);
-		return 99;
-	}
-	sr = srunner_create(txn_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	nftw(top, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	return failed == 0 ? 0 : 1;
-}
+KIT_MAIN(txn_suite)

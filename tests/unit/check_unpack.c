@@ -23,7 +23,7 @@
 #include "unpack.h"
 #include "util.h"
 #include "skip.h"
-#include "testkit.h"
+#include "installkit.h"
 
 static int	 have_mkwheel;
 
@@ -198,8 +198,8 @@ START_TEST(test_scripts_marked)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+unpack_suite(void)
 {
 	Suite	*s = suite_create("unpack");
 	TCase	*tc = tcase_create("core");
@@ -209,5 +209,7 @@ main(void)
 	tcase_add_loop_test(tc, test_unpack, 0, ARRAY_SIZE(unpack_cases));
 	tcase_add_test(tc, test_scripts_marked);
 	suite_add_tcase(s, tc);
-	return kit_run(s);
+	return s;
 }
+
+KIT_MAIN(unpack_suite)

@@ -11,6 +11,7 @@
 
 #include "url.h"
 #include "util.h"
+#include "testkit.h"
 
 /* RFC 3986 5.4: every reference against http://a/b/c/d;p?q. */
 static const struct {
@@ -415,15 +416,4 @@ url_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(url_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+KIT_MAIN(url_suite)

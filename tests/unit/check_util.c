@@ -14,49 +14,7 @@
 #include <unistd.h>
 
 #include "util.h"
-
-/* ---- capturing stderr ------------------------------------------------- */
-
-struct capture {
-	int	saved;
-	char	path[4096];
-};
-
-static void
-cap_begin(struct capture *c)
-{
-	const char	*tmp = getenv("TMPDIR");
-	int		 fd;
-
-	snprintf(c->path, sizeof(c->path), "%s/fk-util-XXXXXX",
-	    tmp && *tmp ? tmp : "/tmp");
-	fd = mkstemp(c->path);
-	ck_assert_int_ge(fd, 0);
-	fflush(stderr);
-	c->saved = dup(STDERR_FILENO);
-	ck_assert_int_ge(c->saved, 0);
-	dup2(fd, STDERR_FILENO);
-	close(fd);
-}
-
-static char *
-cap_end(struct capture *c)
-{
-	char	 text[4096];
-	size_t	 n;
-	FILE	*f;
-
-	fflush(stderr);
-	dup2(c->saved, STDERR_FILENO);
-	close(c->saved);
-	f = fopen(c->path, "r");
-	ck_assert_ptr_nonnull(f);
-	n = fread(text, 1, sizeof(text) - 1, f);
-	text[n] = '\0';
-	fclose(f);
-	unlink(c->path);
-	return xstrdup(text);
-}
+#include "testkit.h"
 
 /* ---- struct buf ------------------------------------------------------- */
 
@@ -335,38 +293,38 @@ hook(const char *s)
 
 START_TEST(test_messages)
 {
-	struct capture	 c;
-	char		*out;
+	struct kit_capture	 c;
+	char			*out;
 
 	verbosity = 0;
 	msg_color = 0;
-	cap_begin(&c);
+	kit_cap_begin(&c);
 	error_msg("'%s': bad", "x");
 	warn_msg("careful %d", 1);
 	note_msg("note");
-	out = cap_end(&c);
+	out = kit_cap_end(&c);
 	ck_assert_str_eq(out, "forklift: error: 'x': bad\n"
 	    "forklift: warning: careful 1\nforklift: note\n");
 	free(out);
 
 	/* -q silences warnings and notes, never errors. */
 	verbosity = -1;
-	cap_begin(&c);
+	kit_cap_begin(&c);
 	warn_msg("hidden");
 	note_msg("hidden");
 	error_msg("shown");
-	out = cap_end(&c);
+	out = kit_cap_end(&c);
 	ck_assert_str_eq(out, "forklift: error: shown\n");
 	free(out);
 	verbosity = 0;
 
 	/* --color colors only the label. */
 	msg_color = 1;
-	cap_begin(&c);
+	kit_cap_begin(&c);
 	error_msg("e");
 	warn_msg("w");
 	note_msg("n");
-	out = cap_end(&c);
+	out = kit_cap_end(&c);
 	msg_color = 0;
 	ck_assert_str_eq(out, "forklift: \033[1;31merror\033[0m: e\n"
 	    "forklift: \033[1;33mwarning\033[0m: w\nforklift: n\n");
@@ -374,9 +332,9 @@ START_TEST(test_messages)
 
 	/* In a worker the hook gets the bare text. */
 	warn_hook = hook;
-	cap_begin(&c);
+	kit_cap_begin(&c);
 	warn_msg("from %s", "worker");
-	out = cap_end(&c);
+	out = kit_cap_end(&c);
 	warn_hook = NULL;
 	ck_assert_str_eq(out, "");
 	ck_assert_str_eq(hooked, "from worker");
@@ -457,7 +415,7 @@ START_TEST(test_buf_add_utf8)
 END_TEST
 
 static Suite *
-util_suite(int forking)
+util_suite(void)
 {
 	Suite	*s = suite_create("util");
 	TCase	*tc;
@@ -492,7 +450,8 @@ util_suite(int forking)
 
 	tc = tcase_create("msg");
 	tcase_add_test(tc, test_messages);
-	if (forking) {
+	/* die() and BUG() end the process: only run them in a forked test. */
+	if (kit_forking()) {
 		tcase_add_exit_test(tc, test_die, 3);
 		tcase_add_test_raise_signal(tc, test_bug, SIGABRT);
 	}
@@ -500,19 +459,4 @@ util_suite(int forking)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner	*sr;
-	int	 failed, forking;
-
-	/* die() and BUG() end the process: only run them in a forked test. */
-	sr = srunner_create(NULL);
-	forking = srunner_fork_status(sr) != CK_NOFORK;
-	srunner_free(sr);
-	sr = srunner_create(util_suite(forking));
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+KIT_MAIN(util_suite)

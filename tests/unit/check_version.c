@@ -20,6 +20,7 @@
 
 #include "util.h"
 #include "version.h"
+#include "testkit.h"
 
 struct name_case {
 	const char	*in;
@@ -485,14 +486,4 @@ version_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(version_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+KIT_MAIN(version_suite)

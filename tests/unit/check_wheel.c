@@ -9,7 +9,6 @@
 #include "config.h"
 
 #include <check.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +20,7 @@
 #include "record.h"
 #include "util.h"
 #include "wheel.h"
+#include "testkit.h"
 
 /* ---- building archives ----------------------------------------------- */
 
@@ -42,7 +42,6 @@ struct ment {
 
 #define NMEMB 12
 
-static char		 tmpdir[64];
 static struct buf	 warnings = BUF_INIT;
 
 static void
@@ -54,11 +53,7 @@ capture(const char *msg)
 static void
 setup(void)
 {
-	const char	*base = getenv("TMPDIR");
-
-	snprintf(tmpdir, sizeof(tmpdir), "%s/check_wheel.XXXXXX",
-	    base && *base && strlen(base) < 40 ? base : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	kit_tmp_setup();
 	warn_hook = capture;
 	buf_reset(&warnings);
 }
@@ -66,20 +61,7 @@ setup(void)
 static void
 teardown(void)
 {
-	DIR		*d = opendir(tmpdir);
-	struct dirent	*e;
-	char		*p;
-
-	while (d != NULL && (e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		p = xasprintf("%s/%s", tmpdir, e->d_name);
-		unlink(p);
-		free(p);
-	}
-	if (d != NULL)
-		closedir(d);
-	rmdir(tmpdir);
+	kit_tmp_teardown();
 	buf_free(&warnings);
 }
 
@@ -164,7 +146,7 @@ patch(const char *path, const char *from, const char *to, int once)
 static char *
 build(const char *file, const struct ment *m)
 {
-	char		*path = xasprintf("%s/%s", tmpdir, file), *gen[NMEMB];
+	char		*path = xasprintf("%s/%s", kit_tmp, file), *gen[NMEMB];
 	zip_t		*za;
 	zip_source_t	*src;
 	zip_int64_t	 idx;
@@ -392,7 +374,7 @@ START_TEST(test_not_zip)
 	struct stat	 st;
 	FILE		*f;
 
-	path = xasprintf("%s/" W, tmpdir);
+	path = xasprintf("%s/" W, kit_tmp);
 	f = fopen(path, "w");
 	fputs("This is not a zip file at all, just text.\n", f);
 	fclose(f);
@@ -408,7 +390,7 @@ START_TEST(test_not_zip)
 	    err_get());
 	free(path);
 
-	path = xasprintf("%s/missing-1.0-py3-none-any.whl", tmpdir);
+	path = xasprintf("%s/missing-1.0-py3-none-any.whl", kit_tmp);
 	ck_assert_int_eq(wheel_open(&w, path, &o), -1);
 	ck_assert_msg(strstr(err_get(), "cannot open archive") != NULL, "%s",
 	    err_get());
@@ -558,14 +540,4 @@ wheel_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(wheel_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+KIT_MAIN(wheel_suite)

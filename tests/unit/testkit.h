@@ -1,17 +1,29 @@
 /*
- * testkit.h: what the unit tests of the install path share: a private
- * temporary directory (removed by kit_done()), wheels built at test time
- * by tests/mkwheel.py (found through $SRCDIR, which Makefile.am sets; run
- * with python3, standard library only), and a fake target: a CPython 3.11
- * glibc 2.36 x86_64 scheme under a directory, with its tags computed from
- * those facts, so that plan, stage and engine run without any interpreter.
+ * testkit.h: the scaffolding every unit test program shares, so that a
+ * check_<module>.c holds only its cases.  KIT_MAIN(suite_fn) writes main():
+ * it makes the program's private directory kit_top (under $TMPDIR, else
+ * /tmp), runs the suite and removes kit_top again, so that a case that
+ * failed before its teardown leaves nothing behind.  kit_tmp_setup() and
+ * kit_tmp_teardown() are the checked fixture of a case that wants a fresh
+ * directory of its own, kit_tmp, under kit_top.  kit_rm_tree() removes a
+ * tree with nftw() and never follows a symlink; it does not use fsutil's
+ * rm_rf(), which check_fsutil tests.  A program that must do more around
+ * its run (start a server, probe a file system) gives that work to
+ * KIT_MAIN_AROUND(suite_fn, before, after).  Also: files under
+ * kit_tmp (kit_tpath, kit_path, kit_put), stderr captured into a string
+ * (kit_cap_begin/kit_cap_end), and a fixed CPython 3.11 (KIT_ENV_TEXT).
+ * installkit.h adds what the tests of the install path share.
  * Header-only: each check program includes it once.
  */
 #ifndef FL_TESTKIT_H
 #define FL_TESTKIT_H
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <check.h>
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,47 +31,88 @@
 #include <unistd.h>
 
 #include "fsutil.h"
-#include "tags.h"
-#include "target.h"
 #include "util.h"
 
-static char	*kit_dir;	/* the private temporary directory */
-static int	 kit_seq;	/* numbers the wheel output directories */
-static char	*kit_python;	/* python3's sys.executable (kit_can_mkwheel) */
+#define KIT_UNUSED	__attribute__((unused))
 
-static void
-kit_init(void)
+static KIT_UNUSED char	kit_top[PATH_MAX / 2];	/* the program's directory */
+static KIT_UNUSED char	kit_tmp[PATH_MAX];	/* the running case's */
+
+/* Directories first become u+rwx, so that what a case made read-only
+ * goes too. */
+static int
+kit_open_entry(const char *path, const struct stat *st, int flag,
+    struct FTW *ftw)
+{
+	(void)ftw;
+	if (flag == FTW_D || flag == FTW_DNR)
+		(void)chmod(path, (st->st_mode & 07777) | S_IRWXU);
+	return 0;
+}
+
+static int
+kit_rm_entry(const char *path, const struct stat *st, int flag,
+    struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+/* Remove the tree at path (0, or -1 when some of it stayed). */
+static KIT_UNUSED int
+kit_rm_tree(const char *path)
+{
+	nftw(path, kit_open_entry, 16, FTW_PHYS);
+	return nftw(path, kit_rm_entry, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : -1;
+}
+
+/* Make kit_top, or end the program with a hard error (99). */
+static KIT_UNUSED void
+kit_top_make(void)
 {
 	const char	*t = getenv("TMPDIR");
-	char		*tmpl;
 
-	tmpl = xasprintf("%s/forklift-unit.XXXXXX", t && *t ? t : "/tmp");
-	if (mkdtemp(tmpl) == NULL) {
-		perror(tmpl);
+	snprintf(kit_top, sizeof(kit_top), "%s/fk-unit-XXXXXX",
+	    t && *t ? t : "/tmp");
+	if (mkdtemp(kit_top) == NULL) {
+		perror(kit_top);
 		exit(99);
 	}
-	kit_dir = tmpl;
 }
 
-static void
-kit_done(void)
+static KIT_UNUSED void
+kit_top_remove(void)
 {
-	char	*cmd;
-
-	if (kit_dir == NULL)
-		return;
-	cmd = xasprintf("chmod -R u+rwx '%s' 2>/dev/null", kit_dir);
-	if (system(cmd) != 0 || rm_rf(kit_dir) != 0)
-		fprintf(stderr, "cannot remove %s\n", kit_dir);
-	free(cmd);
-	free(kit_dir);
-	kit_dir = NULL;
+	if (kit_top[0] != '\0' && kit_rm_tree(kit_top) != 0)
+		fprintf(stderr, "cannot remove %s\n", kit_top);
 }
 
-/* A path under the temporary directory (caller frees). */
+/* The fixture of a case that works in a fresh directory, kit_tmp. */
+static KIT_UNUSED void
+kit_tmp_setup(void)
+{
+	snprintf(kit_tmp, sizeof(kit_tmp), "%s/t-XXXXXX", kit_top);
+	ck_assert_ptr_nonnull(mkdtemp(kit_tmp));
+}
+
+static KIT_UNUSED void
+kit_tmp_teardown(void)
+{
+	kit_rm_tree(kit_tmp);
+}
+
+/* A path under kit_tmp (caller frees). */
+static KIT_UNUSED char *
+kit_tpath(const char *rel)
+{
+	return path_join(kit_tmp, rel);
+}
+
+/* The same from a format. */
 static char *
 kit_path(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *
+static KIT_UNUSED char *
 kit_path(const char *fmt, ...)
 {
 	va_list	 ap;
@@ -69,12 +122,12 @@ kit_path(const char *fmt, ...)
 	if (vasprintf(&rel, fmt, ap) < 0)
 		abort();
 	va_end(ap);
-	p = path_join(kit_dir, rel);
+	p = kit_tpath(rel);
 	free(rel);
 	return p;
 }
 
-static __attribute__((unused)) void
+static KIT_UNUSED void
 kit_write(const char *path, const char *text)
 {
 	FILE	*f;
@@ -86,70 +139,86 @@ kit_write(const char *path, const char *text)
 	}
 }
 
-/* Does tests/mkwheel.py run here?  (python3 and $SRCDIR)  Resolves
- * python3 to the real interpreter once (sys.executable): a version
- * manager's shim on PATH can cost seconds per start. */
-static __attribute__((unused)) int
-kit_can_mkwheel(void)
+/* Does path exist (a symlink counts, not followed)? */
+static KIT_UNUSED int
+kit_exists(const char *path)
 {
-	const char	*src = getenv("SRCDIR");
-	char		*cmd, line[4096];
-	FILE		*f;
-	size_t		 n;
-	int		 ok;
+	struct stat	st;
 
-	if (src == NULL)
-		return 0;
-	cmd = xasprintf("test -f '%s/tests/mkwheel.py' && "
-	    "python3 -c 'import sys; print(sys.executable)' 2>/dev/null", src);
-	f = popen(cmd, "r");
-	free(cmd);
-	if (f == NULL)
-		return 0;
-	ok = fgets(line, sizeof(line), f) != NULL;
-	if (pclose(f) != 0 || !ok)
-		return 0;
-	n = strlen(line);
-	if (n > 0 && line[n - 1] == '\n')
-		line[--n] = '\0';
-	if (n == 0 || strchr(line, '\'') != NULL)
-		return 0;
-	kit_python = xstrdup(line);
-	return 1;
+	return lstat(path, &st) == 0;
 }
 
-/* Build the wheel a mkwheel spec (JSON, no single quotes) describes into a
- * directory of its own; its path (caller frees), or NULL. */
-static __attribute__((unused)) char *
-kit_wheel(const char *spec)
+/* Write kit_tmp/rel with this mode, making its directories. */
+static KIT_UNUSED void
+kit_put(const char *rel, const char *text, mode_t mode)
 {
-	char	*out, *cmd, line[4096];
-	FILE	*f;
-	size_t	 n;
+	char	*p = kit_tpath(rel), *d = xstrdup(p);
 
-	out = kit_path("w%d", kit_seq++);
-	cmd = xasprintf("'%s' '%s/tests/mkwheel.py' -o '%s' '%s'",
-	    kit_python, getenv("SRCDIR"), out, spec);
-	free(out);
-	if ((f = popen(cmd, "r")) == NULL) {
-		free(cmd);
-		return NULL;
-	}
-	free(cmd);
-	if (fgets(line, sizeof(line), f) == NULL) {
-		pclose(f);
-		return NULL;
-	}
-	if (pclose(f) != 0)
-		return NULL;
-	n = strlen(line);
-	if (n > 0 && line[n - 1] == '\n')
-		line[n - 1] = '\0';
-	return xstrdup(line);
+	*strrchr(d, '/') = '\0';
+	ck_assert_msg(mkdir_p(d, 0755) == 0, "%s", err_get());
+	ck_assert_msg(write_file_atomic(p, text, strlen(text), mode) == 0,
+	    "%s", err_get());
+	free(d);
+	free(p);
 }
+
+/* What the process writes to stderr between kit_cap_begin() and
+ * kit_cap_end() (which returns it; caller frees).  Needs kit_top. */
+struct kit_capture {
+	int	saved;
+	char	path[PATH_MAX];
+};
+
+static KIT_UNUSED void
+kit_cap_begin(struct kit_capture *c)
+{
+	int	fd;
+
+	snprintf(c->path, sizeof(c->path), "%s/stderr-XXXXXX", kit_top);
+	fd = mkstemp(c->path);
+	ck_assert_int_ge(fd, 0);
+	fflush(stderr);
+	c->saved = dup(STDERR_FILENO);
+	ck_assert_int_ge(c->saved, 0);
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+}
+
+static KIT_UNUSED char *
+kit_cap_end(struct kit_capture *c)
+{
+	char	*text = NULL;
+
+	fflush(stderr);
+	dup2(c->saved, STDERR_FILENO);
+	close(c->saved);
+	ck_assert_int_eq(read_file(c->path, 1 << 16, &text, NULL), 0);
+	unlink(c->path);
+	return text;
+}
+
+/* The process has no child left, reaped or not. */
+static KIT_UNUSED void
+kit_assert_no_children(void)
+{
+	errno = 0;
+	ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1);
+	ck_assert_int_eq(errno, ECHILD);
+}
+
+/* The facts of CPython 3.11.7 on x86_64 Linux with glibc 2.36, marker
+ * variables included, as pyinfo_parse() reads them. */
+#define KIT_ENV_TEXT \
+	"implementation_name=cpython\nversion_major=3\nversion_minor=11\n" \
+	"version_micro=7\npy_version_nodot=311\nplatform=linux-x86_64\n" \
+	"libc=glibc\nlibc_version=2.36\npointer_bits=64\n" \
+	"python_version=3.11\npython_full_version=3.11.7\nos_name=posix\n" \
+	"sys_platform=linux\nplatform_release=6.1.0\nplatform_system=Linux\n" \
+	"platform_version=#1\nplatform_machine=x86_64\n" \
+	"platform_python_implementation=CPython\nimplementation_version=3.11.7\n"
 
 /* Run the suite; the exit status for main(). */
-static __attribute__((unused)) int
+static KIT_UNUSED int
 kit_run(Suite *s)
 {
 	SRunner	*sr;
@@ -162,59 +231,43 @@ kit_run(Suite *s)
 	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
-#define KIT_FACTS \
-	"implementation_name=cpython\nimplementation_version=3.11.7\n" \
-	"python_version=3.11\npython_full_version=3.11.7\n" \
-	"version_major=3\nversion_minor=11\nversion_micro=7\n" \
-	"py_version_nodot=311\nabiflags=\nsoabi=cpython-311-x86_64-linux-gnu\n" \
-	"ext_suffix=.cpython-311-x86_64-linux-gnu.so\nplatform=linux-x86_64\n" \
-	"libc=glibc\nlibc_version=2.36\npointer_bits=64\n" \
-	"sys_platform=linux\nos_name=posix\nplatform_machine=x86_64\n" \
-	"platform_system=Linux\nplatform_python_implementation=CPython\n"
-
-/* A venv-shaped target at root (made here), from fixed facts. */
-static __attribute__((unused)) void
-kit_target(struct target *t, const char *root)
+/* Does Check run each case in a child of its own (not CK_FORK=no)?
+ * Cases that end the process (die(), abort()) need one. */
+static KIT_UNUSED int
+kit_forking(void)
 {
-	memset(t, 0, sizeof(*t));
-	t->lock_fd = -1;
-	t->kind = TARGET_VENV;
-	t->root = xstrdup(root);
-	t->python = path_join(root, "bin/python");
-	t->purelib = path_join(root, "lib/python3.11/site-packages");
-	t->platlib = xstrdup(t->purelib);
-	t->scripts = path_join(root, "bin");
-	t->data = xstrdup(root);
-	t->include = path_join(root, "include/site/python3.11");
-	if (mkdir_p(t->purelib, 0755) != 0 || mkdir_p(t->scripts, 0755) != 0 ||
-	    pyinfo_parse(KIT_FACTS, strlen(KIT_FACTS), &t->info) != 0 ||
-	    tags_compute(&t->info, &t->tags) != 0) {
-		fprintf(stderr, "kit_target: %s\n", err_get());
-		abort();
-	}
-	t->tag_str = xasprintf("%s-%s-%s", t->tags.v[0].py, t->tags.v[0].abi,
-	    t->tags.v[0].plat);
+	SRunner	*sr = srunner_create(NULL);
+	int	 forking = srunner_fork_status(sr) != CK_NOFORK;
+
+	srunner_free(sr);
+	return forking;
 }
 
-static struct target	 T;	/* the fixture's fake target */
-
-/* The fixture of most cases: a fresh directory with a fake target in it. */
-static __attribute__((unused)) void
-kit_setup(void)
+/* A program's main(): make kit_top, call before() when given (a status
+ * other than 0 ends the program with it: 77 skips it), run the suite, call
+ * after() when given (also when before() failed) and remove kit_top. */
+static KIT_UNUSED int
+kit_main(Suite *(*suite_fn)(void), int (*before)(void), void (*after)(void))
 {
-	char	*root;
+	int	rc;
 
-	kit_init();
-	root = kit_path("venv");
-	kit_target(&T, root);
-	free(root);
+	kit_top_make();
+	rc = before != NULL ? before() : 0;
+	if (rc == 0)
+		rc = kit_run(suite_fn());
+	if (after != NULL)
+		after();
+	kit_top_remove();
+	return rc;
 }
 
-static __attribute__((unused)) void
-kit_teardown(void)
-{
-	target_close(&T);
-	kit_done();
+#define KIT_MAIN_AROUND(suite_fn, before, after)			\
+int									\
+main(void)								\
+{									\
+	return kit_main(suite_fn, before, after);			\
 }
+
+#define KIT_MAIN(suite_fn)	KIT_MAIN_AROUND(suite_fn, NULL, NULL)
 
 #endif
