@@ -40,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "bytecode.h"
@@ -543,6 +544,19 @@ choose_link(struct run *r, const struct engine_opts *o)
 
 /* ---- downloads, pipelined into the workers ---------------------------- */
 
+/* Whether every digest in check is "sha256:" followed by sha. */
+static int
+only_sha256(const struct strv *check, const char *sha)
+{
+	size_t	i;
+
+	for (i = 0; i < check->n; i++)
+		if (strncmp(check->v[i], "sha256:", 7) != 0 ||
+		    strcasecmp(check->v[i] + 7, sha) != 0)
+			return 0;
+	return 1;
+}
+
 static void
 fetched(void *arg, const struct fetch_result *res)
 {
@@ -565,12 +579,12 @@ fetched(void *arg, const struct fetch_result *res)
 	w->bytes = res->bytes;
 	want = w->size;
 	w->from_cache = res->from_cache;
-	/* Opened once, as plan.c opens a local wheel: the size and every
-	 * hash are checked through this descriptor (a lock file's hashes, or
-	 * the sha256 the download had: the name is not trusted between the
-	 * download, or the cache, and now).  The workers were forked before,
-	 * so the worker opens the file by its path and checks that its
-	 * sha256 is the one verified here (the note: "<sha256> <path>"). */
+	/* Opened once, as plan.c opens a local wheel: the size is checked
+	 * through this descriptor, and a lock file's digests other than the
+	 * download's sha256 (the name is not trusted between the download,
+	 * or the cache, and now).  The workers were forked before, so the
+	 * worker opens the file by its path and checks that its sha256 is
+	 * the one verified (the note: "<sha256> <path>"). */
 	if ((fd = plan_open_wheel(w->path, &st)) < 0) {
 		if (r->fetch_err == NULL)
 			r->fetch_err = xasprintf("%s (%s): %s", w->path, res->url,
@@ -580,8 +594,16 @@ fetched(void *arg, const struct fetch_result *res)
 	w->size = (uint64_t)st.st_size;
 	if (w->check.n == 0)
 		strv_push_owned(&w->check, xasprintf("sha256:%s", res->sha256));
-	rc = lockfile_verify(fd, w->path, want > 0 ? (int64_t)want : -1,
-	    &w->check);
+	/* The sha256 was computed as the bytes arrived, and the worker
+	 * checks it again through its own descriptor before it unpacks:
+	 * a third pass here only when a pin names another digest. */
+	if (only_sha256(&w->check, res->sha256))
+		rc = want > 0 && w->size != want ? err_set("%s: size mismatch: "
+		    "expected %llu bytes, the file has %llu", w->base,
+		    (unsigned long long)want, (unsigned long long)w->size) : 0;
+	else
+		rc = lockfile_verify(fd, w->path, want > 0 ? (int64_t)want : -1,
+		    &w->check);
 	close(fd);
 	if (rc != 0) {
 		if (r->fetch_err == NULL)
