@@ -49,9 +49,11 @@
 #include "lockfile.h"
 #include "fetch.h"
 #include "fsutil.h"
+#include "index.h"
 #include "jobs.h"
 #include "plan.h"
 #include "progress.h"
+#include "resolve.h"
 #include "runner.h"
 #include "sandbox.h"
 #include "target.h"
@@ -118,9 +120,18 @@ struct run {
 	char			*fetch_err;	/* the first failure */
 };
 
+/* A delivered download's note is "<sha256> <path>"; with this in place
+ * of the space, the file came from a lock file package's index instead
+ * of its url, and gets no direct_url.json. */
+#define NOTE_INDEXED	'*'
+
 struct dl {
 	struct run	*r;
 	size_t		 i;
+	/* A lock file wheel whose url failed (index_fallback()). */
+	char		*tried;		/* "<url>: why" */
+	char		*page;		/* its index's project page */
+	int		 indexed;	/* the file is the index's */
 };
 
 /* ---- in the worker -------------------------------------------------- */
@@ -226,18 +237,19 @@ fault_point(const struct unit *u)
  * path once, reads only through the descriptor, and stage.c checks that
  * the sha256 it computes of it is the verified one. */
 static int
-open_delivered(size_t i, char sha[65], const char **path)
+open_delivered(size_t i, char sha[65], const char **path, int *indexed)
 {
 	const char	*note;
 	struct stat	 st;
 	int		 fd;
 
 	if ((note = runner_note(i)) == NULL || strlen(note) < 66 ||
-	    note[64] != ' ')
+	    (note[64] != ' ' && note[64] != NOTE_INDEXED))
 		return err_set("no verified file was delivered for it");
 	memcpy(sha, note, 64);
 	sha[64] = '\0';
 	*path = note + 65;
+	*indexed = note[64] == NOTE_INDEXED;
 	if ((fd = plan_open_wheel(*path, &st)) < 0)
 		return err_set("%s: %s", *path, fd == -1 ? strerror(errno) :
 		    "not a regular file");
@@ -274,7 +286,7 @@ worker_wheel(void *arg, size_t k, struct runner_stats *rs)
 	struct stage_stats	 st;
 	const char		*path;
 	char			 sha[65];
-	int			 sfd, wfd, own = 0, rc;
+	int			 sfd, wfd, own = 0, indexed = 0, rc;
 
 #ifdef FAULT_INJECTION
 	fault_point(u);
@@ -290,10 +302,14 @@ worker_wheel(void *arg, size_t k, struct runner_stats *rs)
 	wfd = r->split[i].nparts > 1 ? r->split[i].fds[u->part] :
 	    r->p->add[i].fd;
 	if (path == NULL) {
-		if ((wfd = open_delivered(k, sha, &path)) < 0)
+		if ((wfd = open_delivered(k, sha, &path, &indexed)) < 0)
 			return -1;
 		own = 1;
 		r->so.expect_sha256 = sha;
+		if (indexed) {	/* not from its url: no direct_url.json */
+			r->so.direct_url = 0;
+			r->so.url = NULL;
+		}
 	}
 	r->so.unpack.use_fd = 1;
 	r->so.unpack.wheel_fd = wfd;
@@ -557,6 +573,75 @@ only_sha256(const struct strv *check, const char *sha)
 	return 1;
 }
 
+static void	fetched(void *, const struct fetch_result *);
+
+/* A lock file wheel's project page arrived: the same file from the
+ * index, queued for the same unit, size, hashes and destination. */
+static void
+index_page_got(void *arg, const struct fetch_result *res)
+{
+	struct dl		*dl = arg;
+	struct run		*r = dl->r;
+	struct plan_wheel	*w = &r->p->add[dl->i];
+	struct resolve_lock	 lk;
+	struct fetch_req	 req;
+	char			*url;
+
+	lk.name = w->fn.name;
+	lk.version = w->fn.version;
+	lk.filename = w->filename;
+	lk.index = w->index;
+	lk.sha256 = w->sha256;
+	lk.where = w->lock_at;
+	lk.tried = dl->tried;
+	if ((url = resolve_lock_page(&lk, dl->page, res)) == NULL) {
+		if (r->fetch_err == NULL)
+			r->fetch_err = xstrdup(err_get());
+		return;
+	}
+	free(w->url);
+	w->url = url;
+	dl->indexed = 1;
+	memset(&req, 0, sizeof(req));
+	req.url = w->url;
+	req.filename = w->base;
+	req.sha256 = w->sha256;
+	req.size = w->size > 0 ? (int64_t)w->size : -1;
+	req.dest_dir = r->dl_dest;
+	req.on_done = fetched;
+	req.user = dl;
+	if (fetch_add(r->fx, &req) != 0 && r->fetch_err == NULL)
+		r->fetch_err = xasprintf("%s: %s", w->base, err_get());
+}
+
+/* A lock file wheel's download failed: when its url is gone (404, 410)
+ * or its host unreachable after the retries, and the lock file names
+ * its package's index, look for the same file there, asynchronously in
+ * this loop (the workers keep unpacking the others).  1 when asked. */
+static int
+index_fallback(struct dl *dl, const struct fetch_result *res)
+{
+	struct run		*r = dl->r;
+	struct plan_wheel	*w = &r->p->add[dl->i];
+	char			*index;
+
+	if (w->index == NULL || dl->indexed ||
+	    !resolve_lock_gone(res, r->o->fetch->retries))
+		return 0;
+	index = url_redact(w->index);
+	warn_msg("%s==%s: %s; looking for %s on the index %s", w->fn.name,
+	    w->fn.version, res->error, w->filename, index);
+	free(index);
+	dl->tried = xstrdup(res->error);
+	dl->page = url_project(w->index, w->fn.name);
+	if (fetch_add_page(r->fx, dl->page, INDEX_ACCEPT, index_page_got,
+	    dl) != 0) {
+		if (r->fetch_err == NULL)
+			r->fetch_err = xasprintf("%s: %s", w->base, err_get());
+	}
+	return 1;
+}
+
 static void
 fetched(void *arg, const struct fetch_result *res)
 {
@@ -570,6 +655,8 @@ fetched(void *arg, const struct fetch_result *res)
 
 	r->fetched++;
 	if (!res->ok) {
+		if (index_fallback(dl, res))
+			return;
 		if (r->fetch_err == NULL)
 			r->fetch_err = xasprintf("%s: %s", w->base, res->error);
 		return;
@@ -610,7 +697,8 @@ fetched(void *arg, const struct fetch_result *res)
 			r->fetch_err = xasprintf("%s (%s)", err_get(), res->url);
 		return;
 	}
-	note = xasprintf("%s %s", res->sha256, w->path);
+	note = xasprintf("%s%c%s", res->sha256, dl->indexed ? NOTE_INDEXED : ' ',
+	    w->path);
 	rc = runner_ready(r->wunit[dl->i], note);	/* never split */
 	free(note);
 	if (rc != 0) {
@@ -770,6 +858,10 @@ fetch_end(struct run *r)
 	if (r->fx != NULL)
 		fetch_free(r->fx);
 	r->fx = NULL;
+	for (i = 0; r->dls != NULL && i < r->p->nadd; i++) {
+		free(r->dls[i].tried);
+		free(r->dls[i].page);
+	}
 	free(r->dls);
 	free(r->dl_dest);
 	free(r->dl_read);

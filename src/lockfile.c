@@ -77,9 +77,9 @@ pick_sha256(struct req *q, const struct pylock_pick *p)
 /* Where a pick's wheel comes from: q->path (its path relative to the
  * lock file, or a file:// URL), else q->url for the engine to download,
  * checked by its sha256 and size as it arrives and by every other hash
- * once it is there.  A package's index goes to q->index: resolve.c looks
- * the file up there by its name when there is no url, or when the url
- * cannot be fetched.  -1 with err_set(). */
+ * once it is there.  A package's index goes to q->index: the file is
+ * looked up there by its name when there is no url (resolve.c), or when
+ * the url cannot be fetched (the engine).  -1 with err_set(). */
 static int
 pick_source(struct req *q, const char *lockpath, const struct pylock_pick *p)
 {

@@ -1,8 +1,8 @@
 /*
  * lockfile.h: a PEP 751 lock file (pylock.toml) as requirements: the
  * packages pylock_select() picks for the target become pins with the
- * wheel's location (and the package's index, for resolve.c to find the
- * file on by name), size and hashes, so plan_sync() plans them like any
+ * wheel's location (and the package's index, where resolve.c, or the
+ * engine when the url fails, finds the file by name), size and hashes, so plan_sync() plans them like any
  * requirements file; and the check of a wheel file against what the lock
  * file says of it (size, every hash).
  */

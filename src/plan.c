@@ -362,6 +362,10 @@ url_wheel(struct plan_wheel *w, const struct target *t, const struct req *q,
 		w->size = q->size > 0 ? (uint64_t)q->size : 0;
 		w->requested = 1;
 		w->direct_url = q->direct;
+		if (q->index != NULL) {
+			w->index = xstrdup(q->index);
+			w->lock_at = xstrdup(at);
+		}
 		rc = 0;
 	}
 	free(shown);
@@ -514,6 +518,8 @@ plan_free(struct plan *p)
 		free(p->add[i].url);
 		free(p->add[i].filename);
 		free(p->add[i].sha256);
+		free(p->add[i].index);
+		free(p->add[i].lock_at);
 		strv_free(&p->add[i].check);
 		if (p->add[i].fd >= 0)
 			close(p->add[i].fd);

@@ -34,6 +34,10 @@ struct plan_wheel {
 	char		*sha256;	/* the digest it must have, or NULL */
 	struct strv	 check;		/* lock files: every hash the download
 					 * must have too (lockfile_verify) */
+	char		*index;		/* lock files: the package's index, asked
+					 * when url fails (resolve_lock_gone); or
+					 * NULL */
+	char		*lock_at;	/* then: "FILE:LINE" of its entry */
 	/* Filled by the engine's download step, for reports. */
 	uint64_t	 bytes;		/* downloaded (or found in the cache) */
 	int		 from_cache;	/* no request was needed */

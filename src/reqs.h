@@ -39,8 +39,9 @@ struct req {
 	int		 lock;		/* from a lock file: every hash and the
 					 * size must match (lockfile_verify) */
 	char		*index;		/* a lock file's package index (base URL):
-					 * where resolve.c looks for filename when
-					 * url is NULL or fails; or NULL */
+					 * where filename is looked for when url
+					 * is NULL (resolve.c) or fails (the
+					 * engine); or NULL */
 	char		*file;		/* where the line is */
 	unsigned int	 line;		/* its first line (0 for a command-line wheel) */
 };

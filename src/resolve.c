@@ -10,9 +10,9 @@
  *
  * A lock file's wheel (PEP 751) is found by its location, not by its
  * version: its url, else the same file name on its package's index, which
- * is also where it is looked for when the url answers 404 or 410 or its
- * host cannot be reached: the url is then tried ahead, into the archive
- * cache, so that the engine gets a file that is there.
+ * is also where the engine looks for it when the url answers 404 or 410
+ * or its host cannot be reached (resolve_lock_page(), after the workers
+ * started, so that the download still overlaps their unpacking).
  *
  * It reconciles the hashes: the pin's --hash values, the sha256 the index
  * or the URL fragment gives, and picks the one digest the download must
@@ -48,18 +48,10 @@ struct want {
 	int		 done;		/* resolved, or failed with a message */
 };
 
-enum lock_stage {
-	LK_URL,				/* the lock file's url, tried ahead */
-	LK_INDEX,			/* the file name on the package's index */
-	LK_DONE,
-};
-
-/* A lock file's wheel with a package index (q->index). */
+/* A lock file's wheel found by name on its package's index (q->index). */
 struct lockwant {
 	struct resolver	*rs;
 	struct req	*q;
-	char		*failed;	/* "<url>: why" when the url failed */
-	enum lock_stage	 stage;
 };
 
 struct resolver {
@@ -70,7 +62,6 @@ struct resolver {
 	size_t			 n;
 	struct lockwant		*lw;		/* lock file wheels, indexed */
 	size_t			 nlw;
-	int			 retries;	/* attempts after the first */
 	struct index_page	*links;		/* the --find-links pages read */
 	size_t			 nlinks;
 	int			 bad;
@@ -437,90 +428,86 @@ resolve_file_named(const struct index_page *pg, const char *filename,
 	return f;
 }
 
-/* The page of a lock file wheel's package arrived (or failed): take the
- * file of that name, checked against the lock file's sha256. */
-static void
-lock_page_done(struct page_job *pj, const struct fetch_result *res)
+char *
+resolve_lock_page(const struct resolve_lock *lk, const char *page_url,
+    const struct fetch_result *res)
 {
-	struct lockwant		*lw = pj->lw;
-	struct req		*q = lw->q;
 	const struct index_file	*f;
 	struct index_page	 pg;
 	const char		*sha, *tried;
-	char			*index = url_redact(q->index), *shown;
-	int			 yanked, ok = 0;
+	char			*index = url_redact(lk->index), *url = NULL;
+	char			*shown;
+	int			 yanked;
 
 	memset(&pg, 0, sizeof(pg));
-	lw->stage = LK_DONE;
-	tried = lw->failed ? lw->failed : "the lock file gives no url";
-	if (!res->ok) {
-		error_msg("%s==%s: %s: the index %s cannot be read: %s (url: %s)",
-		    q->name, q->version, q->filename, index, res->error, tried);
-		goto out;
-	}
-	if (read_page(res, &pg) != 0) {
-		error_msg("%s==%s: %s: the index %s: %s: %s (url: %s)", q->name,
-		    q->version, q->filename, index, res->url, err_get(), tried);
-		goto out;
-	}
-	if ((f = resolve_file_named(&pg, q->filename, &yanked)) == NULL) {
-		error_msg("%s==%s: %s is not on the index %s (%s lists %zu other "
-		    "file%s; url: %s)", q->name, q->version, q->filename, index,
+	tried = lk->tried ? lk->tried : "the lock file gives no url";
+	if (!res->ok)
+		err_set("%s==%s: %s: the index %s cannot be read: %s (url: %s)",
+		    lk->name, lk->version, lk->filename, index, res->error, tried);
+	else if (read_page(res, &pg) != 0)
+		err_set("%s==%s: %s: the index %s: %s: %s (url: %s)", lk->name,
+		    lk->version, lk->filename, index, res->url, err_get(), tried);
+	else if ((f = resolve_file_named(&pg, lk->filename, &yanked)) == NULL)
+		err_set("%s==%s: %s is not on the index %s (%s lists %zu other "
+		    "file%s; url: %s)", lk->name, lk->version, lk->filename, index,
 		    res->url, pg.n, pg.n == 1 ? "" : "s", tried);
-		goto out;
+	else if (lk->sha256 != NULL &&
+	    (sha = index_file_hash(f, "sha256")) != NULL &&
+	    strcasecmp(sha, lk->sha256) != 0)
+		err_set("%s==%s: %s on the index %s has sha256 %s; the lock file "
+		    "(%s) says %s", lk->name, lk->version, lk->filename, index, sha,
+		    lk->where, lk->sha256);
+	else {
+		url = with_cred(page_url, f->url);
+		if (yanked) {
+			shown = url_redact(url);
+			warn_msg("%s==%s: %s is yanked%s%s", lk->name, lk->version,
+			    shown, f->yanked_reason ? ": " : "", f->yanked_reason ?
+			    f->yanked_reason : "");
+			free(shown);
+		}
 	}
-	if ((sha = index_file_hash(f, "sha256")) != NULL &&
-	    strcasecmp(sha, q->sha256) != 0) {
-		error_msg("%s==%s: %s on the index %s has sha256 %s; the lock "
-		    "file (%s:%u) says %s", q->name, q->version, q->filename,
-		    index, sha, q->file, q->line, q->sha256);
-		goto out;
-	}
-	free(q->url);
-	q->url = with_cred(pj->url, f->url);
-	q->direct = 0;		/* from an index: no direct_url.json */
-	if (yanked) {
-		shown = url_redact(q->url);
-		warn_msg("%s==%s: %s is yanked%s%s", q->name, q->version, shown,
-		    f->yanked_reason ? ": " : "", f->yanked_reason ?
-		    f->yanked_reason : "");
-		free(shown);
-	}
-	ok = 1;
-out:
-	if (!ok)
-		lw->rs->bad = 1;
 	index_page_free(&pg);
 	free(index);
+	return url;
 }
 
-/* The lock file's url, tried ahead into the archive cache: there, the
- * engine has it without a request.  Not found (404, 410), or its host
- * unreachable after every retry: the package's index is asked next. */
-static void
-lock_fetched(void *arg, const struct fetch_result *res)
+int
+resolve_lock_gone(const struct fetch_result *res, int retries)
 {
-	struct lockwant	*lw = arg;
-	struct req	*q = lw->q;
-	char		*index;
+	if (retries < 0)
+		retries = 5;	/* as fetch.c */
+	return res->status == 404 || res->status == 410 ||
+	    (res->status == 0 && res->attempts > retries);
+}
 
-	if (res->ok) {
-		lw->stage = LK_DONE;
-		return;
+/* The page of a lock file wheel's package (no url) arrived (or failed):
+ * take the file of that name, checked against the lock file's sha256. */
+static void
+lock_page_done(struct page_job *pj, const struct fetch_result *res)
+{
+	struct req		*q = pj->lw->q;
+	struct resolve_lock	 lk;
+	char			*where, *url;
+
+	where = q->line > 0 ? xasprintf("%s:%u", q->file, q->line) :
+	    xstrdup(q->file);
+	lk.name = q->name;
+	lk.version = q->version;
+	lk.filename = q->filename;
+	lk.index = q->index;
+	lk.sha256 = q->sha256;
+	lk.where = where;
+	lk.tried = NULL;
+	if ((url = resolve_lock_page(&lk, pj->url, res)) == NULL) {
+		error_msg("%s", err_get());
+		pj->lw->rs->bad = 1;
+	} else {
+		free(q->url);
+		q->url = url;
+		q->direct = 0;	/* from an index: no direct_url.json */
 	}
-	if (res->status == 404 || res->status == 410 ||
-	    (res->status == 0 && res->attempts > lw->rs->retries)) {
-		index = url_redact(q->index);
-		warn_msg("%s==%s: %s; looking for %s on the index %s", q->name,
-		    q->version, res->error, q->filename, index);
-		free(index);
-		lw->failed = xstrdup(res->error);
-		lw->stage = LK_INDEX;
-		return;
-	}
-	error_msg("%s==%s: %s", q->name, q->version, res->error);
-	lw->stage = LK_DONE;
-	lw->rs->bad = 1;
+	free(where);
 }
 
 /* A lock file wheel with an index: in the cache already, or to be tried
@@ -531,72 +518,44 @@ lock_want(struct resolver *rs, struct req *q, const struct fetch_opts *fo)
 {
 	char	*index;
 
-	if (q->url != NULL && expect_sha(q, q->sha256, q->url) != 0) {
-		rs->bad = 1;
+	if (q->url != NULL) {	/* the engine falls back to the index */
+		if (expect_sha(q, q->sha256, q->url) != 0)
+			rs->bad = 1;
 		return;
 	}
 	if (from_cache(q, rs->t, rs->o->cache_dir))
 		return;
 	if (rs->o->offline || fo->offline) {
-		if (q->url == NULL) {
-			index = url_redact(q->index);
-			error_msg("%s==%s: %s is not in the cache, and --offline "
-			    "(the lock file gives no url; index %s)", q->name,
-			    q->version, q->filename, index);
-			free(index);
-			rs->bad = 1;
-		}
+		index = url_redact(q->index);
+		error_msg("%s==%s: %s is not in the cache, and --offline "
+		    "(the lock file gives no url; index %s)", q->name,
+		    q->version, q->filename, index);
+		free(index);
+		rs->bad = 1;
 		return;
 	}
-	if (q->url != NULL && fo->cache_dir == NULL)
-		return;		/* --no-cache: the engine downloads the url */
 	rs->lw[rs->nlw].rs = rs;
 	rs->lw[rs->nlw].q = q;
-	rs->lw[rs->nlw].stage = q->url != NULL ? LK_URL : LK_INDEX;
 	rs->nlw++;
 }
 
-/* Run the lock file wheels' stages: the urls, then the index pages of
- * those without one or whose url failed.  0, -1 or FETCH_STOPPED. */
+/* Read the index pages of the lock file wheels without a url.  0, -1 or
+ * FETCH_STOPPED. */
 static int
 lock_lookup(struct resolver *rs, const struct fetch_opts *fo)
 {
 	struct fetch_ctx	*fx;
-	struct fetch_req	 req;
-	size_t			 i, left = 0;
+	size_t			 i;
 	int			 rc = 0;
 
 	if ((fx = fetch_new(fo)) == NULL) {
 		error_msg("%s", err_get());
 		return -1;
 	}
-	for (i = 0; i < rs->nlw && rc == 0; i++) {
-		struct lockwant	*lw = &rs->lw[i];
-
-		if (lw->stage != LK_URL)
-			continue;
-		memset(&req, 0, sizeof(req));
-		req.url = lw->q->url;
-		req.filename = lw->q->filename;
-		req.sha256 = lw->q->sha256;
-		req.size = lw->q->size > 0 ? lw->q->size : -1;
-		req.on_done = lock_fetched;
-		req.user = lw;
-		if ((rc = fetch_add(fx, &req)) != 0)
-			error_msg("%s==%s: %s", lw->q->name, lw->q->version,
-			    err_get());
-		left++;
-	}
-	if (rc == 0 && left > 0)
-		rc = run_pages(fx);
-	for (i = 0, left = 0; i < rs->nlw && rc == 0; i++) {
-		if (rs->lw[i].stage != LK_INDEX)
-			continue;
+	for (i = 0; i < rs->nlw && rc == 0; i++)
 		rc = add_project(rs, fx, NULL, &rs->lw[i], rs->lw[i].q->index,
 		    rs->lw[i].q->name);
-		left++;
-	}
-	if (rc == 0 && left > 0)
+	if (rc == 0 && rs->nlw > 0)
 		rc = run_pages(fx);
 	fetch_free(fx);
 	return rc;
@@ -620,7 +579,6 @@ resolve_reqs(struct reqs *rq, const struct target *t,
 	installed_scan(t, &inst);
 	rs.w = xcalloc(rq->n ? rq->n : 1, sizeof(*rs.w));
 	rs.lw = xcalloc(rq->n ? rq->n : 1, sizeof(*rs.lw));
-	rs.retries = fo->retries >= 0 ? fo->retries : 5; /* as fetch.c */
 	for (i = 0; i < rq->n; i++) {
 		struct req	*q = &rq->v[i];
 
@@ -683,8 +641,6 @@ resolve_reqs(struct reqs *rq, const struct target *t,
 		index_page_free(&rs.links[i]);
 	free(rs.links);
 	free(rs.w);
-	for (i = 0; i < rs.nlw; i++)
-		free(rs.lw[i].failed);
 	free(rs.lw);
 	strv_free(&rs.indexes);
 	if (rc != 0)

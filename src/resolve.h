@@ -4,15 +4,16 @@
  * to download (a URL, its file name, its sha256 and size) on the
  * --find-links pages or the indexes, or find it already downloaded in the
  * archive cache.  Direct references get their expected sha256 checked
- * against their --hash here.  A lock file's wheel is found by its file
- * name on its package's index when it has no url, or when its url, tried
- * ahead into the archive cache, answers 404 or 410 or cannot be reached;
- * that is the only download made here: the engine does the others.
+ * against their --hash here.  A lock file's wheel without a url is found
+ * by its file name on its package's index; one with a url keeps it, and
+ * the engine asks the index (resolve_lock_page()) only when the download
+ * answers 404 or 410 or cannot be reached.  Nothing is downloaded here.
  */
 #ifndef FORKLIFT_RESOLVE_H
 #define FORKLIFT_RESOLVE_H
 
 struct fetch_opts;
+struct fetch_result;
 struct index_file;
 struct index_page;
 struct reqs;
@@ -44,5 +45,29 @@ int	 resolve_reqs(struct reqs *rq, const struct target *t,
  * NULL. */
 const struct index_file *resolve_file_named(const struct index_page *,
 	    const char *filename, int *yanked);
+
+/* A lock file wheel looked for on its package's index. */
+struct resolve_lock {
+	const char	*name;
+	const char	*version;
+	const char	*filename;	/* the file looked for */
+	const char	*index;		/* the index's base URL */
+	const char	*sha256;	/* the lock file's, or NULL */
+	const char	*where;		/* "FILE:LINE" of the lock file entry */
+	const char	*tried;		/* "<url>: why" when its url failed, or
+					 * NULL (no url) */
+};
+
+/* The project page page_url (asked with fetch_add_page()) arrived as
+ * res: the URL of lk's file on it (with the page's credentials), its
+ * sha256 there checked against lk's when both are known; a yanked file
+ * warns.  The URL (to free), or NULL with err_set() naming the package,
+ * the file, the url tried and the index. */
+char	*resolve_lock_page(const struct resolve_lock *lk, const char *page_url,
+	    const struct fetch_result *res);
+
+/* Whether a lock file wheel's failed download (res) sends it to its
+ * index: 404 or 410, or no answer after the retries (fetch_opts'). */
+int	 resolve_lock_gone(const struct fetch_result *res, int retries);
 
 #endif

@@ -9,8 +9,9 @@
 # hashes, wrong hash and size: exit 1 naming file, line and key, nothing
 # changed.  A package's index: a wheel with neither url nor path found
 # there by file name, a url that answers 404 or cannot be reached replaced
-# by the index's, wrong hashes and a file the index lacks refused, the
-# archive cache alone with --offline.  A lock file written by pip >= 26.1
+# by the index's (with --no-cache too), wrong hashes and a file the index
+# lacks refused, the archive cache alone with --offline; a url with an
+# index downloaded while the workers stage the others.  A lock file written by pip >= 26.1
 # or uv when there is one.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "${SRCDIR:-$(dirname "$0")/../..}/tests/cli/lib.sh"
@@ -398,8 +399,7 @@ $(printf '%s\n' "$EPSU" | sed 's/sha256 = "[0-9a-f]*", //')
 	same_as_reqs "only an index, --offline" "alpha @ file://$W/alpha-1.0-py3-none-any.whl" \
 	    "zeta==1.0"
 
-	# A url that works: fetched once (tried ahead into the archive cache,
-	# the engine finds it there), the index not asked.
+	# A url that works: fetched once, by the engine, the index not asked.
 	{
 		printf 'lock-version = "1.0"\ncreated-by = "x"\n'
 		lockpkg alpha 1.0 alpha-1.0-py3-none-any.whl
@@ -445,20 +445,24 @@ $(printf '%s\n' "$EPSU" | sed 's/sha256 = "[0-9a-f]*", //')
 	same_as_reqs "an unreachable url" "alpha @ file://$W/alpha-1.0-py3-none-any.whl" \
 	    "theta==1.0"
 
-	# --no-cache: a wheel with only an index is found there all the same;
-	# a url is not tried ahead, so its failure is final.
+	# --no-cache: a wheel with only an index is found there all the same,
+	# and so is one whose url answers 404 (the engine asks the index).
 	sync_ --no-cache "$T/lock/pylock.idx.toml"
 	assert_rc "only an index, --no-cache" 0
 	same_as_reqs "only an index, --no-cache" \
 	    "alpha @ file://$W/alpha-1.0-py3-none-any.whl" "zeta==1.0"
+	: >"$T/index.log"
+	sync_ --no-cache "$T/lock/pylock.gone.toml"
+	assert_rc "a url that 404s, --no-cache" 0
+	assert_grep "a url that 404s, --no-cache: the warning names the url" \
+	    "$HOSTP/gone/eta-1.0-py3-none-any.whl" "$T/err"
+	assert_grep "a url that 404s, --no-cache: from the index" \
+	    "GET /files/eta-1.0-py3-none-any.whl 200" "$T/index.log"
+	same_as_reqs "a url that 404s, --no-cache" \
+	    "alpha @ file://$W/alpha-1.0-py3-none-any.whl" "eta==1.0"
 
 	# Refusals: nothing changes.
 	snap "$V" >"$T/s6.snap"
-	sync_ --no-cache "$T/lock/pylock.gone.toml"
-	assert_rc "a url that 404s, --no-cache" 1
-	assert_grep "a url that 404s, --no-cache: names the url" \
-	    "$HOSTP/gone/eta-1.0-py3-none-any.whl" "$T/err"
-	assert_snap_same "a url that 404s, --no-cache" "$T/s6.snap" "$V"
 	# A wrong sha256 in the lock file: the index's file is not that one.
 	{
 		printf 'lock-version = "1.0"\ncreated-by = "x"\n'
@@ -520,6 +524,61 @@ $(printf '%s\n' "$EPSU" | sed 's/sha256 = "[0-9a-f]*", //')
 	assert_grep "neither url nor path, and no index: names the place" "$B:6:" "$T/err"
 	assert_grep "neither url nor path, and no index: names the key" "index" "$T/err"
 	assert_snap_same "neither url nor path, and no index" "$T/s6.snap" "$V"
+
+	# A url with an index is downloaded after the workers started, as any
+	# url is: while lambda's download stalls, nu (its url) and mu (its
+	# url gone, found on the index meanwhile) are staged.
+	SLOW_PID=$T/slow.pid
+	trap '[ -s "$SERVER_PID" ] && kill "$(cat "$SERVER_PID")" 2>/dev/null
+	    [ -s "$SLOW_PID" ] && kill "$(cat "$SLOW_PID")" 2>/dev/null
+	    wait; cleanup' EXIT
+	mkw '{"name": "lambda", "version": "1.0", "files": {"lambda_.py": ""}}' \
+	    '{"name": "mu", "version": "1.0", "files": {"mu.py": "M = 1\n"}}' \
+	    '{"name": "nu", "version": "1.0", "files": {"nu.py": "N = 1\n"}}' \
+	    >/dev/null
+	mv "$T"/w/*.whl "$W/"
+	"$PY" "$SRCDIR/tests/indexserver.py" --root "$W" --port-file "$T/slow.port" \
+	    --pid-file "$SLOW_PID" --log "$T/slow.log" --stall-seconds 60 \
+	    --fault 'lambda-*:stall:0' 2>"$T/slow.err" &
+	for i in $(seq 100); do
+		[ -s "$T/slow.port" ] && [ -s "$SLOW_PID" ] && break
+		sleep 0.1
+	done
+	[ -s "$T/slow.port" ] || { show "stalling index server" "$T/slow.err"; exit 99; }
+	SLOW=http://127.0.0.1:$(cat "$T/slow.port")
+	{
+		printf 'lock-version = "1.0"\ncreated-by = "x"\n'
+		LOCK_URL=$SLOW/files LOCK_INDEX=$SLOW/simple/ lockpkg lambda 1.0 \
+		    lambda-1.0-py3-none-any.whl
+		LOCK_URL=$SLOW/gone LOCK_INDEX=$SLOW/simple/ lockpkg mu 1.0 \
+		    mu-1.0-py3-none-any.whl
+		LOCK_URL=$SLOW/files LOCK_INDEX=$SLOW/simple/ lockpkg nu 1.0 \
+		    nu-1.0-py3-none-any.whl
+	} >"$T/lock/pylock.slow.toml"
+	"$FORKLIFT" sync -p "$V" --no-progress -j 2 --timeout 60 \
+	    "$T/lock/pylock.slow.toml" >"$T/out" 2>"$T/err" &
+	FPID=$!
+	staged=0
+	for i in $(seq 300); do
+		staged=$(find "$V/.forklift" -mindepth 2 -maxdepth 5 -type d \
+		    \( -name 'mu-1.0.dist-info' -o -name 'nu-1.0.dist-info' \) \
+		    2>/dev/null | wc -l)
+		[ "$staged" -ge 2 ] && break
+		sleep 0.1
+	done
+	assert_eq "url and index: staged while another download stalls" "$staged" 2
+	assert_grep "url and index, overlapped: mu's url tried" \
+	    "GET /gone/mu-1.0-py3-none-any.whl 404" "$T/slow.log"
+	assert_grep "url and index, overlapped: mu from the index" \
+	    "GET /files/mu-1.0-py3-none-any.whl 200" "$T/slow.log"
+	assert_no_grep "url and index, overlapped: lambda still downloading" \
+	    "GET /files/lambda-1.0-py3-none-any.whl 200" "$T/slow.log"
+	kill -INT "$FPID"
+	wait "$FPID"
+	RC=$?
+	assert_rc "url and index, overlapped: Ctrl-C" 130
+	assert_snap_same "url and index, overlapped: Ctrl-C" "$T/s6.snap" "$V"
+	assert_no_staging "url and index, overlapped: Ctrl-C" "$V"
 fi
 
 # ---- a lock file written by pip >= 26.1 or uv ---------------------------------

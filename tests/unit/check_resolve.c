@@ -7,9 +7,10 @@
  * fragment, and the two must agree; only-sha512 pins cannot check a
  * download; --offline with nothing cached names the pin.  A lock file's
  * wheel with only an index: found in the cache by its sha256, offline;
- * and the lookup of a file by its name on a project page.  Runs with an
- * index URL on a closed port and --offline, so a case that asked the
- * network would fail, not hang.
+ * the lookup of a file by its name on a project page, and what the engine
+ * asks when the url fails (resolve_lock_page, resolve_lock_gone).  Runs
+ * with an index URL on a closed port and --offline, so a case that asked
+ * the network would fail, not hang.
  */
 #include "config.h"
 
@@ -206,6 +207,86 @@ START_TEST(test_file_named)
 }
 END_TEST
 
+/* A lock file wheel's url failed: its file on the project page, or the
+ * error naming the package, the file, the url tried and the index. */
+START_TEST(test_lock_page)
+{
+	static const char page[] = "{\"meta\": {\"api-version\": \"1.1\"}, "
+	    "\"name\": \"p\", \"files\": ["
+	    "{\"filename\": \"p-1.0-py3-none-any.whl\", \"url\": \"b/p-1.0-py3-none-any.whl\","
+	    " \"hashes\": {\"sha256\": \"" SHA_A "\"}}]}";
+	struct fetch_result	 res;
+	struct resolve_lock	 lk;
+	char			*url;
+
+	memset(&res, 0, sizeof(res));
+	res.ok = 1;
+	res.url = res.final_url = "https://i.org/simple/p/";
+	res.content_type = "application/vnd.pypi.simple.v1+json";
+	res.body = page;
+	res.len = strlen(page);
+	memset(&lk, 0, sizeof(lk));
+	lk.name = "p";
+	lk.version = "1.0";
+	lk.filename = "p-1.0-py3-none-any.whl";
+	lk.index = "https://u:secret@i.org/simple/";
+	lk.sha256 = SHA_A;
+	lk.where = "pylock.toml:4";
+	lk.tried = "https://f.org/p-1.0-py3-none-any.whl: HTTP 404 not found";
+	/* The page's credentials go with the file's URL. */
+	url = resolve_lock_page(&lk, "https://u:secret@i.org/simple/p/", &res);
+	ck_assert_ptr_nonnull(url);
+	ck_assert_str_eq(url, "https://u:secret@i.org/simple/p/b/p-1.0-py3-none-any.whl");
+	free(url);
+	/* Another sha256 on the index than the lock file's. */
+	lk.sha256 = SHA_B;
+	ck_assert_ptr_null(resolve_lock_page(&lk, res.url, &res));
+	ck_assert_ptr_nonnull(strstr(err_get(), "p==1.0: p-1.0-py3-none-any.whl"));
+	ck_assert_ptr_nonnull(strstr(err_get(), "has sha256 " SHA_A));
+	ck_assert_ptr_nonnull(strstr(err_get(), "(pylock.toml:4) says " SHA_B));
+	ck_assert_ptr_null(strstr(err_get(), "secret"));
+	/* Not listed: the url tried and the index named. */
+	lk.filename = "p-2.0-py3-none-any.whl";
+	ck_assert_ptr_null(resolve_lock_page(&lk, res.url, &res));
+	ck_assert_ptr_nonnull(strstr(err_get(), "p-2.0-py3-none-any.whl is not on "
+	    "the index https://u:****@i.org/simple/"));
+	ck_assert_ptr_nonnull(strstr(err_get(), lk.tried));
+	/* The page could not be read. */
+	res.ok = 0;
+	res.error = "https://i.org/simple/p/: HTTP 404 not found";
+	ck_assert_ptr_null(resolve_lock_page(&lk, res.url, &res));
+	ck_assert_ptr_nonnull(strstr(err_get(), "cannot be read"));
+	ck_assert_ptr_nonnull(strstr(err_get(), res.error));
+}
+END_TEST
+
+/* Which failed downloads send a lock file wheel to its index. */
+START_TEST(test_lock_gone)
+{
+	struct fetch_result	res;
+
+	memset(&res, 0, sizeof(res));
+	res.attempts = 1;
+	res.status = 404;
+	ck_assert_int_eq(resolve_lock_gone(&res, 2), 1);
+	res.status = 410;
+	ck_assert_int_eq(resolve_lock_gone(&res, 2), 1);
+	res.status = 403;
+	ck_assert_int_eq(resolve_lock_gone(&res, 2), 0);
+	/* No answer: only once every retry was made (5 by default). */
+	res.status = 0;
+	ck_assert_int_eq(resolve_lock_gone(&res, 2), 0);
+	res.attempts = 3;
+	ck_assert_int_eq(resolve_lock_gone(&res, 2), 1);
+	ck_assert_int_eq(resolve_lock_gone(&res, -1), 0);
+	res.attempts = 6;
+	ck_assert_int_eq(resolve_lock_gone(&res, -1), 1);
+	/* Offline, not in the cache: no attempt at all. */
+	res.attempts = 0;
+	ck_assert_int_eq(resolve_lock_gone(&res, 0), 0);
+}
+END_TEST
+
 static Suite *
 resolve_suite(void)
 {
@@ -217,6 +298,8 @@ resolve_suite(void)
 	tcase_add_loop_test(tc, test_resolve, 0, ARRAY_SIZE(cases));
 	tcase_add_test(tc, test_lock_index_offline);
 	tcase_add_test(tc, test_file_named);
+	tcase_add_test(tc, test_lock_page);
+	tcase_add_test(tc, test_lock_gone);
 	suite_add_tcase(s, tc);
 	return s;
 }
