@@ -575,6 +575,24 @@ only_sha256(const struct strv *check, const char *sha)
 
 static void	fetched(void *, const struct fetch_result *);
 
+/* Queue unit dl's wheel from its url, into the downloads' destination. */
+static int
+dl_add(struct run *r, struct dl *dl)
+{
+	struct plan_wheel	*w = &r->p->add[dl->i];
+	struct fetch_req	 req;
+
+	memset(&req, 0, sizeof(req));
+	req.url = w->url;
+	req.filename = w->base;
+	req.sha256 = w->sha256;
+	req.size = w->size > 0 ? (int64_t)w->size : -1;
+	req.dest_dir = r->dl_dest;
+	req.on_done = fetched;
+	req.user = dl;
+	return fetch_add(r->fx, &req);
+}
+
 /* A lock file wheel's project page arrived: the same file from the
  * index, queued for the same unit, size, hashes and destination. */
 static void
@@ -584,7 +602,6 @@ index_page_got(void *arg, const struct fetch_result *res)
 	struct run		*r = dl->r;
 	struct plan_wheel	*w = &r->p->add[dl->i];
 	struct resolve_lock	 lk;
-	struct fetch_req	 req;
 	char			*url;
 
 	lk.name = w->fn.name;
@@ -602,15 +619,7 @@ index_page_got(void *arg, const struct fetch_result *res)
 	free(w->url);
 	w->url = url;
 	dl->indexed = 1;
-	memset(&req, 0, sizeof(req));
-	req.url = w->url;
-	req.filename = w->base;
-	req.sha256 = w->sha256;
-	req.size = w->size > 0 ? (int64_t)w->size : -1;
-	req.dest_dir = r->dl_dest;
-	req.on_done = fetched;
-	req.user = dl;
-	if (fetch_add(r->fx, &req) != 0 && r->fetch_err == NULL)
+	if (dl_add(r, dl) != 0 && r->fetch_err == NULL)
 		r->fetch_err = xasprintf("%s: %s", w->base, err_get());
 }
 
@@ -797,7 +806,6 @@ static int
 fetch_start(struct run *r)
 {
 	struct fetch_opts	 fo;
-	struct fetch_req	 req;
 	size_t			 i;
 
 	fo = *r->o->fetch;
@@ -811,17 +819,9 @@ fetch_start(struct run *r)
 
 		if (r->ready[i])
 			continue;
-		memset(&req, 0, sizeof(req));
 		r->dls[i].r = r;
 		r->dls[i].i = i;
-		req.url = w->url;
-		req.filename = w->base;
-		req.sha256 = w->sha256;
-		req.size = w->size > 0 ? (int64_t)w->size : -1;
-		req.dest_dir = r->dl_dest;
-		req.on_done = fetched;
-		req.user = &r->dls[i];
-		if (fetch_add(r->fx, &req) != 0)
+		if (dl_add(r, &r->dls[i]) != 0)
 			return err_prefix("%s", w->base);
 	}
 	return 0;
