@@ -26,9 +26,10 @@
  * of reading unverified bytes without the zip's central directory.
  *
  * The runner's items are units: a wheel, or a part of a big wheel
- * (split_plan).  Only a wheel known before the fork (a local file, or an
- * archive-cache hit resolved before the run) is split; a downloaded wheel
- * is one unit, made ready by its unit's index once it is verified.
+ * (split_plan).  A downloaded wheel is split by the same rule when its
+ * size is known before the fork (index, lock file or pin); its parts are
+ * all made ready, with the same note, once it is verified, and each part
+ * opens the verified file by that note.
  */
 #include "config.h"
 
@@ -86,6 +87,16 @@ struct split {
 	unsigned int	 got;		/* in the parent: parts reported done */
 };
 
+/* A split wheel downloaded after the fork: what fetched() learnt of the
+ * verified file, in memory the parts' workers share (set before its
+ * parts are made ready). */
+struct split_dl {
+	char		 key[33];	/* its cache key; "": no cache */
+	int		 warm;		/* the entry exists: parts link it */
+	dev_t		 dev;		/* the file verified */
+	ino_t		 ino;
+};
+
 struct run {
 	struct target		*t;
 	struct plan		*p;
@@ -108,6 +119,7 @@ struct run {
 	struct stage_shared	*sh;		/* per wheel, shared with the
 						   workers */
 	size_t			 shlen;		/* bytes mapped */
+	struct split_dl		*sdl;		/* per wheel, shared too */
 	size_t			*wunit;		/* per wheel: its first unit */
 	unsigned char		*uready;	/* per unit: ready at once */
 	/* The downloads (parent only). */
@@ -259,10 +271,14 @@ open_delivered(size_t i, char sha[65], const char **path, int *indexed)
 /* A part of a split wheel; the worker whose part completes the wheel
  * finishes it. */
 static int
-worker_part(struct run *r, const struct unit *u, int sfd, struct stage_stats *st)
+worker_part(struct run *r, const struct unit *u, const char *path, int sfd,
+    struct stage_stats *st)
 {
 	const struct split	*s = &r->split[u->wheel];
+	const struct split_dl	*d = &r->sdl[u->wheel];
+	const char		*expect = r->so.expect_sha256;
 	struct stage_split	 sp;
+	struct stat		 fst;
 
 	sp.part = u->part;
 	sp.nparts = s->nparts;
@@ -270,11 +286,30 @@ worker_part(struct run *r, const struct unit *u, int sfd, struct stage_stats *st
 	sp.dir = s->dir;
 	sp.key = s->key[0] ? s->key : NULL;
 	sp.tmp = s->tmp;
-	if (stage_part(r->p->add[u->wheel].path, sfd, &r->so, &sp, st) != 0)
+	if (expect != NULL) {	/* downloaded: what fetched() found */
+		sp.key = d->key[0] ? d->key : NULL;
+		sp.tmp = d->warm ? NULL : s->tmp;
+		if (fstat(r->so.unpack.wheel_fd, &fst) != 0 ||
+		    fst.st_dev != d->dev || fst.st_ino != d->ino)
+			return err_set("%s: the file was replaced after it was "
+			    "verified", path);
+	}
+	if (stage_part(path, sfd, &r->so, &sp, st) != 0)
 		return -1;
+	/* Part 0 checks that the bytes the parts read (the same file) are
+	 * the verified ones, hashing them only when stage_part() did not;
+	 * the wheel is not finished before. */
+	if (expect != NULL && u->part == 0) {
+		if (sp.sh->sha256[0] == '\0' && cache_key_fd(r->so.unpack.wheel_fd,
+		    NULL, sp.sh->sha256) != 0)
+			return -1;
+		if (strcmp(sp.sh->sha256, expect) != 0)
+			return err_set("'%s' has sha256 %s, not the verified "
+			    "download's %s", path, sp.sh->sha256, expect);
+	}
 	if (__atomic_sub_fetch(&sp.sh->left, 1, __ATOMIC_ACQ_REL) != 0)
 		return 0;
-	return stage_part_finish(r->p->add[u->wheel].path, sfd, &r->so, &sp, st);
+	return stage_part_finish(path, sfd, &r->so, &sp, st);
 }
 
 static int
@@ -296,12 +331,14 @@ worker_wheel(void *arg, size_t k, struct runner_stats *rs)
 	r->so.url = r->urls != NULL ? r->urls[i] : NULL;
 	r->so.expect_sha256 = NULL;
 	/* Known before the fork: the descriptor plan.c opened (each part of
-	 * a split wheel its own).  Downloaded after it (never split): the
-	 * file the parent verified, by the note made ready with this unit. */
+	 * a split wheel its own).  Downloaded after it: the file the parent
+	 * verified, by the note made ready with this unit (each part opens
+	 * it on its own). */
 	path = r->p->add[i].path;
-	wfd = r->split[i].nparts > 1 ? r->split[i].fds[u->part] :
-	    r->p->add[i].fd;
-	if (path == NULL) {
+	if (path != NULL)
+		wfd = r->split[i].nparts > 1 ? r->split[i].fds[u->part] :
+		    r->p->add[i].fd;
+	else {
 		if ((wfd = open_delivered(k, sha, &path, &indexed)) < 0)
 			return -1;
 		own = 1;
@@ -323,7 +360,7 @@ worker_wheel(void *arg, size_t k, struct runner_stats *rs)
 		    r->split[i].dir, strerror(errno)) : -1;
 	} else {
 		if (r->split[i].nparts > 1)
-			rc = worker_part(r, u, sfd, &st);
+			rc = worker_part(r, u, path, sfd, &st);
 		else
 			rc = stage_wheel(path, sfd, &r->so, &st);
 		close(sfd);
@@ -574,6 +611,7 @@ only_sha256(const struct strv *check, const char *sha)
 }
 
 static void	fetched(void *, const struct fetch_result *);
+static int	split_delivered(struct run *, size_t, int, const struct stat *);
 
 /* Queue unit dl's wheel from its url, into the downloads' destination. */
 static int
@@ -660,6 +698,7 @@ fetched(void *arg, const struct fetch_result *res)
 	struct stat		 st;
 	uint64_t		 want;
 	char			*note;
+	unsigned int		 k;
 	int			 fd, rc;
 
 	r->fetched++;
@@ -700,6 +739,8 @@ fetched(void *arg, const struct fetch_result *res)
 	else
 		rc = lockfile_verify(fd, w->path, want > 0 ? (int64_t)want : -1,
 		    &w->check);
+	if (rc == 0 && r->split[dl->i].nparts > 1)
+		rc = split_delivered(r, dl->i, fd, &st);
 	close(fd);
 	if (rc != 0) {
 		if (r->fetch_err == NULL)
@@ -708,7 +749,9 @@ fetched(void *arg, const struct fetch_result *res)
 	}
 	note = xasprintf("%s%c%s", res->sha256, dl->indexed ? NOTE_INDEXED : ' ',
 	    w->path);
-	rc = runner_ready(r->wunit[dl->i], note);	/* never split */
+	/* Every part at once, with the same note. */
+	for (k = 0, rc = 0; k < r->split[dl->i].nparts && rc == 0; k++)
+		rc = runner_ready(r->wunit[dl->i] + k, note);
 	free(note);
 	if (rc != 0) {
 		if (r->fetch_err == NULL)
@@ -960,6 +1003,47 @@ split_prepare(struct run *r, unsigned int i)
 	return 0;
 }
 
+/* Before the workers fork, for a wheel to download and split: the
+ * staging directory its parts share and, with a cache, the directory
+ * they build its entry in should it be cold.  fetched() finds its key. */
+static int
+split_prepare_dl(struct run *r, unsigned int i)
+{
+	struct split	*s = &r->split[i];
+
+	s->dir = txn_stage_path(&r->x, i);
+	if (mkdir(s->dir, 0777) != 0)
+		return err_set("cannot create the staging directory '%s': %s", s->dir,
+		    strerror(errno));
+	if (r->cache_dir != NULL && r->o->verify_record &&
+	    (s->tmp = cache_tmp(r->cache_dir)) == NULL)
+		return -1;
+	return 0;
+}
+
+/* In the parent, a split wheel's download verified, through fd: the
+ * file its parts must find, and its cache key (one pass, here, while
+ * the workers unpack) and whether the entry exists. */
+static int
+split_delivered(struct run *r, size_t i, int fd, const struct stat *st)
+{
+	struct split_dl	*d = &r->sdl[i];
+	char		*e, *mp;
+
+	d->dev = st->st_dev;
+	d->ino = st->st_ino;
+	if (r->split[i].tmp == NULL)
+		return 0;
+	if (cache_key_fd(fd, d->key, NULL) != 0)
+		return -1;
+	e = cache_entry(r->cache_dir, d->key);
+	mp = path_join(e, "MANIFEST");
+	d->warm = access(mp, F_OK) == 0;
+	free(mp);
+	free(e);
+	return 0;
+}
+
 /* The runner's items: the units, and their sizes. */
 static int
 split_plan(struct run *r, uint64_t **sizesp)
@@ -967,24 +1051,28 @@ split_plan(struct run *r, uint64_t **sizesp)
 	const struct plan	*p = r->p;
 	uint64_t		 total = 0, *sizes;
 	unsigned int		 k, n;
-	size_t			 i, u = 0;
+	size_t			 i, u = 0, off;
 
 	r->split = xcalloc(p->nadd ? p->nadd : 1, sizeof(*r->split));
 	for (i = 0; i < p->nadd; i++)
 		total += p->add[i].size;
 	r->nunits = 0;
-	/* A wheel downloaded after the fork is one unit: the parent cannot
-	 * open it before, and its parts could not start before it is whole. */
+	/* A wheel downloaded after the fork is split by the size the plan
+	 * expects (0 when unknown: whole); its parts start when it is whole
+	 * and verified (fetched()). */
 	for (i = 0; i < p->nadd; i++) {
-		r->split[i].nparts = r->ready != NULL && !r->ready[i] ? 1 :
-		    split_count(p->add[i].size, total, r->o->jobs);
+		r->split[i].nparts = split_count(p->add[i].size, total, r->o->jobs);
 		r->nunits += r->split[i].nparts;
 	}
 	r->units = xcalloc(r->nunits ? r->nunits : 1, sizeof(*r->units));
 	r->uready = xcalloc(r->nunits ? r->nunits : 1, 1);
 	r->wunit = xcalloc(p->nadd ? p->nadd : 1, sizeof(*r->wunit));
 	*sizesp = sizes = xcalloc(r->nunits ? r->nunits : 1, sizeof(*sizes));
-	r->shlen = (p->nadd ? p->nadd : 1) * sizeof(*r->sh);
+	/* The wheels' stage_shared, then their split_dl, aligned. */
+	off = (p->nadd ? p->nadd : 1) * sizeof(*r->sh);
+	off = (off + _Alignof(struct split_dl) - 1) &
+	    ~(_Alignof(struct split_dl) - 1);
+	r->shlen = off + (p->nadd ? p->nadd : 1) * sizeof(*r->sdl);
 	r->sh = mmap(NULL, r->shlen, PROT_READ | PROT_WRITE, MAP_SHARED |
 	    MAP_ANONYMOUS, -1, 0);
 	if (r->sh == MAP_FAILED) {
@@ -992,10 +1080,17 @@ split_plan(struct run *r, uint64_t **sizesp)
 		error_msg("cannot map shared memory: %s", strerror(errno));
 		return -1;
 	}
+	r->sdl = (struct split_dl *)((char *)r->sh + off);
 	for (i = 0; i < p->nadd; i++) {
 		n = r->split[i].nparts;
 		r->sh[i].left = n;
-		if (n > 1 && split_prepare(r, (unsigned int)i) != 0) {
+		if (n > 1 && p->add[i].path == NULL &&
+		    split_prepare_dl(r, (unsigned int)i) != 0) {
+			error_msg("%s: %s", p->add[i].base, err_get());
+			return -1;
+		}
+		if (n > 1 && p->add[i].path != NULL &&
+		    split_prepare(r, (unsigned int)i) != 0) {
 			error_msg("%s: %s", p->add[i].base, err_get());
 			return -1;
 		}
@@ -1022,7 +1117,8 @@ split_free(struct run *r, int failed)
 	unsigned int	k;
 
 	for (i = 0; r->split && i < r->p->nadd; i++) {
-		if (r->split[i].tmp != NULL && failed)
+		/* A warm download's parts never used theirs. */
+		if (r->split[i].tmp != NULL && (failed || r->sdl[i].warm))
 			rm_rf(r->split[i].tmp);
 		free(r->split[i].tmp);
 		free(r->split[i].dir);

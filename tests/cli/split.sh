@@ -18,6 +18,9 @@
 #     names the member;
 #   - SIGINT while the parts run: exit 130 (or 0 and installed, when the
 #     signal came too late).
+# Then the same wheel synced from tests/indexserver.py (its size from the
+# index's JSON): split, the same tree, cold, warm and without a cache; and
+# its corrupt twin fails naming the part and the member.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 if [ -z "${SPLIT_TMPDIR+set}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
 	SPLIT_TMPDIR=/dev/shm
@@ -232,5 +235,79 @@ for delay in 0.1 0.3; do
 	fi
 	assert_no_staging "SIGINT after ${delay}s" "$T/v"
 done
+
+# ---- downloaded (sync from an index), split by the size the index gives ------------
+# Its parts start together once the download is verified, each opening the
+# verified file; the same tree as the local install, without a cache, into
+# a cold cache and from the warm one.  A corrupt member fails the wheel
+# naming the part and the member, the environment unchanged.
+. "$SRCDIR/tests/cli/index-lib.sh"
+mkdir -p "$T/idx"
+cp "$WHL" "$T/idx/"
+echo "sp_big==1.0" >"$T/reqs.txt"
+start_server dl
+# The reference: the local install -j 1, but for its direct_url.json.
+dtree()
+{
+	tree "$1" | grep -v '/sp_big-1.0.dist-info/\(direct_url.json\|RECORD\)'
+	grep -v '/direct_url.json,' "$1"/lib/python*/site-packages/sp_big-1.0.dist-info/RECORD
+}
+rm -rf "$T/v"
+cp -a "$T/empty" "$T/v"
+fk_install "$T/v" --no-cache -j 1 "$WHL"
+assert_rc "local -j 1 for sync" 0
+dtree "$T/v" >"$T/refdl.tree"
+rm -rf "$T/cdl"
+for mode in no-cache cold warm; do
+	rm -rf "$T/v"
+	cp -a "$T/empty" "$T/v"
+	if [ $mode = no-cache ]; then
+		fk sync -p "$T/v" --no-progress --no-cache -j 2 -v -i "$URL/simple/" \
+		    "$T/reqs.txt"
+	else
+		FORKLIFT_CACHE_DIR=$T/cdl fk sync -p "$T/v" --no-progress -j 2 -v \
+		    -i "$URL/simple/" "$T/reqs.txt"
+	fi
+	assert_rc "sync $mode -j 2" 0
+	assert_grep "sync $mode -j 2: split" "$B: split into 2 parts" "$T/err"
+	dtree "$T/v" >"$T/now.tree"
+	if diff "$T/refdl.tree" "$T/now.tree" >"$T/tree.diff"; then
+		ok "sync $mode -j 2: the same tree as a local install"
+	else
+		fail "sync $mode -j 2: a different tree from a local install"
+		show diff "$T/tree.diff"
+	fi
+	assert_no_staging "sync $mode -j 2" "$T/v"
+done
+assert_grep "sync warm -j 2: from the cache" "1 of 1 wheels from the cache" "$T/err"
+assert_eq "sync cold and warm: nothing left in the cache's tmp/" "" \
+    "$(ls -A "$T/cdl/v1/tmp")"
+assert_eq "sync cold: one entry" 1 "$(ls "$T/cdl/v1/wheels" | wc -l)"
+assert_eq "sync: downloaded without a cache and cold, not warm" 2 \
+    "$(grep -c '^GET /files/sp_big-.* 200 ' "$LOG")"
+cp "$BAD" "$T/idx/"
+for mode in no-cache cold; do
+	rm -rf "$T/v" "$T/cdl"
+	cp -a "$T/empty" "$T/v"
+	if [ $mode = no-cache ]; then
+		fk sync -p "$T/v" --no-progress --no-cache -j 2 -i "$URL/simple/" \
+		    "$T/reqs.txt"
+	else
+		FORKLIFT_CACHE_DIR=$T/cdl fk sync -p "$T/v" --no-progress -j 2 \
+		    -i "$URL/simple/" "$T/reqs.txt"
+	fi
+	assert_rc "sync $mode: corrupt member" 1
+	assert_error_line "sync $mode: corrupt member" "$B" " of 2: " \
+	    "RECORD: hash mismatch for '$BADNAME'"
+	assert_snap_same "sync $mode: corrupt member" "$T/empty.snap" "$T/v"
+	assert_no_staging "sync $mode: corrupt member" "$T/v"
+	if [ $mode = cold ]; then
+		assert_eq "sync cold: corrupt member: no cache entry" "" \
+		    "$(ls -A "$T/cdl/v1/wheels" 2>/dev/null)"
+		assert_eq "sync cold: corrupt member: tmp/ emptied" "" \
+		    "$(ls -A "$T/cdl/v1/tmp" 2>/dev/null)"
+	fi
+done
+stop_all
 
 finish
