@@ -584,6 +584,14 @@ lock_option(int c, const char *arg, struct lock_flags *f)
 }
 
 int
+install_option(int c, const char *arg, const struct install_flags *f)
+{
+	return global_option(c, arg, f->g) || target_option(c, arg, f->to) ||
+	    bytecode_option(c, arg, f->bf) || fetch_option(c, arg, f->ff) ||
+	    engine_option(c, arg, f->eo, f->reinstall) || lock_option(c, arg, f->lf);
+}
+
+int
 lock_flags_check(const struct lock_flags *f, char *const *files, size_t n)
 {
 	size_t	i;

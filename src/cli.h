@@ -190,6 +190,20 @@ int	 lock_option(int c, const char *arg, struct lock_flags *);
  * file of files is a lock file; else 0. */
 int	 lock_flags_check(const struct lock_flags *, char *const *files, size_t n);
 void	 lock_flags_free(struct lock_flags *);
+
+/* The options install and sync share: global, target, bytecode, fetch,
+ * engine and lock file options, each to its own flags. */
+struct install_flags {
+	struct globals		*g;
+	struct target_opts	*to;
+	struct bytecode_flags	*bf;
+	struct fetch_flags	*ff;
+	struct engine_opts	*eo;
+	int			*reinstall;
+	struct lock_flags	*lf;
+};
+/* Handle c if it is one of them; returns 1 if it was, 0 if not. */
+int	 install_option(int c, const char *arg, const struct install_flags *);
 /* Their --help lines. */
 extern const char lock_options_help[];
 

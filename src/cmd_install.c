@@ -115,6 +115,7 @@ cmd_install(int argc, char **argv, struct globals *g)
 	struct fetch_flags	 ff = FETCH_FLAGS_INIT;
 	struct fetch_opts	 fo;
 	struct req_sources	 src;
+	struct install_flags	 fl;
 	struct lock_flags	 lf = { STRV_INIT, STRV_INIT };
 	int			 c, reinstall = 0, rc;
 
@@ -122,11 +123,9 @@ cmd_install(int argc, char **argv, struct globals *g)
 	memset(&src, 0, sizeof(src));
 	to.lock_timeout = 300;
 	engine_opts_init(&eo);
+	fl = (struct install_flags){ g, &to, &bf, &ff, &eo, &reinstall, &lf };
 	while ((c = getopt_long(argc, argv, "hqvp:j:r:f:i:", longopts, NULL)) != -1) {
-		if (global_option(c, optarg, g) || target_option(c, optarg, &to) ||
-		    bytecode_option(c, optarg, &bf) || fetch_option(c, optarg, &ff) ||
-		    engine_option(c, optarg, &eo, &reinstall) ||
-		    lock_option(c, optarg, &lf))
+		if (install_option(c, optarg, &fl))
 			continue;
 		switch (c) {
 		case 'h':

@@ -171,6 +171,7 @@ cmd_sync(int argc, char **argv, struct globals *g)
 	struct fetch_opts	 fo;
 	struct strv		 cons = STRV_INIT;
 	struct strv		 same = STRV_INIT;
+	struct install_flags	 fl;
 	struct lock_flags	 lf = { STRV_INIT, STRV_INIT };
 	struct target		 t;
 	struct reqs		 rq;
@@ -184,11 +185,9 @@ cmd_sync(int argc, char **argv, struct globals *g)
 	memset(&so, 0, sizeof(so));
 	memset(&src, 0, sizeof(src));
 	so.remove = 1;
+	fl = (struct install_flags){ g, &to, &bf, &ff, &eo, &so.reinstall, &lf };
 	while ((c = getopt_long(argc, argv, "hqvp:j:f:c:i:", longopts, NULL)) != -1) {
-		if (global_option(c, optarg, g) || target_option(c, optarg, &to) ||
-		    bytecode_option(c, optarg, &bf) || fetch_option(c, optarg, &ff) ||
-		    engine_option(c, optarg, &eo, &so.reinstall) ||
-		    lock_option(c, optarg, &lf))
+		if (install_option(c, optarg, &fl))
 			continue;
 		switch (c) {
 		case 'h':
