@@ -268,6 +268,20 @@ open_delivered(size_t i, char sha[65], const char **path, int *indexed)
 	return fd;
 }
 
+/* Part 0 of a downloaded split wheel: its sha256 (hashed now unless
+ * stage_part() has) is the verified download's. */
+static int
+part_verified(struct run *r, const struct stage_split *sp, const char *path)
+{
+	if (sp->sh->sha256[0] == '\0' && cache_key_fd(r->so.unpack.wheel_fd,
+	    NULL, sp->sh->sha256) != 0)
+		return -1;
+	if (strcmp(sp->sh->sha256, r->so.expect_sha256) != 0)
+		return err_set("'%s' has sha256 %s, not the verified download's %s",
+		    path, sp->sh->sha256, r->so.expect_sha256);
+	return 0;
+}
+
 /* A part of a split wheel; the worker whose part completes the wheel
  * finishes it. */
 static int
@@ -294,19 +308,17 @@ worker_part(struct run *r, const struct unit *u, const char *path, int sfd,
 			return err_set("%s: the file was replaced after it was "
 			    "verified", path);
 	}
+	/* Part 0 checks that the bytes the parts read (the same file) are
+	 * the verified ones before the wheel can finish.  It hashes them
+	 * once: first, as stage_part() does when it wants the sha256 (the
+	 * other parts take more chunks meanwhile), else after it. */
+	if (expect != NULL && u->part == 0 && sp.key == NULL &&
+	    !r->so.direct_url && part_verified(r, &sp, path) != 0)
+		return -1;
 	if (stage_part(path, sfd, &r->so, &sp, st) != 0)
 		return -1;
-	/* Part 0 checks that the bytes the parts read (the same file) are
-	 * the verified ones, hashing them only when stage_part() did not;
-	 * the wheel is not finished before. */
-	if (expect != NULL && u->part == 0) {
-		if (sp.sh->sha256[0] == '\0' && cache_key_fd(r->so.unpack.wheel_fd,
-		    NULL, sp.sh->sha256) != 0)
-			return -1;
-		if (strcmp(sp.sh->sha256, expect) != 0)
-			return err_set("'%s' has sha256 %s, not the verified "
-			    "download's %s", path, sp.sh->sha256, expect);
-	}
+	if (expect != NULL && u->part == 0 && part_verified(r, &sp, path) != 0)
+		return -1;
 	if (__atomic_sub_fetch(&sp.sh->left, 1, __ATOMIC_ACQ_REL) != 0)
 		return 0;
 	return stage_part_finish(path, sfd, &r->so, &sp, st);
