@@ -9,7 +9,7 @@ FL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 FL_PACKAGES=(autoconf automake pkg-config make gcc libzip-dev libxxhash-dev libdeflate-dev
 	libjansson-dev check libssl-dev python3 python3-venv python3-pip-whl
 	python3-setuptools-whl unzip libcurl4-openssl-dev libseccomp-dev nginx-light openssl
-	strace)
+	strace curl groff-base)
 
 # The build directory: build/ (git-ignored), unless someone configured the
 # source tree itself with ./configure, which rules out a separate build

@@ -370,6 +370,7 @@ START_TEST(test_verify)
 	ck_assert_int_eq(verify(f, 4, "sha256:" ABC_SHA256, NULL), -1);
 	ck_assert_ptr_nonnull(strstr(err_get(), "size mismatch: key 'size' says 4 "
 	    "bytes, the file has 3"));
+	unlink(f);
 	free(f);
 }
 END_TEST
