@@ -819,6 +819,7 @@ stage_part(const char *path, int stage_fd, const struct stage_opts *o,
 	uo.next = &sp->sh->next;
 	uo.nchunks = &sp->sh->nchunks;
 	uo.nparts = sp->nparts;
+	uo.part = sp->part;
 	uo.chunk_done = chunk_done;
 	uo.chunk_arg = &x;
 	if (sp->tmp != NULL) {

@@ -487,7 +487,8 @@ unpack_extract(const char *path, int tree_fd, const struct unpack_opts *o,
     struct manifest *m)
 {
 	struct wheel_open_opts	 wo = { o->max_unpacked, o->verify_record,
-	    o->max_members, o->use_fd, o->wheel_fd };
+	    o->max_members, o->use_fd, o->wheel_fd, o->next != NULL &&
+	    o->part != 0 };
 	struct unpack		 u;
 	size_t			 i;
 	char			*name;

@@ -862,7 +862,8 @@ open_archive(struct wheel *w, const struct wheel_open_opts *o)
 	const char	*example = NULL;
 	int		 code, dup = 0;
 
-	w->za = open_mapped(w, ZIP_RDONLY | ZIP_CHECKCONS, &code);
+	w->za = open_mapped(w, ZIP_RDONLY |
+	    (o->no_consistency ? 0 : ZIP_CHECKCONS), &code);
 	if (w->za == NULL && code == ZIP_ER_EXISTS) {
 		/* libzip refuses duplicate names; reopen to say which */
 		if ((w->za = open_mapped(w, ZIP_RDONLY, &code)) == NULL)

@@ -72,6 +72,10 @@ struct wheel_open_opts {
 	uint64_t max_members;		/* 0: WHEEL_MAX_MEMBERS */
 	int	 use_fd;		/* read the archive through fd (mmap or */
 	int	 fd;			/* a dup), never by its path */
+	/* A split wheel's parts other than part 0: libzip does not compare
+	 * every local header with the central directory (part 0 does, and
+	 * the wheel commits only when every part succeeded). */
+	int	 no_consistency;
 };
 
 /* Open and check.  Returns 0, or -1 with err_set() holding a detail that
