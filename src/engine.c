@@ -26,10 +26,14 @@
  * of reading unverified bytes without the zip's central directory.
  *
  * The runner's items are units: a wheel, or a part of a big wheel
- * (split_plan).  A downloaded wheel is split by the same rule when its
+ * (engine_split_plan).  A downloaded wheel is split by the same rule when its
  * size is known before the fork (index, lock file or pin); its parts are
  * all made ready, with the same note, once it is verified, and each part
  * opens the verified file by that note.
+ *
+ * The downloads are engine_fetch.c's, the units and split wheels
+ * engine_split.c's; this file has the workers' side, the commit and
+ * engine_run().
  */
 #include "config.h"
 
@@ -47,6 +51,7 @@
 #include "bytecode.h"
 #include "cache.h"
 #include "engine.h"
+#include "engine_int.h"
 #include "lockfile.h"
 #include "fetch.h"
 #include "fsutil.h"
@@ -64,87 +69,6 @@
 #include "unpack.h"
 #include "url.h"
 #include "util.h"
-
-/*
- * A unit of work: a whole wheel, or one part of a wheel split into
- * member ranges (see split_plan).  The units are the runner's items.
- */
-struct unit {
-	unsigned int	 wheel;
-	unsigned int	 part;
-	char		*label;		/* "x.whl: part 2 of 3"; NULL: the wheel's */
-};
-
-/* What every part of a split wheel shares (set in the parent before the
- * workers fork). */
-struct split {
-	unsigned int	 nparts;	/* 0 or 1: whole */
-	char		 key[33];	/* with a cache */
-	char		*tmp;		/* cold: the entry the parts build */
-	char		*dir;		/* its staging directory */
-	int		*fds;		/* per part: the wheel open on its own
-					   (parts seek apart), fds[0] the plan's */
-	unsigned int	 got;		/* in the parent: parts reported done */
-};
-
-/* A split wheel downloaded after the fork: what fetched() learnt of the
- * verified file, in memory the parts' workers share (set before its
- * parts are made ready). */
-struct split_dl {
-	char		 key[33];	/* its cache key; "": no cache */
-	int		 warm;		/* the entry exists: parts link it */
-	dev_t		 dev;		/* the file verified */
-	ino_t		 ino;
-};
-
-struct run {
-	struct target		*t;
-	struct plan		*p;
-	const struct engine_opts *o;
-	struct txn		 x;
-	struct stage_opts	 so;		/* in a worker */
-	unsigned long		 done;
-	uint64_t		 files;
-	uint64_t		 bytes;
-	struct progress		 prog;
-	const char		*cache_dir;	/* NULL: no cache */
-	enum link_mode		 link;
-	unsigned long		 cached;	/* wheels served from the cache */
-	char			**urls;		/* per wheel: direct_url.json's
-						 * URL (no credentials), or NULL */
-	unsigned long		 fetched;	/* downloads delivered */
-	struct unit		*units;
-	size_t			 nunits;
-	struct split		*split;		/* per wheel */
-	struct stage_shared	*sh;		/* per wheel, shared with the
-						   workers */
-	size_t			 shlen;		/* bytes mapped */
-	struct split_dl		*sdl;		/* per wheel, shared too */
-	size_t			*wunit;		/* per wheel: its first unit */
-	unsigned char		*uready;	/* per unit: ready at once */
-	/* The downloads (parent only). */
-	struct fetch_ctx	*fx;		/* made after the fork */
-	struct dl		*dls;
-	char			*dl_dest;	/* --no-cache: in staging */
-	char			*dl_read;	/* where downloads land: the
-						 * workers' one read rule */
-	unsigned char		*ready;		/* per wheel: no download needed */
-	char			*fetch_err;	/* the first failure */
-};
-
-/* A delivered download's note is "<sha256> <path>"; with this in place
- * of the space, the file came from a lock file package's index instead
- * of its url, and gets no direct_url.json. */
-#define NOTE_INDEXED	'*'
-
-struct dl {
-	struct run	*r;
-	size_t		 i;
-	/* A lock file wheel whose url failed (index_fallback()). */
-	char		*tried;		/* "<url>: why" */
-	char		*page;		/* its index's project page */
-	int		 indexed;	/* the file is the index's */
-};
 
 /* ---- in the worker -------------------------------------------------- */
 
@@ -607,548 +531,6 @@ choose_link(struct run *r, const struct engine_opts *o)
 	return 0;
 }
 
-/* ---- downloads, pipelined into the workers ---------------------------- */
-
-/* Whether every digest in check is "sha256:" followed by sha. */
-static int
-only_sha256(const struct strv *check, const char *sha)
-{
-	size_t	i;
-
-	for (i = 0; i < check->n; i++)
-		if (strncmp(check->v[i], "sha256:", 7) != 0 ||
-		    strcasecmp(check->v[i] + 7, sha) != 0)
-			return 0;
-	return 1;
-}
-
-static void	fetched(void *, const struct fetch_result *);
-static int	split_delivered(struct run *, size_t, int, const struct stat *);
-
-/* Queue unit dl's wheel from its url, into the downloads' destination. */
-static int
-dl_add(struct run *r, struct dl *dl)
-{
-	struct plan_wheel	*w = &r->p->add[dl->i];
-	struct fetch_req	 req;
-
-	memset(&req, 0, sizeof(req));
-	req.url = w->url;
-	req.filename = w->base;
-	req.sha256 = w->sha256;
-	req.size = w->size > 0 ? (int64_t)w->size : -1;
-	req.dest_dir = r->dl_dest;
-	req.on_done = fetched;
-	req.user = dl;
-	return fetch_add(r->fx, &req);
-}
-
-/* A lock file wheel's project page arrived: the same file from the
- * index, queued for the same unit, size, hashes and destination. */
-static void
-index_page_got(void *arg, const struct fetch_result *res)
-{
-	struct dl		*dl = arg;
-	struct run		*r = dl->r;
-	struct plan_wheel	*w = &r->p->add[dl->i];
-	struct resolve_lock	 lk;
-	char			*url;
-
-	lk.name = w->fn.name;
-	lk.version = w->fn.version;
-	lk.filename = w->filename;
-	lk.index = w->index;
-	lk.sha256 = w->sha256;
-	lk.where = w->lock_at;
-	lk.tried = dl->tried;
-	if ((url = resolve_lock_page(&lk, dl->page, res)) == NULL) {
-		if (r->fetch_err == NULL)
-			r->fetch_err = xstrdup(err_get());
-		return;
-	}
-	free(w->url);
-	w->url = url;
-	dl->indexed = 1;
-	if (dl_add(r, dl) != 0 && r->fetch_err == NULL)
-		r->fetch_err = xasprintf("%s: %s", w->base, err_get());
-}
-
-/* A lock file wheel's download failed: when its url is gone (404, 410)
- * or its host unreachable after the retries, and the lock file names
- * its package's index, look for the same file there, asynchronously in
- * this loop (the workers keep unpacking the others).  1 when asked. */
-static int
-index_fallback(struct dl *dl, const struct fetch_result *res)
-{
-	struct run		*r = dl->r;
-	struct plan_wheel	*w = &r->p->add[dl->i];
-	char			*index;
-
-	if (w->index == NULL || dl->indexed ||
-	    !resolve_lock_gone(res, r->o->fetch->retries))
-		return 0;
-	index = url_redact(w->index);
-	warn_msg("%s==%s: %s; looking for %s on the index %s", w->fn.name,
-	    w->fn.version, res->error, w->filename, index);
-	free(index);
-	dl->tried = xstrdup(res->error);
-	dl->page = url_project(w->index, w->fn.name);
-	if (fetch_add_page(r->fx, dl->page, INDEX_ACCEPT, index_page_got,
-	    dl) != 0) {
-		if (r->fetch_err == NULL)
-			r->fetch_err = xasprintf("%s: %s", w->base, err_get());
-	}
-	return 1;
-}
-
-static void
-fetched(void *arg, const struct fetch_result *res)
-{
-	struct dl		*dl = arg;
-	struct run		*r = dl->r;
-	struct plan_wheel	*w = &r->p->add[dl->i];
-	struct stat		 st;
-	uint64_t		 want;
-	char			*note;
-	unsigned int		 k;
-	int			 fd, rc;
-
-	r->fetched++;
-	if (!res->ok) {
-		if (index_fallback(dl, res))
-			return;
-		if (r->fetch_err == NULL)
-			r->fetch_err = xasprintf("%s: %s", w->base, res->error);
-		return;
-	}
-	w->path = xstrdup(res->path);
-	w->base = path_base(w->path);
-	w->bytes = res->bytes;
-	want = w->size;
-	w->from_cache = res->from_cache;
-	/* Opened once, as plan.c opens a local wheel: the size is checked
-	 * through this descriptor, and a lock file's digests other than the
-	 * download's sha256 (the name is not trusted between the download,
-	 * or the cache, and now).  The workers were forked before, so the
-	 * worker opens the file by its path and checks that its sha256 is
-	 * the one verified (the note: "<sha256> <path>"). */
-	if ((fd = plan_open_wheel(w->path, &st)) < 0) {
-		if (r->fetch_err == NULL)
-			r->fetch_err = xasprintf("%s (%s): %s", w->path, res->url,
-			    fd == -1 ? strerror(errno) : "not a regular file");
-		return;
-	}
-	w->size = (uint64_t)st.st_size;
-	if (w->check.n == 0)
-		strv_push_owned(&w->check, xasprintf("sha256:%s", res->sha256));
-	/* The sha256 was computed as the bytes arrived, and the worker
-	 * checks it again through its own descriptor before it unpacks:
-	 * a third pass here only when a pin names another digest. */
-	if (only_sha256(&w->check, res->sha256))
-		rc = want > 0 && w->size != want ? err_set("%s: size mismatch: "
-		    "expected %llu bytes, the file has %llu", w->base,
-		    (unsigned long long)want, (unsigned long long)w->size) : 0;
-	else
-		rc = lockfile_verify(fd, w->path, want > 0 ? (int64_t)want : -1,
-		    &w->check);
-	if (rc == 0 && r->split[dl->i].nparts > 1)
-		rc = split_delivered(r, dl->i, fd, &st);
-	close(fd);
-	if (rc != 0) {
-		if (r->fetch_err == NULL)
-			r->fetch_err = xasprintf("%s (%s)", err_get(), res->url);
-		return;
-	}
-	note = xasprintf("%s%c%s", res->sha256, dl->indexed ? NOTE_INDEXED : ' ',
-	    w->path);
-	/* Every part at once, with the same note. */
-	for (k = 0, rc = 0; k < r->split[dl->i].nparts && rc == 0; k++)
-		rc = runner_ready(r->wunit[dl->i] + k, note);
-	free(note);
-	if (rc != 0) {
-		if (r->fetch_err == NULL)
-			r->fetch_err = xasprintf("%s: %s", w->base, err_get());
-		return;
-	}
-	if (verbosity > 0) {
-		progress_clear(&r->prog);
-		note_msg("%s: %llu bytes %s %s", w->base, (unsigned long long)res->bytes,
-		    res->from_cache ? "from the cache, for" : "downloaded from",
-		    res->url);
-	}
-}
-
-/*
- * Before the fork: which wheels need a download (the others are ready at
- * once), their direct_url.json URLs (workers inherit them), and with
- * --no-cache the directory in staging the downloads go to.  0 when there
- * is nothing to download, 1 when there is, -1 on failure (printed).
- */
-static int
-fetch_prepare(struct run *r)
-{
-	struct url_cred	 cred;
-	char		*clean;
-	size_t		 i, n = 0;
-
-	r->ready = xcalloc(r->p->nadd ? r->p->nadd : 1, 1);
-	for (i = 0; i < r->p->nadd; i++) {
-		struct plan_wheel	*w = &r->p->add[i];
-
-		r->ready[i] = w->url == NULL || w->path != NULL;
-		n += !r->ready[i];
-		if (w->from_cache && w->url == NULL) {	/* found by resolve.c */
-			w->bytes = w->size;
-			if (verbosity > 0)
-				note_msg("%s: %llu bytes from the cache", w->base,
-				    (unsigned long long)w->size);
-		}
-	}
-	if (n == 0)
-		return 0;
-	if (r->o->fetch == NULL)
-		BUG("a wheel to download and no fetch options");
-	r->urls = xcalloc(r->p->nadd, sizeof(*r->urls));
-	for (i = 0; i < r->p->nadd; i++) {
-		struct plan_wheel	*w = &r->p->add[i];
-
-		if (!r->ready[i] && w->direct_url &&
-		    url_cred_split(w->url, &clean, &cred) == 0) {
-			r->urls[i] = clean;
-			url_cred_free(&cred);
-		}
-	}
-	if (r->o->fetch->cache_dir == NULL) {
-		r->dl_dest = path_join(r->x.dir, "downloads");
-		if (mkdir(r->dl_dest, 0700) != 0) {
-			error_msg("cannot create '%s': %s", r->dl_dest, strerror(errno));
-			return -1;
-		}
-		r->dl_read = xstrdup(r->dl_dest);
-	} else {
-		/* A Landlock rule needs its directory to exist. */
-		r->dl_read = xasprintf("%s/v1/archives", r->o->fetch->cache_dir);
-		if (mkdir_p(r->dl_read, 0755) != 0) {
-			error_msg("%s", err_get());
-			return -1;
-		}
-	}
-	return 1;
-}
-
-/* "[staged/wheels] downloading 12.3/45.6 MB" on the progress line. */
-static void
-show_bytes(struct run *r)
-{
-	struct fetch_stats	st;
-	char			what[64];
-
-	if (!r->prog.enabled)
-		return;
-	fetch_get_stats(r->fx, &st);
-	if (st.bytes_expected >= st.bytes_received)
-		snprintf(what, sizeof(what), "%.1f/%.1f MB",
-		    (double)st.bytes_received / 1e6, (double)st.bytes_expected / 1e6);
-	else
-		snprintf(what, sizeof(what), "%.1f MB",
-		    (double)st.bytes_received / 1e6);
-	progress_update(&r->prog, r->done, "downloading", what, 0);
-}
-
-/* After the fork (the first wait): the fetch context, every download
- * queued (fetch.c starts the largest first).  0, or -1 after err_set(). */
-static int
-fetch_start(struct run *r)
-{
-	struct fetch_opts	 fo;
-	size_t			 i;
-
-	fo = *r->o->fetch;
-	fo.stop = &sig_stop;
-	fo.wake_fd = sig_wake_fd();
-	if ((r->fx = fetch_new(&fo)) == NULL)
-		return -1;
-	r->dls = xcalloc(r->p->nadd, sizeof(*r->dls));
-	for (i = 0; i < r->p->nadd; i++) {
-		struct plan_wheel	*w = &r->p->add[i];
-
-		if (r->ready[i])
-			continue;
-		r->dls[i].r = r;
-		r->dls[i].i = i;
-		if (dl_add(r, &r->dls[i]) != 0)
-			return err_prefix("%s", w->base);
-	}
-	return 0;
-}
-
-/* The runner's wait while wheels are still downloading: curl's sockets
- * and the worker pipes in one poll; each verified wheel is made ready. */
-static int
-fetch_wait(void *arg, struct pollfd *fds, size_t nfds, int timeout_ms)
-{
-	struct run	*r = arg;
-	int		 rc;
-
-	if (r->fx == NULL && fetch_start(r) != 0)
-		return -1;
-	rc = fetch_run_some(r->fx, timeout_ms, fds, nfds);
-	if (rc == FETCH_STOPPED)
-		return -2;
-	if (rc < 0)
-		return -1;
-	/* One failed download fails the run: nothing commits. */
-	if (r->fetch_err != NULL)
-		return err_set("%s", r->fetch_err);
-	show_bytes(r);
-	return 0;
-}
-
-static void
-fetch_end(struct run *r)
-{
-	size_t	i;
-
-	/* Aborts what still runs and removes its partial files. */
-	if (r->fx != NULL)
-		fetch_free(r->fx);
-	r->fx = NULL;
-	for (i = 0; r->dls != NULL && i < r->p->nadd; i++) {
-		free(r->dls[i].tried);
-		free(r->dls[i].page);
-	}
-	free(r->dls);
-	free(r->dl_dest);
-	free(r->dl_read);
-	free(r->ready);
-	free(r->fetch_err);
-	for (i = 0; r->urls != NULL && i < r->p->nadd; i++)
-		free(r->urls[i]);
-	free(r->urls);
-	r->dls = NULL;
-	r->dl_dest = NULL;
-	r->dl_read = NULL;
-	r->ready = NULL;
-	r->fetch_err = NULL;
-	r->urls = NULL;
-}
-
-/*
- * Which wheels to split into parts, and into how many.
- * Measured on the site corpus repacked as one wheel (28,585 files, 71 MB):
- * it costs the same CPU as the same files in 94 wheels, so what a big
- * wheel loses is parallelism only, and its largest member is about 5% of
- * its time.  A wheel is split when it is more than one worker's fair share
- * of the run (size > total / jobs), since only then does it bound the run;
- * into as many parts as shares it holds, at most jobs, and each part at
- * least SPLIT_MIN bytes of wheel: every part reads the whole central
- * directory and RECORD again (measured: 0.1 s of CPU for 28,585 members).
- * The parts take chunks of members from a shared counter (stage.h), so the
- * parent never opens a wheel and no cost model is needed; a single huge
- * member is one chunk's, never split.
- */
-#define SPLIT_MIN	((uint64_t)4 * 1024 * 1024)
-#define SPLIT_MAX	64
-
-static unsigned int
-split_count(uint64_t size, uint64_t total, unsigned int jobs)
-{
-	uint64_t	k;
-
-	if (jobs < 2 || size * jobs <= total || size < 2 * SPLIT_MIN)
-		return 1;
-	k = (size * jobs + total - 1) / total;
-	if (k > jobs)
-		k = jobs;
-	if (k > size / SPLIT_MIN)
-		k = size / SPLIT_MIN;
-	return k > SPLIT_MAX ? SPLIT_MAX : (unsigned int)k;
-}
-
-/* Before the workers fork: the staging directory the parts share, and the
- * cache entry they read (warm) or build together (cold). */
-static int
-split_prepare(struct run *r, unsigned int i)
-{
-	struct split	*s = &r->split[i];
-	struct stat	 a, b;
-	unsigned int	 k;
-	char		*e, *mp;
-	int		 warm;
-
-	/* libzip seeks and reads a large wheel through a stream: parts
-	 * sharing one open file would move each other's offset.  Each part
-	 * gets its own open file of the very file the plan opened and
-	 * hashed: opened through /proc/self/fd, never by its path, so a file
-	 * renamed over the path meanwhile is not what the parts read.  Where
-	 * /proc is not mounted, the path, checked to be the same file. */
-	s->fds = xcalloc(s->nparts, sizeof(*s->fds));
-	s->fds[0] = r->p->add[i].fd;
-	for (k = 1; k < s->nparts; k++) {
-		char	proc[64];
-
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", s->fds[0]);
-		s->fds[k] = open(proc, O_RDONLY | O_CLOEXEC);
-		if (s->fds[k] < 0)
-			s->fds[k] = open(r->p->add[i].path, O_RDONLY | O_CLOEXEC);
-		if (s->fds[k] < 0)
-			return err_set("cannot open: %s", strerror(errno));
-		if (fstat(s->fds[k], &a) != 0 || fstat(s->fds[0], &b) != 0 ||
-		    a.st_dev != b.st_dev || a.st_ino != b.st_ino)
-			return err_set("the file was replaced while it was installed");
-	}
-	s->dir = txn_stage_path(&r->x, i);
-	if (mkdir(s->dir, 0777) != 0)
-		return err_set("cannot create the staging directory '%s': %s", s->dir,
-		    strerror(errno));
-	if (r->cache_dir == NULL || !r->o->verify_record)
-		return 0;
-	if (cache_key_fd(r->p->add[i].fd, s->key, NULL) != 0)
-		return -1;
-	e = cache_entry(r->cache_dir, s->key);
-	mp = path_join(e, "MANIFEST");
-	warm = access(mp, F_OK) == 0;
-	free(mp);
-	free(e);
-	if (!warm && (s->tmp = cache_tmp(r->cache_dir)) == NULL)
-		return -1;
-	return 0;
-}
-
-/* Before the workers fork, for a wheel to download and split: the
- * staging directory its parts share and, with a cache, the directory
- * they build its entry in should it be cold.  fetched() finds its key. */
-static int
-split_prepare_dl(struct run *r, unsigned int i)
-{
-	struct split	*s = &r->split[i];
-
-	s->dir = txn_stage_path(&r->x, i);
-	if (mkdir(s->dir, 0777) != 0)
-		return err_set("cannot create the staging directory '%s': %s", s->dir,
-		    strerror(errno));
-	if (r->cache_dir != NULL && r->o->verify_record &&
-	    (s->tmp = cache_tmp(r->cache_dir)) == NULL)
-		return -1;
-	return 0;
-}
-
-/* In the parent, a split wheel's download verified, through fd: the
- * file its parts must find, and its cache key (one pass, here, while
- * the workers unpack) and whether the entry exists. */
-static int
-split_delivered(struct run *r, size_t i, int fd, const struct stat *st)
-{
-	struct split_dl	*d = &r->sdl[i];
-	char		*e, *mp;
-
-	d->dev = st->st_dev;
-	d->ino = st->st_ino;
-	if (r->split[i].tmp == NULL)
-		return 0;
-	if (cache_key_fd(fd, d->key, NULL) != 0)
-		return -1;
-	e = cache_entry(r->cache_dir, d->key);
-	mp = path_join(e, "MANIFEST");
-	d->warm = access(mp, F_OK) == 0;
-	free(mp);
-	free(e);
-	return 0;
-}
-
-/* The runner's items: the units, and their sizes. */
-static int
-split_plan(struct run *r, uint64_t **sizesp)
-{
-	const struct plan	*p = r->p;
-	uint64_t		 total = 0, *sizes;
-	unsigned int		 k, n;
-	size_t			 i, u = 0, off;
-
-	r->split = xcalloc(p->nadd ? p->nadd : 1, sizeof(*r->split));
-	for (i = 0; i < p->nadd; i++)
-		total += p->add[i].size;
-	r->nunits = 0;
-	/* A wheel downloaded after the fork is split by the size the plan
-	 * expects (0 when unknown: whole); its parts start when it is whole
-	 * and verified (fetched()). */
-	for (i = 0; i < p->nadd; i++) {
-		r->split[i].nparts = split_count(p->add[i].size, total, r->o->jobs);
-		r->nunits += r->split[i].nparts;
-	}
-	r->units = xcalloc(r->nunits ? r->nunits : 1, sizeof(*r->units));
-	r->uready = xcalloc(r->nunits ? r->nunits : 1, 1);
-	r->wunit = xcalloc(p->nadd ? p->nadd : 1, sizeof(*r->wunit));
-	*sizesp = sizes = xcalloc(r->nunits ? r->nunits : 1, sizeof(*sizes));
-	/* The wheels' stage_shared, then their split_dl, aligned. */
-	off = (p->nadd ? p->nadd : 1) * sizeof(*r->sh);
-	off = (off + _Alignof(struct split_dl) - 1) &
-	    ~(_Alignof(struct split_dl) - 1);
-	r->shlen = off + (p->nadd ? p->nadd : 1) * sizeof(*r->sdl);
-	r->sh = mmap(NULL, r->shlen, PROT_READ | PROT_WRITE, MAP_SHARED |
-	    MAP_ANONYMOUS, -1, 0);
-	if (r->sh == MAP_FAILED) {
-		r->sh = NULL;
-		error_msg("cannot map shared memory: %s", strerror(errno));
-		return -1;
-	}
-	r->sdl = (struct split_dl *)((char *)r->sh + off);
-	for (i = 0; i < p->nadd; i++) {
-		n = r->split[i].nparts;
-		r->sh[i].left = n;
-		if (n > 1 && p->add[i].path == NULL &&
-		    split_prepare_dl(r, (unsigned int)i) != 0) {
-			error_msg("%s: %s", p->add[i].base, err_get());
-			return -1;
-		}
-		if (n > 1 && p->add[i].path != NULL &&
-		    split_prepare(r, (unsigned int)i) != 0) {
-			error_msg("%s: %s", p->add[i].base, err_get());
-			return -1;
-		}
-		if (n > 1 && verbosity > 0)
-			note_msg("%s: split into %u parts", p->add[i].base, n);
-		r->wunit[i] = u;
-		for (k = 0; k < n; k++, u++) {
-			r->uready[u] = r->ready == NULL || r->ready[i];
-			r->units[u].wheel = (unsigned int)i;
-			r->units[u].part = k;
-			if (n > 1)
-				r->units[u].label = xasprintf("%s: part %u of %u",
-				    p->add[i].base, k + 1, n);
-			sizes[u] = p->add[i].size / n;
-		}
-	}
-	return 0;
-}
-
-static void
-split_free(struct run *r, int failed)
-{
-	size_t		i;
-	unsigned int	k;
-
-	for (i = 0; r->split && i < r->p->nadd; i++) {
-		/* A warm download's parts never used theirs. */
-		if (r->split[i].tmp != NULL && (failed || r->sdl[i].warm))
-			rm_rf(r->split[i].tmp);
-		free(r->split[i].tmp);
-		free(r->split[i].dir);
-		for (k = 1; r->split[i].fds && k < r->split[i].nparts; k++)
-			if (r->split[i].fds[k] > 0)
-				close(r->split[i].fds[k]);
-		free(r->split[i].fds);
-	}
-	for (i = 0; r->units && i < r->nunits; i++)
-		free(r->units[i].label);
-	free(r->split);
-	free(r->units);
-	free(r->uready);
-	free(r->wunit);
-	if (r->sh != NULL)
-		munmap(r->sh, r->shlen);
-}
-
 static void
 print_plan(const struct plan *p)
 {
@@ -1175,7 +557,7 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 		.frame = sandbox_frame, .describe_exit = sandbox_describe_exit,
 	};
 	struct runner_opts ro = { o->jobs, "unpacking", "wheels", NULL };
-	struct runner_feed feed = { NULL, fetch_wait };
+	struct runner_feed feed = { NULL, engine_fetch_wait };
 	struct run	 r;
 	uint64_t	*sizes;
 	unsigned long	 replaced = 0;
@@ -1207,12 +589,12 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 		rc = 1;
 		goto out;
 	}
-	if ((rc = fetch_prepare(&r)) < 0) {
+	if ((rc = engine_fetch_prepare(&r)) < 0) {
 		txn_abort(&r.x);
 		rc = 1;
 		goto out;
 	} else if (rc > 0)
-		ro.feed = &feed;	/* its ready: per unit (split_plan) */
+		ro.feed = &feed;	/* its ready: per unit (engine_split_plan) */
 	r.x.strict = o->strict;
 	r.x.nosync = o->no_fsync;
 	if (p->nadd > 0 && o->cache_dir != NULL && choose_link(&r, o) != 0) {
@@ -1224,8 +606,8 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 		note_msg("jobs: %s", jobs_describe(o->jobs));
 	/* Largest unit first, so that the longest jobs start first and the
 	 * short ones even out the end. */
-	if (split_plan(&r, &sizes) != 0) {
-		split_free(&r, 1);
+	if (engine_split_plan(&r, &sizes) != 0) {
+		engine_split_free(&r, 1);
 		txn_abort(&r.x);
 		rc = 1;
 		goto out;
@@ -1234,8 +616,8 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 		feed.ready = r.uready;
 	rc = runner_run(sizes, r.nunits, &ops, &r, &ro);
 	/* Before anything else forks (bytecode), and before the commit. */
-	fetch_end(&r);
-	split_free(&r, rc != 0 || sig_stop);
+	engine_fetch_end(&r);
+	engine_split_free(&r, rc != 0 || sig_stop);
 	if (rc != 0 || sig_stop) {
 		progress_clear(&r.prog);
 		txn_abort(&r.x);
@@ -1273,7 +655,7 @@ engine_run(struct target *t, struct plan *p, const struct engine_opts *o)
 			    r.cache_dir ? link_mode_name(r.link) : "");
 	}
 out:
-	fetch_end(&r);
+	engine_fetch_end(&r);
 	txn_free(&r.x);
 	free(sizes);
 	return rc;

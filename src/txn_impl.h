@@ -1,6 +1,7 @@
 /*
- * txn_impl.h: what txn.c (staging, planning, the journaled commit) and
- * recover.c (rollback and recovery) share.  Nothing else includes it.
+ * txn_impl.h: what txn.c (staging, the journaled commit), txn_plan.c
+ * (planning the commit) and recover.c (rollback and recovery) share.
+ * Nothing else includes it.
  */
 #ifndef FORKLIFT_TXN_IMPL_H
 #define FORKLIFT_TXN_IMPL_H
@@ -27,5 +28,8 @@ void	 txn_prune_dirs(const struct target *, const struct strv *);
 /* Remove a staging directory and, unless NULL, the journal; a failure
  * is a warning. */
 void	 txn_cleanup(const char *dir, const char *journal);
+/* Free the planned steps and the overlay (txn_free()). */
+struct txn;
+void	 txn_plan_free(struct txn *);
 
 #endif

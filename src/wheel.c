@@ -7,7 +7,9 @@
  * one top-level .dist-info, .data keys, WHEEL, and that RECORD lists each
  * member with a hash and the right size.  It reads only RECORD, WHEEL,
  * METADATA and entry_points.txt; it never inflates other members, never
- * writes a file, and never prints anything but warnings.
+ * writes a file, and never prints anything but warnings.  Where libzip
+ * reads the file from is wheel_source.c's; the text of WHEEL and METADATA
+ * is parsed by wheel_meta.c.
  */
 #include "config.h"
 
@@ -26,6 +28,7 @@
 #include "util.h"
 #include "version.h"
 #include "wheel.h"
+#include "wheel_int.h"
 
 #define SMALL_MAX	(16u << 20)	/* WHEEL, METADATA, entry_points */
 #define RECORD_MAX	(256u << 20)
@@ -541,217 +544,6 @@ read_distinfo(struct wheel *w, const struct wheel_open_opts *o)
 	return check_record(w, rec, o->verify_record);
 }
 
-/*
- * Open the archive from a read-only mapping of the file: libzip then reads
- * members out of memory, with no lseek/read system calls per member (a
- * large share of the syscalls of an install of many small files).
- */
-#define MAP_MAX	((off_t)64 << 20)
-
-/* The archive of src (NULL: its creation failed, ze says why). */
-static zip_t *
-open_source(zip_source_t *src, zip_error_t *ze, int flags, int *code)
-{
-	zip_t	*za = NULL;
-
-	if (src == NULL)
-		*code = zip_error_code_zip(ze);
-	else if ((za = zip_open_from_source(src, flags, ze)) == NULL) {
-		*code = zip_error_code_zip(ze);
-		zip_source_free(src);
-	}
-	zip_error_fini(ze);
-	return za;
-}
-
-/*
- * A file too large to map is read through a window of WIN_SIZE bytes
- * refilled with pread: members come in file order, so one pread serves
- * many members and their local headers, with no lseek at all (a stdio
- * stream cost four system calls a member).  Reads of half a window or
- * more go straight to the caller's buffer.  Memory stays one window.
- */
-#define WIN_SIZE	((size_t)256 << 10)
-
-struct window {
-	int		 fd;
-	uint64_t	 size;		/* of the file */
-	uint64_t	 off;		/* where the next read starts */
-	unsigned char	*buf;
-	uint64_t	 buf_off;	/* file offset of buf[0] */
-	size_t		 buf_len;
-	zip_error_t	 error;
-};
-
-/* Up to n bytes at off into p; fewer only at the end of the file. */
-static zip_int64_t
-window_pread(struct window *wn, void *p, size_t n, uint64_t off)
-{
-	size_t	got = 0;
-	ssize_t	r;
-
-	while (got < n) {
-		r = pread(wn->fd, (char *)p + got, n - got, (off_t)(off + got));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			zip_error_set(&wn->error, ZIP_ER_READ, errno);
-			return -1;
-		}
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	return (zip_int64_t)got;
-}
-
-static zip_int64_t
-window_read(struct window *wn, unsigned char *p, zip_uint64_t len)
-{
-	zip_uint64_t	 n, k, done = 0;
-	zip_int64_t	 r;
-
-	n = wn->off >= wn->size ? 0 : wn->size - wn->off;
-	if (len < n)
-		n = len;
-	while (done < n) {
-		if (wn->off >= wn->buf_off && wn->off < wn->buf_off + wn->buf_len) {
-			k = wn->buf_off + wn->buf_len - wn->off;
-			if (k > n - done)
-				k = n - done;
-			memcpy(p + done, wn->buf + (wn->off - wn->buf_off), (size_t)k);
-		} else if (n - done >= WIN_SIZE / 2) {
-			if ((r = window_pread(wn, p + done, (size_t)(n - done),
-			    wn->off)) < 0)
-				return -1;
-			k = (zip_uint64_t)r;
-		} else {
-			if ((r = window_pread(wn, wn->buf, WIN_SIZE, wn->off)) < 0)
-				return -1;
-			wn->buf_off = wn->off;
-			wn->buf_len = (size_t)r;
-			continue;
-		}
-		if (k == 0)
-			break;	/* the file shrank */
-		done += k;
-		wn->off += k;
-	}
-	return (zip_int64_t)done;
-}
-
-static zip_int64_t
-window_cb(void *arg, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
-{
-	struct window	*wn = arg;
-	zip_stat_t	*st;
-	zip_int64_t	 off;
-
-	switch (cmd) {
-	case ZIP_SOURCE_OPEN:
-		wn->off = 0;
-		return 0;
-	case ZIP_SOURCE_READ:
-		return window_read(wn, data, len);
-	case ZIP_SOURCE_CLOSE:
-		return 0;
-	case ZIP_SOURCE_STAT:
-		if (len < sizeof(*st)) {
-			zip_error_set(&wn->error, ZIP_ER_INVAL, 0);
-			return -1;
-		}
-		st = data;
-		zip_stat_init(st);
-		st->size = wn->size;
-		st->valid |= ZIP_STAT_SIZE;
-		return sizeof(*st);
-	case ZIP_SOURCE_ERROR:
-		return zip_error_to_data(&wn->error, data, len);
-	case ZIP_SOURCE_FREE:
-		close(wn->fd);
-		free(wn->buf);
-		zip_error_fini(&wn->error);
-		free(wn);
-		return 0;
-	case ZIP_SOURCE_SEEK:
-		off = zip_source_seek_compute_offset(wn->off, wn->size, data, len,
-		    &wn->error);
-		if (off < 0)
-			return -1;
-		wn->off = (uint64_t)off;
-		return 0;
-	case ZIP_SOURCE_TELL:
-		return (zip_int64_t)wn->off;
-	case ZIP_SOURCE_SUPPORTS:
-		return ZIP_SOURCE_SUPPORTS_SEEKABLE;
-	default:
-		zip_error_set(&wn->error, ZIP_ER_OPNOTSUPP, 0);
-		return -1;
-	}
-}
-
-/* libzip on fd (taken over) of size bytes, through a window. */
-static zip_t *
-open_window(int fd, uint64_t size, int flags, int *code)
-{
-	struct window	*wn = xcalloc(1, sizeof(*wn));
-	zip_source_t	*src;
-	zip_error_t	 ze;
-
-	wn->fd = fd;
-	wn->size = size;
-	wn->buf = xmalloc(WIN_SIZE);
-	zip_error_init(&wn->error);
-	zip_error_init(&ze);
-	if ((src = zip_source_function_create(window_cb, wn, &ze)) == NULL) {
-		close(fd);
-		free(wn->buf);
-		free(wn);
-	}
-	return open_source(src, &ze, flags, code);
-}
-
-static zip_t *
-open_mapped(struct wheel *w, int flags, int *code)
-{
-	struct stat	 st;
-	zip_source_t	*src;
-	zip_error_t	 ze;
-	int		 fd;
-
-	if (w->map == NULL) {
-		if (w->fd >= 0)
-			fd = dup(w->fd);	/* the descriptor the parent hashed */
-		else
-			fd = open(w->path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			*code = ZIP_ER_OPEN;
-			return NULL;
-		}
-		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
-			close(fd);
-			*code = ZIP_ER_NOZIP;
-			return NULL;
-		}
-		if (st.st_size > MAP_MAX) {
-			/* A mapping's pages count in the worker's RSS as it reads
-			 * them: a large wheel is read through a window instead. */
-			return open_window(fd, (uint64_t)st.st_size, flags, code);
-		}
-		w->map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		close(fd);
-		if (w->map == MAP_FAILED) {
-			w->map = NULL;
-			*code = ZIP_ER_READ;
-			return NULL;
-		}
-		w->map_len = (size_t)st.st_size;
-		madvise(w->map, w->map_len, MADV_WILLNEED);
-	}
-	zip_error_init(&ze);
-	src = zip_source_buffer_create(w->map, w->map_len, 0, &ze);
-	return open_source(src, &ze, flags, code);
-}
 
 static uint32_t
 le32(const unsigned char *p)
@@ -784,7 +576,7 @@ explain_incons(struct wheel *w)
 	uint16_t		 flags;
 	int			 code;
 
-	if ((za = open_mapped(w, ZIP_RDONLY, &code)) == NULL) {
+	if ((za = wheel_source_open(w, ZIP_RDONLY, &code)) == NULL) {
 		/* libzip refuses the central directory itself (a UTF-8 flagged
 		 * name that is not UTF-8, say): check the local names in order. */
 		while (off + 30 <= w->map_len && le32(map + off) == 0x04034b50) {
@@ -862,11 +654,11 @@ open_archive(struct wheel *w, const struct wheel_open_opts *o)
 	const char	*example = NULL;
 	int		 code, dup = 0;
 
-	w->za = open_mapped(w, ZIP_RDONLY |
+	w->za = wheel_source_open(w, ZIP_RDONLY |
 	    (o->no_consistency ? 0 : ZIP_CHECKCONS), &code);
 	if (w->za == NULL && code == ZIP_ER_EXISTS) {
 		/* libzip refuses duplicate names; reopen to say which */
-		if ((w->za = open_mapped(w, ZIP_RDONLY, &code)) == NULL)
+		if ((w->za = wheel_source_open(w, ZIP_RDONLY, &code)) == NULL)
 			return open_error(w->path, code);
 		dup = 1;
 	}
@@ -986,132 +778,4 @@ wheel_read_member(struct wheel *w, const struct wheel_member *m,
 	*out = p;
 	*outlen = (size_t)m->size;
 	return 0;
-}
-
-/* ---- WHEEL and METADATA ---------------------------------------------- */
-
-/* Next line of [*pp, end) without its LF or CRLF; 0 at the end. */
-static int
-next_line(const char **pp, const char *end, const char **s, size_t *n)
-{
-	const char	*p = *pp, *nl;
-
-	if (p >= end)
-		return 0;
-	nl = memchr(p, '\n', (size_t)(end - p));
-	*s = p;
-	*n = (size_t)((nl ? nl : end) - p);
-	*pp = nl ? nl + 1 : end;
-	if (*n > 0 && p[*n - 1] == '\r')
-		(*n)--;
-	return 1;
-}
-
-static void
-trim(const char **s, size_t *n)
-{
-	while (*n > 0 && (**s == ' ' || **s == '\t')) {
-		(*s)++;
-		(*n)--;
-	}
-	while (*n > 0 && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
-		(*n)--;
-}
-
-/* "Key: value" on line [s, s+n): the value if the key is field. */
-static int
-header_is(const char *s, size_t n, const char *field, const char **v,
-    size_t *vn)
-{
-	const char	*colon = memchr(s, ':', n), *k = s;
-	size_t		 kn;
-
-	if (colon == NULL || *s == ' ' || *s == '\t')
-		return 0;
-	kn = (size_t)(colon - s);
-	trim(&k, &kn);
-	if (kn != strlen(field) || strncasecmp(k, field, kn) != 0)
-		return 0;
-	*v = colon + 1;
-	*vn = n - (size_t)(colon + 1 - s);
-	trim(v, vn);
-	return 1;
-}
-
-int
-wheel_info_parse(const char *text, size_t len, const char *label,
-    struct wheel_info *wi)
-{
-	const char	*p = text, *end = text + len, *s, *v, *ver = NULL;
-	size_t		 n, vn, vl = 0;
-	unsigned long	 maj, min = 0;
-	char		*e, *copy;
-
-	memset(wi, 0, sizeof(*wi));
-	while (next_line(&p, end, &s, &n) && n > 0) {
-		if (ver == NULL && header_is(s, n, "Wheel-Version", &v, &vn)) {
-			ver = v;
-			vl = vn;
-		} else if (header_is(s, n, "Root-Is-Purelib", &v, &vn))
-			wi->root_is_purelib = vn == 4 &&
-			    strncasecmp(v, "true", 4) == 0;
-	}
-	if (ver == NULL)
-		return err_set("WHEEL has no Wheel-Version");
-	copy = xstrndup(ver, vl);
-	maj = strtoul(copy, &e, 10);
-	if (e != copy && *e == '.' && e[1] >= '0' && e[1] <= '9')
-		min = strtoul(e + 1, &e, 10);
-	while (e != copy && *e == '.' && e[1] >= '0' && e[1] <= '9')
-		strtoul(e + 1, &e, 10);
-	if (e == copy || *e != '\0' || copy[0] < '0' || copy[0] > '9' ||
-	    maj > 9999 || min > 9999) {
-		err_set("WHEEL: Wheel-Version '%s' is not a version", copy);
-		free(copy);
-		return -1;
-	}
-	if (maj >= 2) {
-		err_set("Wheel-Version %s is not supported", copy);
-		free(copy);
-		return -1;
-	}
-	if (maj == 0)
-		warn_msg("%s: Wheel-Version %s is older than 1.0; installing "
-		    "anyway", label, copy);
-	else if (min > 0)
-		warn_msg("%s: Wheel-Version %s is newer than 1.0; installing "
-		    "anyway", label, copy);
-	wi->version_major = (int)maj;
-	wi->version_minor = (int)min;
-	free(copy);
-	return 0;
-}
-
-char *
-metadata_field(const char *text, size_t len, const char *field)
-{
-	const char	*p = text, *end = text + len, *s, *v;
-	size_t		 n, vn;
-	struct buf	 b = BUF_INIT;
-	char		*r;
-	int		 found = 0;
-
-	while (next_line(&p, end, &s, &n) && n > 0) {
-		if (found) {
-			if (*s != ' ' && *s != '\t')
-				break;
-			buf_add(&b, s, n);	/* unfold: keep blanks */
-		} else if (header_is(s, n, field, &v, &vn)) {
-			buf_add(&b, v, vn);
-			found = 1;
-		}
-	}
-	if (!found)
-		return NULL;
-	s = b.p ? b.p : "";
-	n = b.len;
-	trim(&s, &n);
-	r = xstrndup(s, n);
-	buf_free(&b);
-	return r;
 }

@@ -1,0 +1,32 @@
+/*
+ * stage_int.h: what stage.c and stage_split.c (the parts of a split
+ * wheel) share.  Not an interface: nothing but the stage files include it.
+ */
+#ifndef FORKLIFT_STAGE_INT_H
+#define FORKLIFT_STAGE_INT_H
+
+#include "cache.h"
+#include "stage.h"
+
+/* A cached tree no longer matches its manifest: rebuild it. */
+#define STALE		(-2)
+
+/* Complete the staging tree from the tree at src_fd (the staging tree
+ * itself when unpacked in place).  placed: every file but the scripts to
+ * rewrite is in staging already.  0, -1, or STALE. */
+int	 stage_finish(const char *path, int src_fd, int stage_fd, int placed,
+	    const struct manifest *, const struct stage_opts *,
+	    struct stage_stats *);
+/* Link entries lo..hi-1 of m (but the scripts to rewrite) from the tree
+ * at src_fd into staging.  0, -1, or STALE. */
+int	 stage_link_range(const char *path, int src_fd, int stage_fd,
+	    const struct manifest *m, size_t lo, size_t hi,
+	    const struct stage_opts *);
+/* A tree, opened as a directory; -1 with err_set() when it cannot be. */
+int	 stage_open_tree(const char *dir);
+/* While a cache entry is built: warnings are also kept in m (a warm
+ * install says them again), until stage_capture_end(). */
+void	 stage_capture_begin(struct manifest *m);
+void	 stage_capture_end(void);
+
+#endif

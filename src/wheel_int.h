@@ -1,0 +1,17 @@
+/*
+ * wheel_int.h: what wheel.c asks of wheel_source.c.  Not an interface:
+ * nothing but the wheel files includes it.
+ */
+#ifndef FORKLIFT_WHEEL_INT_H
+#define FORKLIFT_WHEEL_INT_H
+
+#include <zip.h>
+
+#include "wheel.h"
+
+/* The archive of w, read from a private mapping of its file (or, above
+ * 64 MiB, through a window refilled with pread); NULL with *code set to
+ * libzip's error code. */
+zip_t	*wheel_source_open(struct wheel *w, int flags, int *code);
+
+#endif

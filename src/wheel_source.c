@@ -1,0 +1,233 @@
+/*
+ * wheel_source.c: where libzip reads a wheel from.  A wheel up to 64 MiB
+ * is mapped read-only (members are read out of memory, no system call per
+ * member); a larger one is read through a window refilled with pread, so
+ * libzip's seeks never reach the kernel and a part of a split wheel can
+ * share its descriptor.  It reads the file only; it never checks what the
+ * archive holds (wheel.c does).
+ */
+#include "config.h"
+
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "wheel.h"
+#include "wheel_int.h"
+
+/*
+ * Open the archive from a read-only mapping of the file: libzip then reads
+ * members out of memory, with no lseek/read system calls per member (a
+ * large share of the syscalls of an install of many small files).
+ */
+#define MAP_MAX	((off_t)64 << 20)
+
+/* The archive of src (NULL: its creation failed, ze says why). */
+static zip_t *
+open_source(zip_source_t *src, zip_error_t *ze, int flags, int *code)
+{
+	zip_t	*za = NULL;
+
+	if (src == NULL)
+		*code = zip_error_code_zip(ze);
+	else if ((za = zip_open_from_source(src, flags, ze)) == NULL) {
+		*code = zip_error_code_zip(ze);
+		zip_source_free(src);
+	}
+	zip_error_fini(ze);
+	return za;
+}
+
+/*
+ * A file too large to map is read through a window of WIN_SIZE bytes
+ * refilled with pread: members come in file order, so one pread serves
+ * many members and their local headers, with no lseek at all (a stdio
+ * stream cost four system calls a member).  Reads of half a window or
+ * more go straight to the caller's buffer.  Memory stays one window.
+ */
+#define WIN_SIZE	((size_t)256 << 10)
+
+struct window {
+	int		 fd;
+	uint64_t	 size;		/* of the file */
+	uint64_t	 off;		/* where the next read starts */
+	unsigned char	*buf;
+	uint64_t	 buf_off;	/* file offset of buf[0] */
+	size_t		 buf_len;
+	zip_error_t	 error;
+};
+
+/* Up to n bytes at off into p; fewer only at the end of the file. */
+static zip_int64_t
+window_pread(struct window *wn, void *p, size_t n, uint64_t off)
+{
+	size_t	got = 0;
+	ssize_t	r;
+
+	while (got < n) {
+		r = pread(wn->fd, (char *)p + got, n - got, (off_t)(off + got));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			zip_error_set(&wn->error, ZIP_ER_READ, errno);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (zip_int64_t)got;
+}
+
+static zip_int64_t
+window_read(struct window *wn, unsigned char *p, zip_uint64_t len)
+{
+	zip_uint64_t	 n, k, done = 0;
+	zip_int64_t	 r;
+
+	n = wn->off >= wn->size ? 0 : wn->size - wn->off;
+	if (len < n)
+		n = len;
+	while (done < n) {
+		if (wn->off >= wn->buf_off && wn->off < wn->buf_off + wn->buf_len) {
+			k = wn->buf_off + wn->buf_len - wn->off;
+			if (k > n - done)
+				k = n - done;
+			memcpy(p + done, wn->buf + (wn->off - wn->buf_off), (size_t)k);
+		} else if (n - done >= WIN_SIZE / 2) {
+			if ((r = window_pread(wn, p + done, (size_t)(n - done),
+			    wn->off)) < 0)
+				return -1;
+			k = (zip_uint64_t)r;
+		} else {
+			if ((r = window_pread(wn, wn->buf, WIN_SIZE, wn->off)) < 0)
+				return -1;
+			wn->buf_off = wn->off;
+			wn->buf_len = (size_t)r;
+			continue;
+		}
+		if (k == 0)
+			break;	/* the file shrank */
+		done += k;
+		wn->off += k;
+	}
+	return (zip_int64_t)done;
+}
+
+static zip_int64_t
+window_cb(void *arg, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
+{
+	struct window	*wn = arg;
+	zip_stat_t	*st;
+	zip_int64_t	 off;
+
+	switch (cmd) {
+	case ZIP_SOURCE_OPEN:
+		wn->off = 0;
+		return 0;
+	case ZIP_SOURCE_READ:
+		return window_read(wn, data, len);
+	case ZIP_SOURCE_CLOSE:
+		return 0;
+	case ZIP_SOURCE_STAT:
+		if (len < sizeof(*st)) {
+			zip_error_set(&wn->error, ZIP_ER_INVAL, 0);
+			return -1;
+		}
+		st = data;
+		zip_stat_init(st);
+		st->size = wn->size;
+		st->valid |= ZIP_STAT_SIZE;
+		return sizeof(*st);
+	case ZIP_SOURCE_ERROR:
+		return zip_error_to_data(&wn->error, data, len);
+	case ZIP_SOURCE_FREE:
+		close(wn->fd);
+		free(wn->buf);
+		zip_error_fini(&wn->error);
+		free(wn);
+		return 0;
+	case ZIP_SOURCE_SEEK:
+		off = zip_source_seek_compute_offset(wn->off, wn->size, data, len,
+		    &wn->error);
+		if (off < 0)
+			return -1;
+		wn->off = (uint64_t)off;
+		return 0;
+	case ZIP_SOURCE_TELL:
+		return (zip_int64_t)wn->off;
+	case ZIP_SOURCE_SUPPORTS:
+		return ZIP_SOURCE_SUPPORTS_SEEKABLE;
+	default:
+		zip_error_set(&wn->error, ZIP_ER_OPNOTSUPP, 0);
+		return -1;
+	}
+}
+
+/* libzip on fd (taken over) of size bytes, through a window. */
+static zip_t *
+open_window(int fd, uint64_t size, int flags, int *code)
+{
+	struct window	*wn = xcalloc(1, sizeof(*wn));
+	zip_source_t	*src;
+	zip_error_t	 ze;
+
+	wn->fd = fd;
+	wn->size = size;
+	wn->buf = xmalloc(WIN_SIZE);
+	zip_error_init(&wn->error);
+	zip_error_init(&ze);
+	if ((src = zip_source_function_create(window_cb, wn, &ze)) == NULL) {
+		close(fd);
+		free(wn->buf);
+		free(wn);
+	}
+	return open_source(src, &ze, flags, code);
+}
+
+zip_t *
+wheel_source_open(struct wheel *w, int flags, int *code)
+{
+	struct stat	 st;
+	zip_source_t	*src;
+	zip_error_t	 ze;
+	int		 fd;
+
+	if (w->map == NULL) {
+		if (w->fd >= 0)
+			fd = dup(w->fd);	/* the descriptor the parent hashed */
+		else
+			fd = open(w->path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			*code = ZIP_ER_OPEN;
+			return NULL;
+		}
+		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+			close(fd);
+			*code = ZIP_ER_NOZIP;
+			return NULL;
+		}
+		if (st.st_size > MAP_MAX) {
+			/* A mapping's pages count in the worker's RSS as it reads
+			 * them: a large wheel is read through a window instead. */
+			return open_window(fd, (uint64_t)st.st_size, flags, code);
+		}
+		w->map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		close(fd);
+		if (w->map == MAP_FAILED) {
+			w->map = NULL;
+			*code = ZIP_ER_READ;
+			return NULL;
+		}
+		w->map_len = (size_t)st.st_size;
+		madvise(w->map, w->map_len, MADV_WILLNEED);
+	}
+	zip_error_init(&ze);
+	src = zip_source_buffer_create(w->map, w->map_len, 0, &ze);
+	return open_source(src, &ze, flags, code);
+}
