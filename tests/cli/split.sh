@@ -125,6 +125,24 @@ assert_no_staging "warm, entry of other bytes" "$T/v"
 assert_eq "warm, entry of other bytes: removed" "$(ls -A "$T/cx/v1/wheels")" ""
 rm -rf "$T/cx"
 
+# corrupt_checks PREFIX MODE CACHE: the run that met the corrupt member of
+# $BAD failed naming it, left $T/v as it was and no staging; cold, no
+# cache entry under CACHE and its tmp/ emptied.
+corrupt_checks()
+{
+	assert_rc "$1$2: corrupt member" 1
+	assert_error_line "$1$2: corrupt member" "$B" " of 2: " \
+	    "RECORD: hash mismatch for '$BADNAME'"
+	assert_snap_same "$1$2: corrupt member" "$T/empty.snap" "$T/v"
+	assert_no_staging "$1$2: corrupt member" "$T/v"
+	if [ $2 = cold ]; then
+		assert_eq "$1cold: corrupt member: no cache entry" "" \
+		    "$(ls -A "$3/v1/wheels" 2>/dev/null)"
+		assert_eq "$1cold: corrupt member: tmp/ emptied" "" \
+		    "$(ls -A "$3/v1/tmp" 2>/dev/null)"
+	fi
+}
+
 # ---- a corrupt member -----------------------------------------------------------
 for mode in no-cache cold; do
 	rm -rf "$T/v" "$T/cbad"
@@ -134,17 +152,7 @@ for mode in no-cache cold; do
 	else
 		FORKLIFT_CACHE_DIR=$T/cbad fk_install "$T/v" -j 2 "$BAD"
 	fi
-	assert_rc "$mode: corrupt member" 1
-	assert_error_line "$mode: corrupt member" "$B" " of 2: " \
-	    "RECORD: hash mismatch for '$BADNAME'"
-	assert_snap_same "$mode: corrupt member" "$T/empty.snap" "$T/v"
-	assert_no_staging "$mode: corrupt member" "$T/v"
-	if [ $mode = cold ]; then
-		assert_eq "cold: corrupt member: no cache entry" "" \
-		    "$(ls -A "$T/cbad/v1/wheels" 2>/dev/null)"
-		assert_eq "cold: corrupt member: tmp/ emptied" "" \
-		    "$(ls -A "$T/cbad/v1/tmp" 2>/dev/null)"
-	fi
+	corrupt_checks "" $mode "$T/cbad"
 done
 
 # ---- a worker killed while staging part 2 -----------------------------------------
@@ -296,17 +304,7 @@ for mode in no-cache cold; do
 		FORKLIFT_CACHE_DIR=$T/cdl fk sync -p "$T/v" --no-progress -j 2 \
 		    -i "$URL/simple/" "$T/reqs.txt"
 	fi
-	assert_rc "sync $mode: corrupt member" 1
-	assert_error_line "sync $mode: corrupt member" "$B" " of 2: " \
-	    "RECORD: hash mismatch for '$BADNAME'"
-	assert_snap_same "sync $mode: corrupt member" "$T/empty.snap" "$T/v"
-	assert_no_staging "sync $mode: corrupt member" "$T/v"
-	if [ $mode = cold ]; then
-		assert_eq "sync cold: corrupt member: no cache entry" "" \
-		    "$(ls -A "$T/cdl/v1/wheels" 2>/dev/null)"
-		assert_eq "sync cold: corrupt member: tmp/ emptied" "" \
-		    "$(ls -A "$T/cdl/v1/tmp" 2>/dev/null)"
-	fi
+	corrupt_checks "sync " $mode "$T/cdl"
 done
 stop_all
 
