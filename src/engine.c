@@ -88,7 +88,10 @@ stage_open(const struct run *r, unsigned int i)
 
 /* The worker's sandbox: it writes beneath its staging directory and the
  * cache's tmp/ and wheels/ (entries are renamed from one to the other and
- * hard-linked into staging).  A wheel known before the fork is read
+ * hard-linked into staging).  wheels/ cannot be read-only: Landlock
+ * refuses (EXDEV) a link that would give a file rights it lacks where it
+ * comes from, and staging is writable; forklift(1)'s SECURITY section
+ * says what that means for a shared cache.  A wheel known before the fork is read
  * through the descriptor the parent opened (plan.c), which Landlock does
  * not check; a wheel downloaded after the fork is opened by the worker by
  * the path in its note, so the worker may read, and only read, beneath
