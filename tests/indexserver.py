@@ -186,6 +186,11 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "forklift-indexserver/1"
     state = None  # set in main()
+    # TCP_NODELAY on every connection: the headers and the body go out in
+    # separate writes, and with Nagle's algorithm the second waits for the
+    # client's delayed ACK, about 40 ms a response.  No real index stalls
+    # like that, and it would set the pace of every page a client fetches.
+    disable_nagle_algorithm = True
 
     def log_message(self, fmt, *args):  # quiet: the request log is ours
         pass

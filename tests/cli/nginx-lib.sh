@@ -32,7 +32,7 @@
 #   nginx_log_mark           the access log's current line count
 #   nginx_log_since N        the access log's lines after line N
 #   nginx_download_time OUTDIR [PARALLEL]
-#                            download every wheel at once with
+#                            download every wheel at once, largest first, with
 #                            curl --parallel (at most PARALLEL, default 16,
 #                            in flight; HTTP/2) into OUTDIR, print the wall
 #                            time in seconds; returns curl's status
@@ -361,8 +361,10 @@ nginx_download_time()
 	mkdir -p "$out" || return 1
 	cfg=$NGINX_DIR/curl-parallel.cfg
 	# A config file, not arguments: a corpus may have thousands of wheels.
-	nginx_wheel_urls | while read -r u; do
-		printf 'url = "%s"\noutput = "%s/%s"\n' "$u" "$out" "${u##*/}"
+	# Largest first, as forklift starts them (and scripts/bench's curl):
+	# under a per-response limit the order sets how long the download takes.
+	ls -S "$NGINX_DIR/root/files" | grep '\.whl$' | while read -r u; do
+		printf 'url = "%s/files/%s"\noutput = "%s/%s"\n' "$NGINX_URL" "$u" "$out" "$u"
 	done >"$cfg"
 	t0=$(date +%s.%N)
 	curl --parallel --parallel-max "$par" --http2 --cacert "$NGINX_CA" \
