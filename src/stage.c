@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "dirtab.h"
 #include "fsutil.h"
 #include "record.h"
 #include "scripts.h"
@@ -37,101 +38,14 @@
 
 #define SCRIPT_MAX	(64 * 1024 * 1024)
 
-/*
- * The open directories along one path under a tree, created on demand.
- * Members come in archive order, so the next file's directory usually
- * shares most of its path with the last one: only the components past the
- * common prefix are closed and opened again (a link from the cache costs
- * an fstatat and a linkat, not a walk from the root).  The root itself is
- * never closed here.
- */
-struct dirc {
-	int	 root;
-	int	 create;
-	char	*path;		/* the open path, components joined by '/' */
-	size_t	 len;		/* its length */
-	size_t	 n, cap;	/* open components */
-	int	*fd;		/* fd[i]: the first i + 1 components */
-	size_t	*end;		/* end[i]: where component i ends in path */
-};
-
-static void
-dirc_pop(struct dirc *d, size_t keep)
-{
-	while (d->n > keep)
-		close(d->fd[--d->n]);
-	d->len = d->n ? d->end[d->n - 1] : 0;
-}
-
-static int
-dirc_open(struct dirc *d, const char *rel)
-{
-	const char	*slash = strrchr(rel, '/');
-	size_t		 len = slash ? (size_t)(slash - rel) : 0, k, at, clen;
-	char		*comp;
-	int		 parent, fd;
-
-	/* Keep the open components that are a prefix of rel's directory. */
-	for (k = 0; k < d->n; k++)
-		if (d->end[k] > len || strncmp(d->path, rel, d->end[k]) != 0 ||
-		    (d->end[k] < len && rel[d->end[k]] != '/'))
-			break;
-	dirc_pop(d, k);
-	if (d->len == len)
-		return d->n ? d->fd[d->n - 1] : d->root;
-	d->path = xrealloc(d->path, len + 1);
-	memcpy(d->path, rel, len);
-	d->path[len] = '\0';
-	for (at = d->len ? d->len + 1 : 0; at < len; at += clen + 1) {
-		clen = strcspn(rel + at, "/");
-		if (clen > len - at)
-			clen = len - at;
-		comp = xstrndup(rel + at, clen);
-		parent = d->n ? d->fd[d->n - 1] : d->root;
-		if (d->create && mkdirat(parent, comp, 0777) != 0 && errno != EEXIST) {
-			err_set("cannot create '%.*s': %s", (int)(at + clen), rel,
-			    strerror(errno));
-			free(comp);
-			return -1;
-		}
-		fd = openat(parent, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		free(comp);
-		if (fd < 0)
-			return err_set("cannot open '%.*s': %s", (int)(at + clen), rel,
-			    strerror(errno));
-		if (d->n == d->cap) {
-			d->cap = d->cap ? 2 * d->cap : 16;
-			d->fd = xreallocarray(d->fd, d->cap, sizeof(*d->fd));
-			d->end = xreallocarray(d->end, d->cap, sizeof(*d->end));
-		}
-		d->fd[d->n] = fd;
-		d->end[d->n++] = at + clen;
-		d->len = at + clen;
-	}
-	return d->fd[d->n - 1];
-}
-
-static void
-dirc_close(struct dirc *d)
-{
-	dirc_pop(d, 0);
-	free(d->path);
-	free(d->fd);
-	free(d->end);
-	d->path = NULL;
-	d->fd = NULL;
-	d->end = NULL;
-	d->cap = 0;
-}
-
 struct finish {
 	const struct stage_opts	*o;
 	const struct manifest	*m;
 	struct record_out	 rec;
 	struct stage_stats	*stats;
 	const char		*home;		/* final dir holding the dist-info */
-	struct dirc		 src;		/* cache tree, or staging itself */
-	struct dirc		 dst;		/* staging tree */
+	struct dirtab		*src;		/* cache tree, or staging itself */
+	struct dirtab		*dst;		/* staging tree */
 	const char		*path;		/* the wheel file */
 };
 
@@ -188,7 +102,7 @@ write_new(struct finish *f, const char *rel, const void *data, size_t len,
 	char		*tmp;
 	int		 dfd, fd;
 
-	if ((dfd = dirc_open(&f->dst, rel)) < 0)
+	if ((dfd = dirtab_parent(f->dst, rel)) < 0)
 		return -1;
 	tmp = xasprintf(".%s.forklift-new", base);
 	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
@@ -222,7 +136,7 @@ rewrite_script(struct finish *f, const struct manifest_file *mf)
 	int		 sfd, fd, rc;
 	ssize_t		 n;
 
-	if ((sfd = dirc_open(&f->src, mf->path)) < 0)
+	if ((sfd = dirtab_parent(f->src, mf->path)) < 0)
 		return -1;
 	fd = openat(sfd, path_base(mf->path), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
@@ -265,7 +179,7 @@ link_one(struct finish *f, const struct manifest_file *mf)
 	mode_t		 want;
 	int		 sfd, dfd;
 
-	if ((sfd = dirc_open(&f->src, mf->path)) < 0)
+	if ((sfd = dirtab_parent(f->src, mf->path)) < 0)
 		return STALE;
 	if (fstatat(sfd, base, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
 	    (uint64_t)st.st_size != mf->size || (st.st_mode & 07777) != mf->mode ||
@@ -273,7 +187,7 @@ link_one(struct finish *f, const struct manifest_file *mf)
 		err_set("'%s' changed since it was cached", mf->path);
 		return STALE;
 	}
-	if ((dfd = dirc_open(&f->dst, mf->path)) < 0)
+	if ((dfd = dirtab_parent(f->dst, mf->path)) < 0)
 		return -1;
 	/* A hard link shares the cached file's mode, which was made under the
 	 * umask of whoever filled the cache: when that is not what this
@@ -300,7 +214,7 @@ generate(struct finish *f)
 
 	memset(&eps, 0, sizeof(eps));
 	ep_rel = xasprintf("%s/%s/entry_points.txt", m->root, m->distinfo);
-	if ((fd = dirc_open(&f->src, ep_rel)) >= 0 &&
+	if ((fd = dirtab_parent(f->src, ep_rel)) >= 0 &&
 	    (fd = openat(fd, "entry_points.txt", O_RDONLY | O_CLOEXEC)) >= 0) {
 		struct buf	b = BUF_INIT;
 		char		chunk[8192];
@@ -400,9 +314,18 @@ finish_init(struct finish *f, const char *path, int src_fd, int stage_fd,
 	f->stats = st;
 	f->path = path;
 	f->home = strcmp(m->root, "purelib") == 0 ? o->t->purelib : o->t->platlib;
-	f->src.root = src_fd;
-	f->dst.root = stage_fd;
-	f->dst.create = 1;
+	/* In place: one table serves both (the directories exist). */
+	f->dst = dirtab_new(stage_fd, 1, 0);
+	f->src = src_fd == stage_fd ? f->dst : dirtab_new(src_fd, 0, 0);
+}
+
+static void
+finish_free(struct finish *f)
+{
+	if (f->src != f->dst)
+		dirtab_free(f->src);
+	dirtab_free(f->dst);
+	record_out_free(&f->rec);
 }
 
 /* Complete the staging tree from the tree at src_fd (the staging tree
@@ -434,7 +357,7 @@ stage_finish(const char *path, int src_fd, int stage_fd, int placed,
 		rc = generate(&f);
 	if (rc == 0) {
 		rel = xasprintf("%s/%s/RECORD", m->root, m->distinfo);
-		if ((fd = dirc_open(&f.dst, rel)) < 0 ||
+		if ((fd = dirtab_parent(f.dst, rel)) < 0 ||
 		    (fd = openat(fd, "RECORD", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 		    O_CLOEXEC, 0666)) < 0)
 			rc = err_set("cannot create '%s': %s", rel, strerror(errno));
@@ -445,9 +368,7 @@ stage_finish(const char *path, int src_fd, int stage_fd, int placed,
 		}
 		free(rel);
 	}
-	dirc_close(&f.src);
-	dirc_close(&f.dst);
-	record_out_free(&f.rec);
+	finish_free(&f);
 	return rc;
 }
 
@@ -676,8 +597,6 @@ stage_link_range(const char *path, int src_fd, int stage_fd, const struct manife
 	for (i = lo; i < hi && rc == 0; i++)
 		if (!m->v[i].rewrite)
 			rc = link_one(&f, &m->v[i]);
-	dirc_close(&f.src);
-	dirc_close(&f.dst);
-	record_out_free(&f.rec);
+	finish_free(&f);
 	return rc;
 }
