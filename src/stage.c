@@ -47,6 +47,7 @@ struct finish {
 	struct dirtab		*src;		/* cache tree, or staging itself */
 	struct dirtab		*dst;		/* staging tree */
 	const char		*path;		/* the wheel file */
+	int			 own;		/* FIN_OWN: src's files unchecked */
 };
 
 static const char *
@@ -181,9 +182,10 @@ link_one(struct finish *f, const struct manifest_file *mf)
 
 	if ((sfd = dirtab_parent(f->src, mf->path)) < 0)
 		return STALE;
-	if (fstatat(sfd, base, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
-	    (uint64_t)st.st_size != mf->size || (st.st_mode & 07777) != mf->mode ||
-	    (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec != mf->mtime_ns) {
+	if (!f->own && (fstatat(sfd, base, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    !S_ISREG(st.st_mode) || (uint64_t)st.st_size != mf->size ||
+	    (st.st_mode & 07777) != mf->mode || (int64_t)st.st_mtim.tv_sec *
+	    1000000000 + st.st_mtim.tv_nsec != mf->mtime_ns)) {
 		err_set("'%s' changed since it was cached", mf->path);
 		return STALE;
 	}
@@ -306,9 +308,11 @@ check_requires_python(const struct finish *f)
 
 static void
 finish_init(struct finish *f, const char *path, int src_fd, int stage_fd,
-    const struct manifest *m, const struct stage_opts *o, struct stage_stats *st)
+    unsigned int how, const struct manifest *m, const struct stage_opts *o,
+    struct stage_stats *st)
 {
 	memset(f, 0, sizeof(*f));
+	f->own = (how & FIN_OWN) != 0;
 	f->o = o;
 	f->m = m;
 	f->stats = st;
@@ -329,10 +333,11 @@ finish_free(struct finish *f)
 }
 
 /* Complete the staging tree from the tree at src_fd (the staging tree
- * itself when unpacked in place).  placed: every file but the scripts to
- * rewrite is in staging already (in place, or linked by a wheel's parts). */
+ * itself when unpacked in place).  FIN_PLACED: every file but the scripts
+ * to rewrite is in staging already (in place, or linked by a wheel's
+ * parts); FIN_OWN: the tree is one this process has just built. */
 int
-stage_finish(const char *path, int src_fd, int stage_fd, int placed,
+stage_finish(const char *path, int src_fd, int stage_fd, unsigned int how,
     const struct manifest *m, const struct stage_opts *o, struct stage_stats *st)
 {
 	struct finish	 f;
@@ -340,7 +345,7 @@ stage_finish(const char *path, int src_fd, int stage_fd, int placed,
 	char		*rel;
 	int		 rc = 0, fd;
 
-	finish_init(&f, path, src_fd, stage_fd, m, o, st);
+	finish_init(&f, path, src_fd, stage_fd, how, m, o, st);
 	if (check_requires_python(&f) != 0)
 		return -1;
 	for (i = 0; i < m->n && rc == 0; i++) {
@@ -348,7 +353,7 @@ stage_finish(const char *path, int src_fd, int stage_fd, int placed,
 
 		if (mf->rewrite)
 			rc = rewrite_script(&f, mf);
-		else if (placed)
+		else if (how & FIN_PLACED)
 			record(&f, mf->path, mf->sha256, mf->size);
 		else
 			rc = link_one(&f, mf);
@@ -444,10 +449,11 @@ entry_fits(const struct manifest *m, const char *sha, const struct stage_opts *o
 	return 0;
 }
 
-/* Build the cache entry for the wheel (a miss). */
+/* Build the cache entry for the wheel (a miss); *built: the tree's
+ * directory, which publishing renames (st_ino 0 when unknown). */
 static int
 populate(const char *path, const char *key, const char *sha_hex,
-    const struct stage_opts *o)
+    const struct stage_opts *o, struct stat *built)
 {
 	struct unpack_opts	 uo = o->unpack;
 	struct manifest		 m;
@@ -458,12 +464,15 @@ populate(const char *path, const char *key, const char *sha_hex,
 		return -1;
 	tree = path_join(tmp, "tree");
 	memset(&m, 0, sizeof(m));
+	memset(built, 0, sizeof(*built));
 	uo.want_mtime = 1;
 	rc = -1;
 	if ((fd = stage_open_tree(tree)) >= 0) {
 		stage_capture_begin(&m);
 		rc = unpack_extract(path, fd, &uo, &m);
 		stage_capture_end();
+		if (fstat(fd, built) != 0)
+			built->st_ino = 0;
 		close(fd);
 	}
 	if (rc == 0) {
@@ -506,7 +515,9 @@ stage_cached(const char *path, int stage_fd, const struct stage_opts *o,
     struct stage_stats *st)
 {
 	struct manifest	 m;
+	struct stat	 built, sb;
 	char		 key[33], sha[65], *entry, *tree;
+	unsigned int	 how;
 	int		 tries, fd, hit, rc = -1;
 
 	if (wheel_hash(path, key, sha, o) != 0)
@@ -522,7 +533,7 @@ stage_cached(const char *path, int stage_fd, const struct stage_opts *o,
 			cache_discard(o->cache_dir, key);
 			hit = 0;
 		}
-		if (!hit && (populate(path, key, sha, o) != 0 ||
+		if (!hit && (populate(path, key, sha, o, &built) != 0 ||
 		    cache_lookup(o->cache_dir, key, &m) != 0))
 			return -1;
 		if (entry_fits(&m, sha, o) != 0) {
@@ -542,7 +553,12 @@ stage_cached(const char *path, int stage_fd, const struct stage_opts *o,
 			for (i = 0; i < m.warnings.n; i++)
 				warn_msg("%s", m.warnings.v[i]);
 		}
-		rc = fd < 0 ? STALE : stage_finish(path, fd, stage_fd, 0, &m, o, st);
+		/* The entry's tree is the very directory this process just
+		 * unpacked (not one another process published first): its
+		 * files are as its manifest says, no need to stat them. */
+		how = !hit && fd >= 0 && built.st_ino != 0 && fstat(fd, &sb) == 0 &&
+		    sb.st_dev == built.st_dev && sb.st_ino == built.st_ino ? FIN_OWN : 0;
+		rc = fd < 0 ? STALE : stage_finish(path, fd, stage_fd, how, &m, o, st);
 		if (fd >= 0)
 			close(fd);
 		manifest_free(&m);
@@ -577,7 +593,7 @@ stage_wheel(const char *path, int stage_fd, const struct stage_opts *o,
 	if (rc == 0)
 		rc = unpack_extract(path, stage_fd, &o->unpack, &m);
 	if (rc == 0)
-		rc = stage_finish(path, stage_fd, stage_fd, 1, &m, o, st);
+		rc = stage_finish(path, stage_fd, stage_fd, FIN_PLACED, &m, o, st);
 	manifest_free(&m);
 	return rc;
 }
@@ -586,14 +602,14 @@ stage_wheel(const char *path, int stage_fd, const struct stage_opts *o,
  * at src_fd into staging.  0, -1, or STALE. */
 int
 stage_link_range(const char *path, int src_fd, int stage_fd, const struct manifest *m,
-    size_t lo, size_t hi, const struct stage_opts *o)
+    size_t lo, size_t hi, unsigned int how, const struct stage_opts *o)
 {
 	struct finish		f;
 	struct stage_stats	st;
 	size_t			i;
 	int			rc = 0;
 
-	finish_init(&f, path, src_fd, stage_fd, m, o, &st);
+	finish_init(&f, path, src_fd, stage_fd, how, m, o, &st);
 	for (i = lo; i < hi && rc == 0; i++)
 		if (!m->v[i].rewrite)
 			rc = link_one(&f, &m->v[i]);

@@ -105,7 +105,7 @@ part_warm(const char *path, int stage_fd, const struct stage_opts *o,
 	while (rc == 0 && (c = __atomic_fetch_add(&sp->sh->next, 1,
 	    __ATOMIC_ACQ_REL)) < n)
 		rc = stage_link_range(path, fd, stage_fd, &m, (size_t)c * size,
-		    (size_t)(c + 1) * size < m.n ? (size_t)(c + 1) * size : m.n, o);
+		    (size_t)(c + 1) * size < m.n ? (size_t)(c + 1) * size : m.n, 0, o);
 	if (fd >= 0)
 		close(fd);
 	manifest_free(&warm_m);
@@ -134,9 +134,10 @@ chunk_done(void *arg, unsigned int c, struct manifest *m)
 
 	rc = manifest_write(m, mp);
 	free(mp);
-	/* STALE cannot happen: the tree is ours. */
+	/* STALE cannot happen: the tree is ours, and its files are unchecked. */
 	if (rc == 0 && x->sp->tmp != NULL &&
-	    stage_link_range(x->path, x->tree_fd, x->stage_fd, m, 0, m->n, x->o) != 0)
+	    stage_link_range(x->path, x->tree_fd, x->stage_fd, m, 0, m->n, FIN_OWN,
+	    x->o) != 0)
 		rc = -1;
 	for (i = 0; i < m->n; i++)
 		free(m->v[i].path);
@@ -262,7 +263,7 @@ stage_part_finish(const char *path, int stage_fd, const struct stage_opts *o,
 		if (merge_chunks(sp, &m) != 0)
 			rc = -1;
 		else
-			rc = stage_finish(path, stage_fd, stage_fd, 1, &m, o, st);
+			rc = stage_finish(path, stage_fd, stage_fd, FIN_PLACED, &m, o, st);
 		manifest_free(&m);
 		return rc;
 	}
@@ -305,7 +306,7 @@ stage_part_finish(const char *path, int stage_fd, const struct stage_opts *o,
 	if ((fd = open_entry_tree(o->cache_dir, sp->key)) < 0)
 		rc = STALE;
 	else {
-		rc = stage_finish(path, fd, stage_fd, 1, &m, o, st);
+		rc = stage_finish(path, fd, stage_fd, FIN_PLACED, &m, o, st);
 		close(fd);
 	}
 	manifest_free(&m);
