@@ -306,8 +306,25 @@ check_requires_python(const struct finish *f)
 	return 0;
 }
 
+void
+stage_links_open(struct stage_links *l, int src_fd, int stage_fd)
+{
+	/* In place: one table serves both (the directories exist). */
+	l->dst = dirtab_new(stage_fd, 1, 0);
+	l->src = src_fd == stage_fd ? l->dst : dirtab_new(src_fd, 0, 0);
+}
+
+void
+stage_links_close(struct stage_links *l)
+{
+	if (l->src != l->dst)
+		dirtab_free(l->src);
+	dirtab_free(l->dst);
+	l->src = l->dst = NULL;
+}
+
 static void
-finish_init(struct finish *f, const char *path, int src_fd, int stage_fd,
+finish_init(struct finish *f, const char *path, struct stage_links *l,
     unsigned int how, const struct manifest *m, const struct stage_opts *o,
     struct stage_stats *st)
 {
@@ -318,18 +335,8 @@ finish_init(struct finish *f, const char *path, int src_fd, int stage_fd,
 	f->stats = st;
 	f->path = path;
 	f->home = strcmp(m->root, "purelib") == 0 ? o->t->purelib : o->t->platlib;
-	/* In place: one table serves both (the directories exist). */
-	f->dst = dirtab_new(stage_fd, 1, 0);
-	f->src = src_fd == stage_fd ? f->dst : dirtab_new(src_fd, 0, 0);
-}
-
-static void
-finish_free(struct finish *f)
-{
-	if (f->src != f->dst)
-		dirtab_free(f->src);
-	dirtab_free(f->dst);
-	record_out_free(&f->rec);
+	f->src = l->src;
+	f->dst = l->dst;
 }
 
 /* Complete the staging tree from the tree at src_fd (the staging tree
@@ -340,14 +347,18 @@ int
 stage_finish(const char *path, int src_fd, int stage_fd, unsigned int how,
     const struct manifest *m, const struct stage_opts *o, struct stage_stats *st)
 {
-	struct finish	 f;
-	size_t		 i;
-	char		*rel;
-	int		 rc = 0, fd;
+	struct stage_links	 l;
+	struct finish		 f;
+	size_t			 i;
+	char			*rel;
+	int			 rc = 0, fd;
 
-	finish_init(&f, path, src_fd, stage_fd, how, m, o, st);
-	if (check_requires_python(&f) != 0)
+	stage_links_open(&l, src_fd, stage_fd);
+	finish_init(&f, path, &l, how, m, o, st);
+	if (check_requires_python(&f) != 0) {
+		stage_links_close(&l);
 		return -1;
+	}
 	for (i = 0; i < m->n && rc == 0; i++) {
 		const struct manifest_file *mf = &m->v[i];
 
@@ -373,7 +384,8 @@ stage_finish(const char *path, int src_fd, int stage_fd, unsigned int how,
 		}
 		free(rel);
 	}
-	finish_free(&f);
+	stage_links_close(&l);
+	record_out_free(&f.rec);
 	return rc;
 }
 
@@ -598,10 +610,10 @@ stage_wheel(const char *path, int stage_fd, const struct stage_opts *o,
 	return rc;
 }
 
-/* Link entries lo..hi-1 of m (but the scripts to rewrite) from the tree
- * at src_fd into staging.  0, -1, or STALE. */
+/* Link entries lo..hi-1 of m (but the scripts to rewrite) from l's
+ * tree into staging.  0, -1, or STALE. */
 int
-stage_link_range(const char *path, int src_fd, int stage_fd, const struct manifest *m,
+stage_link_range(const char *path, struct stage_links *l, const struct manifest *m,
     size_t lo, size_t hi, unsigned int how, const struct stage_opts *o)
 {
 	struct finish		f;
@@ -609,10 +621,10 @@ stage_link_range(const char *path, int src_fd, int stage_fd, const struct manife
 	size_t			i;
 	int			rc = 0;
 
-	finish_init(&f, path, src_fd, stage_fd, how, m, o, &st);
+	finish_init(&f, path, l, how, m, o, &st);
 	for (i = lo; i < hi && rc == 0; i++)
 		if (!m->v[i].rewrite)
 			rc = link_one(&f, &m->v[i]);
-	finish_free(&f);
+	record_out_free(&f.rec);
 	return rc;
 }

@@ -23,9 +23,18 @@
 int	 stage_finish(const char *path, int src_fd, int stage_fd,
 	    unsigned int how, const struct manifest *, const struct stage_opts *,
 	    struct stage_stats *);
-/* Link entries lo..hi-1 of m (but the scripts to rewrite) from the tree
- * at src_fd into staging; how: FIN_OWN or 0.  0, -1, or STALE. */
-int	 stage_link_range(const char *path, int src_fd, int stage_fd,
+/* The open directories of a tree linked into staging and of staging
+ * (dirtab.h), kept across the chunks a part links. */
+struct dirtab;
+struct stage_links {
+	struct dirtab	*src;
+	struct dirtab	*dst;
+};
+void	 stage_links_open(struct stage_links *, int src_fd, int stage_fd);
+void	 stage_links_close(struct stage_links *);
+/* Link entries lo..hi-1 of m (but the scripts to rewrite) from l's tree
+ * into staging; how: FIN_OWN or 0.  0, -1, or STALE. */
+int	 stage_link_range(const char *path, struct stage_links *l,
 	    const struct manifest *m, size_t lo, size_t hi, unsigned int how,
 	    const struct stage_opts *);
 /* A tree, opened as a directory; -1 with err_set() when it cannot be. */
