@@ -224,6 +224,16 @@ open_dir(struct dirtab *t, int pfd, const char *comp, long keep)
 	return fd;
 }
 
+/* Make directory comp of dir under pfd; one there already will do. */
+static int
+make_dir(int pfd, const char *comp, const char *dir, size_t len)
+{
+	if (mkdirat(pfd, comp, 0777) != 0 && errno != EEXIST)
+		return err_set("cannot create directory '%.*s': %s", (int)len, dir,
+		    strerror(errno));
+	return 0;
+}
+
 /* Open component comp (NUL-terminated) of dir under parent (keep's
  * descriptor, or the root), making it unless known to exist. */
 static int
@@ -232,15 +242,13 @@ open_comp(struct dirtab *t, long keep, const char *comp, int known,
 {
 	int	pfd = keep >= 0 ? t->v[keep].fd : t->root, fd;
 
-	if (t->create && !known && mkdirat(pfd, comp, 0777) != 0 && errno != EEXIST)
-		return err_set("cannot create directory '%.*s': %s", (int)len, dir,
-		    strerror(errno));
+	if (t->create && !known && make_dir(pfd, comp, dir, len) != 0)
+		return -1;
 	fd = open_dir(t, pfd, comp, keep);
 	/* Removed since it was made: make it again. */
 	if (fd < 0 && errno == ENOENT && t->create && known) {
-		if (mkdirat(pfd, comp, 0777) != 0 && errno != EEXIST)
-			return err_set("cannot create directory '%.*s': %s", (int)len,
-			    dir, strerror(errno));
+		if (make_dir(pfd, comp, dir, len) != 0)
+			return -1;
 		fd = open_dir(t, pfd, comp, keep);
 	}
 	if (fd >= 0)
