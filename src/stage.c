@@ -7,7 +7,9 @@
  * a miss), and every file is linked into staging (reflink, hardlink or
  * copy, as link_probe() decided), after checking its size and mtime
  * against the manifest: an entry changed behind the cache's back is
- * discarded and rebuilt.  Files that are different per target are never
+ * discarded and rebuilt (a tree this process has just built and
+ * published is not checked: FIN_OWN).  Directories on both sides are
+ * opened through dirtab.c.  Files that are different per target are never
  * linked: "#!python" scripts are rewritten into fresh files, launchers and
  * the installer's dist-info files are generated, and RECORD is written
  * from the manifest's digests, so a warm install hashes nothing but the
