@@ -7,7 +7,9 @@
  * a miss), and every file is linked into staging (reflink, hardlink or
  * copy, as link_probe() decided), after checking its size and mtime
  * against the manifest: an entry changed behind the cache's back is
- * discarded and rebuilt.  Files that are different per target are never
+ * discarded and rebuilt (a tree this process has just built and
+ * published is not checked: FIN_OWN).  Directories on both sides are
+ * opened through dirtab.c.  Files that are different per target are never
  * linked: "#!python" scripts are rewritten into fresh files, launchers and
  * the installer's dist-info files are generated, and RECORD is written
  * from the manifest's digests, so a warm install hashes nothing but the
@@ -24,6 +26,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "dirtab.h"
 #include "fsutil.h"
 #include "record.h"
 #include "scripts.h"
@@ -37,102 +40,16 @@
 
 #define SCRIPT_MAX	(64 * 1024 * 1024)
 
-/*
- * The open directories along one path under a tree, created on demand.
- * Members come in archive order, so the next file's directory usually
- * shares most of its path with the last one: only the components past the
- * common prefix are closed and opened again (a link from the cache costs
- * an fstatat and a linkat, not a walk from the root).  The root itself is
- * never closed here.
- */
-struct dirc {
-	int	 root;
-	int	 create;
-	char	*path;		/* the open path, components joined by '/' */
-	size_t	 len;		/* its length */
-	size_t	 n, cap;	/* open components */
-	int	*fd;		/* fd[i]: the first i + 1 components */
-	size_t	*end;		/* end[i]: where component i ends in path */
-};
-
-static void
-dirc_pop(struct dirc *d, size_t keep)
-{
-	while (d->n > keep)
-		close(d->fd[--d->n]);
-	d->len = d->n ? d->end[d->n - 1] : 0;
-}
-
-static int
-dirc_open(struct dirc *d, const char *rel)
-{
-	const char	*slash = strrchr(rel, '/');
-	size_t		 len = slash ? (size_t)(slash - rel) : 0, k, at, clen;
-	char		*comp;
-	int		 parent, fd;
-
-	/* Keep the open components that are a prefix of rel's directory. */
-	for (k = 0; k < d->n; k++)
-		if (d->end[k] > len || strncmp(d->path, rel, d->end[k]) != 0 ||
-		    (d->end[k] < len && rel[d->end[k]] != '/'))
-			break;
-	dirc_pop(d, k);
-	if (d->len == len)
-		return d->n ? d->fd[d->n - 1] : d->root;
-	d->path = xrealloc(d->path, len + 1);
-	memcpy(d->path, rel, len);
-	d->path[len] = '\0';
-	for (at = d->len ? d->len + 1 : 0; at < len; at += clen + 1) {
-		clen = strcspn(rel + at, "/");
-		if (clen > len - at)
-			clen = len - at;
-		comp = xstrndup(rel + at, clen);
-		parent = d->n ? d->fd[d->n - 1] : d->root;
-		if (d->create && mkdirat(parent, comp, 0777) != 0 && errno != EEXIST) {
-			err_set("cannot create '%.*s': %s", (int)(at + clen), rel,
-			    strerror(errno));
-			free(comp);
-			return -1;
-		}
-		fd = openat(parent, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		free(comp);
-		if (fd < 0)
-			return err_set("cannot open '%.*s': %s", (int)(at + clen), rel,
-			    strerror(errno));
-		if (d->n == d->cap) {
-			d->cap = d->cap ? 2 * d->cap : 16;
-			d->fd = xreallocarray(d->fd, d->cap, sizeof(*d->fd));
-			d->end = xreallocarray(d->end, d->cap, sizeof(*d->end));
-		}
-		d->fd[d->n] = fd;
-		d->end[d->n++] = at + clen;
-		d->len = at + clen;
-	}
-	return d->fd[d->n - 1];
-}
-
-static void
-dirc_close(struct dirc *d)
-{
-	dirc_pop(d, 0);
-	free(d->path);
-	free(d->fd);
-	free(d->end);
-	d->path = NULL;
-	d->fd = NULL;
-	d->end = NULL;
-	d->cap = 0;
-}
-
 struct finish {
 	const struct stage_opts	*o;
 	const struct manifest	*m;
 	struct record_out	 rec;
 	struct stage_stats	*stats;
 	const char		*home;		/* final dir holding the dist-info */
-	struct dirc		 src;		/* cache tree, or staging itself */
-	struct dirc		 dst;		/* staging tree */
+	struct dirtab		*src;		/* cache tree, or staging itself */
+	struct dirtab		*dst;		/* staging tree */
 	const char		*path;		/* the wheel file */
+	int			 own;		/* FIN_OWN: src's files unchecked */
 };
 
 static const char *
@@ -188,7 +105,7 @@ write_new(struct finish *f, const char *rel, const void *data, size_t len,
 	char		*tmp;
 	int		 dfd, fd;
 
-	if ((dfd = dirc_open(&f->dst, rel)) < 0)
+	if ((dfd = dirtab_parent(f->dst, rel)) < 0)
 		return -1;
 	tmp = xasprintf(".%s.forklift-new", base);
 	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
@@ -222,7 +139,7 @@ rewrite_script(struct finish *f, const struct manifest_file *mf)
 	int		 sfd, fd, rc;
 	ssize_t		 n;
 
-	if ((sfd = dirc_open(&f->src, mf->path)) < 0)
+	if ((sfd = dirtab_parent(f->src, mf->path)) < 0)
 		return -1;
 	fd = openat(sfd, path_base(mf->path), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
@@ -265,15 +182,16 @@ link_one(struct finish *f, const struct manifest_file *mf)
 	mode_t		 want;
 	int		 sfd, dfd;
 
-	if ((sfd = dirc_open(&f->src, mf->path)) < 0)
+	if ((sfd = dirtab_parent(f->src, mf->path)) < 0)
 		return STALE;
-	if (fstatat(sfd, base, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
-	    (uint64_t)st.st_size != mf->size || (st.st_mode & 07777) != mf->mode ||
-	    (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec != mf->mtime_ns) {
+	if (!f->own && (fstatat(sfd, base, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    !S_ISREG(st.st_mode) || (uint64_t)st.st_size != mf->size ||
+	    (st.st_mode & 07777) != mf->mode || (int64_t)st.st_mtim.tv_sec *
+	    1000000000 + st.st_mtim.tv_nsec != mf->mtime_ns)) {
 		err_set("'%s' changed since it was cached", mf->path);
 		return STALE;
 	}
-	if ((dfd = dirc_open(&f->dst, mf->path)) < 0)
+	if ((dfd = dirtab_parent(f->dst, mf->path)) < 0)
 		return -1;
 	/* A hard link shares the cached file's mode, which was made under the
 	 * umask of whoever filled the cache: when that is not what this
@@ -300,7 +218,7 @@ generate(struct finish *f)
 
 	memset(&eps, 0, sizeof(eps));
 	ep_rel = xasprintf("%s/%s/entry_points.txt", m->root, m->distinfo);
-	if ((fd = dirc_open(&f->src, ep_rel)) >= 0 &&
+	if ((fd = dirtab_parent(f->src, ep_rel)) >= 0 &&
 	    (fd = openat(fd, "entry_points.txt", O_RDONLY | O_CLOEXEC)) >= 0) {
 		struct buf	b = BUF_INIT;
 		char		chunk[8192];
@@ -390,42 +308,65 @@ check_requires_python(const struct finish *f)
 	return 0;
 }
 
+void
+stage_links_open(struct stage_links *l, int src_fd, int stage_fd)
+{
+	/* In place: one table serves both (the directories exist). */
+	l->dst = dirtab_new(stage_fd, 1, 0);
+	l->src = src_fd == stage_fd ? l->dst : dirtab_new(src_fd, 0, 0);
+}
+
+void
+stage_links_close(struct stage_links *l)
+{
+	if (l->src != l->dst)
+		dirtab_free(l->src);
+	dirtab_free(l->dst);
+	l->src = l->dst = NULL;
+}
+
 static void
-finish_init(struct finish *f, const char *path, int src_fd, int stage_fd,
-    const struct manifest *m, const struct stage_opts *o, struct stage_stats *st)
+finish_init(struct finish *f, const char *path, struct stage_links *l,
+    unsigned int how, const struct manifest *m, const struct stage_opts *o,
+    struct stage_stats *st)
 {
 	memset(f, 0, sizeof(*f));
+	f->own = (how & FIN_OWN) != 0;
 	f->o = o;
 	f->m = m;
 	f->stats = st;
 	f->path = path;
 	f->home = strcmp(m->root, "purelib") == 0 ? o->t->purelib : o->t->platlib;
-	f->src.root = src_fd;
-	f->dst.root = stage_fd;
-	f->dst.create = 1;
+	f->src = l->src;
+	f->dst = l->dst;
 }
 
 /* Complete the staging tree from the tree at src_fd (the staging tree
- * itself when unpacked in place).  placed: every file but the scripts to
- * rewrite is in staging already (in place, or linked by a wheel's parts). */
+ * itself when unpacked in place).  FIN_PLACED: every file but the scripts
+ * to rewrite is in staging already (in place, or linked by a wheel's
+ * parts); FIN_OWN: the tree is one this process has just built. */
 int
-stage_finish(const char *path, int src_fd, int stage_fd, int placed,
+stage_finish(const char *path, int src_fd, int stage_fd, unsigned int how,
     const struct manifest *m, const struct stage_opts *o, struct stage_stats *st)
 {
-	struct finish	 f;
-	size_t		 i;
-	char		*rel;
-	int		 rc = 0, fd;
+	struct stage_links	 l;
+	struct finish		 f;
+	size_t			 i;
+	char			*rel;
+	int			 rc = 0, fd;
 
-	finish_init(&f, path, src_fd, stage_fd, m, o, st);
-	if (check_requires_python(&f) != 0)
+	stage_links_open(&l, src_fd, stage_fd);
+	finish_init(&f, path, &l, how, m, o, st);
+	if (check_requires_python(&f) != 0) {
+		stage_links_close(&l);
 		return -1;
+	}
 	for (i = 0; i < m->n && rc == 0; i++) {
 		const struct manifest_file *mf = &m->v[i];
 
 		if (mf->rewrite)
 			rc = rewrite_script(&f, mf);
-		else if (placed)
+		else if (how & FIN_PLACED)
 			record(&f, mf->path, mf->sha256, mf->size);
 		else
 			rc = link_one(&f, mf);
@@ -434,7 +375,7 @@ stage_finish(const char *path, int src_fd, int stage_fd, int placed,
 		rc = generate(&f);
 	if (rc == 0) {
 		rel = xasprintf("%s/%s/RECORD", m->root, m->distinfo);
-		if ((fd = dirc_open(&f.dst, rel)) < 0 ||
+		if ((fd = dirtab_parent(f.dst, rel)) < 0 ||
 		    (fd = openat(fd, "RECORD", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 		    O_CLOEXEC, 0666)) < 0)
 			rc = err_set("cannot create '%s': %s", rel, strerror(errno));
@@ -445,8 +386,7 @@ stage_finish(const char *path, int src_fd, int stage_fd, int placed,
 		}
 		free(rel);
 	}
-	dirc_close(&f.src);
-	dirc_close(&f.dst);
+	stage_links_close(&l);
 	record_out_free(&f.rec);
 	return rc;
 }
@@ -523,10 +463,11 @@ entry_fits(const struct manifest *m, const char *sha, const struct stage_opts *o
 	return 0;
 }
 
-/* Build the cache entry for the wheel (a miss). */
+/* Build the cache entry for the wheel (a miss); *built: the tree's
+ * directory, which publishing renames (st_ino 0 when unknown). */
 static int
 populate(const char *path, const char *key, const char *sha_hex,
-    const struct stage_opts *o)
+    const struct stage_opts *o, struct stat *built)
 {
 	struct unpack_opts	 uo = o->unpack;
 	struct manifest		 m;
@@ -537,12 +478,15 @@ populate(const char *path, const char *key, const char *sha_hex,
 		return -1;
 	tree = path_join(tmp, "tree");
 	memset(&m, 0, sizeof(m));
+	memset(built, 0, sizeof(*built));
 	uo.want_mtime = 1;
 	rc = -1;
 	if ((fd = stage_open_tree(tree)) >= 0) {
 		stage_capture_begin(&m);
 		rc = unpack_extract(path, fd, &uo, &m);
 		stage_capture_end();
+		if (fstat(fd, built) != 0)
+			built->st_ino = 0;
 		close(fd);
 	}
 	if (rc == 0) {
@@ -585,7 +529,9 @@ stage_cached(const char *path, int stage_fd, const struct stage_opts *o,
     struct stage_stats *st)
 {
 	struct manifest	 m;
+	struct stat	 built, sb;
 	char		 key[33], sha[65], *entry, *tree;
+	unsigned int	 how;
 	int		 tries, fd, hit, rc = -1;
 
 	if (wheel_hash(path, key, sha, o) != 0)
@@ -601,7 +547,7 @@ stage_cached(const char *path, int stage_fd, const struct stage_opts *o,
 			cache_discard(o->cache_dir, key);
 			hit = 0;
 		}
-		if (!hit && (populate(path, key, sha, o) != 0 ||
+		if (!hit && (populate(path, key, sha, o, &built) != 0 ||
 		    cache_lookup(o->cache_dir, key, &m) != 0))
 			return -1;
 		if (entry_fits(&m, sha, o) != 0) {
@@ -621,7 +567,12 @@ stage_cached(const char *path, int stage_fd, const struct stage_opts *o,
 			for (i = 0; i < m.warnings.n; i++)
 				warn_msg("%s", m.warnings.v[i]);
 		}
-		rc = fd < 0 ? STALE : stage_finish(path, fd, stage_fd, 0, &m, o, st);
+		/* The entry's tree is the very directory this process just
+		 * unpacked (not one another process published first): its
+		 * files are as its manifest says, no need to stat them. */
+		how = !hit && fd >= 0 && built.st_ino != 0 && fstat(fd, &sb) == 0 &&
+		    sb.st_dev == built.st_dev && sb.st_ino == built.st_ino ? FIN_OWN : 0;
+		rc = fd < 0 ? STALE : stage_finish(path, fd, stage_fd, how, &m, o, st);
 		if (fd >= 0)
 			close(fd);
 		manifest_free(&m);
@@ -656,28 +607,26 @@ stage_wheel(const char *path, int stage_fd, const struct stage_opts *o,
 	if (rc == 0)
 		rc = unpack_extract(path, stage_fd, &o->unpack, &m);
 	if (rc == 0)
-		rc = stage_finish(path, stage_fd, stage_fd, 1, &m, o, st);
+		rc = stage_finish(path, stage_fd, stage_fd, FIN_PLACED, &m, o, st);
 	manifest_free(&m);
 	return rc;
 }
 
-/* Link entries lo..hi-1 of m (but the scripts to rewrite) from the tree
- * at src_fd into staging.  0, -1, or STALE. */
+/* Link entries lo..hi-1 of m (but the scripts to rewrite) from l's
+ * tree into staging.  0, -1, or STALE. */
 int
-stage_link_range(const char *path, int src_fd, int stage_fd, const struct manifest *m,
-    size_t lo, size_t hi, const struct stage_opts *o)
+stage_link_range(const char *path, struct stage_links *l, const struct manifest *m,
+    size_t lo, size_t hi, unsigned int how, const struct stage_opts *o)
 {
 	struct finish		f;
 	struct stage_stats	st;
 	size_t			i;
 	int			rc = 0;
 
-	finish_init(&f, path, src_fd, stage_fd, m, o, &st);
+	finish_init(&f, path, l, how, m, o, &st);
 	for (i = lo; i < hi && rc == 0; i++)
 		if (!m->v[i].rewrite)
 			rc = link_one(&f, &m->v[i]);
-	dirc_close(&f.src);
-	dirc_close(&f.dst);
 	record_out_free(&f.rec);
 	return rc;
 }

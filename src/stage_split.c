@@ -91,10 +91,11 @@ static int
 part_warm(const char *path, int stage_fd, const struct stage_opts *o,
     const struct stage_split *sp)
 {
-	struct manifest	 m;
-	size_t		 size;
-	unsigned int	 n, c;
-	int		 fd, rc = 0;
+	struct stage_links	 l;
+	struct manifest		 m;
+	size_t			 size;
+	unsigned int		 n, c;
+	int			 fd, rc = 0;
 
 	if (warm_manifest(o, sp->key, &m) != 0)
 		return -1;
@@ -102,12 +103,16 @@ part_warm(const char *path, int stage_fd, const struct stage_opts *o,
 	n = unpack_nchunks(m.n, sp->nparts);
 	if ((fd = open_entry_tree(o->cache_dir, sp->key)) < 0)
 		rc = STALE;
+	else
+		stage_links_open(&l, fd, stage_fd);
 	while (rc == 0 && (c = __atomic_fetch_add(&sp->sh->next, 1,
 	    __ATOMIC_ACQ_REL)) < n)
-		rc = stage_link_range(path, fd, stage_fd, &m, (size_t)c * size,
-		    (size_t)(c + 1) * size < m.n ? (size_t)(c + 1) * size : m.n, o);
-	if (fd >= 0)
+		rc = stage_link_range(path, &l, &m, (size_t)c * size,
+		    (size_t)(c + 1) * size < m.n ? (size_t)(c + 1) * size : m.n, 0, o);
+	if (fd >= 0) {
+		stage_links_close(&l);
 		close(fd);
+	}
 	manifest_free(&warm_m);
 	warm_m = m;
 	snprintf(warm_key, sizeof(warm_key), "%s", sp->key);
@@ -119,7 +124,7 @@ struct chunk_ctx {
 	const struct stage_split *sp;
 	const struct stage_opts	*o;
 	int			 tree_fd;	/* cold: the tree in tmp/ */
-	int			 stage_fd;
+	struct stage_links	 links;		/* cold, cached: tree_fd's and staging's */
 };
 
 /* A chunk is unpacked: its manifest for the finisher, and (cold) its
@@ -134,9 +139,9 @@ chunk_done(void *arg, unsigned int c, struct manifest *m)
 
 	rc = manifest_write(m, mp);
 	free(mp);
-	/* STALE cannot happen: the tree is ours. */
+	/* STALE cannot happen: the tree is ours, and its files are unchecked. */
 	if (rc == 0 && x->sp->tmp != NULL &&
-	    stage_link_range(x->path, x->tree_fd, x->stage_fd, m, 0, m->n, x->o) != 0)
+	    stage_link_range(x->path, &x->links, m, 0, m->n, FIN_OWN, x->o) != 0)
 		rc = -1;
 	for (i = 0; i < m->n; i++)
 		free(m->v[i].path);
@@ -170,7 +175,7 @@ stage_part(const char *path, int stage_fd, const struct stage_opts *o,
 	x.path = path;
 	x.sp = sp;
 	x.o = o;
-	x.tree_fd = x.stage_fd = stage_fd;
+	x.tree_fd = stage_fd;
 	uo.next = &sp->sh->next;
 	uo.nchunks = &sp->sh->nchunks;
 	uo.nparts = sp->nparts;
@@ -184,11 +189,13 @@ stage_part(const char *path, int stage_fd, const struct stage_opts *o,
 		free(tree);
 		if (x.tree_fd < 0)
 			return -1;
+		stage_links_open(&x.links, x.tree_fd, stage_fd);
 		stage_capture_begin(&m);
 	}
 	rc = unpack_extract(path, x.tree_fd, &uo, &m);
 	if (sp->tmp != NULL) {
 		stage_capture_end();
+		stage_links_close(&x.links);
 		close(x.tree_fd);
 	}
 	manifest_free(&m);
@@ -262,7 +269,7 @@ stage_part_finish(const char *path, int stage_fd, const struct stage_opts *o,
 		if (merge_chunks(sp, &m) != 0)
 			rc = -1;
 		else
-			rc = stage_finish(path, stage_fd, stage_fd, 1, &m, o, st);
+			rc = stage_finish(path, stage_fd, stage_fd, FIN_PLACED, &m, o, st);
 		manifest_free(&m);
 		return rc;
 	}
@@ -305,7 +312,7 @@ stage_part_finish(const char *path, int stage_fd, const struct stage_opts *o,
 	if ((fd = open_entry_tree(o->cache_dir, sp->key)) < 0)
 		rc = STALE;
 	else {
-		rc = stage_finish(path, fd, stage_fd, 1, &m, o, st);
+		rc = stage_finish(path, fd, stage_fd, FIN_PLACED, &m, o, st);
 		close(fd);
 	}
 	manifest_free(&m);

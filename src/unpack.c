@@ -5,10 +5,10 @@
  * manifest at once) and written in a single streaming pass; no member is
  * read twice and none is held whole in memory.  Every file is created with
  * openat(O_CREAT|O_EXCL|O_NOFOLLOW) relative to a directory descriptor
- * inside the staging tree; directories are created with mkdirat and
- * opened with O_NOFOLLOW one component at a time, so nothing outside the
- * tree can be reached whatever the archive says (wheel.c has already
- * refused "..", absolute and other bad names).
+ * inside the staging tree, from dirtab.c, which makes directories with
+ * mkdirat and opens them with O_NOFOLLOW one component at a time, so
+ * nothing outside the tree can be reached whatever the archive says
+ * (wheel.c has already refused "..", absolute and other bad names).
  *
  * Scripts are written as shipped; those starting with "#!python" are
  * marked in the manifest for stage.c to rewrite.  It never touches the
@@ -26,6 +26,7 @@
 #include <libdeflate.h>
 
 #include "cache.h"
+#include "dirtab.h"
 #include "fsutil.h"
 #include "record.h"
 #include "scripts.h"
@@ -40,24 +41,10 @@ const char *const unpack_keys[5] = {
 #define CHUNK		(256 * 1024)
 #define WHOLE_MAX	(4 * 1024 * 1024)	/* inflated in one call up to this */
 
-/*
- * The directory last written to, as its path components and one open
- * descriptor.  Members of a wheel come grouped by directory, so moving to
- * the next file usually costs nothing, a subdirectory costs one mkdirat
- * and one openat, and any other move walks down again from the tree's
- * root, one O_NOFOLLOW component at a time.  Only one descriptor is held
- * whatever the depth, so a deep tree cannot exhaust them.
- */
-struct dircache {
-	int		 root_fd;
-	struct strv	 comps;		/* components of the open path */
-	int		 fd;		/* comps' directory; -1 when comps is empty */
-};
-
 struct unpack {
 	const struct unpack_opts *o;
 	struct wheel		 w;
-	struct dircache		 dc;
+	struct dirtab		*dt;		/* the tree's directories */
 	struct manifest		*m;
 	struct entry_points	 eps;
 	struct hasher		 vh[4];		/* verification, by algo (archive RECORD) */
@@ -71,75 +58,6 @@ struct unpack {
 	int			 mismatch_warned;
 };
 
-static void
-dir_reset(struct dircache *dc)
-{
-	while (dc->comps.n > 0) {
-		dc->comps.n--;
-		free(dc->comps.v[dc->comps.n]);
-		dc->comps.v[dc->comps.n] = NULL;
-	}
-	if (dc->fd >= 0)
-		close(dc->fd);
-	dc->fd = -1;
-}
-
-/* Open (creating as needed) the directory dir ("purelib/pkg") of the tree. */
-static int
-dir_open(struct dircache *dc, const char *dir, size_t len)
-{
-	const char	*p = dir, *end = dir + len, *slash;
-	size_t		 depth = 0, n;
-	char		*comp;
-	int		 parent, fd;
-
-	/* Below the open directory: go on from it; elsewhere: from the root. */
-	while (p < end && depth < dc->comps.n) {
-		slash = memchr(p, '/', (size_t)(end - p));
-		n = slash ? (size_t)(slash - p) : (size_t)(end - p);
-		if (strlen(dc->comps.v[depth]) != n ||
-		    memcmp(dc->comps.v[depth], p, n) != 0)
-			break;
-		depth++;
-		p += n + (slash != NULL);
-	}
-	if (depth < dc->comps.n) {
-		dir_reset(dc);
-		p = dir;
-	}
-	while (p < end) {
-		slash = memchr(p, '/', (size_t)(end - p));
-		n = slash ? (size_t)(slash - p) : (size_t)(end - p);
-		comp = xstrndup(p, n);
-		parent = dc->fd >= 0 ? dc->fd : dc->root_fd;
-		if (mkdirat(parent, comp, 0777) != 0 && errno != EEXIST) {
-			err_set("cannot create directory '%.*s': %s", (int)len, dir,
-			    strerror(errno));
-			free(comp);
-			dir_reset(dc);
-			return -1;
-		}
-		fd = openat(parent, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0) {
-			if (errno == ENOTDIR || errno == ELOOP)
-				err_set("'%s' is both a file and a directory in '%.*s'",
-				    comp, (int)len, dir);
-			else
-				err_set("cannot open directory '%s' in '%.*s': %s",
-				    comp, (int)len, dir, strerror(errno));
-			free(comp);
-			dir_reset(dc);
-			return -1;
-		}
-		if (dc->fd >= 0)
-			close(dc->fd);
-		dc->fd = fd;
-		strv_push_owned(&dc->comps, comp);
-		p += n + (slash != NULL);
-	}
-	return dc->fd >= 0 ? dc->fd : dc->root_fd;
-}
-
 /* Create the file at tree path rel ("purelib/pkg/x.py"). */
 static int
 file_create(struct unpack *u, const char *rel, mode_t mode)
@@ -147,7 +65,7 @@ file_create(struct unpack *u, const char *rel, mode_t mode)
 	const char	*slash = strrchr(rel, '/');
 	int		 dfd, fd;
 
-	if ((dfd = dir_open(&u->dc, rel, (size_t)(slash - rel))) < 0)
+	if ((dfd = dirtab_open(u->dt, rel, (size_t)(slash - rel))) < 0)
 		return -1;
 	fd = openat(dfd, slash + 1, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    mode);
@@ -497,10 +415,9 @@ unpack_extract(const char *path, int tree_fd, const struct unpack_opts *o,
 	memset(&u, 0, sizeof(u));
 	u.o = o;
 	u.m = m;
-	u.dc.root_fd = tree_fd;
-	u.dc.fd = -1;
 	if (wheel_open(&u.w, path, &wo) != 0)
 		return -1;
+	u.dt = dirtab_new(tree_fd, 1, 0);
 	if (u.w.entry_points != NULL &&
 	    entry_points_parse(u.w.entry_points, u.w.entry_points_len, &u.eps) != 0)
 		goto out;
@@ -526,8 +443,7 @@ unpack_extract(const char *path, int tree_fd, const struct unpack_opts *o,
 		goto out;
 	rc = 0;
 out:
-	dir_reset(&u.dc);
-	strv_free(&u.dc.comps);
+	dirtab_free(u.dt);
 	free(u.chunk);
 	free(u.raw);
 	free(u.out);
