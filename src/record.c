@@ -415,49 +415,65 @@ record_index(struct record *r)
 	r->index = ix;
 }
 
+/*
+ * One line's row at *pp: 1 and *row filled (its path owned), 0 for a
+ * blank line, -1 with err_set() naming the line.  *pp is left after it.
+ */
+static int
+parse_row(const char **pp, const char *end, size_t line,
+    struct record_row *row)
+{
+	char	*f[RECORD_FIELDS];
+	size_t	 i;
+	int	 nf;
+
+	memset(f, 0, sizeof(f));
+	memset(row, 0, sizeof(*row));
+	nf = csv_line(pp, end, f);
+	if (nf == 0)
+		return 0;
+	if (nf > 0 && nf != RECORD_FIELDS)
+		nf = err_set("expected %d fields, found %d", RECORD_FIELDS, nf);
+	if (nf > 0 && *f[0] == '\0')
+		nf = err_set("empty path");
+	if (nf > 0) {
+		row->path = f[0];
+		f[0] = NULL;
+		if (parse_hash(f[1], row) == -1 ||
+		    parse_size(f[2], &row->size) == -1)
+			nf = err_prefix("'%s'", row->path);
+	}
+	for (i = 0; i < RECORD_FIELDS; i++)
+		free(f[i]);
+	if (nf < 0) {
+		free(row->path);
+		row->path = NULL;
+		return err_prefix("line %zu", line);
+	}
+	return 1;
+}
+
 int
 record_parse(const char *text, size_t len, struct record *r)
 {
 	const char	*p = text, *end = text + len;
-	char		*f[RECORD_FIELDS];
-	struct record_row *row;
+	struct record_row row;
 	size_t		 cap = 0, line = 0, *slot, i;
-	int		 nf;
+	int		 rc;
 
 	memset(r, 0, sizeof(*r));
 	while (p < end) {
-		line++;
-		memset(f, 0, sizeof(f));
-		nf = csv_line(&p, end, f);
-		if (nf == 0)
+		if ((rc = parse_row(&p, end, ++line, &row)) == 0)
 			continue;
-		if (nf > 0 && nf != RECORD_FIELDS)
-			nf = err_set("expected %d fields, found %d",
-			    RECORD_FIELDS, nf);
-		if (nf > 0 && *f[0] == '\0')
-			nf = err_set("empty path");
-		if (nf > 0) {
-			if (r->n == cap) {
-				cap = cap ? cap * 2 : 64;
-				r->rows = xreallocarray(r->rows, cap,
-				    sizeof(*r->rows));
-			}
-			row = &r->rows[r->n];
-			memset(row, 0, sizeof(*row));
-			row->path = f[0];
-			f[0] = NULL;
-			r->n++;
-			if (parse_hash(f[1], row) == -1 ||
-			    parse_size(f[2], &row->size) == -1)
-				nf = err_prefix("'%s'", row->path);
-		}
-		for (i = 0; i < RECORD_FIELDS; i++)
-			free(f[i]);
-		if (nf < 0) {
-			err_prefix("line %zu", line);
+		if (rc < 0) {
 			record_free(r);
 			return -1;
 		}
+		if (r->n == cap) {
+			cap = cap ? cap * 2 : 64;
+			r->rows = xreallocarray(r->rows, cap, sizeof(*r->rows));
+		}
+		r->rows[r->n++] = row;
 	}
 	record_index(r);
 	for (i = 0; i < r->n; i++) {
@@ -472,13 +488,146 @@ record_parse(const char *text, size_t len, struct record *r)
 	return 0;
 }
 
+/* ---- RECORD scanned, rows parsed when asked for ---------------------- */
+
+/* A line of a scanned RECORD: where it starts and its path. */
+struct rline {
+	size_t		 off;		/* of the line in the text */
+	size_t		 line;		/* its number, for messages */
+	const char	*path;		/* into the text: not NUL-terminated */
+	size_t		 plen;
+	int		 parsed;	/* its row is filled in */
+};
+
+struct rscan {
+	char		*text;
+	size_t		 len;
+	struct rline	*lines;
+	size_t		 cap;		/* of the index: a power of two */
+	size_t		*slot;		/* line number + 1, 0 when empty */
+};
+
+static size_t
+mem_hash(const char *s, size_t n)
+{
+	uint64_t	h = 14695981039346656037ULL;	/* FNV-1a */
+
+	while (n-- > 0)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return (size_t)(h ^ h >> 32);
+}
+
+static size_t *
+rscan_slot(const struct rscan *sc, const char *path, size_t plen)
+{
+	size_t			 i, mask = sc->cap - 1;
+	const struct rline	*l;
+
+	for (i = mem_hash(path, plen) & mask;; i = (i + 1) & mask) {
+		if (sc->slot[i] == 0)
+			return &sc->slot[i];
+		l = &sc->lines[sc->slot[i] - 1];
+		if (l->plen == plen && memcmp(l->path, path, plen) == 0)
+			return &sc->slot[i];
+	}
+}
+
+static void
+rscan_free(struct rscan *sc)
+{
+	if (sc == NULL)
+		return;
+	free(sc->text);
+	free(sc->lines);
+	free(sc->slot);
+	free(sc);
+}
+
+int
+record_scan(char *text, size_t len, struct record *r)
+{
+	struct rscan	*sc = xcalloc(1, sizeof(*sc));
+	const char	*p = text, *end = text + len, *nl, *q;
+	size_t		 n = 0, cap = 0, line = 0, *slot, i;
+
+	memset(r, 0, sizeof(*r));
+	sc->text = text;
+	sc->len = len;
+	for (; p < end; p = nl < end ? nl + 1 : end) {
+		line++;
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		if (p == nl || (nl - p == 1 && *p == '\r'))
+			continue;	/* blank */
+		/* Quotes, or not three fields plainly written: for the full
+		 * parse to judge. */
+		q = memchr(p, ',', (size_t)(nl - p));
+		if (q == NULL || q == p || memchr(p, '"', (size_t)(nl - p)) != NULL)
+			goto whole;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			sc->lines = xreallocarray(sc->lines, cap, sizeof(*sc->lines));
+		}
+		sc->lines[n].off = (size_t)(p - text);
+		sc->lines[n].line = line;
+		sc->lines[n].path = p;
+		sc->lines[n].plen = (size_t)(q - p);
+		sc->lines[n].parsed = 0;
+		n++;
+	}
+	for (sc->cap = 16; sc->cap < n * 2; sc->cap *= 2)
+		;
+	sc->slot = xcalloc(sc->cap, sizeof(*sc->slot));
+	for (i = 0; i < n; i++) {
+		slot = rscan_slot(sc, sc->lines[i].path, sc->lines[i].plen);
+		if (*slot != 0)
+			goto whole;	/* listed twice */
+		*slot = i + 1;
+	}
+	r->rows = xcalloc(n ? n : 1, sizeof(*r->rows));
+	r->n = n;
+	r->scan = sc;
+	return 0;
+whole:
+	sc->text = NULL;
+	rscan_free(sc);
+	return -1;
+}
+
+int
+record_get(struct record *r, const char *path, struct record_row **rowp)
+{
+	struct rscan	*sc = r->scan;
+	struct rline	*l;
+	const char	*p;
+	size_t		*slot;
+
+	*rowp = NULL;
+	slot = rscan_slot(sc, path, strlen(path));
+	if (*slot == 0)
+		return 0;
+	l = &sc->lines[*slot - 1];
+	if (!l->parsed) {
+		p = sc->text + l->off;
+		if (parse_row(&p, sc->text + sc->len, l->line,
+		    &r->rows[*slot - 1]) != 1)
+			return -1;
+		/* The path is the text's, which the row outlives not. */
+		free(r->rows[*slot - 1].path);
+		r->rows[*slot - 1].path = NULL;
+		l->parsed = 1;
+	}
+	*rowp = &r->rows[*slot - 1];
+	return 0;
+}
+
 struct record_row *
 record_find(const struct record *r, const char *path)
 {
 	size_t	*slot;
 
 	if (r->index == NULL)
-		return NULL;
+		return NULL;	/* scanned: record_get() */
 	slot = rindex_slot(r->index, r->rows, path);
 	return *slot ? &r->rows[*slot - 1] : NULL;
 }
@@ -492,6 +641,7 @@ record_free(struct record *r)
 	for (i = 0; i < r->n; i++)
 		free(r->rows[i].path);
 	free(r->rows);
+	rscan_free(r->scan);
 	if (ix != NULL) {
 		free(ix->slot);
 		free(ix);
