@@ -64,13 +64,27 @@ manifest_free(struct manifest *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* v in base (8 or 10) at p; returns the end. */
+static char *
+put_num(char *p, uint64_t v, unsigned int base)
+{
+	char	t[24];
+	size_t	n = 0;
+
+	do
+		t[n++] = (char)('0' + v % base);
+	while ((v /= base) != 0);
+	while (n > 0)
+		*p++ = t[--n];
+	return p;
+}
+
 /* Text, one field per tab; paths never hold tabs or newlines (wheel.c
  * refuses control characters in member names). */
 int
 manifest_write(const struct manifest *m, const char *path)
 {
 	struct buf	b = BUF_INIT;
-	char		d[48];
 	size_t		i;
 	int		rc;
 
@@ -88,13 +102,32 @@ manifest_write(const struct manifest *m, const char *path)
 		free(w);
 	}
 	buf_addf(&b, "files\t%zu\n", m->n);
+	/* By hand: a large wheel has tens of thousands of lines, and a split
+	 * one's parts write them all once more. */
 	for (i = 0; i < m->n; i++) {
 		const struct manifest_file *f = &m->v[i];
+		size_t			 pl = strlen(f->path);
+		char			*p;
 
-		b64url_encode(f->sha256, 32, d);
-		buf_addf(&b, "%s\t%llu\t%o\t%lld\t%d\t%s\n", d,
-		    (unsigned long long)f->size, f->mode, (long long)f->mtime_ns,
-		    f->rewrite | f->exec << 1, f->path);
+		buf_grow(&b, 48 + 4 * 24 + pl + 2);
+		p = b.p + b.len;
+		p += b64url_encode(f->sha256, 32, p);
+		*p++ = '\t';
+		p = put_num(p, f->size, 10);
+		*p++ = '\t';
+		p = put_num(p, f->mode, 8);
+		*p++ = '\t';
+		if (f->mtime_ns < 0)
+			*p++ = '-';
+		p = put_num(p, f->mtime_ns < 0 ? -(uint64_t)f->mtime_ns :
+		    (uint64_t)f->mtime_ns, 10);
+		*p++ = '\t';
+		*p++ = (char)('0' + (f->rewrite | f->exec << 1));
+		*p++ = '\t';
+		memcpy(p, f->path, pl);
+		p += pl;
+		*p++ = '\n';
+		b.len = (size_t)(p - b.p);
 	}
 	buf_adds(&b, "end\n");
 	rc = write_file_atomic(path, b.p, b.len, 0644);
