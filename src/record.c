@@ -3,9 +3,10 @@
  * and checks hash algorithms, hashes through libcrypto's EVP interface
  * (each digest fetched once per process), encodes and decodes the
  * unpadded URL-safe base64 digests, parses a wheel's RECORD into rows
- * with a path index, and writes the installed RECORD sorted with LF line
- * ends.  It never opens, reads or creates files: the only I/O is writing
- * to the descriptor record_out_write() is given.
+ * with a path index (or scans it, for a reader of a few of its rows),
+ * and writes the installed RECORD sorted with LF line ends.  It never
+ * opens, reads or creates files: the only I/O is writing to the
+ * descriptor record_out_write() is given.
  */
 #include "config.h"
 

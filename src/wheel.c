@@ -5,11 +5,12 @@
  * directory and the small dist-info files can decide: member names,
  * methods, the unpacked total, duplicates and file/directory clashes, the
  * one top-level .dist-info, .data keys, WHEEL, and that RECORD lists each
- * member with a hash and the right size.  It reads only RECORD, WHEEL,
- * METADATA and entry_points.txt; it never inflates other members, never
- * writes a file, and never prints anything but warnings.  Where libzip
- * reads the file from is wheel_source.c's; the text of WHEEL and METADATA
- * is parsed by wheel_meta.c.
+ * member with a hash and the right size (a split wheel's parts other than
+ * part 0 match a member's row when they meet it: wheel_rows()).  It
+ * reads only RECORD, WHEEL, METADATA and entry_points.txt; it never
+ * inflates other members, never writes a file, and never prints anything
+ * but warnings.  Where libzip reads the file from is wheel_source.c's;
+ * the text of WHEEL and METADATA is parsed by wheel_meta.c.
  */
 #include "config.h"
 
