@@ -60,7 +60,23 @@ manifest_free(struct manifest *m)
 	free(m->name);
 	free(m->requires_python);
 	strv_free(&m->warnings);
+	manifest_done(m);
 	memset(m, 0, sizeof(*m));
+}
+
+/* v in base (8 or 10) at p; returns the end. */
+static char *
+put_num(char *p, uint64_t v, unsigned int base)
+{
+	char	t[24];
+	size_t	n = 0;
+
+	do
+		t[n++] = (char)('0' + v % base);
+	while ((v /= base) != 0);
+	while (n > 0)
+		*p++ = t[--n];
+	return p;
 }
 
 /* Text, one field per tab; paths never hold tabs or newlines (wheel.c
@@ -69,7 +85,6 @@ int
 manifest_write(const struct manifest *m, const char *path)
 {
 	struct buf	b = BUF_INIT;
-	char		d[48];
 	size_t		i;
 	int		rc;
 
@@ -87,13 +102,32 @@ manifest_write(const struct manifest *m, const char *path)
 		free(w);
 	}
 	buf_addf(&b, "files\t%zu\n", m->n);
+	/* By hand: a large wheel has tens of thousands of lines, and a split
+	 * one's parts write them all once more. */
 	for (i = 0; i < m->n; i++) {
 		const struct manifest_file *f = &m->v[i];
+		size_t			 pl = strlen(f->path);
+		char			*p;
 
-		b64url_encode(f->sha256, 32, d);
-		buf_addf(&b, "%s\t%llu\t%o\t%lld\t%d\t%s\n", d,
-		    (unsigned long long)f->size, f->mode, (long long)f->mtime_ns,
-		    f->rewrite | f->exec << 1, f->path);
+		buf_grow(&b, 48 + 4 * 24 + pl + 2);
+		p = b.p + b.len;
+		p += b64url_encode(f->sha256, 32, p);
+		*p++ = '\t';
+		p = put_num(p, f->size, 10);
+		*p++ = '\t';
+		p = put_num(p, f->mode, 8);
+		*p++ = '\t';
+		if (f->mtime_ns < 0)
+			*p++ = '-';
+		p = put_num(p, f->mtime_ns < 0 ? -(uint64_t)f->mtime_ns :
+		    (uint64_t)f->mtime_ns, 10);
+		*p++ = '\t';
+		*p++ = (char)('0' + (f->rewrite | f->exec << 1));
+		*p++ = '\t';
+		memcpy(p, f->path, pl);
+		p += pl;
+		*p++ = '\n';
+		b.len = (size_t)(p - b.p);
 	}
 	buf_adds(&b, "end\n");
 	rc = write_file_atomic(path, b.p, b.len, 0644);
@@ -113,77 +147,146 @@ field(char **p)
 	return s;
 }
 
-int
-manifest_read(const char *path, struct manifest *m)
+/* The next line of the text at *p (NUL-terminated in place), skipping
+ * empty ones; NULL at the end. */
+static char *
+next_line(char **p, char *end)
 {
-	char		*text, *line, *save = NULL, *p, *f;
-	size_t		 len, want = 0;
-	int		 ended = 0, rc = -1;
+	char	*s, *nl;
+
+	while (*p < end && **p == '\n')
+		(*p)++;
+	if (*p >= end)
+		return NULL;
+	s = *p;
+	if ((nl = memchr(s, '\n', (size_t)(end - s))) == NULL)
+		nl = end;
+	*nl = '\0';
+	*p = nl < end ? nl + 1 : end;
+	return s;
+}
+
+/* A file's line, parsed in place into v[i]. */
+static int
+file_line(struct manifest *m, size_t i)
+{
+	struct manifest_file	*mf = &m->v[i];
+	char			*p = m->text + m->off[i];
+	char			*d, *sz, *mode, *mt, *rw;
+
+	if ((d = field(&p)) == NULL || (sz = field(&p)) == NULL ||
+	    (mode = field(&p)) == NULL || (mt = field(&p)) == NULL ||
+	    (rw = field(&p)) == NULL || *p == '\0' ||
+	    b64url_decode(d, strlen(d), mf->sha256, 32) != 32)
+		return err_set("'%s' is damaged", m->src);
+	mf->path = xstrdup(p);
+	mf->size = strtoull(sz, NULL, 10);
+	mf->mode = (uint32_t)strtoul(mode, NULL, 8);
+	mf->mtime_ns = strtoll(mt, NULL, 10);
+	mf->rewrite = atoi(rw) & 1;
+	mf->exec = (atoi(rw) & 2) != 0;
+	return 0;
+}
+
+int
+manifest_scan(const char *path, struct manifest *m)
+{
+	char		*text, *line, *p, *end, *f;
+	size_t		 len, want = 0, i;
+	int		 ended = 0, files = 0;
 
 	memset(m, 0, sizeof(*m));
 	if (read_file(path, (size_t)1 << 30, &text, &len) != 0)
 		return -1;
-	line = strtok_r(text, "\n", &save);
+	m->text = text;
+	m->src = xstrdup(path);
+	p = text;
+	end = text + len;
+	line = next_line(&p, end);
 	if (line == NULL || strcmp(line, MANIFEST_MAGIC) != 0) {
 		err_set("'%s' is not a forklift cache manifest", path);
-		goto out;
+		manifest_free(m);
+		return -1;
 	}
-	while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
+	while ((line = next_line(&p, end)) != NULL) {
 		if (strcmp(line, "end") == 0) {
 			ended = 1;
 			break;
 		}
-		p = line;
-		if (want == 0 || m->n >= want) {
-			if ((f = field(&p)) == NULL)
+		if ((f = field(&line)) == NULL)
+			goto bad;
+		if (strcmp(f, "distinfo") == 0)
+			m->distinfo = xstrdup(line);
+		else if (strcmp(f, "root") == 0)
+			m->root = xstrdup(line);
+		else if (strcmp(f, "name") == 0)
+			m->name = xstrdup(line);
+		else if (strcmp(f, "requires-python") == 0)
+			m->requires_python = xstrdup(line);
+		else if (strcmp(f, "warning") == 0)
+			strv_push(&m->warnings, line);
+		else if (strcmp(f, "wheel-sha256") == 0)
+			snprintf(m->wheel_sha256, sizeof(m->wheel_sha256), "%s", line);
+		else if (strcmp(f, "files") == 0 && !files++) {
+			/* Its files' lines follow: found, not parsed. */
+			want = strtoul(line, NULL, 10);
+			if (want > len / 8)
 				goto bad;
-			if (strcmp(f, "distinfo") == 0)
-				m->distinfo = xstrdup(p);
-			else if (strcmp(f, "root") == 0)
-				m->root = xstrdup(p);
-			else if (strcmp(f, "name") == 0)
-				m->name = xstrdup(p);
-			else if (strcmp(f, "requires-python") == 0)
-				m->requires_python = xstrdup(p);
-			else if (strcmp(f, "warning") == 0)
-				strv_push(&m->warnings, p);
-			else if (strcmp(f, "wheel-sha256") == 0)
-				snprintf(m->wheel_sha256, sizeof(m->wheel_sha256), "%s", p);
-			else if (strcmp(f, "files") == 0)
-				want = strtoul(p, NULL, 10);
-			else
-				goto bad;
-			continue;
-		} else {
-			struct manifest_file	*mf;
-			char			*d, *sz, *mode, *mt, *rw;
-
-			if ((d = field(&p)) == NULL || (sz = field(&p)) == NULL ||
-			    (mode = field(&p)) == NULL || (mt = field(&p)) == NULL ||
-			    (rw = field(&p)) == NULL || *p == '\0')
-				goto bad;
-			mf = manifest_add(m, p);
-			if (b64url_decode(d, strlen(d), mf->sha256, 32) != 32)
-				goto bad;
-			mf->size = strtoull(sz, NULL, 10);
-			mf->mode = (uint32_t)strtoul(mode, NULL, 8);
-			mf->mtime_ns = strtoll(mt, NULL, 10);
-			mf->rewrite = atoi(rw) & 1;
-			mf->exec = (atoi(rw) & 2) != 0;
-		}
+			m->v = xcalloc(want ? want : 1, sizeof(*m->v));
+			m->off = xreallocarray(NULL, want ? want : 1,
+			    sizeof(*m->off));
+			m->n = m->cap = want;
+			for (i = 0; i < want; i++) {
+				if ((line = next_line(&p, end)) == NULL)
+					goto bad;
+				m->off[i] = (size_t)(line - text);
+			}
+		} else
+			goto bad;
 	}
-	if (!ended || m->n != want || !m->distinfo || !m->root || !m->name ||
+	if (!ended || !m->distinfo || !m->root || !m->name ||
 	    (strcmp(m->root, "purelib") != 0 && strcmp(m->root, "platlib") != 0))
 		goto bad;
-	rc = 0;
-	goto out;
+	return 0;
 bad:
 	err_set("'%s' is damaged", path);
-out:
-	free(text);
-	if (rc != 0)
+	manifest_free(m);
+	return -1;
+}
+
+int
+manifest_fill(struct manifest *m, size_t lo, size_t hi)
+{
+	size_t	i;
+
+	for (i = lo; m->off != NULL && i < hi && i < m->n; i++)
+		if (m->v[i].path == NULL && file_line(m, i) != 0)
+			return -1;
+	return 0;
+}
+
+int
+manifest_read(const char *path, struct manifest *m)
+{
+	if (manifest_scan(path, m) != 0)
+		return -1;
+	if (manifest_fill(m, 0, m->n) != 0) {
 		manifest_free(m);
-	return rc;
+		return -1;
+	}
+	manifest_done(m);
+	return 0;
+}
+
+void
+manifest_done(struct manifest *m)
+{
+	free(m->text);
+	free(m->off);
+	free(m->src);
+	m->text = NULL;
+	m->off = NULL;
+	m->src = NULL;
 }
 
 int
@@ -254,8 +357,8 @@ cache_entry(const char *cache_dir, const char *key)
 	return xasprintf("%s/v1/wheels/%s", cache_dir, key);
 }
 
-int
-cache_lookup(const char *cache_dir, const char *key, struct manifest *m)
+static int
+lookup(const char *cache_dir, const char *key, struct manifest *m, int scan)
 {
 	char	*e = cache_entry(cache_dir, key), *mp;
 	int	 rc;
@@ -264,7 +367,7 @@ cache_lookup(const char *cache_dir, const char *key, struct manifest *m)
 	if (access(mp, F_OK) != 0) {
 		err_set("not cached");
 		rc = -1;
-	} else if ((rc = manifest_read(mp, m)) != 0) {
+	} else if ((rc = (scan ? manifest_scan : manifest_read)(mp, m)) != 0) {
 		/* Damaged, or written by another version: rebuild it. */
 		if (verbosity > 0)
 			note_msg("cache: %s: rebuilding the entry", err_get());
@@ -273,6 +376,18 @@ cache_lookup(const char *cache_dir, const char *key, struct manifest *m)
 	free(mp);
 	free(e);
 	return rc;
+}
+
+int
+cache_lookup(const char *cache_dir, const char *key, struct manifest *m)
+{
+	return lookup(cache_dir, key, m, 0);
+}
+
+int
+cache_scan(const char *cache_dir, const char *key, struct manifest *m)
+{
+	return lookup(cache_dir, key, m, 1);
 }
 
 char *

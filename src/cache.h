@@ -47,12 +47,25 @@ struct manifest {
 	struct manifest_file *v;
 	size_t		 n;
 	size_t		 cap;
+	/* manifest_scan()'s: the file's text, where each file's line is in
+	 * it (v[i].path is NULL until the line is parsed), its path. */
+	char		*text;
+	size_t		*off;
+	char		*src;
 };
 
 struct manifest_file *manifest_add(struct manifest *, const char *path);
 void	 manifest_free(struct manifest *);
 int	 manifest_write(const struct manifest *, const char *path);
 int	 manifest_read(const char *path, struct manifest *);
+/* For a reader of a few of its files (a part of a split wheel): read the
+ * manifest, its files' lines found but not parsed; manifest_fill()
+ * parses those of v[lo..hi-1] not parsed yet (0, or -1 with err_set()
+ * saying the manifest is damaged).  manifest_done() drops the text once
+ * every line is parsed (manifest_free() does too). */
+int	 manifest_scan(const char *path, struct manifest *);
+int	 manifest_fill(struct manifest *, size_t lo, size_t hi);
+void	 manifest_done(struct manifest *);
 
 /* XXH3-128 of a file as 32 hex digits (unless key is NULL), and its
  * sha256 (hex) in the same pass when sha256_hex is not NULL. */
@@ -65,6 +78,8 @@ char	*cache_entry(const char *cache_dir, const char *key);
 /* Look an entry up: 0 and its manifest when present and complete, -1 when
  * absent (err_get() says why when it is broken rather than missing). */
 int	 cache_lookup(const char *cache_dir, const char *key, struct manifest *);
+/* The same, the manifest scanned (manifest_scan()). */
+int	 cache_scan(const char *cache_dir, const char *key, struct manifest *);
 /* A new empty directory under tmp/ for building an entry (tree/ inside). */
 char	*cache_tmp(const char *cache_dir);
 /* Move a built entry into place; a lost race removes ours.  0 or -1. */

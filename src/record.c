@@ -3,9 +3,10 @@
  * and checks hash algorithms, hashes through libcrypto's EVP interface
  * (each digest fetched once per process), encodes and decodes the
  * unpadded URL-safe base64 digests, parses a wheel's RECORD into rows
- * with a path index, and writes the installed RECORD sorted with LF line
- * ends.  It never opens, reads or creates files: the only I/O is writing
- * to the descriptor record_out_write() is given.
+ * with a path index (or scans it, for a reader of a few of its rows),
+ * and writes the installed RECORD sorted with LF line ends.  It never
+ * opens, reads or creates files: the only I/O is writing to the
+ * descriptor record_out_write() is given.
  */
 #include "config.h"
 
@@ -208,20 +209,28 @@ b64url_encode(const unsigned char *in, size_t n, char *out)
 	return o;
 }
 
+/* Each byte's value as a base64 digit plus one (0: not a digit): a large
+ * wheel's RECORD and manifest hold tens of thousands of digests. */
+static const unsigned char b64tab[256] = {
+	['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6,
+	['G'] = 7, ['H'] = 8, ['I'] = 9, ['J'] = 10, ['K'] = 11, ['L'] = 12,
+	['M'] = 13, ['N'] = 14, ['O'] = 15, ['P'] = 16, ['Q'] = 17,
+	['R'] = 18, ['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22,
+	['W'] = 23, ['X'] = 24, ['Y'] = 25, ['Z'] = 26, ['a'] = 27,
+	['b'] = 28, ['c'] = 29, ['d'] = 30, ['e'] = 31, ['f'] = 32,
+	['g'] = 33, ['h'] = 34, ['i'] = 35, ['j'] = 36, ['k'] = 37,
+	['l'] = 38, ['m'] = 39, ['n'] = 40, ['o'] = 41, ['p'] = 42,
+	['q'] = 43, ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47,
+	['v'] = 48, ['w'] = 49, ['x'] = 50, ['y'] = 51, ['z'] = 52,
+	['0'] = 53, ['1'] = 54, ['2'] = 55, ['3'] = 56, ['4'] = 57,
+	['5'] = 58, ['6'] = 59, ['7'] = 60, ['8'] = 61, ['9'] = 62,
+	['-'] = 63, ['_'] = 64
+};
+
 static int
 b64val(unsigned char c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
+	return (int)b64tab[c] - 1;
 }
 
 long
@@ -415,49 +424,65 @@ record_index(struct record *r)
 	r->index = ix;
 }
 
+/*
+ * One line's row at *pp: 1 and *row filled (its path owned), 0 for a
+ * blank line, -1 with err_set() naming the line.  *pp is left after it.
+ */
+static int
+parse_row(const char **pp, const char *end, size_t line,
+    struct record_row *row)
+{
+	char	*f[RECORD_FIELDS];
+	size_t	 i;
+	int	 nf;
+
+	memset(f, 0, sizeof(f));
+	memset(row, 0, sizeof(*row));
+	nf = csv_line(pp, end, f);
+	if (nf == 0)
+		return 0;
+	if (nf > 0 && nf != RECORD_FIELDS)
+		nf = err_set("expected %d fields, found %d", RECORD_FIELDS, nf);
+	if (nf > 0 && *f[0] == '\0')
+		nf = err_set("empty path");
+	if (nf > 0) {
+		row->path = f[0];
+		f[0] = NULL;
+		if (parse_hash(f[1], row) == -1 ||
+		    parse_size(f[2], &row->size) == -1)
+			nf = err_prefix("'%s'", row->path);
+	}
+	for (i = 0; i < RECORD_FIELDS; i++)
+		free(f[i]);
+	if (nf < 0) {
+		free(row->path);
+		row->path = NULL;
+		return err_prefix("line %zu", line);
+	}
+	return 1;
+}
+
 int
 record_parse(const char *text, size_t len, struct record *r)
 {
 	const char	*p = text, *end = text + len;
-	char		*f[RECORD_FIELDS];
-	struct record_row *row;
+	struct record_row row;
 	size_t		 cap = 0, line = 0, *slot, i;
-	int		 nf;
+	int		 rc;
 
 	memset(r, 0, sizeof(*r));
 	while (p < end) {
-		line++;
-		memset(f, 0, sizeof(f));
-		nf = csv_line(&p, end, f);
-		if (nf == 0)
+		if ((rc = parse_row(&p, end, ++line, &row)) == 0)
 			continue;
-		if (nf > 0 && nf != RECORD_FIELDS)
-			nf = err_set("expected %d fields, found %d",
-			    RECORD_FIELDS, nf);
-		if (nf > 0 && *f[0] == '\0')
-			nf = err_set("empty path");
-		if (nf > 0) {
-			if (r->n == cap) {
-				cap = cap ? cap * 2 : 64;
-				r->rows = xreallocarray(r->rows, cap,
-				    sizeof(*r->rows));
-			}
-			row = &r->rows[r->n];
-			memset(row, 0, sizeof(*row));
-			row->path = f[0];
-			f[0] = NULL;
-			r->n++;
-			if (parse_hash(f[1], row) == -1 ||
-			    parse_size(f[2], &row->size) == -1)
-				nf = err_prefix("'%s'", row->path);
-		}
-		for (i = 0; i < RECORD_FIELDS; i++)
-			free(f[i]);
-		if (nf < 0) {
-			err_prefix("line %zu", line);
+		if (rc < 0) {
 			record_free(r);
 			return -1;
 		}
+		if (r->n == cap) {
+			cap = cap ? cap * 2 : 64;
+			r->rows = xreallocarray(r->rows, cap, sizeof(*r->rows));
+		}
+		r->rows[r->n++] = row;
 	}
 	record_index(r);
 	for (i = 0; i < r->n; i++) {
@@ -472,13 +497,146 @@ record_parse(const char *text, size_t len, struct record *r)
 	return 0;
 }
 
+/* ---- RECORD scanned, rows parsed when asked for ---------------------- */
+
+/* A line of a scanned RECORD: where it starts and its path. */
+struct rline {
+	size_t		 off;		/* of the line in the text */
+	size_t		 line;		/* its number, for messages */
+	const char	*path;		/* into the text: not NUL-terminated */
+	size_t		 plen;
+	int		 parsed;	/* its row is filled in */
+};
+
+struct rscan {
+	char		*text;
+	size_t		 len;
+	struct rline	*lines;
+	size_t		 cap;		/* of the index: a power of two */
+	size_t		*slot;		/* line number + 1, 0 when empty */
+};
+
+static size_t
+mem_hash(const char *s, size_t n)
+{
+	uint64_t	h = 14695981039346656037ULL;	/* FNV-1a */
+
+	while (n-- > 0)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return (size_t)(h ^ h >> 32);
+}
+
+static size_t *
+rscan_slot(const struct rscan *sc, const char *path, size_t plen)
+{
+	size_t			 i, mask = sc->cap - 1;
+	const struct rline	*l;
+
+	for (i = mem_hash(path, plen) & mask;; i = (i + 1) & mask) {
+		if (sc->slot[i] == 0)
+			return &sc->slot[i];
+		l = &sc->lines[sc->slot[i] - 1];
+		if (l->plen == plen && memcmp(l->path, path, plen) == 0)
+			return &sc->slot[i];
+	}
+}
+
+static void
+rscan_free(struct rscan *sc)
+{
+	if (sc == NULL)
+		return;
+	free(sc->text);
+	free(sc->lines);
+	free(sc->slot);
+	free(sc);
+}
+
+int
+record_scan(char *text, size_t len, struct record *r)
+{
+	struct rscan	*sc = xcalloc(1, sizeof(*sc));
+	const char	*p = text, *end = text + len, *nl, *q;
+	size_t		 n = 0, cap = 0, line = 0, *slot, i;
+
+	memset(r, 0, sizeof(*r));
+	sc->text = text;
+	sc->len = len;
+	for (; p < end; p = nl < end ? nl + 1 : end) {
+		line++;
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		if (p == nl || (nl - p == 1 && *p == '\r'))
+			continue;	/* blank */
+		/* Quotes, or not three fields plainly written: for the full
+		 * parse to judge. */
+		q = memchr(p, ',', (size_t)(nl - p));
+		if (q == NULL || q == p || memchr(p, '"', (size_t)(nl - p)) != NULL)
+			goto whole;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			sc->lines = xreallocarray(sc->lines, cap, sizeof(*sc->lines));
+		}
+		sc->lines[n].off = (size_t)(p - text);
+		sc->lines[n].line = line;
+		sc->lines[n].path = p;
+		sc->lines[n].plen = (size_t)(q - p);
+		sc->lines[n].parsed = 0;
+		n++;
+	}
+	for (sc->cap = 16; sc->cap < n * 2; sc->cap *= 2)
+		;
+	sc->slot = xcalloc(sc->cap, sizeof(*sc->slot));
+	for (i = 0; i < n; i++) {
+		slot = rscan_slot(sc, sc->lines[i].path, sc->lines[i].plen);
+		if (*slot != 0)
+			goto whole;	/* listed twice */
+		*slot = i + 1;
+	}
+	r->rows = xcalloc(n ? n : 1, sizeof(*r->rows));
+	r->n = n;
+	r->scan = sc;
+	return 0;
+whole:
+	sc->text = NULL;
+	rscan_free(sc);
+	return -1;
+}
+
+int
+record_get(struct record *r, const char *path, struct record_row **rowp)
+{
+	struct rscan	*sc = r->scan;
+	struct rline	*l;
+	const char	*p;
+	size_t		*slot;
+
+	*rowp = NULL;
+	slot = rscan_slot(sc, path, strlen(path));
+	if (*slot == 0)
+		return 0;
+	l = &sc->lines[*slot - 1];
+	if (!l->parsed) {
+		p = sc->text + l->off;
+		if (parse_row(&p, sc->text + sc->len, l->line,
+		    &r->rows[*slot - 1]) != 1)
+			return -1;
+		/* The path is the text's, which the row outlives not. */
+		free(r->rows[*slot - 1].path);
+		r->rows[*slot - 1].path = NULL;
+		l->parsed = 1;
+	}
+	*rowp = &r->rows[*slot - 1];
+	return 0;
+}
+
 struct record_row *
 record_find(const struct record *r, const char *path)
 {
 	size_t	*slot;
 
 	if (r->index == NULL)
-		return NULL;
+		return NULL;	/* scanned: record_get() */
 	slot = rindex_slot(r->index, r->rows, path);
 	return *slot ? &r->rows[*slot - 1] : NULL;
 }
@@ -492,6 +650,7 @@ record_free(struct record *r)
 	for (i = 0; i < r->n; i++)
 		free(r->rows[i].path);
 	free(r->rows);
+	rscan_free(r->scan);
 	if (ix != NULL) {
 		free(ix->slot);
 		free(ix);

@@ -59,6 +59,7 @@ struct record {
 	struct record_row *rows;
 	size_t		 n;
 	void		*index;		/* private: path -> row lookup */
+	struct rscan	*scan;		/* private: record_scan()'s */
 };
 
 /* Parse RECORD text: CSV with ',' and '"' quoting, LF or CRLF, three fields.
@@ -66,6 +67,14 @@ struct record {
  * md5/sha1/unknown algorithms, sizes that are not decimal. */
 int	 record_parse(const char *, size_t, struct record *);
 struct record_row *record_find(const struct record *, const char *path);
+/* Scan RECORD text for its lines and paths only, for a reader that needs
+ * a few of its rows: takes text (malloc'd) on success.  -1 (no error
+ * set) when the text needs record_parse() to judge it: a quote, a line
+ * not plainly three fields, a path listed twice.  Rows are then parsed
+ * by record_get(): 0 and *row (NULL: not listed; its path is NULL), or
+ * -1 with err_set() as record_parse() says it. */
+int	 record_scan(char *text, size_t len, struct record *);
+int	 record_get(struct record *, const char *path, struct record_row **row);
 void	 record_free(struct record *);
 
 /* The installed RECORD, built up and written sorted with LF line ends. */

@@ -50,6 +50,8 @@ struct finish {
 	struct dirtab		*dst;		/* staging tree */
 	const char		*path;		/* the wheel file */
 	int			 own;		/* FIN_OWN: src's files unchecked */
+	int			 place_only;	/* a split wheel's part: the
+						   finisher records the files */
 };
 
 static const char *
@@ -203,7 +205,8 @@ link_one(struct finish *f, const struct manifest_file *mf)
 	if (link_file(sfd, base, dfd, base, how, want) != 0)
 		return err_set("cannot %s '%s' from the cache: %s",
 		    f->o->link == LINK_COPY ? "copy" : "link", mf->path, strerror(errno));
-	record(f, mf->path, mf->sha256, mf->size);
+	if (!f->place_only)
+		record(f, mf->path, mf->sha256, mf->size);
 	return 0;
 }
 
@@ -624,6 +627,7 @@ stage_link_range(const char *path, struct stage_links *l, const struct manifest 
 	int			rc = 0;
 
 	finish_init(&f, path, l, how, m, o, &st);
+	f.place_only = 1;
 	for (i = lo; i < hi && rc == 0; i++)
 		if (!m->v[i].rewrite)
 			rc = link_one(&f, &m->v[i]);

@@ -67,8 +67,8 @@ stale(const struct stage_opts *o, const struct stage_split *sp)
 	return -1;
 }
 
-/* The entry's manifest a warm part read, kept for the finisher should it
- * be this worker. */
+/* The entry's manifest a warm part read (scanned: the lines of its
+ * chunks parsed), kept for the finisher should it be this worker. */
 static struct manifest	warm_m;
 static char		warm_key[33];
 
@@ -81,7 +81,7 @@ warm_manifest(const struct stage_opts *o, const char *key, struct manifest *m)
 		warm_key[0] = '\0';
 		return 0;
 	}
-	if (cache_lookup(o->cache_dir, key, m) != 0)
+	if (cache_scan(o->cache_dir, key, m) != 0)
 		return err_set("the cache entry went away: %s", err_get());
 	return 0;
 }
@@ -93,7 +93,7 @@ part_warm(const char *path, int stage_fd, const struct stage_opts *o,
 {
 	struct stage_links	 l;
 	struct manifest		 m;
-	size_t			 size;
+	size_t			 size, lo, hi;
 	unsigned int		 n, c;
 	int			 fd, rc = 0;
 
@@ -106,9 +106,12 @@ part_warm(const char *path, int stage_fd, const struct stage_opts *o,
 	else
 		stage_links_open(&l, fd, stage_fd);
 	while (rc == 0 && (c = __atomic_fetch_add(&sp->sh->next, 1,
-	    __ATOMIC_ACQ_REL)) < n)
-		rc = stage_link_range(path, &l, &m, (size_t)c * size,
-		    (size_t)(c + 1) * size < m.n ? (size_t)(c + 1) * size : m.n, 0, o);
+	    __ATOMIC_ACQ_REL)) < n) {
+		lo = (size_t)c * size;
+		hi = lo + size < m.n ? lo + size : m.n;
+		rc = manifest_fill(&m, lo, hi) != 0 ? STALE :
+		    stage_link_range(path, &l, &m, lo, hi, 0, o);
+	}
 	if (fd >= 0) {
 		stage_links_close(&l);
 		close(fd);
@@ -276,6 +279,12 @@ stage_part_finish(const char *path, int stage_fd, const struct stage_opts *o,
 	if (sp->tmp == NULL) {
 		if (warm_manifest(o, sp->key, &m) != 0)
 			return -1;
+		/* The other parts' lines too, now. */
+		if (manifest_fill(&m, 0, m.n) != 0) {
+			manifest_free(&m);
+			return stale(o, sp);
+		}
+		manifest_done(&m);
 		if (strcmp(m.wheel_sha256, sp->sh->sha256) != 0) {
 			/* Same XXH3 key, other bytes: the parts linked from it
 			 * already, so the wheel fails rather than rebuild. */

@@ -373,6 +373,8 @@ members(struct unpack *u, size_t lo, size_t hi)
 {
 	size_t	i;
 
+	if (wheel_rows(&u->w, lo, hi) != 0)
+		return -1;
 	for (i = lo; i < hi && i < u->w.n; i++) {
 		const struct wheel_member *wm = &u->w.m[i];
 
@@ -406,7 +408,7 @@ unpack_extract(const char *path, int tree_fd, const struct unpack_opts *o,
 {
 	struct wheel_open_opts	 wo = { o->max_unpacked, o->verify_record,
 	    o->max_members, o->use_fd, o->wheel_fd, o->next != NULL &&
-	    o->part != 0 };
+	    o->part != 0, o->next != NULL && o->part != 0 };
 	struct unpack		 u;
 	size_t			 i;
 	char			*name;

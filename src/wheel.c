@@ -5,11 +5,12 @@
  * directory and the small dist-info files can decide: member names,
  * methods, the unpacked total, duplicates and file/directory clashes, the
  * one top-level .dist-info, .data keys, WHEEL, and that RECORD lists each
- * member with a hash and the right size.  It reads only RECORD, WHEEL,
- * METADATA and entry_points.txt; it never inflates other members, never
- * writes a file, and never prints anything but warnings.  Where libzip
- * reads the file from is wheel_source.c's; the text of WHEEL and METADATA
- * is parsed by wheel_meta.c.
+ * member with a hash and the right size (a split wheel's parts other than
+ * part 0 match a member's row when they meet it: wheel_rows()).  It
+ * reads only RECORD, WHEEL, METADATA and entry_points.txt; it never
+ * inflates other members, never writes a file, and never prints anything
+ * but warnings.  Where libzip reads the file from is wheel_source.c's;
+ * the text of WHEEL and METADATA is parsed by wheel_meta.c.
  */
 #include "config.h"
 
@@ -453,18 +454,43 @@ record_exempt(const struct wheel *w, const struct wheel_member *m)
 	    strcmp(m->name + dl + 1, "RECORD.p7s") == 0;
 }
 
+/* The row of m in w's RECORD (parsed), checked as check_record() does:
+ * 0, or -1 with err_set() saying what is wrong. */
 static int
-check_record(struct wheel *w, const struct wheel_member *rm, int verify)
+match_row(struct wheel_member *m, struct record_row *row)
+{
+	if (row == NULL)
+		return err_set("'%s' is not listed", m->name);
+	row->seen = 1;
+	m->row = row;
+	if (row->algo == HASH_NONE)
+		return err_set("no hash for '%s'", m->name);
+	if (row->size >= 0 && (uint64_t)row->size != m->size)
+		return err_set("size mismatch for '%s' (RECORD says %lld, the "
+		    "archive %llu)", m->name, (long long)row->size,
+		    (unsigned long long)m->size);
+	return 0;
+}
+
+static int
+check_record(struct wheel *w, const struct wheel_member *rm, int verify,
+    int scan)
 {
 	struct problems	 pr = { verify, 0, NULL };
 	struct wheel_member *m;
-	struct record_row *row;
 	char		*text;
 	size_t		 len, i;
 	int		 parsed;
 
 	if (wheel_read_member(w, rm, RECORD_MAX, &text, &len) == -1)
 		return -1;
+	/* A part of a split wheel: only the rows of its members, matched as
+	 * it meets them (wheel_rows()); part 0 checks the whole. */
+	if (scan && verify && record_scan(text, len, &w->record) == 0) {
+		w->record_scanned = 1;
+		w->record_ok = 1;
+		return 0;
+	}
 	parsed = record_parse(text, len, &w->record) == 0;
 	free(text);
 	if (!parsed && record_problem(&pr) == -1)
@@ -473,21 +499,7 @@ check_record(struct wheel *w, const struct wheel_member *rm, int verify)
 		m = &w->m[i];
 		if (record_exempt(w, m))
 			continue;
-		if ((row = record_find(&w->record, m->name)) == NULL) {
-			err_set("'%s' is not listed", m->name);
-			if (record_problem(&pr) == -1)
-				return -1;
-			continue;
-		}
-		row->seen = 1;
-		m->row = row;
-		if (row->algo == HASH_NONE)
-			err_set("no hash for '%s'", m->name);
-		else if (row->size >= 0 && (uint64_t)row->size != m->size)
-			err_set("size mismatch for '%s' (RECORD says %lld, "
-			    "the archive %llu)", m->name,
-			    (long long)row->size, (unsigned long long)m->size);
-		else
+		if (match_row(m, record_find(&w->record, m->name)) == 0)
 			continue;
 		if (record_problem(&pr) == -1)
 			return -1;
@@ -509,6 +521,30 @@ check_record(struct wheel *w, const struct wheel_member *rm, int verify)
 			    w->base, pr.first);
 	}
 	free(pr.first);
+	return 0;
+}
+
+int
+wheel_rows(struct wheel *w, size_t lo, size_t hi)
+{
+	struct record_row *row;
+	size_t		 i;
+
+	for (i = lo; w->record_scanned && i < hi && i < w->n; i++) {
+		if (w->m[i].row != NULL || record_exempt(w, &w->m[i]))
+			continue;
+		if (record_get(&w->record, w->m[i].name, &row) == 0 &&
+		    match_row(&w->m[i], row) == 0)
+			continue;
+		/* A problem: RECORD is checked whole, as it is in a wheel
+		 * not split, to say the same (its first problem). */
+		record_free(&w->record);
+		w->record_scanned = 0;
+		for (i = 0; i < w->n; i++)
+			w->m[i].row = NULL;
+		return check_record(w, find_member(w, w->distinfo, "RECORD"),
+		    1, 0);
+	}
 	return 0;
 }
 
@@ -541,7 +577,7 @@ read_distinfo(struct wheel *w, const struct wheel_open_opts *o)
 	if (ep != NULL && wheel_read_member(w, ep, SMALL_MAX,
 	    &w->entry_points, &w->entry_points_len) == -1)
 		return -1;
-	return check_record(w, rec, o->verify_record);
+	return check_record(w, rec, o->verify_record, o->scan_record);
 }
 
 

@@ -56,6 +56,8 @@ struct wheel {
 	struct record	 record;	/* the archive's RECORD (rows only: their
 					 * paths are freed once matched) */
 	int		 record_ok;	/* RECORD parsed and covers every member */
+	int		 record_scanned; /* wheel_open_opts.scan_record: rows are
+					 * matched by wheel_rows() */
 	char		*metadata;	/* METADATA text, NUL-terminated */
 	size_t		 metadata_len;
 	char		*entry_points;	/* entry_points.txt or NULL */
@@ -76,6 +78,9 @@ struct wheel_open_opts {
 	 * every local header with the central directory (part 0 does, and
 	 * the wheel commits only when every part succeeded). */
 	int	 no_consistency;
+	/* With verify_record, they also leave RECORD's rows unparsed and
+	 * unmatched until wheel_rows() asks for them. */
+	int	 scan_record;
 };
 
 /* Open and check.  Returns 0, or -1 with err_set() holding a detail that
@@ -85,6 +90,12 @@ struct wheel_open_opts {
  * go through warn_msg() prefixed with the wheel's name. */
 int	 wheel_open(struct wheel *, const char *path, const struct wheel_open_opts *);
 void	 wheel_close(struct wheel *);
+
+/* After wheel_open() with scan_record: match members lo..hi-1 with
+ * their RECORD rows, checked as wheel_open() checks them.  On a problem
+ * the whole RECORD is checked, to fail with what wheel_open() would have
+ * said.  0 (a no-op without scan_record), or -1 with err_set(). */
+int	 wheel_rows(struct wheel *, size_t lo, size_t hi);
 
 /* Read a whole member (at most max bytes; more is an error), checking size
  * and CRC.  *out is NUL-terminated and owned by the caller. */

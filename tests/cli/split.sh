@@ -10,6 +10,9 @@
 #     naming the entry built from other bytes, and the entry removed;
 #   - a member near the end whose RECORD hash is wrong: exit 1, the error
 #     names the wheel, the part that met it and the member; no cache entry;
+#   - its RECORD row missing, listed twice, of the wrong size or without a
+#     hash: the same exit and message as -j 1 (a row for a file the
+#     archive lacks: installed both ways);
 #   - the worker staging part 2 killed (FORKLIFT_FAULT_WORKER=0.1 of the
 #     fault-injection build), cold and warm: exit 1 naming the wheel, the
 #     part and SIGKILL, and the cache's tmp/ emptied;
@@ -53,6 +56,14 @@ bad = "sp_big/s%02d/d%d/m%04d.py" % (i % 37, i % 5, i)
 spec["record"] = {"corrupt": [bad]}
 mkwheel.build(spec, sys.argv[3])
 open(sys.argv[3] + "/name", "w").write(bad)
+# RECORD problems a part other than 0 meets in its own members.
+import os
+for kind, rc in (("drop", {"drop": [bad]}), ("twice", {"extra": [bad]}),
+                 ("size", {"bad_size": [bad]}), ("nohash", {"nohash": [bad]}),
+                 ("absent", {"extra": ["sp_big/gone.py"]})):
+    os.makedirs(sys.argv[3] + "/" + kind)
+    spec["record"] = rc
+    mkwheel.build(spec, sys.argv[3] + "/" + kind)
 EOF
 BADNAME=$(cat "$T/bad/name")
 WHL=$T/w/sp_big-1.0-py3-none-any.whl
@@ -153,6 +164,33 @@ for mode in no-cache cold; do
 		FORKLIFT_CACHE_DIR=$T/cbad fk_install "$T/v" -j 2 "$BAD"
 	fi
 	corrupt_checks "" $mode "$T/cbad"
+done
+
+# ---- RECORD problems in part 2's members ---------------------------------------------
+# A row missing, listed twice, of the wrong size or without a hash: the
+# split install fails saying what the install -j 1 says; a row for a file
+# the archive lacks is no problem either way.
+for kind in drop twice size nohash absent; do
+	W=$T/bad/$kind/$B
+	for j in 1 2; do
+		rm -rf "$T/v"
+		cp -a "$T/empty" "$T/v"
+		fk_install "$T/v" --no-cache -j $j "$W"
+		echo $RC >"$T/rc$j"
+		sed -n 's/^forklift: error: [^ ]*: \(part [0-9] of 2: \)\{0,1\}//p' \
+		    "$T/err" >"$T/msg$j"
+		[ $RC = 0 ] || assert_snap_same "RECORD $kind -j $j" "$T/empty.snap" "$T/v"
+		assert_no_staging "RECORD $kind -j $j" "$T/v"
+	done
+	assert_eq "RECORD $kind: -j 2 exits as -j 1" "$(cat "$T/rc1")" "$(cat "$T/rc2")"
+	assert_eq "RECORD $kind: -j 2 says what -j 1 says" "$(cat "$T/msg1")" \
+	    "$(cat "$T/msg2")"
+	if [ $kind = absent ]; then
+		assert_eq "RECORD $kind: installed" 0 "$(cat "$T/rc2")"
+	else
+		assert_eq "RECORD $kind: fails" 1 "$(cat "$T/rc2")"
+		assert_grep "RECORD $kind: names the member" "'$BADNAME'" "$T/msg2"
+	fi
 done
 
 # ---- a worker killed while staging part 2 -----------------------------------------

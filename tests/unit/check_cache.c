@@ -250,6 +250,48 @@ START_TEST(test_manifest_good_text)
 }
 END_TEST
 
+/* A scanned manifest: its files' lines parsed only when asked for, each
+ * as manifest_read() parses it; a damaged line is found then. */
+START_TEST(test_manifest_scan)
+{
+	struct manifest	 m, r;
+	char		*mp = kit_tpath("MANIFEST");
+	const char	*bad = GOOD_HEAD "files\t3\n" ROW
+	    "!!\t3\t644\t0\t0\tpurelib/d/y.py\n" ROW "end\n";
+	size_t		 i;
+
+	fill_manifest(&m, 300, 10);
+	ck_assert_int_eq(manifest_write(&m, mp), 0);
+	ck_assert_msg(manifest_read(mp, &r) == 0, "%s", err_get());
+	manifest_free(&m);
+	ck_assert_msg(manifest_scan(mp, &m) == 0, "%s", err_get());
+	ck_assert_uint_eq(m.n, 300);
+	ck_assert_str_eq(m.distinfo, r.distinfo);
+	ck_assert_int_eq(manifest_fill(&m, 100, 164), 0);
+	for (i = 0; i < m.n; i++)
+		ck_assert_int_eq(m.v[i].path != NULL, i >= 100 && i < 164);
+	ck_assert_int_eq(manifest_fill(&m, 0, 1000), 0);
+	manifest_done(&m);
+	for (i = 0; i < m.n; i++) {
+		ck_assert_str_eq(m.v[i].path, r.v[i].path);
+		ck_assert_mem_eq(m.v[i].sha256, r.v[i].sha256, 32);
+		ck_assert_uint_eq(m.v[i].size, r.v[i].size);
+		ck_assert_int_eq(m.v[i].mtime_ns, r.v[i].mtime_ns);
+	}
+	manifest_free(&m);
+	manifest_free(&r);
+
+	make_file(mp, bad, strlen(bad));
+	ck_assert_msg(manifest_scan(mp, &m) == 0, "%s", err_get());
+	ck_assert_int_eq(manifest_fill(&m, 2, 3), 0);
+	ck_assert_int_eq(manifest_fill(&m, 0, 3), -1);
+	ck_assert_ptr_nonnull(strstr(err_get(), "damaged"));
+	ck_assert_ptr_nonnull(strstr(err_get(), mp));
+	manifest_free(&m);
+	free(mp);
+}
+END_TEST
+
 /* ---- the key ------------------------------------------------------------- */
 
 static void
@@ -726,6 +768,7 @@ cache_suite(void)
 	tcase_add_test(tc, test_manifest_round_trip);
 	tcase_add_loop_test(tc, test_manifest_damaged, 0, (int)ARRAY_SIZE(damaged));
 	tcase_add_test(tc, test_manifest_good_text);
+	tcase_add_test(tc, test_manifest_scan);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("entries");

@@ -229,6 +229,55 @@ START_TEST(test_record_parse)
 }
 END_TEST
 
+/* A scanned RECORD: record_scan() leaves to record_parse() what it
+ * cannot judge, and each path's row, parsed when asked for, is the one
+ * record_parse() gives, or the error it gives for that line. */
+START_TEST(test_record_scan)
+{
+	struct record	 r, s;
+	struct record_row *a, *b;
+	const char	*t = parse_cases[_i].text, *p, *nl, *q;
+	char		*path, *want = NULL;
+	int		 rc, failed = 0;
+
+	rc = record_parse(t, strlen(t), &r);
+	if (rc != 0)
+		want = xstrdup(err_get());
+	if (record_scan(xstrdup(t), strlen(t), &s) != 0) {
+		ck_assert(strchr(t, '"') != NULL || rc != 0);
+		goto out;
+	}
+	for (p = t; *p; p = *nl ? nl + 1 : nl) {
+		nl = p + strcspn(p, "\n");
+		if ((q = memchr(p, ',', (size_t)(nl - p))) == NULL)
+			continue;
+		path = xstrndup(p, (size_t)(q - p));
+		if (record_get(&s, path, &b) != 0) {
+			ck_assert_msg(rc != 0, "case %d: %s", _i, err_get());
+			ck_assert_str_eq(err_get(), want);
+			failed = 1;
+		} else if (rc == 0) {
+			a = record_find(&r, path);
+			ck_assert_ptr_nonnull(b);
+			ck_assert_ptr_nonnull(a);
+			ck_assert_int_eq(a->algo, b->algo);
+			ck_assert_int_eq(a->size, b->size);
+			ck_assert_mem_eq(a->digest, b->digest, HASH_MAX);
+		}
+		free(path);
+	}
+	ck_assert_msg(rc == 0 || failed, "case %d: scanned, '%s' unnoticed",
+	    _i, want);
+	ck_assert_int_eq(record_get(&s, "not/listed", &b), 0);
+	ck_assert_ptr_null(b);
+	record_free(&s);
+out:
+	if (rc == 0)
+		record_free(&r);
+	free(want);
+}
+END_TEST
+
 START_TEST(test_record_find)
 {
 	struct record	 r;
@@ -370,6 +419,7 @@ record_suite(void)
 	tc = tcase_create("parse");
 	tcase_add_loop_test(tc, test_record_parse, 0, ARRAY_SIZE(parse_cases));
 	tcase_add_test(tc, test_record_find);
+	tcase_add_loop_test(tc, test_record_scan, 0, ARRAY_SIZE(parse_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("write");

@@ -196,6 +196,7 @@ build(const char *file, const struct ment *m)
 #define PKG	{ "demo/__init__.py", "x = 1\n", ZIP_CM_DEFLATE, 0, 0 }
 #define BASE	META, WHL("1.0"), REC, PKG
 #define FILE_(n) { n, "data\n", 0, 0, 0 }
+#define E256	"sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU"	/* of "" */
 
 struct wcase {
 	const char	*file;
@@ -258,6 +259,11 @@ static const struct wcase cases[] = {
 	{ W, { BASE }, "CRC mismatch in member 'demo-1.0.dist-info/METADATA'", NULL, 0, 0, "Name: demo", "Name: dema", 1 },
 	{ "demo-1.0.whl", { BASE }, "invalid wheel filename", NULL, 0, 0, NULL, NULL, 0 },
 	{ W, { BASE, { "demo/gone.py", "g\n", 0, F_ABSENT, 0 } }, NULL, NULL, 0, 0, NULL, NULL, 0 },
+	{ W, { META, WHL("1.0"), PKG, { DI "RECORD", "demo/__init__.py," E256 ",6\n"
+	    DI "METADATA,,\ndemo/__init__.py," E256 ",6\n", 0, 0, 0 } },
+	    "RECORD: 'demo/__init__.py' is listed twice", NULL, 0, 0, NULL, NULL, 0 },
+	/* 50 */ { W, { META, WHL("1.0"), PKG, { DI "RECORD", "demo/__init__.py," E256 "\n",
+	    0, 0, 0 } }, "RECORD: line 1: expected 3 fields, found 2", NULL, 0, 0, NULL, NULL, 0 },
 };
 
 START_TEST(test_wheel_case)
@@ -291,6 +297,56 @@ START_TEST(test_wheel_case)
 		ck_assert_msg(warnings.p && strstr(warnings.p, c->warn) != NULL,
 		    "case %d: warnings '%s', expected '%s'", _i,
 		    warnings.p ? warnings.p : "", c->warn);
+	free(path);
+}
+END_TEST
+
+/* A split wheel's part other than 0 scans RECORD and matches the rows
+ * of the members it meets (here one at a time, from the last): it fails,
+ * or not, saying what wheel_open() says of the whole wheel, and gives
+ * each member the same row. */
+START_TEST(test_wheel_case_scanned)
+{
+	const struct wcase *c = &cases[_i];
+	struct wheel_open_opts o = { .max_unpacked = c->max,
+	    .verify_record = !c->noverify };
+	struct wheel	 w, s;
+	const struct record_row *a, *b;
+	char		*path, *want = NULL;
+	size_t		 i;
+	int		 rc, rs;
+
+	path = build(c->file, c->m);
+	if (c->from != NULL)
+		patch(path, c->from, c->to, c->once);
+	if ((rc = wheel_open(&w, path, &o)) != 0)
+		want = xstrdup(err_get());
+	o.scan_record = 1;
+	rs = wheel_open(&s, path, &o);
+	for (i = s.n; rs == 0 && i > 0; i--)
+		rs = wheel_rows(&s, i - 1, i);
+	if (rc != 0) {
+		ck_assert_msg(rs == -1, "case %d: accepted when scanned", _i);
+		ck_assert_str_eq(err_get(), want);
+	} else {
+		ck_assert_msg(rs == 0, "case %d: rejected when scanned: %s", _i,
+		    err_get());
+		ck_assert_uint_eq(s.n, w.n);
+		for (i = 0; i < w.n; i++) {
+			a = w.m[i].row;
+			b = s.m[i].row;
+			ck_assert_msg((a == NULL) == (b == NULL), "case %d: "
+			    "member %zu: a row only one way", _i, i);
+			if (a == NULL)
+				continue;
+			ck_assert_int_eq(a->algo, b->algo);
+			ck_assert_int_eq(a->size, b->size);
+			ck_assert_mem_eq(a->digest, b->digest, HASH_MAX);
+		}
+		wheel_close(&w);
+	}
+	wheel_close(&s);
+	free(want);
 	free(path);
 }
 END_TEST
@@ -528,6 +584,7 @@ wheel_suite(void)
 	tc = tcase_create("archive");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_wheel_case, 0, ARRAY_SIZE(cases));
+	tcase_add_loop_test(tc, test_wheel_case_scanned, 0, ARRAY_SIZE(cases));
 	tcase_add_test(tc, test_wheel_members);
 	tcase_add_test(tc, test_not_zip);
 	suite_add_tcase(s, tc);
