@@ -377,17 +377,46 @@ ent_stat(const struct ent *e, const char *path, struct stat *st)
 	return lstat(path, st);
 }
 
+static void
+ents_free(struct ent *v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+}
+
+static int merge(struct txn *, const struct ent *, size_t, const char *,
+    const char *, int, int);
+
+/* Merge the staged directory src, which dst already is, into dst. */
 static int
-merge(struct txn *x, DIR *d, const char *src, const char *dst, int top,
-    int phase)
+merge_dir(struct txn *x, const char *src, const char *dst)
+{
+	struct ent	*names;
+	size_t		 n;
+	DIR		*d;
+	int		 rc;
+
+	if ((d = opendir(src)) == NULL)
+		return err_set("cannot read '%s': %s", src, strerror(errno));
+	names = read_ents(d, &n);
+	rc = merge(x, names, n, src, dst, 0, 2);
+	ents_free(names, n);
+	return rc;
+}
+
+/* Plan the entries names of the staged directory src into dst; at the
+ * top of a key, phase picks the dist-info entries or the others. */
+static int
+merge(struct txn *x, const struct ent *names, size_t n, const char *src,
+    const char *dst, int top, int phase)
 {
 	struct stat	 ss, ds;
-	struct ent	*names;
-	size_t		 i, n;
+	size_t		 i;
 	int		 rc = 0;
-	DIR		*sub;
 
-	names = read_ents(d, &n);
 	for (i = 0; i < n && rc == 0; i++) {
 		char		*s, *t, *real = NULL;
 		const char	*why;
@@ -408,10 +437,7 @@ merge(struct txn *x, DIR *d, const char *src, const char *dst, int top,
 		} else if (!exists) {
 			plan_rename(x, s, t, x->label);
 		} else if (S_ISDIR(ss.st_mode) && S_ISDIR(ds.st_mode)) {
-			if ((sub = opendir(s)) == NULL)
-				rc = err_set("cannot read '%s': %s", s, strerror(errno));
-			else
-				rc = merge(x, sub, s, t, 0, 2);
+			rc = merge_dir(x, s, t);
 		} else if (S_ISDIR(ss.st_mode) || S_ISDIR(ds.st_mode)) {
 			rc = err_set("'%s' exists and is %sa directory", t,
 			    S_ISDIR(ds.st_mode) ? "" : "not ");
@@ -455,32 +481,105 @@ merge(struct txn *x, DIR *d, const char *src, const char *dst, int top,
 		free(s);
 		free(t);
 	}
-	for (i = 0; i < n; i++)
-		free(names[i].name);
-	free(names);
 	return rc;
+}
+
+/* What one wheel staged: the entries of <dir>/<i> (the keys), each
+ * with its own entries once read.  A key is read once for all its
+ * phases; a key the listing lacks is never opened. */
+struct staged {
+	unsigned int	  i;
+	struct ent	 *keys;
+	size_t		  nkeys;
+	struct ent	**top;
+	size_t		 *ntop;
+};
+
+static void
+staged_free(struct staged *w)
+{
+	size_t	k;
+
+	if (w == NULL)
+		return;
+	for (k = 0; k < w->nkeys; k++)
+		if (w->top[k] != NULL)
+			ents_free(w->top[k], w->ntop[k]);
+	ents_free(w->keys, w->nkeys);
+	free(w->top);
+	free(w->ntop);
+	free(w);
+}
+
+/* List wheel i's staging directory, unless it is the one listed last.
+ * Its entries, then itself, are what the commit leaves to sweep. */
+static struct staged *
+staged_wheel(struct txn *x, unsigned int i)
+{
+	struct staged	*w = x->staged;
+	char		*p;
+	size_t		 k;
+	DIR		*d;
+
+	if (w != NULL && w->i == i)
+		return w;
+	staged_free(w);
+	x->staged = NULL;
+	p = xasprintf("%s/%u", x->dir, i);
+	if ((d = opendir(p)) == NULL && errno != ENOENT) {
+		err_set("cannot read '%s': %s", p, strerror(errno));
+		free(p);
+		return NULL;
+	}
+	free(p);
+	w = xcalloc(1, sizeof(*w));
+	w->i = i;
+	if (d != NULL) {
+		w->keys = read_ents(d, &w->nkeys);
+		w->top = xcalloc(w->nkeys + 1, sizeof(*w->top));
+		w->ntop = xcalloc(w->nkeys + 1, sizeof(*w->ntop));
+		for (k = 0; k < w->nkeys; k++)
+			strv_push_owned(&x->sweep, xasprintf("%u/%s", i,
+			    w->keys[k].name));
+		strv_push_owned(&x->sweep, xasprintf("%u", i));
+	}
+	x->staged = w;
+	return w;
 }
 
 int
 txn_install(struct txn *x, unsigned int i, const char *key, const char *dest,
     int phase)
 {
-	char	*src;
-	DIR	*d;
-	int	 rc;
+	struct staged	*w;
+	struct ent	 k, *e;
+	char		*src;
+	size_t		 ki;
+	DIR		*d;
+	int		 rc;
 
+	if ((w = staged_wheel(x, i)) == NULL)
+		return -1;
+	k.name = (char *)key;
+	e = w->nkeys ? bsearch(&k, w->keys, w->nkeys, sizeof(*w->keys),
+	    ent_cmp) : NULL;
+	if (e == NULL)
+		return 1;
+	ki = (size_t)(e - w->keys);
 	src = xasprintf("%s/%u/%s", x->dir, i, key);
-	if ((d = opendir(src)) == NULL) {
-		rc = errno == ENOENT ? 1 : err_set("cannot read '%s': %s", src,
-		    strerror(errno));
-		free(src);
-		return rc;
+	if (w->top[ki] == NULL) {
+		if ((d = opendir(src)) == NULL) {
+			rc = err_set("cannot read '%s': %s", src, strerror(errno));
+			free(src);
+			return rc;
+		}
+		w->top[ki] = read_ents(d, &w->ntop[ki]);
+		if (w->top[ki] == NULL)
+			w->top[ki] = xcalloc(1, sizeof(*w->top[ki]));
 	}
 	rc = plan_mkdir_p(x, dest);
 	if (rc == 0)
-		rc = merge(x, d, src, dest, 1, phase);
-	else
-		closedir(d);
+		rc = merge(x, w->top[ki], w->ntop[ki], src, dest, 1, phase);
 	free(src);
 	return rc;
 }
@@ -496,6 +595,8 @@ txn_plan_free(struct txn *x)
 	}
 	free(x->plan);
 	free(x->dir_ok);
+	staged_free(x->staged);
+	x->staged = NULL;
 	tdestroy(x->overlay, ov_free);
 	x->plan = NULL;
 	x->nplan = x->capplan = 0;
