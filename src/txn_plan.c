@@ -334,29 +334,53 @@ ent_cmp(const void *a, const void *b)
 	return strcmp(((const struct ent *)a)->name, ((const struct ent *)b)->name);
 }
 
-/* The entries of the open directory d, sorted by name; closes d. */
-static struct ent *
-read_ents(DIR *d, size_t *n)
-{
-	struct dirent	*e;
-	struct ent	*v = NULL;
-	size_t		 cap = 0;
+struct ents {
+	struct ent	*v;
+	size_t		 n, cap;
+};
 
-	*n = 0;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 8;
-			v = xreallocarray(v, cap, sizeof(*v));
-		}
-		v[*n].name = xstrdup(e->d_name);
-		v[(*n)++].type = e->d_type;
+static void
+add_ent(void *arg, const char *name, unsigned char type)
+{
+	struct ents	*l = arg;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 8;
+		l->v = xreallocarray(l->v, l->cap, sizeof(*l->v));
 	}
-	closedir(d);
-	if (*n > 1)
-		qsort(v, *n, sizeof(*v), ent_cmp);
-	return v;
+	l->v[l->n].name = xstrdup(name);
+	l->v[l->n++].type = type;
+}
+
+static void
+ents_free(struct ent *v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+}
+
+/* The entries of directory path, sorted by name, never NULL.  -1 with
+ * errno set if it cannot be read. */
+static int
+read_ents(const char *path, struct ent **v, size_t *n)
+{
+	struct ents	l = { NULL, 0, 0 };
+	int		saved;
+
+	if (dir_each(AT_FDCWD, path, add_ent, &l) != 0) {
+		saved = errno;
+		ents_free(l.v, l.n);
+		errno = saved;
+		return -1;
+	}
+	if (l.n > 1)
+		qsort(l.v, l.n, sizeof(*l.v), ent_cmp);
+	*v = l.v ? l.v : xcalloc(1, sizeof(*l.v));
+	*n = l.n;
+	return 0;
 }
 
 /* The staged entry's mode: from readdir's type where it gave one (a
@@ -377,16 +401,6 @@ ent_stat(const struct ent *e, const char *path, struct stat *st)
 	return lstat(path, st);
 }
 
-static void
-ents_free(struct ent *v, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		free(v[i].name);
-	free(v);
-}
-
 static int merge(struct txn *, const struct ent *, size_t, const char *,
     const char *, int, int);
 
@@ -396,12 +410,10 @@ merge_dir(struct txn *x, const char *src, const char *dst)
 {
 	struct ent	*names;
 	size_t		 n;
-	DIR		*d;
 	int		 rc;
 
-	if ((d = opendir(src)) == NULL)
+	if (read_ents(src, &names, &n) != 0)
 		return err_set("cannot read '%s': %s", src, strerror(errno));
-	names = read_ents(d, &n);
 	rc = merge(x, names, n, src, dst, 0, 2);
 	ents_free(names, n);
 	return rc;
@@ -519,23 +531,23 @@ staged_wheel(struct txn *x, unsigned int i)
 	struct staged	*w = x->staged;
 	char		*p;
 	size_t		 k;
-	DIR		*d;
+	int		 rc;
 
 	if (w != NULL && w->i == i)
 		return w;
 	staged_free(w);
 	x->staged = NULL;
+	w = xcalloc(1, sizeof(*w));
+	w->i = i;
 	p = xasprintf("%s/%u", x->dir, i);
-	if ((d = opendir(p)) == NULL && errno != ENOENT) {
+	if ((rc = read_ents(p, &w->keys, &w->nkeys)) != 0 && errno != ENOENT) {
 		err_set("cannot read '%s': %s", p, strerror(errno));
 		free(p);
+		free(w);
 		return NULL;
 	}
 	free(p);
-	w = xcalloc(1, sizeof(*w));
-	w->i = i;
-	if (d != NULL) {
-		w->keys = read_ents(d, &w->nkeys);
+	if (rc == 0) {
 		w->top = xcalloc(w->nkeys + 1, sizeof(*w->top));
 		w->ntop = xcalloc(w->nkeys + 1, sizeof(*w->ntop));
 		for (k = 0; k < w->nkeys; k++)
@@ -555,7 +567,6 @@ txn_install(struct txn *x, unsigned int i, const char *key, const char *dest,
 	struct ent	 k, *e;
 	char		*src;
 	size_t		 ki;
-	DIR		*d;
 	int		 rc;
 
 	if ((w = staged_wheel(x, i)) == NULL)
@@ -567,15 +578,11 @@ txn_install(struct txn *x, unsigned int i, const char *key, const char *dest,
 		return 1;
 	ki = (size_t)(e - w->keys);
 	src = xasprintf("%s/%u/%s", x->dir, i, key);
-	if (w->top[ki] == NULL) {
-		if ((d = opendir(src)) == NULL) {
-			rc = err_set("cannot read '%s': %s", src, strerror(errno));
-			free(src);
-			return rc;
-		}
-		w->top[ki] = read_ents(d, &w->ntop[ki]);
-		if (w->top[ki] == NULL)
-			w->top[ki] = xcalloc(1, sizeof(*w->top[ki]));
+	if (w->top[ki] == NULL &&
+	    read_ents(src, &w->top[ki], &w->ntop[ki]) != 0) {
+		rc = err_set("cannot read '%s': %s", src, strerror(errno));
+		free(src);
+		return rc;
 	}
 	rc = plan_mkdir_p(x, dest);
 	if (rc == 0)
