@@ -294,7 +294,7 @@ dir_names(const char *dir, const char *skip, struct strv *out)
 
 int
 dir_each(int dirfd, const char *path,
-    void (*fn)(void *, const char *, unsigned char), void *arg)
+    int (*fn)(void *, const char *, unsigned char), void *arg)
 {
 	union {
 		struct dirent64	d;
@@ -302,11 +302,11 @@ dir_each(int dirfd, const char *path,
 	}		 u;
 	struct dirent64	*e;
 	ssize_t		 n, off;
-	int		 fd, saved;
+	int		 fd, saved, rc = 0;
 
 	if ((fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return -1;
-	for (;;) {
+	while (rc == 0) {
 		if ((n = getdents64(fd, u.b, sizeof(u.b))) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -317,15 +317,16 @@ dir_each(int dirfd, const char *path,
 		}
 		if (n == 0)
 			break;
-		for (off = 0; off < n; off += e->d_reclen) {
+		for (off = 0; off < n && rc == 0; off += e->d_reclen) {
 			e = (struct dirent64 *)(void *)(u.b + off);
 			if (strcmp(e->d_name, ".") != 0 &&
-			    strcmp(e->d_name, "..") != 0)
-				fn(arg, e->d_name, e->d_type);
+			    strcmp(e->d_name, "..") != 0 &&
+			    fn(arg, e->d_name, e->d_type) != 0)
+				rc = 1;
 		}
 	}
 	close(fd);
-	return 0;
+	return rc;
 }
 
 int

@@ -48,10 +48,11 @@ int	 dir_names(const char *dir, const char *skip, struct strv *out);
 /* Call fn(arg, name, type) for each entry of the directory path
  * (relative to dirfd) but "." and "..", in the order getdents64(2) gives
  * them, type as it gives it (DT_UNKNOWN where the file system does not
- * say).  Reads the directory itself, without the fstat(2) opendir(3)
- * adds.  0, or -1 with errno set if path cannot be opened or read. */
+ * say), until fn returns nonzero.  Reads the directory itself, without
+ * the fstat(2) opendir(3) adds.  0, 1 when fn stopped it, or -1 with
+ * errno set if path cannot be opened or read. */
 int	 dir_each(int dirfd, const char *path,
-	    void (*fn)(void *, const char *, unsigned char), void *arg);
+	    int (*fn)(void *, const char *, unsigned char), void *arg);
 
 /* Read a whole file (at most max bytes, else error). NUL-terminated. */
 int	 read_file(const char *, size_t max, char **out, size_t *len);

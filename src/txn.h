@@ -42,6 +42,7 @@ struct txn {
 	void		*overlay;	/* tsearch tree: paths the plan changes */
 	char		*dir_ok;	/* a directory the plan leaves in place */
 	void		*staged;	/* the listing of the wheel being planned */
+	void		*probed;	/* directories planning asked about often */
 	struct strv	 sweep;		/* staged directories, relative to dir and
 					 * children first, the commit empties */
 };

@@ -105,6 +105,171 @@ ov_where(struct txn *x, const char *path, const char **by)
 	return xstrdup(path);
 }
 
+/* A staged entry: its name, and its type as readdir gave it (DT_UNKNOWN
+ * on file systems that do not say, then lstat decides). */
+struct ent {
+	char		*name;
+	unsigned char	 type;
+};
+
+static int
+ent_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct ent *)a)->name, ((const struct ent *)b)->name);
+}
+
+struct ents {
+	struct ent	*v;
+	size_t		 n, cap;
+	size_t		 max;	/* stop after that many, 0: never */
+};
+
+static int
+add_ent(void *arg, const char *name, unsigned char type)
+{
+	struct ents	*l = arg;
+
+	if (l->max != 0 && l->n == l->max)
+		return 1;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 8;
+		l->v = xreallocarray(l->v, l->cap, sizeof(*l->v));
+	}
+	l->v[l->n].name = xstrdup(name);
+	l->v[l->n++].type = type;
+	return 0;
+}
+
+static void
+ents_free(struct ent *v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+}
+
+/* The entries of directory path, sorted by name, never NULL; at most
+ * max of them unless max is 0.  -1 with errno set if it cannot be read,
+ * 1 (nothing returned) if it holds more than max. */
+static int
+read_ents_max(const char *path, size_t max, struct ent **v, size_t *n)
+{
+	struct ents	l = { NULL, 0, 0, max };
+	int		rc, saved;
+
+	if ((rc = dir_each(AT_FDCWD, path, add_ent, &l)) != 0) {
+		saved = errno;
+		ents_free(l.v, l.n);
+		errno = saved;
+		return rc;
+	}
+	if (l.n > 1)
+		qsort(l.v, l.n, sizeof(*l.v), ent_cmp);
+	*v = l.v ? l.v : xcalloc(1, sizeof(*l.v));
+	*n = l.n;
+	return 0;
+}
+
+static int
+read_ents(const char *path, struct ent **v, size_t *n)
+{
+	return read_ents_max(path, 0, v, n);
+}
+
+/* ---- what is on disk, read whole where it is asked about often ------- */
+
+/* Planning asks whether paths exist, most of them new names in the same
+ * few directories (every wheel's top-level names in purelib).  Once a
+ * directory has been asked about often enough, it is read whole and a
+ * name it lacks is known to be absent without an lstat (a name it holds
+ * is still lstat()ed).  Planning changes nothing on disk, so the listing
+ * stays true for the whole plan; what another process might create
+ * meanwhile the commit's RENAME_NOREPLACE still refuses.  A directory
+ * much larger than the questions asked so far is not read: a try reads
+ * at most PROBE_SPAN entries per question, and the next try waits until
+ * the questions have doubled. */
+#define PROBE_FIRST	32
+#define PROBE_SPAN	8
+#define PROBE_DIRS	4
+
+struct probed {
+	char		*dir;
+	unsigned long	 asked, next;
+	struct ent	*v;		/* NULL until read */
+	size_t		 n;
+};
+
+static void
+probed_free(struct probed *p)
+{
+	size_t	i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < PROBE_DIRS; i++) {
+		free(p[i].dir);
+		if (p[i].v != NULL)
+			ents_free(p[i].v, p[i].n);
+	}
+	free(p);
+}
+
+/* The slot for dir: its own, else the one asked about least. */
+static struct probed *
+probed_slot(struct txn *x, const char *dir, size_t len)
+{
+	struct probed	*p, *low;
+	size_t		 i;
+
+	if (x->probed == NULL)
+		x->probed = xcalloc(PROBE_DIRS, sizeof(*p));
+	p = x->probed;
+	low = &p[0];
+	for (i = 0; i < PROBE_DIRS; i++) {
+		if (p[i].dir != NULL && strlen(p[i].dir) == len &&
+		    strncmp(p[i].dir, dir, len) == 0)
+			return &p[i];
+		if (p[i].asked < low->asked)
+			low = &p[i];
+	}
+	free(low->dir);
+	if (low->v != NULL)
+		ents_free(low->v, low->n);
+	memset(low, 0, sizeof(*low));
+	low->dir = xstrndup(dir, len);
+	low->next = PROBE_FIRST;
+	return low;
+}
+
+/* lstat(2) of a real path, or ENOENT from its directory's listing. */
+static int
+disk_lstat(struct txn *x, const char *path, struct stat *st)
+{
+	const char	*s = strrchr(path, '/');
+	struct probed	*p;
+	struct ent	 k;
+
+	if (s == NULL || s == path)
+		return lstat(path, st);
+	p = probed_slot(x, path, (size_t)(s - path));
+	p->asked++;
+	if (p->v == NULL && p->asked >= p->next) {
+		if (read_ents_max(p->dir, p->asked * PROBE_SPAN, &p->v,
+		    &p->n) != 0)
+			p->v = NULL;
+		p->next = 2 * p->asked;
+	}
+	k.name = (char *)(s + 1);
+	if (p->v != NULL && bsearch(&k, p->v, p->n, sizeof(*p->v),
+	    ent_cmp) == NULL) {
+		errno = ENOENT;
+		return -1;
+	}
+	return lstat(path, st);
+}
+
 /* lstat() of path as it will be; *real gets where it is now. */
 static int
 v_lstat(struct txn *x, const char *path, struct stat *st, char **real)
@@ -121,7 +286,7 @@ v_lstat(struct txn *x, const char *path, struct stat *st, char **real)
 		st->st_mode = S_IFDIR | 0755;
 		return 0;
 	}
-	return lstat(w, st);
+	return disk_lstat(x, w, st);
 }
 
 static void
@@ -319,68 +484,6 @@ forbidden(const struct txn *x, const char *t, int exists, int dir)
 	    strlen(tg->root) + 11 && strncmp(t, tg->root, strlen(tg->root)) == 0)
 		why = "it would replace the environment's pyvenv.cfg";
 	return why;
-}
-
-/* A staged entry: its name, and its type as readdir gave it (DT_UNKNOWN
- * on file systems that do not say, then lstat decides). */
-struct ent {
-	char		*name;
-	unsigned char	 type;
-};
-
-static int
-ent_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct ent *)a)->name, ((const struct ent *)b)->name);
-}
-
-struct ents {
-	struct ent	*v;
-	size_t		 n, cap;
-};
-
-static void
-add_ent(void *arg, const char *name, unsigned char type)
-{
-	struct ents	*l = arg;
-
-	if (l->n == l->cap) {
-		l->cap = l->cap ? 2 * l->cap : 8;
-		l->v = xreallocarray(l->v, l->cap, sizeof(*l->v));
-	}
-	l->v[l->n].name = xstrdup(name);
-	l->v[l->n++].type = type;
-}
-
-static void
-ents_free(struct ent *v, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		free(v[i].name);
-	free(v);
-}
-
-/* The entries of directory path, sorted by name, never NULL.  -1 with
- * errno set if it cannot be read. */
-static int
-read_ents(const char *path, struct ent **v, size_t *n)
-{
-	struct ents	l = { NULL, 0, 0 };
-	int		saved;
-
-	if (dir_each(AT_FDCWD, path, add_ent, &l) != 0) {
-		saved = errno;
-		ents_free(l.v, l.n);
-		errno = saved;
-		return -1;
-	}
-	if (l.n > 1)
-		qsort(l.v, l.n, sizeof(*l.v), ent_cmp);
-	*v = l.v ? l.v : xcalloc(1, sizeof(*l.v));
-	*n = l.n;
-	return 0;
 }
 
 /* The staged entry's mode: from readdir's type where it gave one (a
@@ -604,6 +707,8 @@ txn_plan_free(struct txn *x)
 	free(x->dir_ok);
 	staged_free(x->staged);
 	x->staged = NULL;
+	probed_free(x->probed);
+	x->probed = NULL;
 	tdestroy(x->overlay, ov_free);
 	x->plan = NULL;
 	x->nplan = x->capplan = 0;

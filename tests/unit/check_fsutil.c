@@ -577,10 +577,10 @@ START_TEST(test_dir_names)
 END_TEST
 
 struct each_seen {
-	size_t	n, files, dirs, dots;
+	size_t	n, files, dirs, dots, stop;
 };
 
-static void
+static int
 each_count(void *arg, const char *name, unsigned char type)
 {
 	struct each_seen	*s = arg;
@@ -592,13 +592,15 @@ each_count(void *arg, const char *name, unsigned char type)
 		s->dirs++;
 	else if (type == DT_REG || type == DT_UNKNOWN)
 		s->files++;
+	return s->n == s->stop;
 }
 
 /* Every entry once, with its type, also when the directory takes more
- * than one read; a missing directory or a file is -1 with errno. */
+ * than one read, until the callback says stop; a missing directory or a
+ * file is -1 with errno. */
 START_TEST(test_dir_each)
 {
-	struct each_seen	 s = { 0, 0, 0, 0 };
+	struct each_seen	 s = { 0, 0, 0, 0, 0 };
 	char			 name[64];
 	int			 i, dfd;
 
@@ -621,6 +623,11 @@ START_TEST(test_dir_each)
 	    each_count, &s), -1);
 	ck_assert_int_eq(errno, ENOTDIR);
 	ck_assert_uint_eq(s.n, 1501);
+	/* The callback stops it: 1, and no entry after. */
+	memset(&s, 0, sizeof(s));
+	s.stop = 700;
+	ck_assert_int_eq(dir_each(AT_FDCWD, "big", each_count, &s), 1);
+	ck_assert_uint_eq(s.n, 700);
 }
 END_TEST
 

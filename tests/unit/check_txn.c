@@ -321,6 +321,69 @@ START_TEST(test_commit_sweeps)
 }
 END_TEST
 
+/* Many wheels into one directory, enough that planning reads it whole:
+ * a file already there is still found (overwritten with a warning, or
+ * refused with --strict), a directory already there still merged. */
+START_TEST(test_plan_many_wheels)
+{
+	struct kit_capture cap;
+	struct txn	 x;
+	char		*rel, *said;
+	unsigned int	 w, nw = 80;
+	int		 rc = 0;
+
+	kit_put("lib/late.py", "old\n", 0644);
+	kit_put("lib/ns/other.py", "o\n", 0644);
+	ck_assert_int_eq(txn_begin(&x, &tg), 0);
+	x.nosync = 1;
+	x.strict = _i;
+	for (w = 0; w < nw; w++) {
+		rel = xasprintf("%u/purelib/m%u.py", w, w);
+		stage_put(&x, rel);
+		free(rel);
+		rel = xasprintf("%u/purelib/m%u-1.0.dist-info/RECORD", w, w);
+		stage_put(&x, rel);
+		free(rel);
+	}
+	stage_put(&x, "79/purelib/late.py");
+	stage_put(&x, "79/purelib/ns/x.py");
+	ck_assert_int_eq(txn_commit_begin(&x), 0);
+	kit_cap_begin(&cap);
+	for (w = 0; w < nw && rc == 0; w++) {
+		x.label = "w";
+		rc = txn_install(&x, w, "purelib", tg.purelib, 0);
+		if (rc == 0)
+			rc = txn_install(&x, w, "purelib", tg.purelib, 1);
+	}
+	said = kit_cap_end(&cap);
+	ck_assert_msg(_i || strstr(said, "late.py") != NULL, "%s", said);
+	free(said);
+	if (_i) {
+		ck_assert_int_eq(rc, -1);
+		ck_assert_msg(strstr(err_get(), "late.py") != NULL &&
+		    strstr(err_get(), "--strict") != NULL, "%s", err_get());
+		ck_assert_int_eq(txn_rollback(&x), 0);
+		ck_assert(!exists("lib/m0.py") && exists("lib/late.py"));
+	} else {
+		ck_assert_int_eq(rc, 0);
+		ck_assert_uint_eq(x.overwritten, 1);
+		ck_assert_int_eq(txn_commit_end(&x), 0);
+		ck_assert(exists("lib/m0.py") && exists("lib/m79-1.0.dist-info"));
+		ck_assert(exists("lib/ns/x.py") && exists("lib/ns/other.py"));
+		rel = at("lib/late.py");
+		{
+			char	*text;
+
+			ck_assert_int_eq(read_file(rel, 100, &text, NULL), 0);
+			ck_assert_str_eq(text, "x\n");
+			free(text);
+		}
+		free(rel);
+	}
+	txn_free(&x);
+}
+END_TEST
+
 /* Planning refuses the state directory and the environment's own files. */
 static const struct {
 	const char	*key, *rel, *existing, *why;
@@ -375,6 +438,7 @@ txn_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_commit, 0, 2);
 	tcase_add_test(tc, test_commit_sweeps);
+	tcase_add_loop_test(tc, test_plan_many_wheels, 0, 2);
 	tcase_add_loop_test(tc, test_plan_refuses, 0, (int)ARRAY_SIZE(refusals));
 	suite_add_tcase(s, tc);
 	return s;
