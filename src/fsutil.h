@@ -2,7 +2,8 @@
  * fsutil.h: file system helpers every layer uses: exact reads and writes
  * that retry EINTR and short transfers (the only loops on short I/O in
  * forklift), path joins and relative paths, mkdir -p, recursive removal
- * that never follows a symlink, whole-file reads and atomic writes.
+ * that never follows a symlink, directory listings, whole-file reads and
+ * atomic writes.
  */
 #ifndef FORKLIFT_FSUTIL_H
 #define FORKLIFT_FSUTIL_H
