@@ -191,7 +191,7 @@ read_ents(const char *path, struct ent **v, size_t *n)
  * at most PROBE_SPAN entries per question, and the next try waits until
  * the questions have doubled. */
 #define PROBE_FIRST	32
-#define PROBE_SPAN	8
+#define PROBE_SPAN	4
 #define PROBE_DIRS	4
 
 struct probed {
