@@ -293,6 +293,43 @@ dir_names(const char *dir, const char *skip, struct strv *out)
 }
 
 int
+dir_each(int dirfd, const char *path,
+    int (*fn)(void *, const char *, unsigned char), void *arg)
+{
+	union {
+		struct dirent64	d;
+		char		b[32768];
+	}		 u;
+	struct dirent64	*e;
+	ssize_t		 n, off;
+	int		 fd, saved, rc = 0;
+
+	if ((fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	while (rc == 0) {
+		if ((n = getdents64(fd, u.b, sizeof(u.b))) < 0) {
+			if (errno == EINTR)
+				continue;
+			saved = errno;
+			close(fd);
+			errno = saved;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		for (off = 0; off < n && rc == 0; off += e->d_reclen) {
+			e = (struct dirent64 *)(void *)(u.b + off);
+			if (strcmp(e->d_name, ".") != 0 &&
+			    strcmp(e->d_name, "..") != 0 &&
+			    fn(arg, e->d_name, e->d_type) != 0)
+				rc = 1;
+		}
+	}
+	close(fd);
+	return rc;
+}
+
+int
 rm_rf(const char *path)
 {
 	return rm_rf_stop(AT_FDCWD, path, NULL);

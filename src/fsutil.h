@@ -2,7 +2,8 @@
  * fsutil.h: file system helpers every layer uses: exact reads and writes
  * that retry EINTR and short transfers (the only loops on short I/O in
  * forklift), path joins and relative paths, mkdir -p, recursive removal
- * that never follows a symlink, whole-file reads and atomic writes.
+ * that never follows a symlink, directory listings, whole-file reads and
+ * atomic writes.
  */
 #ifndef FORKLIFT_FSUTIL_H
 #define FORKLIFT_FSUTIL_H
@@ -44,6 +45,15 @@ int	 rm_rf_until(const char *, volatile sig_atomic_t *stop);
  * be opened. */
 struct strv;
 int	 dir_names(const char *dir, const char *skip, struct strv *out);
+
+/* Call fn(arg, name, type) for each entry of the directory path
+ * (relative to dirfd) but "." and "..", in the order getdents64(2) gives
+ * them, type as it gives it (DT_UNKNOWN where the file system does not
+ * say), until fn returns nonzero.  Reads the directory itself, without
+ * the fstat(2) opendir(3) adds.  0, 1 when fn stopped it, or -1 with
+ * errno set if path cannot be opened or read. */
+int	 dir_each(int dirfd, const char *path,
+	    int (*fn)(void *, const char *, unsigned char), void *arg);
 
 /* Read a whole file (at most max bytes, else error). NUL-terminated. */
 int	 read_file(const char *, size_t max, char **out, size_t *len);

@@ -174,10 +174,34 @@ txn_prune_dirs(const struct target *t, const struct strv *dirs)
 void
 txn_cleanup(const char *dir, const char *journal)
 {
-	if (rm_rf(dir) != 0)
+	if (rmdir(dir) != 0 && rm_rf(dir) != 0)
 		warn_msg("%s", err_get());
 	if (journal != NULL && unlink(journal) != 0 && errno != ENOENT)
 		warn_msg("cannot remove '%s': %s", journal, strerror(errno));
+}
+
+/* After a commit most of the staging area is the empty directories the
+ * staged trees were renamed out of, and planning listed them: remove
+ * those in that order, children first, and an empty trash, without
+ * reading any directory again.  Whatever is not empty is removed whole;
+ * txn_cleanup() then removes what is left. */
+static void
+sweep_staging(const struct txn *x)
+{
+	size_t	i;
+	int	dfd;
+
+	if (x->sweep.n == 0)
+		return;
+	dfd = open(x->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return;
+	for (i = 0; i < x->sweep.n; i++)
+		if (unlinkat(dfd, x->sweep.v[i], AT_REMOVEDIR) != 0 &&
+		    (errno == ENOTEMPTY || errno == EEXIST || errno == ENOTDIR))
+			(void)rm_rf_at(dfd, x->sweep.v[i]);
+	(void)unlinkat(dfd, "trash", AT_REMOVEDIR);
+	close(dfd);
 }
 
 /* ---- the journal and the steps -------------------------------------- */
@@ -292,6 +316,7 @@ txn_commit_end(struct txn *x)
 	if (verbosity > 1)
 		note_msg("commit: %lu journal steps", x->steps);
 	txn_prune_dirs(x->t, &x->emptied);
+	sweep_staging(x);
 	txn_cleanup(x->dir, x->journal);
 	return 0;
 }
@@ -313,6 +338,7 @@ txn_free(struct txn *x)
 	free(x->dir);
 	free(x->journal);
 	strv_free(&x->emptied);
+	strv_free(&x->sweep);
 	txn_plan_free(x);
 	memset(x, 0, sizeof(*x));
 	x->jfd = -1;

@@ -41,6 +41,10 @@ struct txn {
 	size_t		 nplan, capplan;
 	void		*overlay;	/* tsearch tree: paths the plan changes */
 	char		*dir_ok;	/* a directory the plan leaves in place */
+	void		*staged;	/* the listing of the wheel being planned */
+	void		*probed;	/* directories planning asked about often */
+	struct strv	 sweep;		/* staged directories, relative to dir and
+					 * children first, the commit empties */
 };
 
 /* Create the staging directory.  0 or -1 (error printed). */

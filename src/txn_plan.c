@@ -105,6 +105,171 @@ ov_where(struct txn *x, const char *path, const char **by)
 	return xstrdup(path);
 }
 
+/* A staged entry: its name, and its type as readdir gave it (DT_UNKNOWN
+ * on file systems that do not say, then lstat decides). */
+struct ent {
+	char		*name;
+	unsigned char	 type;
+};
+
+static int
+ent_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct ent *)a)->name, ((const struct ent *)b)->name);
+}
+
+struct ents {
+	struct ent	*v;
+	size_t		 n, cap;
+	size_t		 max;	/* stop after that many, 0: never */
+};
+
+static int
+add_ent(void *arg, const char *name, unsigned char type)
+{
+	struct ents	*l = arg;
+
+	if (l->max != 0 && l->n == l->max)
+		return 1;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 8;
+		l->v = xreallocarray(l->v, l->cap, sizeof(*l->v));
+	}
+	l->v[l->n].name = xstrdup(name);
+	l->v[l->n++].type = type;
+	return 0;
+}
+
+static void
+ents_free(struct ent *v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+}
+
+/* The entries of directory path, sorted by name, never NULL; at most
+ * max of them unless max is 0.  -1 with errno set if it cannot be read,
+ * 1 (nothing returned) if it holds more than max. */
+static int
+read_ents_max(const char *path, size_t max, struct ent **v, size_t *n)
+{
+	struct ents	l = { NULL, 0, 0, max };
+	int		rc, saved;
+
+	if ((rc = dir_each(AT_FDCWD, path, add_ent, &l)) != 0) {
+		saved = errno;
+		ents_free(l.v, l.n);
+		errno = saved;
+		return rc;
+	}
+	if (l.n > 1)
+		qsort(l.v, l.n, sizeof(*l.v), ent_cmp);
+	*v = l.v ? l.v : xcalloc(1, sizeof(*l.v));
+	*n = l.n;
+	return 0;
+}
+
+static int
+read_ents(const char *path, struct ent **v, size_t *n)
+{
+	return read_ents_max(path, 0, v, n);
+}
+
+/* ---- what is on disk, read whole where it is asked about often ------- */
+
+/* Planning asks whether paths exist, most of them new names in the same
+ * few directories (every wheel's top-level names in purelib).  Once a
+ * directory has been asked about often enough, it is read whole and a
+ * name it lacks is known to be absent without an lstat (a name it holds
+ * is still lstat()ed).  Planning changes nothing on disk, so the listing
+ * stays true for the whole plan; what another process might create
+ * meanwhile the commit's RENAME_NOREPLACE still refuses.  A directory
+ * much larger than the questions asked so far is not read: a try reads
+ * at most PROBE_SPAN entries per question, and the next try waits until
+ * the questions have doubled. */
+#define PROBE_FIRST	32
+#define PROBE_SPAN	4
+#define PROBE_DIRS	4
+
+struct probed {
+	char		*dir;
+	unsigned long	 asked, next;
+	struct ent	*v;		/* NULL until read */
+	size_t		 n;
+};
+
+static void
+probed_free(struct probed *p)
+{
+	size_t	i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < PROBE_DIRS; i++) {
+		free(p[i].dir);
+		if (p[i].v != NULL)
+			ents_free(p[i].v, p[i].n);
+	}
+	free(p);
+}
+
+/* The slot for dir: its own, else the one asked about least. */
+static struct probed *
+probed_slot(struct txn *x, const char *dir, size_t len)
+{
+	struct probed	*p, *low;
+	size_t		 i;
+
+	if (x->probed == NULL)
+		x->probed = xcalloc(PROBE_DIRS, sizeof(*p));
+	p = x->probed;
+	low = &p[0];
+	for (i = 0; i < PROBE_DIRS; i++) {
+		if (p[i].dir != NULL && strlen(p[i].dir) == len &&
+		    strncmp(p[i].dir, dir, len) == 0)
+			return &p[i];
+		if (p[i].asked < low->asked)
+			low = &p[i];
+	}
+	free(low->dir);
+	if (low->v != NULL)
+		ents_free(low->v, low->n);
+	memset(low, 0, sizeof(*low));
+	low->dir = xstrndup(dir, len);
+	low->next = PROBE_FIRST;
+	return low;
+}
+
+/* lstat(2) of a real path, or ENOENT from its directory's listing. */
+static int
+disk_lstat(struct txn *x, const char *path, struct stat *st)
+{
+	const char	*s = strrchr(path, '/');
+	struct probed	*p;
+	struct ent	 k;
+
+	if (s == NULL || s == path)
+		return lstat(path, st);
+	p = probed_slot(x, path, (size_t)(s - path));
+	p->asked++;
+	if (p->v == NULL && p->asked >= p->next) {
+		if (read_ents_max(p->dir, p->asked * PROBE_SPAN, &p->v,
+		    &p->n) != 0)
+			p->v = NULL;
+		p->next = 2 * p->asked;
+	}
+	k.name = (char *)(s + 1);
+	if (p->v != NULL && bsearch(&k, p->v, p->n, sizeof(*p->v),
+	    ent_cmp) == NULL) {
+		errno = ENOENT;
+		return -1;
+	}
+	return lstat(path, st);
+}
+
 /* lstat() of path as it will be; *real gets where it is now. */
 static int
 v_lstat(struct txn *x, const char *path, struct stat *st, char **real)
@@ -121,7 +286,7 @@ v_lstat(struct txn *x, const char *path, struct stat *st, char **real)
 		st->st_mode = S_IFDIR | 0755;
 		return 0;
 	}
-	return lstat(w, st);
+	return disk_lstat(x, w, st);
 }
 
 static void
@@ -321,44 +486,6 @@ forbidden(const struct txn *x, const char *t, int exists, int dir)
 	return why;
 }
 
-/* A staged entry: its name, and its type as readdir gave it (DT_UNKNOWN
- * on file systems that do not say, then lstat decides). */
-struct ent {
-	char		*name;
-	unsigned char	 type;
-};
-
-static int
-ent_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct ent *)a)->name, ((const struct ent *)b)->name);
-}
-
-/* The entries of the open directory d, sorted by name; closes d. */
-static struct ent *
-read_ents(DIR *d, size_t *n)
-{
-	struct dirent	*e;
-	struct ent	*v = NULL;
-	size_t		 cap = 0;
-
-	*n = 0;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 8;
-			v = xreallocarray(v, cap, sizeof(*v));
-		}
-		v[*n].name = xstrdup(e->d_name);
-		v[(*n)++].type = e->d_type;
-	}
-	closedir(d);
-	if (*n > 1)
-		qsort(v, *n, sizeof(*v), ent_cmp);
-	return v;
-}
-
 /* The staged entry's mode: from readdir's type where it gave one (a
  * staged tree holds directories and regular files only, and nothing else
  * writes there while forklift holds the lock), else from lstat. */
@@ -377,17 +504,34 @@ ent_stat(const struct ent *e, const char *path, struct stat *st)
 	return lstat(path, st);
 }
 
+static int merge(struct txn *, const struct ent *, size_t, const char *,
+    const char *, int, int);
+
+/* Merge the staged directory src, which dst already is, into dst. */
 static int
-merge(struct txn *x, DIR *d, const char *src, const char *dst, int top,
-    int phase)
+merge_dir(struct txn *x, const char *src, const char *dst)
+{
+	struct ent	*names;
+	size_t		 n;
+	int		 rc;
+
+	if (read_ents(src, &names, &n) != 0)
+		return err_set("cannot read '%s': %s", src, strerror(errno));
+	rc = merge(x, names, n, src, dst, 0, 2);
+	ents_free(names, n);
+	return rc;
+}
+
+/* Plan the entries names of the staged directory src into dst; at the
+ * top of a key, phase picks the dist-info entries or the others. */
+static int
+merge(struct txn *x, const struct ent *names, size_t n, const char *src,
+    const char *dst, int top, int phase)
 {
 	struct stat	 ss, ds;
-	struct ent	*names;
-	size_t		 i, n;
+	size_t		 i;
 	int		 rc = 0;
-	DIR		*sub;
 
-	names = read_ents(d, &n);
 	for (i = 0; i < n && rc == 0; i++) {
 		char		*s, *t, *real = NULL;
 		const char	*why;
@@ -408,10 +552,7 @@ merge(struct txn *x, DIR *d, const char *src, const char *dst, int top,
 		} else if (!exists) {
 			plan_rename(x, s, t, x->label);
 		} else if (S_ISDIR(ss.st_mode) && S_ISDIR(ds.st_mode)) {
-			if ((sub = opendir(s)) == NULL)
-				rc = err_set("cannot read '%s': %s", s, strerror(errno));
-			else
-				rc = merge(x, sub, s, t, 0, 2);
+			rc = merge_dir(x, s, t);
 		} else if (S_ISDIR(ss.st_mode) || S_ISDIR(ds.st_mode)) {
 			rc = err_set("'%s' exists and is %sa directory", t,
 			    S_ISDIR(ds.st_mode) ? "" : "not ");
@@ -455,32 +596,100 @@ merge(struct txn *x, DIR *d, const char *src, const char *dst, int top,
 		free(s);
 		free(t);
 	}
-	for (i = 0; i < n; i++)
-		free(names[i].name);
-	free(names);
 	return rc;
+}
+
+/* What one wheel staged: the entries of <dir>/<i> (the keys), each
+ * with its own entries once read.  A key is read once for all its
+ * phases; a key the listing lacks is never opened. */
+struct staged {
+	unsigned int	  i;
+	struct ent	 *keys;
+	size_t		  nkeys;
+	struct ent	**top;
+	size_t		 *ntop;
+};
+
+static void
+staged_free(struct staged *w)
+{
+	size_t	k;
+
+	if (w == NULL)
+		return;
+	for (k = 0; k < w->nkeys; k++)
+		if (w->top[k] != NULL)
+			ents_free(w->top[k], w->ntop[k]);
+	ents_free(w->keys, w->nkeys);
+	free(w->top);
+	free(w->ntop);
+	free(w);
+}
+
+/* List wheel i's staging directory, unless it is the one listed last.
+ * Its entries, then itself, are what the commit leaves to sweep. */
+static struct staged *
+staged_wheel(struct txn *x, unsigned int i)
+{
+	struct staged	*w = x->staged;
+	char		*p;
+	size_t		 k;
+	int		 rc;
+
+	if (w != NULL && w->i == i)
+		return w;
+	staged_free(w);
+	x->staged = NULL;
+	w = xcalloc(1, sizeof(*w));
+	w->i = i;
+	p = xasprintf("%s/%u", x->dir, i);
+	if ((rc = read_ents(p, &w->keys, &w->nkeys)) != 0 && errno != ENOENT) {
+		err_set("cannot read '%s': %s", p, strerror(errno));
+		free(p);
+		free(w);
+		return NULL;
+	}
+	free(p);
+	if (rc == 0) {
+		w->top = xcalloc(w->nkeys + 1, sizeof(*w->top));
+		w->ntop = xcalloc(w->nkeys + 1, sizeof(*w->ntop));
+		for (k = 0; k < w->nkeys; k++)
+			strv_push_owned(&x->sweep, xasprintf("%u/%s", i,
+			    w->keys[k].name));
+		strv_push_owned(&x->sweep, xasprintf("%u", i));
+	}
+	x->staged = w;
+	return w;
 }
 
 int
 txn_install(struct txn *x, unsigned int i, const char *key, const char *dest,
     int phase)
 {
-	char	*src;
-	DIR	*d;
-	int	 rc;
+	struct staged	*w;
+	struct ent	 k, *e;
+	char		*src;
+	size_t		 ki;
+	int		 rc;
 
+	if ((w = staged_wheel(x, i)) == NULL)
+		return -1;
+	k.name = (char *)key;
+	e = w->nkeys ? bsearch(&k, w->keys, w->nkeys, sizeof(*w->keys),
+	    ent_cmp) : NULL;
+	if (e == NULL)
+		return 1;
+	ki = (size_t)(e - w->keys);
 	src = xasprintf("%s/%u/%s", x->dir, i, key);
-	if ((d = opendir(src)) == NULL) {
-		rc = errno == ENOENT ? 1 : err_set("cannot read '%s': %s", src,
-		    strerror(errno));
+	if (w->top[ki] == NULL &&
+	    read_ents(src, &w->top[ki], &w->ntop[ki]) != 0) {
+		rc = err_set("cannot read '%s': %s", src, strerror(errno));
 		free(src);
 		return rc;
 	}
 	rc = plan_mkdir_p(x, dest);
 	if (rc == 0)
-		rc = merge(x, d, src, dest, 1, phase);
-	else
-		closedir(d);
+		rc = merge(x, w->top[ki], w->ntop[ki], src, dest, 1, phase);
 	free(src);
 	return rc;
 }
@@ -496,6 +705,10 @@ txn_plan_free(struct txn *x)
 	}
 	free(x->plan);
 	free(x->dir_ok);
+	staged_free(x->staged);
+	x->staged = NULL;
+	probed_free(x->probed);
+	x->probed = NULL;
 	tdestroy(x->overlay, ov_free);
 	x->plan = NULL;
 	x->nplan = x->capplan = 0;

@@ -576,6 +576,61 @@ START_TEST(test_dir_names)
 }
 END_TEST
 
+struct each_seen {
+	size_t	n, files, dirs, dots, stop;
+};
+
+static int
+each_count(void *arg, const char *name, unsigned char type)
+{
+	struct each_seen	*s = arg;
+
+	s->n++;
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		s->dots++;
+	if (type == DT_DIR || (type == DT_UNKNOWN && strcmp(name, "sub") == 0))
+		s->dirs++;
+	else if (type == DT_REG || type == DT_UNKNOWN)
+		s->files++;
+	return s->n == s->stop;
+}
+
+/* Every entry once, with its type, also when the directory takes more
+ * than one read, until the callback says stop; a missing directory or a
+ * file is -1 with errno. */
+START_TEST(test_dir_each)
+{
+	struct each_seen	 s = { 0, 0, 0, 0, 0 };
+	char			 name[64];
+	int			 i, dfd;
+
+	ck_assert_int_eq(mkdir_p("big/sub", 0755), 0);
+	for (i = 0; i < 1500; i++) {
+		snprintf(name, sizeof(name), "big/a-rather-long-entry-name-%04d.py", i);
+		make_file(name, "");
+	}
+	dfd = open(".", O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(dfd, 0);
+	ck_assert_int_eq(dir_each(dfd, "big", each_count, &s), 0);
+	close(dfd);
+	ck_assert_uint_eq(s.n, 1501);
+	ck_assert_uint_eq(s.dots, 0);
+	ck_assert_uint_eq(s.dirs, 1);
+	ck_assert_uint_eq(s.files, 1500);
+	ck_assert_int_eq(dir_each(AT_FDCWD, "nothing", each_count, &s), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_int_eq(dir_each(AT_FDCWD, "big/a-rather-long-entry-name-0000.py",
+	    each_count, &s), -1);
+	ck_assert_int_eq(errno, ENOTDIR);
+	ck_assert_uint_eq(s.n, 1501);
+	/* The callback stops it: 1, and no entry after. */
+	memset(&s, 0, sizeof(s));
+	s.stop = 700;
+	ck_assert_int_eq(dir_each(AT_FDCWD, "big", each_count, &s), 1);
+	ck_assert_uint_eq(s.n, 700);
+}
+END_TEST
+
 static Suite *
 fsutil_suite(void)
 {
@@ -601,6 +656,7 @@ fsutil_suite(void)
 	tc = tcase_create("fs");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_dir_names);
+	tcase_add_test(tc, test_dir_each);
 	tcase_add_test(tc, test_current_umask);
 	tcase_add_test(tc, test_mkdir_p);
 	tcase_add_test(tc, test_mkdir_p_existing_file);

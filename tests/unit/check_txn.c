@@ -220,6 +220,170 @@ START_TEST(test_commit)
 }
 END_TEST
 
+static void
+stage_put(const struct txn *x, const char *rel)
+{
+	char	*p = xasprintf("%s/%s", x->dir, rel), *d = xstrdup(p);
+
+	*strrchr(d, '/') = '\0';
+	ck_assert_int_eq(mkdir_p(d, 0755), 0);
+	if (str_ends(p, "/"))
+		ck_assert_int_eq(mkdir_p(p, 0755), 0);
+	else
+		ck_assert_int_eq(write_file_atomic(p, "x\n", 2, 0644), 0);
+	free(p);
+	free(d);
+}
+
+/* The index of the step renaming a staged entry ending in "tail", or -1. */
+static long
+step_of(const struct txn *x, const char *tail)
+{
+	size_t	i;
+
+	for (i = 0; i < x->nplan; i++)
+		if (x->plan[i].kind == 'R' && str_ends(x->plan[i].a, tail))
+			return (long)i;
+	return -1;
+}
+
+/* Several wheels planned the way the engine asks (each key, then the
+ * dist-info last): a key a wheel did not stage is not staged (1), a wheel
+ * with no staging directory stages nothing, the dist-info moves after
+ * every other file of its wheel, and after the commit the staging area
+ * is gone whole: the emptied trees, a tree merged into an existing
+ * directory, an empty key and a stray file alike. */
+START_TEST(test_commit_sweeps)
+{
+	static const char	*keys[] = { "purelib", "platlib", "scripts",
+				    "data", "headers" };
+	struct txn		 x;
+	struct strv		 left = STRV_INIT;
+	const char		*dest[5];
+	char			*fl, *old;
+	unsigned int		 w;
+	size_t			 k;
+	int			 rc;
+
+	dest[0] = dest[1] = tg.purelib;
+	dest[2] = tg.scripts;
+	dest[3] = tg.data;
+	dest[4] = tg.include;
+	kit_put("lib/ns/other.py", "o\n", 0644);
+	kit_put("lib/pkg/old.py", "old\n", 0644);
+	ck_assert_int_eq(txn_begin(&x, &tg), 0);
+	x.nosync = 1;
+	stage_put(&x, "0/purelib/ns/a.py");
+	stage_put(&x, "0/purelib/w0-1.0.dist-info/RECORD");
+	stage_put(&x, "0/scripts/tool");
+	stage_put(&x, "0/data/");
+	stage_put(&x, "0/stray");
+	stage_put(&x, "1/purelib/w1.py");
+	stage_put(&x, "1/purelib/w1-1.0.dist-info/RECORD");
+	ck_assert_int_eq(txn_commit_begin(&x), 0);
+	old = at("lib/pkg/old.py");
+	ck_assert_int_eq(txn_remove(&x, old), 0);
+	free(old);
+	for (w = 0; w < 3; w++) {
+		int	staged[5];
+
+		for (k = 0; k < 5; k++) {
+			rc = txn_install(&x, w, keys[k], dest[k], k < 2 ? 0 : 2);
+			ck_assert_int_ge(rc, 0);
+			staged[k] = rc == 0;
+		}
+		ck_assert_int_eq(staged[0], w < 2);
+		ck_assert_int_eq(staged[1] + staged[4], 0);
+		ck_assert_int_eq(staged[2], w == 0);
+		ck_assert_int_eq(staged[3], w == 0);
+		for (k = 0; k < 2; k++)
+			if (staged[k])
+				ck_assert_int_eq(txn_install(&x, w, keys[k],
+				    dest[k], 1), 0);
+	}
+	ck_assert_int_gt(step_of(&x, "/0/purelib/w0-1.0.dist-info"),
+	    step_of(&x, "/0/scripts/tool"));
+	ck_assert_int_gt(step_of(&x, "/0/purelib/w0-1.0.dist-info"),
+	    step_of(&x, "/0/purelib/ns/a.py"));
+	ck_assert_int_gt(step_of(&x, "/1/purelib/w1-1.0.dist-info"),
+	    step_of(&x, "/1/purelib/w1.py"));
+	ck_assert_int_eq(txn_commit_end(&x), 0);
+	ck_assert(exists("lib/ns/a.py") && exists("lib/ns/other.py"));
+	ck_assert(exists("lib/w0-1.0.dist-info/RECORD") && exists("bin/tool"));
+	ck_assert(exists("lib/w1.py") && exists("lib/w1-1.0.dist-info/RECORD"));
+	ck_assert(!exists("lib/pkg/old.py") && !exists("lib/pkg"));
+	fl = at(".forklift");
+	ck_assert_int_eq(dir_names(fl, "lock", &left), 0);
+	ck_assert_msg(left.n == 0, "left in .forklift: %s", left.v[0]);
+	free(fl);
+	strv_free(&left);
+	txn_free(&x);
+}
+END_TEST
+
+/* Many wheels into one directory, enough that planning reads it whole:
+ * a file already there is still found (overwritten with a warning, or
+ * refused with --strict), a directory already there still merged. */
+START_TEST(test_plan_many_wheels)
+{
+	struct kit_capture cap;
+	struct txn	 x;
+	char		*rel, *said;
+	unsigned int	 w, nw = 80;
+	int		 rc = 0;
+
+	kit_put("lib/late.py", "old\n", 0644);
+	kit_put("lib/ns/other.py", "o\n", 0644);
+	ck_assert_int_eq(txn_begin(&x, &tg), 0);
+	x.nosync = 1;
+	x.strict = _i;
+	for (w = 0; w < nw; w++) {
+		rel = xasprintf("%u/purelib/m%u.py", w, w);
+		stage_put(&x, rel);
+		free(rel);
+		rel = xasprintf("%u/purelib/m%u-1.0.dist-info/RECORD", w, w);
+		stage_put(&x, rel);
+		free(rel);
+	}
+	stage_put(&x, "79/purelib/late.py");
+	stage_put(&x, "79/purelib/ns/x.py");
+	ck_assert_int_eq(txn_commit_begin(&x), 0);
+	kit_cap_begin(&cap);
+	for (w = 0; w < nw && rc == 0; w++) {
+		x.label = "w";
+		rc = txn_install(&x, w, "purelib", tg.purelib, 0);
+		if (rc == 0)
+			rc = txn_install(&x, w, "purelib", tg.purelib, 1);
+	}
+	said = kit_cap_end(&cap);
+	ck_assert_msg(_i || strstr(said, "late.py") != NULL, "%s", said);
+	free(said);
+	if (_i) {
+		ck_assert_int_eq(rc, -1);
+		ck_assert_msg(strstr(err_get(), "late.py") != NULL &&
+		    strstr(err_get(), "--strict") != NULL, "%s", err_get());
+		ck_assert_int_eq(txn_rollback(&x), 0);
+		ck_assert(!exists("lib/m0.py") && exists("lib/late.py"));
+	} else {
+		ck_assert_int_eq(rc, 0);
+		ck_assert_uint_eq(x.overwritten, 1);
+		ck_assert_int_eq(txn_commit_end(&x), 0);
+		ck_assert(exists("lib/m0.py") && exists("lib/m79-1.0.dist-info"));
+		ck_assert(exists("lib/ns/x.py") && exists("lib/ns/other.py"));
+		rel = at("lib/late.py");
+		{
+			char	*text;
+
+			ck_assert_int_eq(read_file(rel, 100, &text, NULL), 0);
+			ck_assert_str_eq(text, "x\n");
+			free(text);
+		}
+		free(rel);
+	}
+	txn_free(&x);
+}
+END_TEST
+
 /* Planning refuses the state directory and the environment's own files. */
 static const struct {
 	const char	*key, *rel, *existing, *why;
@@ -273,6 +437,8 @@ txn_suite(void)
 	tc = tcase_create("commit");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_commit, 0, 2);
+	tcase_add_test(tc, test_commit_sweeps);
+	tcase_add_loop_test(tc, test_plan_many_wheels, 0, 2);
 	tcase_add_loop_test(tc, test_plan_refuses, 0, (int)ARRAY_SIZE(refusals));
 	suite_add_tcase(s, tc);
 	return s;
