@@ -278,6 +278,26 @@ assert_eq "wheel redirected to http: nothing asked of the http port" \
 assert_eq "wheel redirected to http: nothing cached" \
     "$(find "$T/cache4" -name '*.whl' 2>/dev/null | wc -l)" 0
 
+# ---- PEP 691 JSON pages (NGINX_JSON: negotiated by Accept) -----------------------
+nginx_stop
+NGINX_JSON=1 nginx_start "$T/w" || exit 99
+for f in $FILES; do
+	b=$(basename "$f")
+	break
+done
+n=${b%%-*}
+n=${n//_/-}
+get --cacert "$NGINX_CA" -H 'Accept: application/vnd.pypi.simple.v1+json' "$NGINX_URL/simple/$n/"
+assert_eq "JSON page of $n: status and type" "$CODE $CTYPE" "200 application/vnd.pypi.simple.v1+json"
+assert_eq "JSON page of $n: the file's size" \
+    "$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["files"][0]["size"])' "$T/body")" \
+    "$(stat -c %s "$T/w/$b")"
+get --cacert "$NGINX_CA" "$NGINX_URL/simple/$n/"
+assert_eq "page of $n without asking for JSON: HTML" "$CODE $CTYPE" "200 text/html"
+sync_from "$T/v6" "$T/cache6" -i "$NGINX_URL/simple/" --cert "$NGINX_CA" "$T/reqs.txt"
+assert_rc "sync from JSON pages" 0
+assert_tree_same "sync from JSON pages vs install from files" "$T/v6" "$T/ref"
+
 # ---- offline, the server stopped -------------------------------------------------------
 nginx_stop
 sync_from "$T/v5" "$T/cache1" -i "$NGINX_URL/simple/" --offline "$T/reqs.txt"

@@ -16,7 +16,11 @@
 #                            serve WHEELDIR; RATE (or $NGINX_RATE), e.g.
 #                            20m or 512k, throttles each wheel response
 #                            (nginx's limit_rate: per response, so per
-#                            HTTP/2 stream, not per server).  Sets and
+#                            HTTP/2 stream, not per server).  With
+#                            $NGINX_JSON non-empty, a client whose Accept
+#                            asks for PEP 691 JSON gets JSON pages (with
+#                            PEP 700 sizes, as PyPI's), others HTML.
+#                            Sets and
 #                            exports NGINX_DIR (default $T/nginx, or a
 #                            new temporary directory), NGINX_URL
 #                            (https://127.0.0.1:PORT), NGINX_HTTP_URL
@@ -39,6 +43,7 @@
 #
 # The tree under $NGINX_DIR/root:
 #   simple/index.html                   the project list
+#   simple/<name>/index.json            the same as PEP 691 JSON (with size)
 #   simple/<name>/index.html            links ../../files/<file>#sha256=<hex>,
 #                                       with data-requires-python and
 #                                       data-yanked from WHEELDIR/index-meta.json
@@ -160,6 +165,22 @@ for tree, prefix in (("simple", "../../files/"),
                 attrs += " data-yanked=\"%s\"" % html.escape(y if isinstance(y, str) else "")
             links.append((prefix + quote(f) + "#sha256=" + hx, attrs, f))
         page(os.path.join(root, tree, n, "index.html"), "Links for " + n, links)
+        # The same project as a PEP 691 JSON page, with PEP 700's sizes,
+        # served when $NGINX_JSON asks for content negotiation.
+        entries = []
+        for f, hx in fl:
+            m = meta.get(f, {})
+            e = {"filename": f, "url": prefix + quote(f), "hashes": {"sha256": hx},
+                 "size": os.path.getsize(os.path.join(files, f))}
+            if "requires-python" in m:
+                e["requires-python"] = m["requires-python"]
+            if m.get("yanked"):
+                e["yanked"] = m["yanked"]
+            entries.append(e)
+        with open(os.path.join(root, tree, n, "index.json"), "w", encoding="utf-8") as out:
+            json.dump({"meta": {"api-version": "1.1"}, "name": n,
+                       "versions": sorted({f.split("-")[1] for f, _ in fl}),
+                       "files": entries}, out)
 EOF
 }
 
@@ -175,7 +196,9 @@ print(s.getsockname()[1])'
 # _nginx_conf PORT HTTP_PORT RATE: the configuration, on stdout.
 _nginx_conf()
 {
-	local d=$NGINX_DIR port=$1 hport=$2 rate=$3 user=
+	local d=$NGINX_DIR port=$1 hport=$2 rate=$3 jm= user=
+	[ -n "${NGINX_JSON:-}" ] &&
+	    jm='"~application/vnd\.pypi\.simple\.v1\+json" index.json;'
 	# A master started by root would run its workers as nobody, who
 	# cannot read the private directory: run them as the caller.  Any
 	# other user cannot switch, and nginx warns about the directive.
@@ -195,7 +218,14 @@ events {
 http {
 	types {
 		text/html html;
+		application/vnd.pypi.simple.v1+json json;
 		application/octet-stream whl;
+	}
+	# PEP 691 content negotiation when \$NGINX_JSON is set: a client
+	# that asks for JSON gets a project's index.json (with sizes).
+	map \$http_accept \$fl_index {
+		default index.html;
+		$jm
 	}
 	default_type application/octet-stream;
 	charset off;
@@ -211,7 +241,7 @@ http {
 	log_format forklift '\$msec \$server_port \$scheme \$status \$body_bytes_sent \$server_protocol \$request_time "\$request"';
 	access_log $d/access.log forklift;
 	root $d/root;
-	index index.html;
+	index \$fl_index;
 	autoindex off;
 
 	server {
