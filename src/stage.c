@@ -50,6 +50,7 @@ struct finish {
 	struct dirtab		*dst;		/* staging tree */
 	const char		*path;		/* the wheel file */
 	int			 own;		/* FIN_OWN: src's files unchecked */
+	int			 placed;	/* FIN_PLACED: in staging already */
 };
 
 static const char *
@@ -95,20 +96,29 @@ record(struct finish *f, const char *rel, const unsigned char *sha, uint64_t siz
 	f->stats->bytes += size;
 }
 
-/* Write a new file into staging (replacing one finished in place). */
+/* Write a new file into staging.  Created under its own name when
+ * nothing is there (the usual case: one system call fewer); a file that
+ * is there (replace, or EEXIST: a member of the same name) is replaced
+ * through a temporary name and renameat. */
 static int
 write_new(struct finish *f, const char *rel, const void *data, size_t len,
-    mode_t mode)
+    mode_t mode, int replace)
 {
 	unsigned char	 sha[32];
 	const char	*base = path_base(rel);
-	char		*tmp;
-	int		 dfd, fd;
+	char		*tmp = NULL;
+	int		 dfd, fd = -1;
 
 	if ((dfd = dirtab_parent(f->dst, rel)) < 0)
 		return -1;
-	tmp = xasprintf(".%s.forklift-new", base);
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (!replace)
+		fd = openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, mode);
+	if (fd < 0 && (replace || errno == EEXIST)) {
+		tmp = xasprintf(".%s.forklift-new", base);
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, mode);
+	}
 	if (fd < 0 || write_all(fd, data, len) != 0) {
 		err_set("cannot write '%s': %s", rel, strerror(errno));
 		if (fd >= 0)
@@ -117,7 +127,7 @@ write_new(struct finish *f, const char *rel, const void *data, size_t len,
 		return -1;
 	}
 	close(fd);
-	if (renameat(dfd, tmp, dfd, base) != 0) {
+	if (tmp != NULL && renameat(dfd, tmp, dfd, base) != 0) {
 		err_set("cannot write '%s': %s", rel, strerror(errno));
 		free(tmp);
 		return -1;
@@ -165,7 +175,7 @@ rewrite_script(struct finish *f, const struct manifest_file *mf)
 	sb = shebang_for(f->o->t->python);
 	buf_adds(&b, sb);
 	buf_add(&b, data + skip, len - (size_t)skip);
-	rc = write_new(f, mf->path, b.p, b.len, 0777);
+	rc = write_new(f, mf->path, b.p, b.len, 0777, f->placed);
 	free(sb);
 	free(data);
 	buf_free(&b);
@@ -218,7 +228,11 @@ generate(struct finish *f)
 
 	memset(&eps, 0, sizeof(eps));
 	ep_rel = xasprintf("%s/%s/entry_points.txt", m->root, m->distinfo);
-	if ((fd = dirtab_parent(f->src, ep_rel)) >= 0 &&
+	/* The manifest lists every file of the tree: no entry there, no
+	 * file to look for. */
+	for (i = 0; i < m->n && strcmp(m->v[i].path, ep_rel) != 0; i++)
+		;
+	if (i < m->n && (fd = dirtab_parent(f->src, ep_rel)) >= 0 &&
 	    (fd = openat(fd, "entry_points.txt", O_RDONLY | O_CLOEXEC)) >= 0) {
 		struct buf	b = BUF_INIT;
 		char		chunk[8192];
@@ -239,7 +253,7 @@ generate(struct finish *f)
 	for (i = 0; i < eps.n && rc == 0; i++) {
 		rel = xasprintf("scripts/%s", eps.v[i].name);
 		text = launcher_text(shebang, &eps.v[i]);
-		rc = write_new(f, rel, text, strlen(text), 0777);
+		rc = write_new(f, rel, text, strlen(text), 0777, 0);
 		free(text);
 		free(rel);
 	}
@@ -248,11 +262,11 @@ generate(struct finish *f)
 	if (rc != 0)
 		return -1;
 	rel = xasprintf("%s/%s/INSTALLER", m->root, m->distinfo);
-	rc = write_new(f, rel, "forklift\n", 9, 0666);
+	rc = write_new(f, rel, "forklift\n", 9, 0666, 0);
 	free(rel);
 	if (rc == 0 && f->o->requested) {
 		rel = xasprintf("%s/%s/REQUESTED", m->root, m->distinfo);
-		rc = write_new(f, rel, "", 0, 0666);
+		rc = write_new(f, rel, "", 0, 0666, 0);
 		free(rel);
 	}
 	if (rc == 0 && f->o->direct_url) {
@@ -282,7 +296,7 @@ generate(struct finish *f)
 		    f->o->url ? ", \"hash\": \"sha256=" : "",
 		    f->o->url ? m->wheel_sha256 : "", f->o->url ? "\"" : "");
 		rel = xasprintf("%s/%s/direct_url.json", m->root, m->distinfo);
-		rc = write_new(f, rel, text, strlen(text), 0666);
+		rc = write_new(f, rel, text, strlen(text), 0666, 0);
 		free(rel);
 		free(text);
 		free(url);
@@ -332,6 +346,7 @@ finish_init(struct finish *f, const char *path, struct stage_links *l,
 {
 	memset(f, 0, sizeof(*f));
 	f->own = (how & FIN_OWN) != 0;
+	f->placed = (how & FIN_PLACED) != 0;
 	f->o = o;
 	f->m = m;
 	f->stats = st;
