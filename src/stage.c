@@ -304,6 +304,10 @@ generate(struct finish *f)
 	return rc;
 }
 
+static int	finish_links(const char *, struct stage_links *, unsigned int,
+		    const struct manifest *, const struct stage_opts *,
+		    struct stage_stats *);
+
 static int
 check_requires_python(const struct finish *f)
 {
@@ -365,17 +369,27 @@ stage_finish(const char *path, int src_fd, int stage_fd, unsigned int how,
     const struct manifest *m, const struct stage_opts *o, struct stage_stats *st)
 {
 	struct stage_links	 l;
+	int			 rc;
+
+	stage_links_open(&l, src_fd, stage_fd);
+	rc = finish_links(path, &l, how, m, o, st);
+	stage_links_close(&l);
+	return rc;
+}
+
+/* stage_finish() through the open directories l. */
+static int
+finish_links(const char *path, struct stage_links *l, unsigned int how,
+    const struct manifest *m, const struct stage_opts *o, struct stage_stats *st)
+{
 	struct finish		 f;
 	size_t			 i;
 	char			*rel;
 	int			 rc = 0, fd;
 
-	stage_links_open(&l, src_fd, stage_fd);
-	finish_init(&f, path, &l, how, m, o, st);
-	if (check_requires_python(&f) != 0) {
-		stage_links_close(&l);
+	finish_init(&f, path, l, how, m, o, st);
+	if (check_requires_python(&f) != 0)
 		return -1;
-	}
 	for (i = 0; i < m->n && rc == 0; i++) {
 		const struct manifest_file *mf = &m->v[i];
 
@@ -401,7 +415,6 @@ stage_finish(const char *path, int src_fd, int stage_fd, unsigned int how,
 		}
 		free(rel);
 	}
-	stage_links_close(&l);
 	record_out_free(&f.rec);
 	return rc;
 }
@@ -608,8 +621,10 @@ int
 stage_wheel(const char *path, int stage_fd, const struct stage_opts *o,
     struct stage_stats *st)
 {
-	struct manifest	 m;
-	int		 rc;
+	struct unpack_opts	 uo = o->unpack;
+	struct stage_links	 l;
+	struct manifest		 m;
+	int			 rc;
 
 	memset(st, 0, sizeof(*st));
 	/* The cache holds verified trees only: --no-verify-record bypasses it. */
@@ -619,10 +634,15 @@ stage_wheel(const char *path, int stage_fd, const struct stage_opts *o,
 	rc = 0;
 	if (o->direct_url || o->expect_sha256 != NULL)
 		rc = wheel_hash(path, NULL, m.wheel_sha256, o);
+	/* One table of directories for unpacking and finishing: the
+	 * dist-info directory is made and opened once. */
+	stage_links_open(&l, stage_fd, stage_fd);
+	uo.dt = l.dst;
 	if (rc == 0)
-		rc = unpack_extract(path, stage_fd, &o->unpack, &m);
+		rc = unpack_extract(path, stage_fd, &uo, &m);
 	if (rc == 0)
-		rc = stage_finish(path, stage_fd, stage_fd, FIN_PLACED, &m, o, st);
+		rc = finish_links(path, &l, FIN_PLACED, &m, o, st);
+	stage_links_close(&l);
 	manifest_free(&m);
 	return rc;
 }
