@@ -69,30 +69,49 @@ proto_type_name(uint32_t type)
 }
 
 int
-proto_send(int fd, uint32_t type, const void *payload, uint32_t len)
+proto_put(unsigned char *buf, size_t *used, uint32_t type, const void *payload,
+    uint32_t len)
 {
-	unsigned char		frame[PROTO_MAX_FRAME];
 	struct proto_hdr	h = { type, len };
-	ssize_t			w;
 
-	if (len > PROTO_MAX_PAYLOAD) {
+	if (len > PROTO_MAX_PAYLOAD || PROTO_MAX_FRAME - *used < sizeof(h) + len) {
 		errno = EMSGSIZE;
 		return -1;
 	}
-	memcpy(frame, &h, sizeof(h));
+	memcpy(buf + *used, &h, sizeof(h));
 	if (len)
-		memcpy(frame + sizeof(h), payload, len);
+		memcpy(buf + *used + sizeof(h), payload, len);
+	*used += sizeof(h) + len;
+	return 0;
+}
+
+int
+proto_write(int fd, const unsigned char *buf, size_t len)
+{
+	ssize_t	w;
+
 	/* One write(2) of at most PIPE_BUF bytes is atomic on a pipe. */
 	do
-		w = write(fd, frame, sizeof(h) + len);
+		w = write(fd, buf, len);
 	while (w < 0 && errno == EINTR);
 	if (w < 0)
 		return -1;
-	if ((size_t)w != sizeof(h) + len) {
+	if ((size_t)w != len) {
 		errno = EIO;
 		return -1;
 	}
 	return 0;
+}
+
+int
+proto_send(int fd, uint32_t type, const void *payload, uint32_t len)
+{
+	unsigned char	frame[PROTO_MAX_FRAME];
+	size_t		used = 0;
+
+	if (proto_put(frame, &used, type, payload, len) != 0)
+		return -1;
+	return proto_write(fd, frame, used);
 }
 
 int

@@ -1,7 +1,8 @@
 /*
  * proto.h: the whole protocol between the parent and its workers.  Each
  * worker has one pipe to the parent; every message is one frame written
- * with one write(2): a fixed header {type, len} and a payload of at most
+ * with one write(2) (a few frames may share it, PIPE_BUF bytes in all): a
+ * fixed header {type, len} and a payload of at most
  * PROTO_MAX_PAYLOAD bytes, so a frame never exceeds PIPE_BUF and frames of
  * one worker never interleave.  The receiver checks each payload's size
  * against its type (proto_valid); an unknown type or a bad size is a
@@ -100,5 +101,12 @@ const char *proto_type_name(uint32_t);
 int	 proto_send(int fd, uint32_t type, const void *payload, uint32_t len);
 /* FAIL or WARN with text cut to fit one frame. */
 int	 proto_send_text(int fd, uint32_t type, uint32_t wheel, const char *text);
+/* Frames sent together: proto_put appends one to buf (PROTO_MAX_FRAME
+ * bytes, *used of them taken), -1 (EMSGSIZE) when it does not fit;
+ * proto_write sends them with one write(2), atomic as one frame is.
+ * 0 or -1 (errno). */
+int	 proto_put(unsigned char *buf, size_t *used, uint32_t type,
+	    const void *payload, uint32_t len);
+int	 proto_write(int fd, const unsigned char *buf, size_t len);
 
 #endif

@@ -81,6 +81,8 @@ worker_work(void *arg, unsigned int id, int fd)
 	struct msg_start	 s;
 	struct msg_done		 d;
 	struct msg_bye		 bye = { 0 };
+	unsigned char		 frames[PROTO_MAX_FRAME];
+	size_t			 out;
 	long			 k;
 
 	(void)id;		/* every worker takes from the same queue */
@@ -90,11 +92,14 @@ worker_work(void *arg, unsigned int id, int fd)
 		proto_send_text(fd, MSG_FAIL, NO_ITEM, err_get());
 		return 1;
 	}
+	out = 0;
 	while ((k = pool_queue_next(r->queue)) >= 0) {
 		worker_item = (size_t)k;
 		s.wheel = (uint32_t)k;
-		if (proto_send(fd, MSG_START, &s, sizeof(s)) != 0)
+		if (proto_put(frames, &out, MSG_START, &s, sizeof(s)) != 0 ||
+		    proto_write(fd, frames, out) != 0)
 			return 1;
+		out = 0;
 		memset(&st, 0, sizeof(st));
 		if (r->ops->work(r->arg, (size_t)k, &st) != 0) {
 			proto_send_text(fd, MSG_FAIL, (uint32_t)k, err_get());
@@ -105,11 +110,22 @@ worker_work(void *arg, unsigned int id, int fd)
 		d.files = st.files;
 		d.bytes = st.bytes;
 		d.cached = st.cached;
-		if (proto_send(fd, MSG_DONE, &d, sizeof(d)) != 0)
+		if (proto_put(frames, &out, MSG_DONE, &d, sizeof(d)) != 0)
 			return 1;
+		/* Every item is ready (no feed): the next is claimed without
+		 * waiting, and DONE goes with its START, one write for two.
+		 * A fed queue may wait for a download: DONE goes now. */
+		if (r->o->feed != NULL) {
+			if (proto_write(fd, frames, out) != 0)
+				return 1;
+			out = 0;
+		}
 		bye.count++;
 	}
-	return proto_send(fd, MSG_BYE, &bye, sizeof(bye)) == 0 ? 0 : 1;
+	if (proto_put(frames, &out, MSG_BYE, &bye, sizeof(bye)) != 0 ||
+	    proto_write(fd, frames, out) != 0)
+		return 1;
+	return 0;
 }
 
 const char *

@@ -52,6 +52,7 @@ struct finish {
 	int			 own;		/* FIN_OWN: src's files unchecked */
 	int			 place_only;	/* a split wheel's part: the
 						   finisher records the files */
+	int			 placed;	/* FIN_PLACED: in staging already */
 };
 
 static const char *
@@ -97,20 +98,29 @@ record(struct finish *f, const char *rel, const unsigned char *sha, uint64_t siz
 	f->stats->bytes += size;
 }
 
-/* Write a new file into staging (replacing one finished in place). */
+/* Write a new file into staging.  Created under its own name when
+ * nothing is there (the usual case: one system call fewer); a file that
+ * is there (replace, or EEXIST: a member of the same name) is replaced
+ * through a temporary name and renameat. */
 static int
 write_new(struct finish *f, const char *rel, const void *data, size_t len,
-    mode_t mode)
+    mode_t mode, int replace)
 {
 	unsigned char	 sha[32];
 	const char	*base = path_base(rel);
-	char		*tmp;
-	int		 dfd, fd;
+	char		*tmp = NULL;
+	int		 dfd, fd = -1;
 
 	if ((dfd = dirtab_parent(f->dst, rel)) < 0)
 		return -1;
-	tmp = xasprintf(".%s.forklift-new", base);
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (!replace)
+		fd = openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, mode);
+	if (fd < 0 && (replace || errno == EEXIST)) {
+		tmp = xasprintf(".%s.forklift-new", base);
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, mode);
+	}
 	if (fd < 0 || write_all(fd, data, len) != 0) {
 		err_set("cannot write '%s': %s", rel, strerror(errno));
 		if (fd >= 0)
@@ -119,7 +129,7 @@ write_new(struct finish *f, const char *rel, const void *data, size_t len,
 		return -1;
 	}
 	close(fd);
-	if (renameat(dfd, tmp, dfd, base) != 0) {
+	if (tmp != NULL && renameat(dfd, tmp, dfd, base) != 0) {
 		err_set("cannot write '%s': %s", rel, strerror(errno));
 		free(tmp);
 		return -1;
@@ -167,7 +177,7 @@ rewrite_script(struct finish *f, const struct manifest_file *mf)
 	sb = shebang_for(f->o->t->python);
 	buf_adds(&b, sb);
 	buf_add(&b, data + skip, len - (size_t)skip);
-	rc = write_new(f, mf->path, b.p, b.len, 0777);
+	rc = write_new(f, mf->path, b.p, b.len, 0777, f->placed);
 	free(sb);
 	free(data);
 	buf_free(&b);
@@ -221,7 +231,11 @@ generate(struct finish *f)
 
 	memset(&eps, 0, sizeof(eps));
 	ep_rel = xasprintf("%s/%s/entry_points.txt", m->root, m->distinfo);
-	if ((fd = dirtab_parent(f->src, ep_rel)) >= 0 &&
+	/* The manifest lists every file of the tree: no entry there, no
+	 * file to look for. */
+	for (i = 0; i < m->n && strcmp(m->v[i].path, ep_rel) != 0; i++)
+		;
+	if (i < m->n && (fd = dirtab_parent(f->src, ep_rel)) >= 0 &&
 	    (fd = openat(fd, "entry_points.txt", O_RDONLY | O_CLOEXEC)) >= 0) {
 		struct buf	b = BUF_INIT;
 		char		chunk[8192];
@@ -242,7 +256,7 @@ generate(struct finish *f)
 	for (i = 0; i < eps.n && rc == 0; i++) {
 		rel = xasprintf("scripts/%s", eps.v[i].name);
 		text = launcher_text(shebang, &eps.v[i]);
-		rc = write_new(f, rel, text, strlen(text), 0777);
+		rc = write_new(f, rel, text, strlen(text), 0777, 0);
 		free(text);
 		free(rel);
 	}
@@ -251,11 +265,11 @@ generate(struct finish *f)
 	if (rc != 0)
 		return -1;
 	rel = xasprintf("%s/%s/INSTALLER", m->root, m->distinfo);
-	rc = write_new(f, rel, "forklift\n", 9, 0666);
+	rc = write_new(f, rel, "forklift\n", 9, 0666, 0);
 	free(rel);
 	if (rc == 0 && f->o->requested) {
 		rel = xasprintf("%s/%s/REQUESTED", m->root, m->distinfo);
-		rc = write_new(f, rel, "", 0, 0666);
+		rc = write_new(f, rel, "", 0, 0666, 0);
 		free(rel);
 	}
 	if (rc == 0 && f->o->direct_url) {
@@ -285,13 +299,17 @@ generate(struct finish *f)
 		    f->o->url ? ", \"hash\": \"sha256=" : "",
 		    f->o->url ? m->wheel_sha256 : "", f->o->url ? "\"" : "");
 		rel = xasprintf("%s/%s/direct_url.json", m->root, m->distinfo);
-		rc = write_new(f, rel, text, strlen(text), 0666);
+		rc = write_new(f, rel, text, strlen(text), 0666, 0);
 		free(rel);
 		free(text);
 		free(url);
 	}
 	return rc;
 }
+
+static int	finish_links(const char *, struct stage_links *, unsigned int,
+		    const struct manifest *, const struct stage_opts *,
+		    struct stage_stats *);
 
 static int
 check_requires_python(const struct finish *f)
@@ -335,6 +353,7 @@ finish_init(struct finish *f, const char *path, struct stage_links *l,
 {
 	memset(f, 0, sizeof(*f));
 	f->own = (how & FIN_OWN) != 0;
+	f->placed = (how & FIN_PLACED) != 0;
 	f->o = o;
 	f->m = m;
 	f->stats = st;
@@ -353,17 +372,27 @@ stage_finish(const char *path, int src_fd, int stage_fd, unsigned int how,
     const struct manifest *m, const struct stage_opts *o, struct stage_stats *st)
 {
 	struct stage_links	 l;
+	int			 rc;
+
+	stage_links_open(&l, src_fd, stage_fd);
+	rc = finish_links(path, &l, how, m, o, st);
+	stage_links_close(&l);
+	return rc;
+}
+
+/* stage_finish() through the open directories l. */
+static int
+finish_links(const char *path, struct stage_links *l, unsigned int how,
+    const struct manifest *m, const struct stage_opts *o, struct stage_stats *st)
+{
 	struct finish		 f;
 	size_t			 i;
 	char			*rel;
 	int			 rc = 0, fd;
 
-	stage_links_open(&l, src_fd, stage_fd);
-	finish_init(&f, path, &l, how, m, o, st);
-	if (check_requires_python(&f) != 0) {
-		stage_links_close(&l);
+	finish_init(&f, path, l, how, m, o, st);
+	if (check_requires_python(&f) != 0)
 		return -1;
-	}
 	for (i = 0; i < m->n && rc == 0; i++) {
 		const struct manifest_file *mf = &m->v[i];
 
@@ -389,7 +418,6 @@ stage_finish(const char *path, int src_fd, int stage_fd, unsigned int how,
 		}
 		free(rel);
 	}
-	stage_links_close(&l);
 	record_out_free(&f.rec);
 	return rc;
 }
@@ -596,8 +624,10 @@ int
 stage_wheel(const char *path, int stage_fd, const struct stage_opts *o,
     struct stage_stats *st)
 {
-	struct manifest	 m;
-	int		 rc;
+	struct unpack_opts	 uo = o->unpack;
+	struct stage_links	 l;
+	struct manifest		 m;
+	int			 rc;
 
 	memset(st, 0, sizeof(*st));
 	/* The cache holds verified trees only: --no-verify-record bypasses it. */
@@ -607,10 +637,15 @@ stage_wheel(const char *path, int stage_fd, const struct stage_opts *o,
 	rc = 0;
 	if (o->direct_url || o->expect_sha256 != NULL)
 		rc = wheel_hash(path, NULL, m.wheel_sha256, o);
+	/* One table of directories for unpacking and finishing: the
+	 * dist-info directory is made and opened once. */
+	stage_links_open(&l, stage_fd, stage_fd);
+	uo.dt = l.dst;
 	if (rc == 0)
-		rc = unpack_extract(path, stage_fd, &o->unpack, &m);
+		rc = unpack_extract(path, stage_fd, &uo, &m);
 	if (rc == 0)
-		rc = stage_finish(path, stage_fd, stage_fd, FIN_PLACED, &m, o, st);
+		rc = finish_links(path, &l, FIN_PLACED, &m, o, st);
+	stage_links_close(&l);
 	manifest_free(&m);
 	return rc;
 }

@@ -419,7 +419,7 @@ unpack_extract(const char *path, int tree_fd, const struct unpack_opts *o,
 	u.m = m;
 	if (wheel_open(&u.w, path, &wo) != 0)
 		return -1;
-	u.dt = dirtab_new(tree_fd, 1, 0);
+	u.dt = o->dt != NULL ? o->dt : dirtab_new(tree_fd, 1, 0);
 	if (u.w.entry_points != NULL &&
 	    entry_points_parse(u.w.entry_points, u.w.entry_points_len, &u.eps) != 0)
 		goto out;
@@ -445,7 +445,8 @@ unpack_extract(const char *path, int tree_fd, const struct unpack_opts *o,
 		goto out;
 	rc = 0;
 out:
-	dirtab_free(u.dt);
+	if (u.dt != o->dt)
+		dirtab_free(u.dt);
 	free(u.chunk);
 	free(u.raw);
 	free(u.out);

@@ -16,6 +16,8 @@
 
 #include "cache.h"
 
+struct dirtab;
+
 struct unpack_opts {
 	uint64_t	 max_unpacked;
 	int		 verify_record;
@@ -23,6 +25,9 @@ struct unpack_opts {
 	uint64_t	 max_members;	/* --max-members; 0: the default */
 	int		 use_fd;	/* read the wheel through wheel_fd, */
 	int		 wheel_fd;	/* never by its path */
+	struct dirtab	*dt;		/* the tree's directories (dirtab.h, made
+					 * with create), which the caller keeps
+					 * for finishing it; NULL: unpack's own */
 	/* A split wheel: the parts take chunks of members, the next from
 	 * the counter *next they share, until none is left; after each chunk
 	 * chunk_done() gets its manifest (which it may empty). */

@@ -756,8 +756,7 @@ wheel_close(struct wheel *w)
 	free(w->m);
 	if (w->za != NULL)
 		zip_discard(w->za);
-	if (w->map != NULL)
-		munmap(w->map, w->map_len);
+	wheel_source_close(w);
 	if (w->fn.name != NULL)
 		wheel_name_free(&w->fn);
 	record_free(&w->record);

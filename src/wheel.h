@@ -47,6 +47,7 @@ struct wheel {
 	int		 fd;		/* wheel_open_opts.fd, or -1: by path */
 	void		*map;		/* the file, mapped read-only */
 	size_t		 map_len;
+	int		 map_heap;	/* map is a heap copy, not a mapping */
 	struct wheel_member *m;
 	size_t		 n;
 	uint64_t	 total_size;	/* sum of uncompressed sizes */

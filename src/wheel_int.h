@@ -9,9 +9,11 @@
 
 #include "wheel.h"
 
-/* The archive of w, read from a private mapping of its file (or, above
- * 64 MiB, through a window refilled with pread); NULL with *code set to
- * libzip's error code. */
+/* The archive of w, read into the heap (below 64 KiB), from a private
+ * mapping of its file (or, above 64 MiB, through a window refilled with
+ * pread); NULL with *code set to libzip's error code. */
 zip_t	*wheel_source_open(struct wheel *w, int flags, int *code);
+/* Release what wheel_source_open read the file into (w->map). */
+void	 wheel_source_close(struct wheel *w);
 
 #endif

@@ -1,6 +1,7 @@
 /*
- * wheel_source.c: where libzip reads a wheel from.  A wheel up to 64 MiB
- * is mapped read-only (members are read out of memory, no system call per
+ * wheel_source.c: where libzip reads a wheel from.  A wheel below 64 KiB
+ * is read into the heap with one pread; one up to 64 MiB is mapped
+ * read-only (members are read out of memory, no system call per
  * member); a larger one is read through a window refilled with pread, so
  * libzip's seeks never reach the kernel and a part of a split wheel can
  * share its descriptor.  It reads the file only; it never checks what the
@@ -190,6 +191,46 @@ open_window(int fd, uint64_t size, int flags, int *code)
 	return open_source(src, &ze, flags, code);
 }
 
+/*
+ * A wheel below SMALL_MAX bytes is read with one pread into the heap:
+ * mapping it cost six system calls (dup, fstat, mmap, close, madvise,
+ * munmap), a large share of the cost of a one-file wheel.  A short read
+ * of a regular file is its end; a read that fills the buffer falls back
+ * to the mapping.  1 when w->map holds the whole file, 0 when the file
+ * is not that small (or not readable so: the mapping path says why).
+ */
+#define SMALL_MAX	((size_t)64 << 10)
+
+static int
+read_small(struct wheel *w, int fd)
+{
+	unsigned char	*buf = xmalloc(SMALL_MAX);
+	ssize_t		 n;
+
+	while ((n = pread(fd, buf, SMALL_MAX, 0)) < 0 && errno == EINTR)
+		;
+	if (n <= 0 || (size_t)n >= SMALL_MAX) {
+		free(buf);
+		return 0;
+	}
+	w->map = buf;
+	w->map_len = (size_t)n;
+	w->map_heap = 1;
+	return 1;
+}
+
+void
+wheel_source_close(struct wheel *w)
+{
+	if (w->map == NULL)
+		return;
+	if (w->map_heap)
+		free(w->map);
+	else
+		munmap(w->map, w->map_len);
+	w->map = NULL;
+}
+
 zip_t *
 wheel_source_open(struct wheel *w, int flags, int *code)
 {
@@ -198,14 +239,20 @@ wheel_source_open(struct wheel *w, int flags, int *code)
 	zip_error_t	 ze;
 	int		 fd;
 
+	if (w->map == NULL && w->fd >= 0)
+		read_small(w, w->fd);	/* the descriptor the parent hashed */
 	if (w->map == NULL) {
 		if (w->fd >= 0)
-			fd = dup(w->fd);	/* the descriptor the parent hashed */
+			fd = dup(w->fd);
 		else
 			fd = open(w->path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
 			*code = ZIP_ER_OPEN;
 			return NULL;
+		}
+		if (w->fd < 0 && read_small(w, fd)) {
+			close(fd);
+			goto buffer;
 		}
 		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
 			close(fd);
@@ -227,6 +274,7 @@ wheel_source_open(struct wheel *w, int flags, int *code)
 		w->map_len = (size_t)st.st_size;
 		madvise(w->map, w->map_len, MADV_WILLNEED);
 	}
+buffer:
 	zip_error_init(&ze);
 	src = zip_source_buffer_create(w->map, w->map_len, 0, &ze);
 	return open_source(src, &ze, flags, code);
