@@ -426,12 +426,8 @@ better(const struct choice *c, const struct choice *best)
 static void
 other_version(struct strv *vers, const char *v)
 {
-	size_t	i;
-
-	for (i = 0; i < vers->n; i++)
-		if (strcmp(vers->v[i], v) == 0)
-			return;
-	strv_push(vers, v);
+	if (!strv_has(vers, v))
+		strv_push(vers, v);
 }
 
 const struct index_file *

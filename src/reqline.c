@@ -101,17 +101,6 @@ is_http_url(const char *s)
 	return strncasecmp(s, "http://", 7) == 0 || strncasecmp(s, "https://", 8) == 0;
 }
 
-static int
-strv_has_str(const struct strv *v, const char *s)
-{
-	size_t	i;
-
-	for (i = 0; i < v->n; i++)
-		if (strcmp(v->v[i], s) == 0)
-			return 1;
-	return 0;
-}
-
 /* ---- options ---------------------------------------------------------- */
 
 enum opt_kind {
@@ -194,7 +183,7 @@ reqline_find_links(const struct reqline_ctx *c, const char *val)
 			return;
 		}
 	} else if (is_http_url(val)) {
-		if (!strv_has_str(&c->r->find_pages, val))
+		if (!strv_has(&c->r->find_pages, val))
 			strv_push(&c->r->find_pages, val);
 		return;
 	} else if (reqline_is_url(val)) {
@@ -306,7 +295,7 @@ parse_options(const struct reqline_ctx *c, char **tok, size_t n, struct strv *ha
 				return -1;
 			}
 			if (options[k].kind == OPT_EXTRA_INDEX_URL) {
-				if (!strv_has_str(&c->r->extra_index, val))
+				if (!strv_has(&c->r->extra_index, val))
 					strv_push(&c->r->extra_index, val);
 			} else {
 				free(c->r->index_url);

@@ -183,17 +183,6 @@ reqs_add_find_links(struct reqs *r, const char *dir)
 
 /* ---- after reading -------------------------------------------------- */
 
-static int
-strv_has(const struct strv *v, const char *s)
-{
-	size_t	i;
-
-	for (i = 0; i < v->n; i++)
-		if (strcmp(v->v[i], s) == 0)
-			return 1;
-	return 0;
-}
-
 static void
 req_error(struct reqs *r, const struct req *q, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

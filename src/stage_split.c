@@ -205,17 +205,6 @@ stage_part(const char *path, int stage_fd, const struct stage_opts *o,
 	return rc;
 }
 
-static int
-has(const struct strv *v, const char *s)
-{
-	size_t	i;
-
-	for (i = 0; i < v->n; i++)
-		if (strcmp(v->v[i], s) == 0)
-			return 1;
-	return 0;
-}
-
 /* Join the chunks' manifests, in member order, removing them. */
 static int
 merge_chunks(const struct stage_split *sp, struct manifest *m)
@@ -243,7 +232,7 @@ merge_chunks(const struct stage_split *sp, struct manifest *m)
 		}
 		/* Every part opened the wheel: its warnings came once a part. */
 		for (i = 0; i < pm.warnings.n; i++)
-			if (!has(&m->warnings, pm.warnings.v[i]))
+			if (!strv_has(&m->warnings, pm.warnings.v[i]))
 				strv_push(&m->warnings, pm.warnings.v[i]);
 		for (i = 0; i < pm.n; i++) {
 			struct manifest_file	*mf = manifest_add(m, pm.v[i].path);

@@ -225,17 +225,6 @@ parse_xy(const char *s, int *x, int *y)
 	return 0;
 }
 
-static int
-strv_has(const struct strv *sv, const char *s)
-{
-	size_t	 i;
-
-	for (i = 0; i < sv->n; i++)
-		if (strcmp(sv->v[i], s) == 0)
-			return 1;
-	return 0;
-}
-
 /*
  * manylinux tags need glibc and an architecture the manylinux policies
  * cover.  A 32-bit ARM interpreter is taken to be hard-float (armhf) and

@@ -364,6 +364,18 @@ strv_sort(struct strv *sv)
 		qsort(sv->v, sv->n, sizeof(*sv->v), cmp_str);
 }
 
+/* Whether sv holds a string equal to s. */
+int
+strv_has(const struct strv *sv, const char *s)
+{
+	size_t	i;
+
+	for (i = 0; i < sv->n; i++)
+		if (strcmp(sv->v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
 int
 str_starts(const char *s, const char *prefix)
 {

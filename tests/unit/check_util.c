@@ -126,7 +126,11 @@ START_TEST(test_strv)
 		ck_assert_str_eq(sv.v[i], name);
 	}
 	ck_assert_ptr_null(sv.v[20]);
+	ck_assert_int_eq(strv_has(&sv, "s07"), 1);
+	ck_assert_int_eq(strv_has(&sv, "s7"), 0);
+	ck_assert_int_eq(strv_has(&sv, "s070"), 0);
 	strv_free(&sv);
+	ck_assert_int_eq(strv_has(&sv, "s07"), 0);
 	ck_assert_ptr_null(sv.v);
 	ck_assert_uint_eq(sv.n, 0);
 	strv_sort(&sv);			/* empty: no-op */
