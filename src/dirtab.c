@@ -53,22 +53,11 @@ struct dirtab {
 	size_t		 scratchcap;
 };
 
-static uint32_t
-hash_path(const char *p, size_t len)
-{
-	uint32_t	h = 2166136261u;
-	size_t		i;
-
-	for (i = 0; i < len; i++)
-		h = (h ^ (unsigned char)p[i]) * 16777619u;
-	return h;
-}
-
 /* The entry of path p (len bytes), or -1. */
 static long
 find(const struct dirtab *t, const char *p, size_t len)
 {
-	uint32_t	h = hash_path(p, len);
+	uint32_t	h = str_hash(p, len);
 	size_t		i, k;
 
 	if (t->nslot == 0)
@@ -112,7 +101,7 @@ add(struct dirtab *t, const char *p, size_t len)
 	e = &t->v[t->n++];
 	e->path = xstrndup(p, len);
 	e->len = len;
-	e->hash = hash_path(p, len);
+	e->hash = str_hash(p, len);
 	e->fd = -1;
 	e->used = 0;
 	if (2 * t->n > t->nslot)

@@ -271,16 +271,6 @@ struct rindex {
 	size_t	*slot;		/* row number + 1, 0 when empty */
 };
 
-static size_t
-str_hash(const char *s)
-{
-	uint64_t	h = 14695981039346656037ULL;	/* FNV-1a */
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return (size_t)(h ^ h >> 32);
-}
-
 /* The slot holding path, or the empty slot where it belongs. */
 static size_t *
 rindex_slot(const struct rindex *ix, const struct record_row *rows,
@@ -288,7 +278,7 @@ rindex_slot(const struct rindex *ix, const struct record_row *rows,
 {
 	size_t	i, mask = ix->cap - 1;
 
-	for (i = str_hash(path) & mask;; i = (i + 1) & mask) {
+	for (i = str_hash(path, strlen(path)) & mask;; i = (i + 1) & mask) {
 		if (ix->slot[i] == 0 ||
 		    strcmp(rows[ix->slot[i] - 1].path, path) == 0)
 			return &ix->slot[i];

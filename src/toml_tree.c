@@ -166,16 +166,6 @@ tp_new_value(struct parser *P, enum toml_type type, const char *at, unsigned int
 	return v;
 }
 
-static uint32_t
-hash_key(const char *s, size_t len)
-{
-	uint32_t	h = 2166136261u;
-
-	while (len-- > 0)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h;
-}
-
 /* The document's one copy of a key: keys repeat in every table. */
 static char *
 intern(struct parser *P, const char *key, size_t len)
@@ -189,14 +179,14 @@ intern(struct parser *P, const char *key, size_t len)
 		for (i = 0; i < n; i++) {
 			if (old[i].key == NULL)
 				continue;
-			j = hash_key(old[i].key, old[i].keylen) & (P->keycap - 1);
+			j = str_hash(old[i].key, old[i].keylen) & (P->keycap - 1);
 			while (P->keys[j].key != NULL)
 				j = (j + 1) & (P->keycap - 1);
 			P->keys[j] = old[i];
 		}
 		free(old);
 	}
-	for (j = hash_key(key, len) & (P->keycap - 1); P->keys[j].key != NULL;
+	for (j = str_hash(key, len) & (P->keycap - 1); P->keys[j].key != NULL;
 	    j = (j + 1) & (P->keycap - 1)) {
 		k = &P->keys[j];
 		if (k->keylen == len && memcmp(k->key, key, len) == 0)
@@ -211,7 +201,7 @@ static void
 index_put(struct toml_value *t, size_t i)
 {
 	size_t	mask = t->u.t.nidx - 1;
-	size_t	j = hash_key(t->u.t.kv[i].key, t->u.t.kv[i].keylen) & mask;
+	size_t	j = str_hash(t->u.t.kv[i].key, t->u.t.kv[i].keylen) & mask;
 
 	while (t->u.t.idx[j] != 0)
 		j = (j + 1) & mask;
@@ -233,7 +223,7 @@ tp_table_find(const struct toml_value *t, const char *key, size_t len)
 		return NULL;
 	}
 	mask = t->u.t.nidx - 1;
-	for (j = hash_key(key, len) & mask; t->u.t.idx[j] != 0; j = (j + 1) & mask) {
+	for (j = str_hash(key, len) & mask; t->u.t.idx[j] != 0; j = (j + 1) & mask) {
 		kv = &t->u.t.kv[t->u.t.idx[j] - 1];
 		if (kv->keylen == len && memcmp(kv->key, key, len) == 0)
 			return kv->val;

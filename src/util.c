@@ -364,6 +364,17 @@ strv_sort(struct strv *sv)
 		qsort(sv->v, sv->n, sizeof(*sv->v), cmp_str);
 }
 
+/* FNV-1a of len bytes at s, for the open-addressing tables. */
+uint32_t
+str_hash(const char *s, size_t len)
+{
+	uint32_t	h = 2166136261u;
+
+	while (len-- > 0)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
 /* Whether sv holds a string equal to s. */
 int
 strv_has(const struct strv *sv, const char *s)

@@ -79,6 +79,7 @@ void	 strv_push_owned(struct strv *, char *);
 void	 strv_free(struct strv *);
 void	 strv_sort(struct strv *);
 int	 strv_has(const struct strv *, const char *);
+uint32_t str_hash(const char *, size_t);
 
 int	 str_starts(const char *, const char *);
 int	 str_ends(const char *, const char *);

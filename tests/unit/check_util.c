@@ -129,6 +129,9 @@ START_TEST(test_strv)
 	ck_assert_int_eq(strv_has(&sv, "s07"), 1);
 	ck_assert_int_eq(strv_has(&sv, "s7"), 0);
 	ck_assert_int_eq(strv_has(&sv, "s070"), 0);
+	ck_assert_uint_eq(str_hash("", 0), 0x811c9dc5u);	/* FNV-1a */
+	ck_assert_uint_eq(str_hash("ab", 1), 0xe40c292cu);	/* "a" */
+	ck_assert_uint_eq(str_hash("foobar", 6), 0xbf9cf968u);
 	strv_free(&sv);
 	ck_assert_int_eq(strv_has(&sv, "s07"), 0);
 	ck_assert_ptr_null(sv.v);
