@@ -461,6 +461,61 @@ START_TEST(test_python27)
 }
 END_TEST
 
+/* The query reads the marker facts without the platform module where
+ * sys.implementation and os.uname() give them: each must still be what
+ * the platform module says, on every interpreter this machine has (the
+ * venv's python3; pyenv's CPythons are an extra, checked when present). */
+static void
+check_platform_facts(const char *python, int system)
+{
+	static const char	*keys[] = { "platform_python_implementation",
+	    "python_full_version", "platform_system", "platform_release",
+	    "platform_version", "platform_machine" };
+	struct target_opts	 o;
+	struct target		 t;
+	char			*cmd, line[1024];
+	size_t			 i, n;
+	FILE			*f;
+
+	opts_init(&o, python);
+	o.system = system;
+	ck_assert_int_eq(open_target(&t, &o, NULL), 0);
+	cmd = xasprintf("'%s' -E -s -c 'import platform as p; print(\"\\n\".join("
+	    "[p.python_implementation(), p.python_version(), p.system(), "
+	    "p.release(), p.version(), p.machine()]))'", python);
+	ck_assert_ptr_nonnull(f = popen(cmd, "r"));
+	for (i = 0; i < ARRAY_SIZE(keys); i++) {
+		ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+		if ((n = strlen(line)) > 0 && line[n - 1] == '\n')
+			line[n - 1] = '\0';
+		ck_assert_msg(strcmp(pyinfo_get(&t.info, keys[i]), line) == 0,
+		    "%s: %s is '%s', the platform module says '%s'", python,
+		    keys[i], pyinfo_get(&t.info, keys[i]), line);
+	}
+	ck_assert_int_eq(pclose(f), 0);
+	free(cmd);
+	target_close(&t);
+}
+
+START_TEST(test_platform_facts)
+{
+	glob_t		 g;
+	size_t		 i;
+	char		*py;
+
+	if (venv == NULL)
+		SKIP_CASE("no python3 to make a venv with");
+	py = path_join(venv, "bin/python");
+	check_platform_facts(py, 0);
+	free(py);
+	if (glob("/root/.pyenv/versions/*/bin/python", 0, NULL, &g) != 0)
+		return;
+	for (i = 0; i < g.gl_pathc; i++)
+		check_platform_facts(g.gl_pathv[i], 1);
+	globfree(&g);
+}
+END_TEST
+
 /* ---- resolution errors, with fake interpreters ------------------------ */
 
 struct fake_case {
@@ -623,6 +678,7 @@ target_suite(void)
 	tcase_add_test(tc, test_prefix);
 	tcase_add_test(tc, test_system_refused);
 	tcase_add_test(tc, test_python27);
+	tcase_add_test(tc, test_platform_facts);
 	tcase_add_loop_test(tc, test_fake_interpreter, 0, ARRAY_SIZE(fake_cases));
 	suite_add_tcase(s, tc);
 
