@@ -651,48 +651,126 @@ record_free(struct record *r)
 /* ---- the installed RECORD -------------------------------------------- */
 
 /*
- * Each entry of lines[] is one allocation: the raw path, a NUL, then the
- * rest of the CSV line after the path's comma ("sha256=...,123" or ",").
- * Entries sort by path; the path is quoted only when writing.
+ * The entries follow one another in o->p: the raw path, a NUL, then the
+ * rest of the CSV line after the path's comma ("sha256=...,123" or ","),
+ * a NUL.  They sort by path when written, and the path is quoted then,
+ * only where it must be.  A large wheel has tens of thousands of them:
+ * no allocation, no formatting call per line.
  */
-static void
-out_push(struct record_out *o, const char *path, const char *rest)
+static char *
+out_room(struct record_out *o, size_t n)
 {
-	size_t	lp = strlen(path), lr = strlen(rest);
-	char	*e;
-
-	if (o->n == o->cap) {
-		o->cap = o->cap ? o->cap * 2 : 64;
-		o->lines = xreallocarray(o->lines, o->cap, sizeof(*o->lines));
+	if (n > SIZE_MAX / 2 - o->len)
+		die(1, "out of memory");
+	if (o->len + n > o->cap) {
+		o->cap = o->cap ? o->cap : 4096;
+		while (o->cap < o->len + n)
+			o->cap *= 2;
+		o->p = xrealloc(o->p, o->cap);
 	}
-	e = xmalloc(lp + lr + 2);
-	memcpy(e, path, lp + 1);
-	memcpy(e + lp + 1, rest, lr + 1);
-	o->lines[o->n++] = e;
+	return o->p + o->len;
 }
 
 void
 record_out_add(struct record_out *o, const char *path,
     const unsigned char sha256[32], uint64_t size)
 {
-	char	rest[128], d[48];
+	size_t	 lp = strlen(path);
+	char	*p = out_room(o, lp + 80), t[24];
+	size_t	 n = 0;
 
-	b64url_encode(sha256, 32, d);
-	snprintf(rest, sizeof(rest), "sha256=%s,%llu", d,
-	    (unsigned long long)size);
-	out_push(o, path, rest);
+	memcpy(p, path, lp + 1);
+	p += lp + 1;
+	memcpy(p, "sha256=", 7);
+	p += 7;
+	p += b64url_encode(sha256, 32, p);
+	*p++ = ',';
+	do
+		t[n++] = (char)('0' + size % 10);
+	while ((size /= 10) != 0);
+	while (n > 0)
+		*p++ = t[--n];
+	*p++ = '\0';
+	o->len = (size_t)(p - o->p);
 }
 
 void
 record_out_add_bare(struct record_out *o, const char *path)
 {
-	out_push(o, path, ",");
+	size_t	 lp = strlen(path);
+	char	*p = out_room(o, lp + 3);
+
+	memcpy(p, path, lp + 1);
+	memcpy(p + lp + 1, ",", 2);
+	o->len += lp + 3;
 }
 
-static int
-cmp_entry(const void *a, const void *b)
+/*
+ * Merge the sorted runs v[lo..mid-1] and v[mid..hi-1] in place, through
+ * tmp, stably.  What already is where it belongs (the left run's head,
+ * the right run's tail) is found by bisection and left alone: a wheel's
+ * members come nearly sorted, in long runs that merely follow each
+ * other.
+ */
+static void
+merge_runs(const char **v, size_t lo, size_t mid, size_t hi, const char **tmp)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	size_t	a, b, m, i, j, k, nl;
+
+	if (strcmp(v[mid - 1], v[mid]) <= 0)
+		return;
+	for (a = lo, b = mid; a < b;) {		/* first left one > v[mid] */
+		m = a + (b - a) / 2;
+		if (strcmp(v[m], v[mid]) <= 0)
+			a = m + 1;
+		else
+			b = m;
+	}
+	lo = a;
+	for (a = mid, b = hi; a < b;) {		/* first right one >= v[mid-1] */
+		m = a + (b - a) / 2;
+		if (strcmp(v[m], v[mid - 1]) < 0)
+			a = m + 1;
+		else
+			b = m;
+	}
+	hi = a;
+	nl = mid - lo;
+	memcpy(tmp, v + lo, nl * sizeof(*v));
+	for (i = 0, j = mid, k = lo; i < nl && j < hi;)
+		v[k++] = strcmp(v[j], tmp[i]) < 0 ? v[j++] : tmp[i++];
+	memcpy(v + k, tmp + i, (nl - i) * sizeof(*v));
+}
+
+/* Sort the strings v[0..n-1] (stably: a path given twice keeps its
+ * order): the runs already in order, merged pairwise. */
+static void
+sort_paths(const char **v, size_t n)
+{
+	const char	**tmp;
+	size_t		 *run, nr = 1, i, j;
+
+	if (n < 2)
+		return;
+	run = xreallocarray(NULL, n + 1, sizeof(*run));
+	run[0] = 0;
+	for (i = 1; i < n; i++)
+		if (strcmp(v[i - 1], v[i]) > 0)
+			run[nr++] = i;
+	run[nr] = n;
+	tmp = nr > 1 ? xreallocarray(NULL, n, sizeof(*tmp)) : NULL;
+	while (nr > 1) {
+		for (i = j = 0; i + 1 < nr; i += 2, j++) {
+			merge_runs(v, run[i], run[i + 1], run[i + 2], tmp);
+			run[j] = run[i];
+		}
+		if (i < nr)
+			run[j++] = run[i];
+		run[j] = n;
+		nr = j;
+	}
+	free(tmp);
+	free(run);
 }
 
 static void
@@ -716,20 +794,43 @@ csv_field(struct buf *b, const char *s)
 int
 record_out_write(struct record_out *o, int fd)
 {
-	struct buf	 b = BUF_INIT;
-	size_t		 i;
-	const char	*e;
-	int		 rc;
+	struct buf	  b = BUF_INIT;
+	const char	**v = NULL, *e, *r, *end = o->p + o->len;
+	size_t		  n = 0, cap = 0, i, lp, lr;
+	int		  rc;
 
-	if (o->n > 1)
-		qsort(o->lines, o->n, sizeof(*o->lines), cmp_entry);
-	for (i = 0; i < o->n; i++) {
-		e = o->lines[i];
-		csv_field(&b, e);
-		buf_add(&b, ",", 1);
-		buf_adds(&b, e + strlen(e) + 1);
-		buf_add(&b, "\n", 1);
+	for (e = o->p; e < end; e = r + strlen(r) + 1) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		v[n++] = e;
+		r = e + strlen(e) + 1;
 	}
+	sort_paths(v, n);
+	/* Quoting aside, the entries take as many bytes as the lines. */
+	buf_grow(&b, o->len);
+	for (i = 0; i < n; i++) {
+		e = v[i];
+		lp = strlen(e);
+		r = e + lp + 1;
+		lr = strlen(r);
+		if (strpbrk(e, ",\"\r\n") != NULL) {
+			csv_field(&b, e);
+			buf_add(&b, ",", 1);
+			buf_add(&b, r, lr);
+			buf_add(&b, "\n", 1);
+			continue;
+		}
+		buf_grow(&b, lp + lr + 2);
+		memcpy(b.p + b.len, e, lp);
+		b.p[b.len + lp] = ',';
+		memcpy(b.p + b.len + lp + 1, r, lr);
+		b.p[b.len + lp + 1 + lr] = '\n';
+		b.len += lp + lr + 2;
+		b.p[b.len] = '\0';
+	}
+	free(v);
 	rc = write_all(fd, b.p ? b.p : "", b.len);
 	if (rc == -1)
 		err_set("RECORD: write: %s", strerror(errno));
@@ -740,10 +841,6 @@ record_out_write(struct record_out *o, int fd)
 void
 record_out_free(struct record_out *o)
 {
-	size_t	i;
-
-	for (i = 0; i < o->n; i++)
-		free(o->lines[i]);
-	free(o->lines);
+	free(o->p);
 	memset(o, 0, sizeof(*o));
 }

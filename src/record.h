@@ -79,9 +79,9 @@ void	 record_free(struct record *);
 
 /* The installed RECORD, built up and written sorted with LF line ends. */
 struct record_out {
-	char	**lines;
-	size_t	  n;
-	size_t	  cap;
+	char	*p;		/* private: the entries, one after another */
+	size_t	 len;
+	size_t	 cap;
 };
 /* A file with its sha256 and size. */
 void	 record_out_add(struct record_out *, const char *path,

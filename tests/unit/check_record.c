@@ -384,6 +384,65 @@ START_TEST(test_record_out)
 }
 END_TEST
 
+/* Entries written sorted by path, whatever order they came in: runs in
+ * order, runs reversed, random, and paths given twice (kept in the order
+ * they came, told apart by their sizes). */
+struct sort_ent {
+	char	path[16];
+	size_t	seq;
+};
+
+static int
+cmp_sort_ent(const void *a, const void *b)
+{
+	const struct sort_ent	*x = a, *y = b;
+	int			 c = strcmp(x->path, y->path);
+
+	return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+START_TEST(test_record_out_sorted)
+{
+	struct record_out o = { NULL, 0, 0 };
+	struct sort_ent	*e;
+	struct buf	 want = BUF_INIT;
+	unsigned char	 d[32];
+	unsigned int	 seed = (unsigned int)_i + 1;
+	size_t		 n = _i == 0 ? 1 : (size_t)_i * 97, i, k;
+	char		*text, b64[48];
+
+	sha256_buf("abc", 3, d);
+	b64url_encode(d, 32, b64);
+	e = xcalloc(n, sizeof(*e));
+	for (i = 0; i < n; i++) {
+		if (_i % 3 == 0)		/* runs, each in order */
+			k = (i % 50) * 1000 + i / 50;
+		else if (_i % 3 == 1)		/* descending */
+			k = n - i;
+		else				/* random, with repeats */
+			k = (size_t)rand_r(&seed) % (n / 2 + 1);
+		snprintf(e[i].path, sizeof(e[i].path), "p/%zu%s", k,
+		    k % 7 == 0 ? ",q" : "");
+		e[i].seq = i;
+		record_out_add(&o, e[i].path, d, i);
+	}
+	qsort(e, n, sizeof(*e), cmp_sort_ent);
+	for (i = 0; i < n; i++) {
+		if (strchr(e[i].path, ','))
+			buf_addf(&want, "\"%s\"", e[i].path);
+		else
+			buf_adds(&want, e[i].path);
+		buf_addf(&want, ",sha256=%s,%zu\n", b64, e[i].seq);
+	}
+	text = write_and_read(&o);
+	ck_assert_str_eq(text, want.p);
+	free(text);
+	free(e);
+	buf_free(&want);
+	record_out_free(&o);
+}
+END_TEST
+
 START_TEST(test_record_out_bad_fd)
 {
 	struct record_out o = { NULL, 0, 0 };
@@ -426,6 +485,7 @@ record_suite(void)
 	tcase_add_checked_fixture(tc, kit_tmp_setup, kit_tmp_teardown);
 	tcase_add_test(tc, test_record_out);
 	tcase_add_test(tc, test_record_out_bad_fd);
+	tcase_add_loop_test(tc, test_record_out_sorted, 0, 40);
 	suite_add_tcase(s, tc);
 	return s;
 }
