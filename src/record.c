@@ -227,40 +227,48 @@ static const unsigned char b64tab[256] = {
 	['-'] = 63, ['_'] = 64
 };
 
-static int
-b64val(unsigned char c)
-{
-	return (int)b64tab[c] - 1;
-}
-
 long
 b64url_decode(const char *s, size_t n, unsigned char *out, size_t cap)
 {
-	size_t		i, o = 0, pad = 0, bits = 0;
-	uint32_t	acc = 0;
-	int		v;
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 i, o = 0, pad = 0;
+	uint32_t		 a, b, c, d;
 
 	while (n > 0 && s[n - 1] == '=' && pad < 2) {
 		n--;
 		pad++;
 	}
-	if (n % 4 == 1 || (pad && (n + pad) % 4 != 0))
+	if (n % 4 == 1 || (pad && (n + pad) % 4 != 0) || n / 4 * 3 +
+	    (n % 4 ? n % 4 - 1 : 0) > cap)
 		return -1;
-	for (i = 0; i < n; i++) {
-		if ((v = b64val((unsigned char)s[i])) < 0)
+	/* Four digits (the table's values are one more) to three bytes. */
+	for (i = 0; i + 4 <= n; i += 4) {
+		a = b64tab[u[i]];
+		b = b64tab[u[i + 1]];
+		c = b64tab[u[i + 2]];
+		d = b64tab[u[i + 3]];
+		if (!a || !b || !c || !d)
 			return -1;
-		acc = (acc << 6 | (uint32_t)v) & 0xffffff;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (o >= cap)
-				return -1;
-			out[o++] = (unsigned char)(acc >> bits);
-		}
+		a = (a - 1) << 18 | (b - 1) << 12 | (c - 1) << 6 | (d - 1);
+		out[o++] = (unsigned char)(a >> 16);
+		out[o++] = (unsigned char)(a >> 8);
+		out[o++] = (unsigned char)a;
 	}
-	/* Leftover bits must be zero: only one text encodes a digest. */
-	if (acc & ((1u << bits) - 1))
-		return -1;
+	if (n - i >= 2) {
+		a = b64tab[u[i]];
+		b = b64tab[u[i + 1]];
+		c = n - i == 3 ? b64tab[u[i + 2]] : 1;
+		if (!a || !b || !c)
+			return -1;
+		a = (a - 1) << 18 | (b - 1) << 12 | (c - 1) << 6;
+		/* The bits left over must be zero: only one text encodes a
+		 * digest. */
+		if (a & (n - i == 3 ? 0xff : 0xffff))
+			return -1;
+		out[o++] = (unsigned char)(a >> 16);
+		if (n - i == 3)
+			out[o++] = (unsigned char)(a >> 8);
+	}
 	return (long)o;
 }
 
