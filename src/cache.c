@@ -166,25 +166,56 @@ next_line(char **p, char *end)
 	return s;
 }
 
-/* A file's line, parsed in place into v[i]. */
+/* The number in base (8 or 10) at *p, ended by a tab (skipped); -1
+ * when it is not one. */
+static int
+get_num(const char **p, unsigned int base, uint64_t *v)
+{
+	const char	*s = *p;
+	uint64_t	 n = 0;
+
+	if (*s == '\t')
+		return -1;
+	for (; *s != '\t'; s++) {
+		if (*s < '0' || *s >= (char)('0' + base) ||
+		    n > (UINT64_MAX - 9) / base)
+			return -1;
+		n = n * base + (uint64_t)(*s - '0');
+	}
+	*v = n;
+	*p = s + 1;
+	return 0;
+}
+
+/* A file's line, parsed in place into v[i], by hand: a large wheel's
+ * manifest has tens of thousands, and a split wheel's finisher reads
+ * them all. */
 static int
 file_line(struct manifest *m, size_t i)
 {
 	struct manifest_file	*mf = &m->v[i];
-	char			*p = m->text + m->off[i];
-	char			*d, *sz, *mode, *mt, *rw;
+	const char		*p = m->text + m->off[i];
+	uint64_t		 size, mode, mt, rw;
+	int			 neg;
 
-	if ((d = field(&p)) == NULL || (sz = field(&p)) == NULL ||
-	    (mode = field(&p)) == NULL || (mt = field(&p)) == NULL ||
-	    (rw = field(&p)) == NULL || *p == '\0' ||
-	    b64url_decode(d, strlen(d), mf->sha256, 32) != 32)
+	if (strnlen(p, 44) < 44 || p[43] != '\t' ||
+	    b64url_decode(p, 43, mf->sha256, 32) != 32)
+		return err_set("'%s' is damaged", m->src);
+	p += 44;
+	if (get_num(&p, 10, &size) != 0 || get_num(&p, 8, &mode) != 0 ||
+	    mode > 07777)
+		return err_set("'%s' is damaged", m->src);
+	if ((neg = *p == '-'))
+		p++;
+	if (get_num(&p, 10, &mt) != 0 || mt > INT64_MAX ||
+	    get_num(&p, 10, &rw) != 0 || rw > 3 || *p == '\0')
 		return err_set("'%s' is damaged", m->src);
 	mf->path = xstrdup(p);
-	mf->size = strtoull(sz, NULL, 10);
-	mf->mode = (uint32_t)strtoul(mode, NULL, 8);
-	mf->mtime_ns = strtoll(mt, NULL, 10);
-	mf->rewrite = atoi(rw) & 1;
-	mf->exec = (atoi(rw) & 2) != 0;
+	mf->size = size;
+	mf->mode = (uint32_t)mode;
+	mf->mtime_ns = neg ? -(int64_t)mt : (int64_t)mt;
+	mf->rewrite = rw & 1;
+	mf->exec = (rw & 2) != 0;
 	return 0;
 }
 

@@ -140,9 +140,11 @@ START_TEST(test_manifest_round_trip)
 		f->sha256[31] = (unsigned char)i;
 		f->size = i == 1 ? (uint64_t)5 << 32 : i * 1000;
 		f->mode = i == 2 ? 0755 : 0644;
-		f->mtime_ns = 1700000000123456789LL + (int64_t)i;
-		f->rewrite = i == 2;
-		f->exec = i == 1;
+		/* A file from before 1970, and one without a time. */
+		f->mtime_ns = i == 3 ? -1234567890123LL : i == 4 ? 0 :
+		    1700000000123456789LL + (int64_t)i;
+		f->rewrite = i == 2 || i == 4;
+		f->exec = i == 1 || i == 4;
 	}
 	ck_assert_msg(manifest_write(&m, mp) == 0, "%s", err_get());
 	ck_assert_msg(manifest_read(mp, &r) == 0, "%s", err_get());
@@ -210,6 +212,22 @@ static const struct {
 	{ "forklift-cache-manifest 2\ndistinfo\td-1.dist-info\nroot\tpurelib\n"
 	  "files\t0\nend\n", "damaged" },			/* no name */
 	{ GOOD_HEAD "files 0\nend\n", "damaged" },		/* no tab */
+#define DIGEST "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	{ GOOD_HEAD "files\t1\n" DIGEST "\t3x\t644\t0\t0\tpurelib/d/x.py\nend\n",
+	  "damaged" },						/* size */
+	{ GOOD_HEAD "files\t1\n" DIGEST "\t\t644\t0\t0\tpurelib/d/x.py\nend\n",
+	  "damaged" },						/* no size */
+	{ GOOD_HEAD "files\t1\n" DIGEST "\t3\t648\t0\t0\tpurelib/d/x.py\nend\n",
+	  "damaged" },						/* mode */
+	{ GOOD_HEAD "files\t1\n" DIGEST "\t3\t644\t--1\t0\tpurelib/d/x.py\nend\n",
+	  "damaged" },						/* mtime */
+	{ GOOD_HEAD "files\t1\n" DIGEST "\t3\t644\t0\t4\tpurelib/d/x.py\nend\n",
+	  "damaged" },						/* flags */
+	{ GOOD_HEAD "files\t1\n" DIGEST "\t99999999999999999999\t644\t0\t0\t"
+	  "purelib/d/x.py\nend\n", "damaged" },			/* size too large */
+	{ GOOD_HEAD "files\t1\n" "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB\t3\t644\t0\t"
+	  "0\tpurelib/d/x.py\nend\n", "damaged" },		/* stray digest bits */
+#undef DIGEST
 };
 
 START_TEST(test_manifest_damaged)
