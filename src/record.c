@@ -799,13 +799,17 @@ csv_field(struct buf *b, const char *s)
 	buf_add(b, "\"", 1);
 }
 
+/* Written through a small buffer, not built whole: a large wheel's
+ * RECORD is megabytes, and fresh memory costs a page fault a page. */
+#define OUT_FLUSH	(64 * 1024)
+
 int
 record_out_write(struct record_out *o, int fd)
 {
 	struct buf	  b = BUF_INIT;
 	const char	**v = NULL, *e, *r, *end = o->p + o->len;
 	size_t		  n = 0, cap = 0, i, lp, lr;
-	int		  rc;
+	int		  rc = 0;
 
 	for (e = o->p; e < end; e = r + strlen(r) + 1) {
 		if (n == cap) {
@@ -816,32 +820,29 @@ record_out_write(struct record_out *o, int fd)
 		r = e + strlen(e) + 1;
 	}
 	sort_paths(v, n);
-	/* Quoting aside, the entries take as many bytes as the lines. */
-	buf_grow(&b, o->len);
-	for (i = 0; i < n; i++) {
+	buf_grow(&b, OUT_FLUSH);
+	for (i = 0; i < n && rc == 0; i++) {
 		e = v[i];
 		lp = strlen(e);
 		r = e + lp + 1;
 		lr = strlen(r);
-		if (strpbrk(e, ",\"\r\n") != NULL) {
-			csv_field(&b, e);
-			buf_add(&b, ",", 1);
-			buf_add(&b, r, lr);
-			buf_add(&b, "\n", 1);
-			continue;
+		if (b.len > 0 && b.len + 2 * lp + lr + 4 > OUT_FLUSH) {
+			rc = write_all(fd, b.p, b.len);
+			b.len = 0;
 		}
-		buf_grow(&b, lp + lr + 2);
-		memcpy(b.p + b.len, e, lp);
-		b.p[b.len + lp] = ',';
-		memcpy(b.p + b.len + lp + 1, r, lr);
-		b.p[b.len + lp + 1 + lr] = '\n';
-		b.len += lp + lr + 2;
-		b.p[b.len] = '\0';
+		if (strpbrk(e, ",\"\r\n") != NULL)
+			csv_field(&b, e);
+		else
+			buf_add(&b, e, lp);
+		buf_add(&b, ",", 1);
+		buf_add(&b, r, lr);
+		buf_add(&b, "\n", 1);
 	}
-	free(v);
-	rc = write_all(fd, b.p ? b.p : "", b.len);
+	if (rc == 0 && b.len > 0)
+		rc = write_all(fd, b.p, b.len);
 	if (rc == -1)
 		err_set("RECORD: write: %s", strerror(errno));
+	free(v);
 	buf_free(&b);
 	return rc;
 }
