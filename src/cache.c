@@ -53,8 +53,11 @@ manifest_free(struct manifest *m)
 	size_t	i;
 
 	for (i = 0; i < m->n; i++)
-		free(m->v[i].path);
+		if (m->text == NULL || (uintptr_t)m->v[i].path -
+		    (uintptr_t)m->text >= m->text_len)
+			free(m->v[i].path);
 	free(m->v);
+	free(m->text);
 	free(m->distinfo);
 	free(m->root);
 	free(m->name);
@@ -210,7 +213,7 @@ file_line(struct manifest *m, size_t i)
 	if (get_num(&p, 10, &mt) != 0 || mt > INT64_MAX ||
 	    get_num(&p, 10, &rw) != 0 || rw > 3 || *p == '\0')
 		return err_set("'%s' is damaged", m->src);
-	mf->path = xstrdup(p);
+	mf->path = (char *)p;		/* NUL-terminated in the text */
 	mf->size = size;
 	mf->mode = (uint32_t)mode;
 	mf->mtime_ns = neg ? -(int64_t)mt : (int64_t)mt;
@@ -230,6 +233,7 @@ manifest_scan(const char *path, struct manifest *m)
 	if (read_file(path, (size_t)1 << 30, &text, &len) != 0)
 		return -1;
 	m->text = text;
+	m->text_len = len;
 	m->src = xstrdup(path);
 	p = text;
 	end = text + len;
@@ -312,10 +316,8 @@ manifest_read(const char *path, struct manifest *m)
 void
 manifest_done(struct manifest *m)
 {
-	free(m->text);
 	free(m->off);
 	free(m->src);
-	m->text = NULL;
 	m->off = NULL;
 	m->src = NULL;
 }

@@ -234,17 +234,17 @@ merge_chunks(const struct stage_split *sp, struct manifest *m)
 		for (i = 0; i < pm.warnings.n; i++)
 			if (!strv_has(&m->warnings, pm.warnings.v[i]))
 				strv_push(&m->warnings, pm.warnings.v[i]);
-		/* The files move over, paths and all. */
+		/* The files move over; their paths are in pm's text. */
 		if (m->n + pm.n > m->cap) {
 			m->cap = m->cap ? m->cap : 64;
 			while (m->cap < m->n + pm.n)
 				m->cap *= 2;
 			m->v = xreallocarray(m->v, m->cap, sizeof(*m->v));
 		}
-		if (pm.n > 0)
-			memcpy(m->v + m->n, pm.v, pm.n * sizeof(*pm.v));
-		m->n += pm.n;
-		pm.n = 0;
+		for (i = 0; i < pm.n; i++) {
+			m->v[m->n] = pm.v[i];
+			m->v[m->n++].path = xstrdup(pm.v[i].path);
+		}
 		manifest_free(&pm);
 	}
 	memcpy(m->wheel_sha256, sp->sh->sha256, sizeof(m->wheel_sha256));
