@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <sys/mman.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -665,18 +666,42 @@ record_free(struct record *r)
  * only where it must be.  A large wheel has tens of thousands of them:
  * no allocation, no formatting call per line.
  */
+#define OUT_HUGE	((size_t)2 << 20)
+
 static char *
 out_room(struct record_out *o, size_t n)
 {
-	if (n > SIZE_MAX / 2 - o->len)
+	size_t	 cap;
+	void	*np;
+
+	if (n > SIZE_MAX / 4 - o->len)
 		die(1, "out of memory");
-	if (o->len + n > o->cap) {
-		o->cap = o->cap ? o->cap : 4096;
-		while (o->cap < o->len + n)
-			o->cap *= 2;
-		o->p = xrealloc(o->p, o->cap);
+	if (o->len + n <= o->cap)
+		return o->p + o->len;
+	for (cap = o->cap ? o->cap : 4096; cap < o->len + n; cap *= 2)
+		;
+	if (cap < OUT_HUGE)
+		o->p = xrealloc(o->p, cap);
+	else {
+		/* A large wheel's: in huge pages where the kernel gives
+		 * them, a page fault per 2 MiB rather than per 4 KiB. */
+		cap = (cap + OUT_HUGE - 1) & ~(OUT_HUGE - 1);
+		if (posix_memalign(&np, OUT_HUGE, cap) != 0)
+			die(1, "out of memory");
+		madvise(np, cap, MADV_HUGEPAGE);
+		if (o->len > 0)
+			memcpy(np, o->p, o->len);
+		free(o->p);
+		o->p = np;
 	}
+	o->cap = cap;
 	return o->p + o->len;
+}
+
+void
+record_out_reserve(struct record_out *o, size_t n)
+{
+	out_room(o, n);
 }
 
 void

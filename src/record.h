@@ -83,6 +83,9 @@ struct record_out {
 	size_t	 len;
 	size_t	 cap;
 };
+/* Room for n bytes of entries (a path and about 70 bytes each), when
+ * their number is known: a large wheel's are megabytes. */
+void	 record_out_reserve(struct record_out *, size_t n);
 /* A file with its sha256 and size. */
 void	 record_out_add(struct record_out *, const char *path,
 	    const unsigned char sha256[32], uint64_t size);

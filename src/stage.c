@@ -413,6 +413,7 @@ finish_links(const char *path, struct stage_links *l, unsigned int how,
 	finish_init(&f, path, l, how, m, o, st);
 	if (check_requires_python(&f) != 0)
 		return -1;
+	record_out_reserve(&f.rec, m->n * 112);
 	for (i = 0; i < m->n && rc == 0; i++) {
 		const struct manifest_file *mf = &m->v[i];
 

@@ -413,6 +413,9 @@ START_TEST(test_record_out_sorted)
 
 	sha256_buf("abc", 3, d);
 	b64url_encode(d, 32, b64);
+	/* Room reserved, as for a large wheel, or grown line by line. */
+	if (_i % 4 == 3)
+		record_out_reserve(&o, (size_t)_i << 17);
 	e = xcalloc(n, sizeof(*e));
 	for (i = 0; i < n; i++) {
 		if (_i % 3 == 0)		/* runs, each in order */
