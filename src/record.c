@@ -855,13 +855,17 @@ record_out_write(struct record_out *o, int fd)
 			rc = write_all(fd, b.p, b.len);
 			b.len = 0;
 		}
-		if (strpbrk(e, ",\"\r\n") != NULL)
+		if (strpbrk(e, ",\"\r\n") != NULL) {
 			csv_field(&b, e);
-		else
-			buf_add(&b, e, lp);
-		buf_add(&b, ",", 1);
-		buf_add(&b, r, lr);
-		buf_add(&b, "\n", 1);
+			buf_add(&b, ",", 1);
+			buf_add(&b, r, lr);
+			buf_add(&b, "\n", 1);
+			continue;
+		}
+		/* "path\0rest\0" is "path,rest\n" but for two bytes. */
+		buf_add(&b, e, lp + lr + 2);
+		b.p[b.len - lr - 2] = ',';
+		b.p[b.len - 1] = '\n';
 	}
 	if (rc == 0 && b.len > 0)
 		rc = write_all(fd, b.p, b.len);
