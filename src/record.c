@@ -242,15 +242,16 @@ b64url_decode(const char *s, size_t n, unsigned char *out, size_t cap)
 	if (n % 4 == 1 || (pad && (n + pad) % 4 != 0) || n / 4 * 3 +
 	    (n % 4 ? n % 4 - 1 : 0) > cap)
 		return -1;
-	/* Four digits (the table's values are one more) to three bytes. */
+	/* Four digits to three bytes.  The table's values are one more:
+	 * a byte that is no digit becomes a value above 63, checked once. */
 	for (i = 0; i + 4 <= n; i += 4) {
-		a = b64tab[u[i]];
-		b = b64tab[u[i + 1]];
-		c = b64tab[u[i + 2]];
-		d = b64tab[u[i + 3]];
-		if (!a || !b || !c || !d)
+		a = (uint32_t)b64tab[u[i]] - 1;
+		b = (uint32_t)b64tab[u[i + 1]] - 1;
+		c = (uint32_t)b64tab[u[i + 2]] - 1;
+		d = (uint32_t)b64tab[u[i + 3]] - 1;
+		if ((a | b | c | d) > 63)
 			return -1;
-		a = (a - 1) << 18 | (b - 1) << 12 | (c - 1) << 6 | (d - 1);
+		a = a << 18 | b << 12 | c << 6 | d;
 		out[o++] = (unsigned char)(a >> 16);
 		out[o++] = (unsigned char)(a >> 8);
 		out[o++] = (unsigned char)a;
