@@ -115,7 +115,11 @@ manifest_write(const struct manifest *m, const char *path)
 
 		buf_grow(&b, 48 + 4 * 24 + pl + 2);
 		p = b.p + b.len;
-		p += b64url_encode(f->sha256, 32, p);
+		if (f->sha256_text != NULL) {
+			memcpy(p, f->sha256_text, 43);
+			p += 43;
+		} else
+			p += b64url_encode(f->sha256, 32, p);
 		*p++ = '\t';
 		p = put_num(p, f->size, 10);
 		*p++ = '\t';
@@ -205,6 +209,7 @@ file_line(struct manifest *m, size_t i)
 	if (strnlen(p, 44) < 44 || p[43] != '\t' ||
 	    b64url_decode(p, 43, mf->sha256, 32) != 32)
 		return err_set("'%s' is damaged", m->src);
+	mf->sha256_text = p;
 	p += 44;
 	if (get_num(&p, 10, &size) != 0 || get_num(&p, 8, &mode) != 0 ||
 	    mode > 07777)

@@ -30,6 +30,8 @@
 struct manifest_file {
 	char		*path;		/* tree-relative: "purelib/pkg/mod.py" */
 	unsigned char	 sha256[32];
+	const char	*sha256_text;	/* the same as the manifest's text has
+					   it (43 digits), or NULL */
 	uint64_t	 size;
 	uint32_t	 mode;		/* permission bits of the cached file */
 	int64_t		 mtime_ns;	/* as written; 0 when not recorded */

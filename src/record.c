@@ -709,6 +709,16 @@ void
 record_out_add(struct record_out *o, const char *path,
     const unsigned char sha256[32], uint64_t size)
 {
+	char	d[48];
+
+	b64url_encode(sha256, 32, d);
+	record_out_add_text(o, path, d, size);
+}
+
+void
+record_out_add_text(struct record_out *o, const char *path,
+    const char *sha256, uint64_t size)
+{
 	size_t	 lp = strlen(path);
 	char	*p = out_room(o, lp + 80), t[24];
 	size_t	 n = 0;
@@ -716,8 +726,8 @@ record_out_add(struct record_out *o, const char *path,
 	memcpy(p, path, lp + 1);
 	p += lp + 1;
 	memcpy(p, "sha256=", 7);
-	p += 7;
-	p += b64url_encode(sha256, 32, p);
+	memcpy(p + 7, sha256, 43);
+	p += 50;
 	*p++ = ',';
 	do
 		t[n++] = (char)('0' + size % 10);

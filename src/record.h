@@ -89,6 +89,9 @@ void	 record_out_reserve(struct record_out *, size_t n);
 /* A file with its sha256 and size. */
 void	 record_out_add(struct record_out *, const char *path,
 	    const unsigned char sha256[32], uint64_t size);
+/* The same with the sha256 as RECORD writes it (43 base64 digits). */
+void	 record_out_add_text(struct record_out *, const char *path,
+	    const char *sha256, uint64_t size);
 /* A file without hash and size (RECORD itself, .pyc). */
 void	 record_out_add_bare(struct record_out *, const char *path);
 /* Sort, quote as CSV where needed, and write; 0 or -1 with err_set(). */

@@ -106,6 +106,21 @@ record(struct finish *f, const char *rel, const unsigned char *sha, uint64_t siz
 	f->stats->bytes += size;
 }
 
+/* A file of the manifest: its digest as the manifest's text has it,
+ * when it does (not decoded and encoded again). */
+static void
+record_file(struct finish *f, const struct manifest_file *mf)
+{
+	if (mf->sha256_text == NULL) {
+		record(f, mf->path, mf->sha256, mf->size);
+		return;
+	}
+	record_path(f, mf->path);
+	record_out_add_text(&f->rec, f->line.p, mf->sha256_text, mf->size);
+	f->stats->files++;
+	f->stats->bytes += mf->size;
+}
+
 /* Write a new file into staging.  Created under its own name when
  * nothing is there (the usual case: one system call fewer); a file that
  * is there (replace, or EEXIST: a member of the same name) is replaced
@@ -224,7 +239,7 @@ link_one(struct finish *f, const struct manifest_file *mf)
 		return err_set("cannot %s '%s' from the cache: %s",
 		    f->o->link == LINK_COPY ? "copy" : "link", mf->path, strerror(errno));
 	if (!f->place_only)
-		record(f, mf->path, mf->sha256, mf->size);
+		record_file(f, mf);
 	return 0;
 }
 
@@ -420,7 +435,7 @@ finish_links(const char *path, struct stage_links *l, unsigned int how,
 		if (mf->rewrite)
 			rc = rewrite_script(&f, mf);
 		else if (how & FIN_PLACED)
-			record(&f, mf->path, mf->sha256, mf->size);
+			record_file(&f, mf);
 		else
 			rc = link_one(&f, mf);
 	}

@@ -243,6 +243,7 @@ merge_chunks(const struct stage_split *sp, struct manifest *m)
 		}
 		for (i = 0; i < pm.n; i++) {
 			m->v[m->n] = pm.v[i];
+			m->v[m->n].sha256_text = NULL;
 			m->v[m->n++].path = xstrdup(pm.v[i].path);
 		}
 		manifest_free(&pm);

@@ -25,6 +25,7 @@
 #include "cache.h"
 #include "cache_admin.h"
 #include "fsutil.h"
+#include "record.h"
 #include "util.h"
 #include "testkit.h"
 
@@ -124,7 +125,7 @@ START_TEST(test_manifest_round_trip)
 	};
 	struct manifest		 m, r;
 	struct manifest_file	*f;
-	char			*mp = kit_tpath("MANIFEST");
+	char			*mp = kit_tpath("MANIFEST"), d[48];
 	size_t			 i;
 
 	memset(&m, 0, sizeof(m));
@@ -157,6 +158,10 @@ START_TEST(test_manifest_round_trip)
 	for (i = 0; i < m.n; i++) {
 		ck_assert_str_eq(r.v[i].path, m.v[i].path);
 		ck_assert_mem_eq(r.v[i].sha256, m.v[i].sha256, 32);
+		/* The digest's text is the manifest's, as RECORD wants it. */
+		b64url_encode(m.v[i].sha256, 32, d);
+		ck_assert_ptr_nonnull(r.v[i].sha256_text);
+		ck_assert_mem_eq(r.v[i].sha256_text, d, 43);
 		ck_assert_uint_eq(r.v[i].size, m.v[i].size);
 		ck_assert_uint_eq(r.v[i].mode, m.v[i].mode);
 		ck_assert_int_eq(r.v[i].mtime_ns, m.v[i].mtime_ns);

@@ -360,6 +360,7 @@ START_TEST(test_record_out)
 	record_out_add_bare(&o, "__pycache__/six.cpython-311.pyc");
 	record_out_add(&o, "Zed.py", d, 12345678901ULL);
 	record_out_add(&o, "\xc3\xa9t\xc3\xa9.py", d, 3);
+	record_out_add_text(&o, "text.py", ABC256 "trailing", 7);
 	text = write_and_read(&o);
 	ck_assert_str_eq(text,
 	    "../../../bin/six,sha256=" ABC256 ",3\n"
@@ -369,10 +370,11 @@ START_TEST(test_record_out)
 	    "\"q\"\"uote.py\",sha256=" ABC256 ",3\n"
 	    "six-1.0.dist-info/RECORD,,\n"
 	    "six.py,sha256=" ABC256 ",3\n"
+	    "text.py,sha256=" ABC256 ",7\n"
 	    "\xc3\xa9t\xc3\xa9.py,sha256=" ABC256 ",3\n");
 	/* what we write, we read back */
 	ck_assert_int_eq(record_parse(text, strlen(text), &r), 0);
-	ck_assert_uint_eq(r.n, 8);
+	ck_assert_uint_eq(r.n, 9);
 	ck_assert_ptr_nonnull(record_find(&r, "q\"uote.py"));
 	ck_assert_ptr_nonnull(record_find(&r, "a,b.py"));
 	record_free(&r);
