@@ -83,15 +83,38 @@ put_num(char *p, uint64_t v, unsigned int base)
 	return p;
 }
 
+#define HUGE_MIN	((size_t)2 << 20)
+
+/* Memory for a large manifest (at least *cap bytes, rounded up), in
+ * huge pages where the kernel gives them: a page fault per 2 MiB, not
+ * per 4 KiB. */
+static void *
+huge_alloc(size_t *cap)
+{
+	void	*p;
+
+	*cap = (*cap + HUGE_MIN - 1) & ~(HUGE_MIN - 1);
+	if (posix_memalign(&p, HUGE_MIN, *cap) != 0)
+		die(1, "out of memory");
+	madvise(p, *cap, MADV_HUGEPAGE);
+	return p;
+}
+
 /* Text, one field per tab; paths never hold tabs or newlines (wheel.c
  * refuses control characters in member names). */
 int
 manifest_write(const struct manifest *m, const char *path)
 {
 	struct buf	b = BUF_INIT;
-	size_t		i;
+	size_t		i, need = 4096;
 	int		rc;
 
+	for (i = 0; i < m->n; i++)
+		need += strlen(m->v[i].path) + 100;
+	if (need >= HUGE_MIN) {
+		b.cap = need;
+		b.p = huge_alloc(&b.cap);
+	}
 	buf_addf(&b, "%s\ndistinfo\t%s\nroot\t%s\nname\t%s\nwheel-sha256\t%s\n",
 	    MANIFEST_MAGIC, m->distinfo, m->root, m->name, m->wheel_sha256);
 	if (m->requires_python)
@@ -234,7 +257,6 @@ file_line(struct manifest *m, size_t i)
 static int
 manifest_text(const char *path, char **text, size_t *len)
 {
-	const size_t	 huge = (size_t)2 << 20;
 	struct stat	 st;
 	size_t		 cap;
 	ssize_t		 n;
@@ -250,14 +272,7 @@ manifest_text(const char *path, char **text, size_t *len)
 		    path);
 	}
 	cap = (size_t)st.st_size + 1;
-	if (cap < huge)
-		p = xmalloc(cap);
-	else {
-		cap = (cap + huge - 1) & ~(huge - 1);
-		if (posix_memalign(&p, huge, cap) != 0)
-			die(1, "out of memory");
-		madvise(p, cap, MADV_HUGEPAGE);
-	}
+	p = cap < HUGE_MIN ? xmalloc(cap) : huge_alloc(&cap);
 	n = read_all(fd, p, (size_t)st.st_size);
 	close(fd);
 	if (n < 0) {

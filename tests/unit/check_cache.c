@@ -254,6 +254,43 @@ START_TEST(test_manifest_damaged)
 }
 END_TEST
 
+/* A manifest of megabytes (a large wheel's) is written and read in
+ * huge pages where the kernel gives them: the same text either way. */
+START_TEST(test_manifest_large)
+{
+	struct manifest		 m, r;
+	struct manifest_file	*f;
+	char			*mp = kit_tpath("MANIFEST"), path[64];
+	size_t			 i, n = 30000;
+
+	memset(&m, 0, sizeof(m));
+	m.distinfo = xstrdup("big-1.0.dist-info");
+	m.root = xstrdup("purelib");
+	m.name = xstrdup("big");
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "purelib/big/sub%zu/module_%zu.py",
+		    i % 97, i);
+		f = manifest_add(&m, path);
+		memset(f->sha256, (int)(i & 0xff), 32);
+		f->size = i;
+		f->mode = 0644;
+	}
+	ck_assert_msg(manifest_write(&m, mp) == 0, "%s", err_get());
+	ck_assert_msg(manifest_scan(mp, &r) == 0, "%s", err_get());
+	ck_assert_uint_gt(r.text_len, (size_t)2 << 20);
+	ck_assert_uint_eq(r.n, n);
+	ck_assert_int_eq(manifest_fill(&r, 0, r.n), 0);
+	for (i = 0; i < n; i++) {
+		ck_assert_str_eq(r.v[i].path, m.v[i].path);
+		ck_assert_mem_eq(r.v[i].sha256, m.v[i].sha256, 32);
+		ck_assert_uint_eq(r.v[i].size, i);
+	}
+	manifest_free(&r);
+	manifest_free(&m);
+	free(mp);
+}
+END_TEST
+
 START_TEST(test_manifest_good_text)
 {
 	struct manifest	 m;
@@ -792,6 +829,7 @@ cache_suite(void)
 	tcase_add_loop_test(tc, test_manifest_damaged, 0, (int)ARRAY_SIZE(damaged));
 	tcase_add_test(tc, test_manifest_good_text);
 	tcase_add_test(tc, test_manifest_scan);
+	tcase_add_test(tc, test_manifest_large);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("entries");
