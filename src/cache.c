@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -53,8 +54,11 @@ manifest_free(struct manifest *m)
 	size_t	i;
 
 	for (i = 0; i < m->n; i++)
-		free(m->v[i].path);
+		if (m->text == NULL || (uintptr_t)m->v[i].path -
+		    (uintptr_t)m->text >= m->text_len)
+			free(m->v[i].path);
 	free(m->v);
+	free(m->text);
 	free(m->distinfo);
 	free(m->root);
 	free(m->name);
@@ -79,15 +83,38 @@ put_num(char *p, uint64_t v, unsigned int base)
 	return p;
 }
 
+#define HUGE_MIN	((size_t)2 << 20)
+
+/* Memory for a large manifest (at least *cap bytes, rounded up), in
+ * huge pages where the kernel gives them: a page fault per 2 MiB, not
+ * per 4 KiB. */
+static void *
+huge_alloc(size_t *cap)
+{
+	void	*p;
+
+	*cap = (*cap + HUGE_MIN - 1) & ~(HUGE_MIN - 1);
+	if (posix_memalign(&p, HUGE_MIN, *cap) != 0)
+		die(1, "out of memory");
+	madvise(p, *cap, MADV_HUGEPAGE);
+	return p;
+}
+
 /* Text, one field per tab; paths never hold tabs or newlines (wheel.c
  * refuses control characters in member names). */
 int
 manifest_write(const struct manifest *m, const char *path)
 {
 	struct buf	b = BUF_INIT;
-	size_t		i;
+	size_t		i, need = 4096;
 	int		rc;
 
+	for (i = 0; i < m->n; i++)
+		need += strlen(m->v[i].path) + 100;
+	if (need >= HUGE_MIN) {
+		b.cap = need;
+		b.p = huge_alloc(&b.cap);
+	}
 	buf_addf(&b, "%s\ndistinfo\t%s\nroot\t%s\nname\t%s\nwheel-sha256\t%s\n",
 	    MANIFEST_MAGIC, m->distinfo, m->root, m->name, m->wheel_sha256);
 	if (m->requires_python)
@@ -111,7 +138,11 @@ manifest_write(const struct manifest *m, const char *path)
 
 		buf_grow(&b, 48 + 4 * 24 + pl + 2);
 		p = b.p + b.len;
-		p += b64url_encode(f->sha256, 32, p);
+		if (f->sha256_text != NULL) {
+			memcpy(p, f->sha256_text, 43);
+			p += 43;
+		} else
+			p += b64url_encode(f->sha256, 32, p);
 		*p++ = '\t';
 		p = put_num(p, f->size, 10);
 		*p++ = '\t';
@@ -166,39 +197,106 @@ next_line(char **p, char *end)
 	return s;
 }
 
-/* A file's line, parsed in place into v[i]. */
+/* The number in base (8 or 10) at *p, ended by a tab (skipped); -1
+ * when it is not one. */
+static int
+get_num(const char **p, unsigned int base, uint64_t *v)
+{
+	const char	*s = *p;
+	uint64_t	 n = 0;
+
+	if (*s == '\t')
+		return -1;
+	for (; *s != '\t'; s++) {
+		if (*s < '0' || *s >= (char)('0' + base) ||
+		    n > (UINT64_MAX - 9) / base)
+			return -1;
+		n = n * base + (uint64_t)(*s - '0');
+	}
+	*v = n;
+	*p = s + 1;
+	return 0;
+}
+
+/* A file's line, parsed in place into v[i], by hand: a large wheel's
+ * manifest has tens of thousands, and a split wheel's finisher reads
+ * them all. */
 static int
 file_line(struct manifest *m, size_t i)
 {
 	struct manifest_file	*mf = &m->v[i];
-	char			*p = m->text + m->off[i];
-	char			*d, *sz, *mode, *mt, *rw;
+	const char		*p = m->text + m->off[i];
+	uint64_t		 size, mode, mt, rw;
+	int			 neg;
 
-	if ((d = field(&p)) == NULL || (sz = field(&p)) == NULL ||
-	    (mode = field(&p)) == NULL || (mt = field(&p)) == NULL ||
-	    (rw = field(&p)) == NULL || *p == '\0' ||
-	    b64url_decode(d, strlen(d), mf->sha256, 32) != 32)
+	if (strnlen(p, 44) < 44 || p[43] != '\t' ||
+	    b64url_decode(p, 43, mf->sha256, 32) != 32)
 		return err_set("'%s' is damaged", m->src);
-	mf->path = xstrdup(p);
-	mf->size = strtoull(sz, NULL, 10);
-	mf->mode = (uint32_t)strtoul(mode, NULL, 8);
-	mf->mtime_ns = strtoll(mt, NULL, 10);
-	mf->rewrite = atoi(rw) & 1;
-	mf->exec = (atoi(rw) & 2) != 0;
+	mf->sha256_text = p;
+	p += 44;
+	if (get_num(&p, 10, &size) != 0 || get_num(&p, 8, &mode) != 0 ||
+	    mode > 07777)
+		return err_set("'%s' is damaged", m->src);
+	if ((neg = *p == '-'))
+		p++;
+	if (get_num(&p, 10, &mt) != 0 || mt > INT64_MAX ||
+	    get_num(&p, 10, &rw) != 0 || rw > 3 || *p == '\0')
+		return err_set("'%s' is damaged", m->src);
+	mf->path = (char *)p;		/* NUL-terminated in the text */
+	mf->size = size;
+	mf->mode = (uint32_t)mode;
+	mf->mtime_ns = neg ? -(int64_t)mt : (int64_t)mt;
+	mf->rewrite = rw & 1;
+	mf->exec = (rw & 2) != 0;
+	return 0;
+}
+
+/* The manifest's text, NUL-terminated.  A large wheel's is megabytes,
+ * read by each part of it: in huge pages where the kernel gives them
+ * (a page fault per 2 MiB, not per 4 KiB). */
+static int
+manifest_text(const char *path, char **text, size_t *len)
+{
+	struct stat	 st;
+	size_t		 cap;
+	ssize_t		 n;
+	void		*p;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return err_set("cannot open '%s': %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size >= (uint64_t)1 << 30) {
+		close(fd);
+		return err_set("'%s' is not a regular file of less than 1 GiB",
+		    path);
+	}
+	cap = (size_t)st.st_size + 1;
+	p = cap < HUGE_MIN ? xmalloc(cap) : huge_alloc(&cap);
+	n = read_all(fd, p, (size_t)st.st_size);
+	close(fd);
+	if (n < 0) {
+		free(p);
+		return err_set("cannot read '%s': %s", path, strerror(errno));
+	}
+	((char *)p)[n] = '\0';
+	*text = p;
+	*len = (size_t)n;
 	return 0;
 }
 
 int
 manifest_scan(const char *path, struct manifest *m)
 {
-	char		*text, *line, *p, *end, *f;
-	size_t		 len, want = 0, i;
+	char		*text = NULL, *line, *p, *end, *f;
+	size_t		 len = 0, want = 0, i;
 	int		 ended = 0, files = 0;
 
 	memset(m, 0, sizeof(*m));
-	if (read_file(path, (size_t)1 << 30, &text, &len) != 0)
+	if (manifest_text(path, &text, &len) != 0)
 		return -1;
 	m->text = text;
+	m->text_len = len;
 	m->src = xstrdup(path);
 	p = text;
 	end = text + len;
@@ -281,10 +379,8 @@ manifest_read(const char *path, struct manifest *m)
 void
 manifest_done(struct manifest *m)
 {
-	free(m->text);
 	free(m->off);
 	free(m->src);
-	m->text = NULL;
 	m->off = NULL;
 	m->src = NULL;
 }

@@ -30,6 +30,8 @@
 struct manifest_file {
 	char		*path;		/* tree-relative: "purelib/pkg/mod.py" */
 	unsigned char	 sha256[32];
+	const char	*sha256_text;	/* the same as the manifest's text has
+					   it (43 digits), or NULL */
 	uint64_t	 size;
 	uint32_t	 mode;		/* permission bits of the cached file */
 	int64_t		 mtime_ns;	/* as written; 0 when not recorded */
@@ -48,8 +50,11 @@ struct manifest {
 	size_t		 n;
 	size_t		 cap;
 	/* manifest_scan()'s: the file's text, where each file's line is in
-	 * it (v[i].path is NULL until the line is parsed), its path. */
+	 * it (v[i].path is NULL until the line is parsed), its path.  A
+	 * parsed line's path points into the text, which is freed with the
+	 * manifest. */
 	char		*text;
+	size_t		 text_len;
 	size_t		*off;
 	char		*src;
 };
@@ -61,8 +66,8 @@ int	 manifest_read(const char *path, struct manifest *);
 /* For a reader of a few of its files (a part of a split wheel): read the
  * manifest, its files' lines found but not parsed; manifest_fill()
  * parses those of v[lo..hi-1] not parsed yet (0, or -1 with err_set()
- * saying the manifest is damaged).  manifest_done() drops the text once
- * every line is parsed (manifest_free() does too). */
+ * saying the manifest is damaged).  manifest_done() drops what only
+ * parsing needs once every line is parsed (manifest_free() does too). */
 int	 manifest_scan(const char *path, struct manifest *);
 int	 manifest_fill(struct manifest *, size_t lo, size_t hi);
 void	 manifest_done(struct manifest *);

@@ -127,46 +127,121 @@ path_inside(const char *path, const char *dir)
 	return path[ld] == '\0' || path[ld] == '/';
 }
 
-static void
-split_path(const char *p, struct strv *out)
+/* The component of p at or after *s (slashes skipped): its start, and
+ * its length in *len; NULL when there is none left.  *s is left after it. */
+static const char *
+next_comp(const char **s, size_t *len)
 {
-	const char	*s = p, *e;
+	const char	*p = *s, *e;
 
-	while (*s) {
-		while (*s == '/')
-			s++;
-		if (*s == '\0')
-			break;
-		e = strchr(s, '/');
-		if (e == NULL)
-			e = s + strlen(s);
-		strv_push_owned(out, xstrndup(s, (size_t)(e - s)));
-		s = e;
-	}
+	while (*p == '/')
+		p++;
+	if (*p == '\0')
+		return NULL;
+	for (e = p; *e != '\0' && *e != '/'; e++)
+		;
+	*len = (size_t)(e - p);
+	*s = e;
+	return p;
 }
 
+/* Add "../" for each component left in from, then to's remaining
+ * components joined by '/'; "." when that is nothing. */
+static void
+rel_tail(struct buf *b, const char *from, const char *fc, const char *to,
+    const char *tc, size_t tl)
+{
+	size_t	start = b->len, fl;
+
+	for (; fc != NULL; fc = next_comp(&from, &fl))
+		buf_add(b, "../", 3);
+	for (; tc != NULL; tc = next_comp(&to, &tl)) {
+		buf_add(b, tc, tl);
+		buf_add(b, "/", 1);
+	}
+	if (b->len > start)
+		b->p[--b->len] = '\0';
+	else
+		buf_add(b, ".", 1);
+}
+
+/* Walked component by component, in place: every RECORD line of a
+ * wheel's files outside its root takes this path. */
 char *
 path_relative(const char *from, const char *to)
 {
-	struct strv	 f = STRV_INIT, t = STRV_INIT;
 	struct buf	 b = BUF_INIT;
-	size_t		 common = 0, i;
+	const char	*fc, *tc;
+	size_t		 fl = 0, tl = 0;
 
-	split_path(from, &f);
-	split_path(to, &t);
-	while (common < f.n && common < t.n && strcmp(f.v[common], t.v[common]) == 0)
-		common++;
-	for (i = common; i < f.n; i++)
-		buf_adds(&b, "../");
-	for (i = common; i < t.n; i++)
-		buf_addf(&b, "%s%s", t.v[i], i + 1 < t.n ? "/" : "");
-	if (b.len > 0 && b.p[b.len - 1] == '/')
-		b.p[--b.len] = '\0';
-	if (b.len == 0)
-		buf_adds(&b, ".");
-	strv_free(&f);
-	strv_free(&t);
+	for (;;) {
+		fc = next_comp(&from, &fl);
+		tc = next_comp(&to, &tl);
+		if (fc == NULL || tc == NULL || fl != tl || memcmp(fc, tc, fl) != 0)
+			break;
+	}
+	rel_tail(&b, from, fc, to, tc, tl);
 	return buf_detach(&b);
+}
+
+void
+path_rel_init(struct path_rel *r, const char *from, const char *dir)
+{
+	struct buf	 b = BUF_INIT;
+	const char	*fc, *dc, *f = from, *d = dir;
+	size_t		 fl = 0, dl = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->from = from;
+	r->dir = dir;
+	for (;;) {
+		fc = next_comp(&f, &fl);
+		dc = next_comp(&d, &dl);
+		if (fc == NULL || dc == NULL || fl != dl || memcmp(fc, dc, fl) != 0)
+			break;
+	}
+	/* dir holds from: a path below dir may go on down from's way,
+	 * where the prefix alone would climb up and back down. */
+	if (dc == NULL && fc != NULL) {
+		r->stop = fc;
+		r->stop_len = fl;
+	}
+	rel_tail(&b, f, fc, d, dc, dl);
+	if (strcmp(b.p, ".") == 0)
+		buf_reset(&b);
+	else
+		buf_add(&b, "/", 1);
+	r->prefix_len = b.len;
+	r->prefix = buf_detach(&b);
+}
+
+void
+path_rel_add(const struct path_rel *r, struct buf *b, const char *rest)
+{
+	const char	*slash = strchr(rest, '/');
+	size_t		 first = slash ? (size_t)(slash - rest) : strlen(rest);
+	char		*abs, *s;
+
+	/* Empty components, or the first one on from's way: the long way. */
+	if (*rest == '\0' || first == 0 || strstr(rest, "//") != NULL ||
+	    rest[strlen(rest) - 1] == '/' || (r->stop != NULL &&
+	    first == r->stop_len && memcmp(rest, r->stop, first) == 0)) {
+		abs = path_join(r->dir, rest);
+		s = path_relative(r->from, abs);
+		buf_adds(b, s);
+		free(s);
+		free(abs);
+		return;
+	}
+	buf_add(b, r->prefix, r->prefix_len);
+	buf_adds(b, rest);
+}
+
+void
+path_rel_free(struct path_rel *r)
+{
+	free(r->prefix);
+	memset(r, 0, sizeof(*r));
 }
 
 int

@@ -25,6 +25,23 @@ char	*path_abs(const char *);
 /* The path of "to" relative to directory "from" (both absolute, normalized):
  * ("/v/lib/site", "/v/bin/x") -> "../../bin/x". */
 char	*path_relative(const char *from, const char *to);
+/* path_relative(from, dir + "/" + rest) for many rests below one dir
+ * (each a relative path): path_rel_init() works out once what all of
+ * them share, path_rel_add() appends one's to b.  from and dir must
+ * outlive r. */
+struct buf;
+struct path_rel {
+	const char	*from;
+	const char	*dir;
+	char		*prefix;	/* from dir to from, "/" ended; or "" */
+	size_t		 prefix_len;
+	const char	*stop;		/* dir holds from: from's component
+					   below dir, else NULL */
+	size_t		 stop_len;
+};
+void	 path_rel_init(struct path_rel *, const char *from, const char *dir);
+void	 path_rel_add(const struct path_rel *, struct buf *b, const char *rest);
+void	 path_rel_free(struct path_rel *);
 /* Last component (points into the argument). */
 const char *path_base(const char *);
 /* Is path (absolute, normalized) dir or inside dir?  Component-wise. */

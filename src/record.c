@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <sys/mman.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -227,40 +228,49 @@ static const unsigned char b64tab[256] = {
 	['-'] = 63, ['_'] = 64
 };
 
-static int
-b64val(unsigned char c)
-{
-	return (int)b64tab[c] - 1;
-}
-
 long
 b64url_decode(const char *s, size_t n, unsigned char *out, size_t cap)
 {
-	size_t		i, o = 0, pad = 0, bits = 0;
-	uint32_t	acc = 0;
-	int		v;
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 i, o = 0, pad = 0;
+	uint32_t		 a, b, c, d;
 
 	while (n > 0 && s[n - 1] == '=' && pad < 2) {
 		n--;
 		pad++;
 	}
-	if (n % 4 == 1 || (pad && (n + pad) % 4 != 0))
+	if (n % 4 == 1 || (pad && (n + pad) % 4 != 0) || n / 4 * 3 +
+	    (n % 4 ? n % 4 - 1 : 0) > cap)
 		return -1;
-	for (i = 0; i < n; i++) {
-		if ((v = b64val((unsigned char)s[i])) < 0)
+	/* Four digits to three bytes.  The table's values are one more:
+	 * a byte that is no digit becomes a value above 63, checked once. */
+	for (i = 0; i + 4 <= n; i += 4) {
+		a = (uint32_t)b64tab[u[i]] - 1;
+		b = (uint32_t)b64tab[u[i + 1]] - 1;
+		c = (uint32_t)b64tab[u[i + 2]] - 1;
+		d = (uint32_t)b64tab[u[i + 3]] - 1;
+		if ((a | b | c | d) > 63)
 			return -1;
-		acc = (acc << 6 | (uint32_t)v) & 0xffffff;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (o >= cap)
-				return -1;
-			out[o++] = (unsigned char)(acc >> bits);
-		}
+		a = a << 18 | b << 12 | c << 6 | d;
+		out[o++] = (unsigned char)(a >> 16);
+		out[o++] = (unsigned char)(a >> 8);
+		out[o++] = (unsigned char)a;
 	}
-	/* Leftover bits must be zero: only one text encodes a digest. */
-	if (acc & ((1u << bits) - 1))
-		return -1;
+	if (n - i >= 2) {
+		a = b64tab[u[i]];
+		b = b64tab[u[i + 1]];
+		c = n - i == 3 ? b64tab[u[i + 2]] : 1;
+		if (!a || !b || !c)
+			return -1;
+		a = (a - 1) << 18 | (b - 1) << 12 | (c - 1) << 6;
+		/* The bits left over must be zero: only one text encodes a
+		 * digest. */
+		if (a & (n - i == 3 ? 0xff : 0xffff))
+			return -1;
+		out[o++] = (unsigned char)(a >> 16);
+		if (n - i == 3)
+			out[o++] = (unsigned char)(a >> 8);
+	}
 	return (long)o;
 }
 
@@ -651,48 +661,160 @@ record_free(struct record *r)
 /* ---- the installed RECORD -------------------------------------------- */
 
 /*
- * Each entry of lines[] is one allocation: the raw path, a NUL, then the
- * rest of the CSV line after the path's comma ("sha256=...,123" or ",").
- * Entries sort by path; the path is quoted only when writing.
+ * The entries follow one another in o->p: the raw path, a NUL, then the
+ * rest of the CSV line after the path's comma ("sha256=...,123" or ","),
+ * a NUL.  They sort by path when written, and the path is quoted then,
+ * only where it must be.  A large wheel has tens of thousands of them:
+ * no allocation, no formatting call per line.
  */
-static void
-out_push(struct record_out *o, const char *path, const char *rest)
-{
-	size_t	lp = strlen(path), lr = strlen(rest);
-	char	*e;
+#define OUT_HUGE	((size_t)2 << 20)
 
-	if (o->n == o->cap) {
-		o->cap = o->cap ? o->cap * 2 : 64;
-		o->lines = xreallocarray(o->lines, o->cap, sizeof(*o->lines));
+static char *
+out_room(struct record_out *o, size_t n)
+{
+	size_t	 cap;
+	void	*np;
+
+	if (n > SIZE_MAX / 4 - o->len)
+		die(1, "out of memory");
+	if (o->len + n <= o->cap)
+		return o->p + o->len;
+	for (cap = o->cap ? o->cap : 4096; cap < o->len + n; cap *= 2)
+		;
+	if (cap < OUT_HUGE)
+		o->p = xrealloc(o->p, cap);
+	else {
+		/* A large wheel's: in huge pages where the kernel gives
+		 * them, a page fault per 2 MiB rather than per 4 KiB. */
+		cap = (cap + OUT_HUGE - 1) & ~(OUT_HUGE - 1);
+		if (posix_memalign(&np, OUT_HUGE, cap) != 0)
+			die(1, "out of memory");
+		madvise(np, cap, MADV_HUGEPAGE);
+		if (o->len > 0)
+			memcpy(np, o->p, o->len);
+		free(o->p);
+		o->p = np;
 	}
-	e = xmalloc(lp + lr + 2);
-	memcpy(e, path, lp + 1);
-	memcpy(e + lp + 1, rest, lr + 1);
-	o->lines[o->n++] = e;
+	o->cap = cap;
+	return o->p + o->len;
+}
+
+void
+record_out_reserve(struct record_out *o, size_t n)
+{
+	out_room(o, n);
 }
 
 void
 record_out_add(struct record_out *o, const char *path,
     const unsigned char sha256[32], uint64_t size)
 {
-	char	rest[128], d[48];
+	char	d[48];
 
 	b64url_encode(sha256, 32, d);
-	snprintf(rest, sizeof(rest), "sha256=%s,%llu", d,
-	    (unsigned long long)size);
-	out_push(o, path, rest);
+	record_out_add_text(o, path, d, size);
+}
+
+void
+record_out_add_text(struct record_out *o, const char *path,
+    const char *sha256, uint64_t size)
+{
+	size_t	 lp = strlen(path);
+	char	*p = out_room(o, lp + 80), t[24];
+	size_t	 n = 0;
+
+	memcpy(p, path, lp + 1);
+	p += lp + 1;
+	memcpy(p, "sha256=", 7);
+	memcpy(p + 7, sha256, 43);
+	p += 50;
+	*p++ = ',';
+	do
+		t[n++] = (char)('0' + size % 10);
+	while ((size /= 10) != 0);
+	while (n > 0)
+		*p++ = t[--n];
+	*p++ = '\0';
+	o->len = (size_t)(p - o->p);
 }
 
 void
 record_out_add_bare(struct record_out *o, const char *path)
 {
-	out_push(o, path, ",");
+	size_t	 lp = strlen(path);
+	char	*p = out_room(o, lp + 3);
+
+	memcpy(p, path, lp + 1);
+	memcpy(p + lp + 1, ",", 2);
+	o->len += lp + 3;
 }
 
-static int
-cmp_entry(const void *a, const void *b)
+/*
+ * Merge the sorted runs v[lo..mid-1] and v[mid..hi-1] in place, through
+ * tmp, stably.  What already is where it belongs (the left run's head,
+ * the right run's tail) is found by bisection and left alone: a wheel's
+ * members come nearly sorted, in long runs that merely follow each
+ * other.
+ */
+static void
+merge_runs(const char **v, size_t lo, size_t mid, size_t hi, const char **tmp)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	size_t	a, b, m, i, j, k, nl;
+
+	if (strcmp(v[mid - 1], v[mid]) <= 0)
+		return;
+	for (a = lo, b = mid; a < b;) {		/* first left one > v[mid] */
+		m = a + (b - a) / 2;
+		if (strcmp(v[m], v[mid]) <= 0)
+			a = m + 1;
+		else
+			b = m;
+	}
+	lo = a;
+	for (a = mid, b = hi; a < b;) {		/* first right one >= v[mid-1] */
+		m = a + (b - a) / 2;
+		if (strcmp(v[m], v[mid - 1]) < 0)
+			a = m + 1;
+		else
+			b = m;
+	}
+	hi = a;
+	nl = mid - lo;
+	memcpy(tmp, v + lo, nl * sizeof(*v));
+	for (i = 0, j = mid, k = lo; i < nl && j < hi;)
+		v[k++] = strcmp(v[j], tmp[i]) < 0 ? v[j++] : tmp[i++];
+	memcpy(v + k, tmp + i, (nl - i) * sizeof(*v));
+}
+
+/* Sort the strings v[0..n-1] (stably: a path given twice keeps its
+ * order): the runs already in order, merged pairwise. */
+static void
+sort_paths(const char **v, size_t n)
+{
+	const char	**tmp;
+	size_t		 *run, nr = 1, i, j;
+
+	if (n < 2)
+		return;
+	run = xreallocarray(NULL, n + 1, sizeof(*run));
+	run[0] = 0;
+	for (i = 1; i < n; i++)
+		if (strcmp(v[i - 1], v[i]) > 0)
+			run[nr++] = i;
+	run[nr] = n;
+	tmp = nr > 1 ? xreallocarray(NULL, n, sizeof(*tmp)) : NULL;
+	while (nr > 1) {
+		for (i = j = 0; i + 1 < nr; i += 2, j++) {
+			merge_runs(v, run[i], run[i + 1], run[i + 2], tmp);
+			run[j] = run[i];
+		}
+		if (i < nr)
+			run[j++] = run[i];
+		run[j] = n;
+		nr = j;
+	}
+	free(tmp);
+	free(run);
 }
 
 static void
@@ -713,26 +835,54 @@ csv_field(struct buf *b, const char *s)
 	buf_add(b, "\"", 1);
 }
 
+/* Written through a small buffer, not built whole: a large wheel's
+ * RECORD is megabytes, and fresh memory costs a page fault a page. */
+#define OUT_FLUSH	(64 * 1024)
+
 int
 record_out_write(struct record_out *o, int fd)
 {
-	struct buf	 b = BUF_INIT;
-	size_t		 i;
-	const char	*e;
-	int		 rc;
+	struct buf	  b = BUF_INIT;
+	const char	**v = NULL, *e, *r, *end = o->p + o->len;
+	size_t		  n = 0, cap = 0, i, lp, lr;
+	int		  rc = 0;
 
-	if (o->n > 1)
-		qsort(o->lines, o->n, sizeof(*o->lines), cmp_entry);
-	for (i = 0; i < o->n; i++) {
-		e = o->lines[i];
-		csv_field(&b, e);
-		buf_add(&b, ",", 1);
-		buf_adds(&b, e + strlen(e) + 1);
-		buf_add(&b, "\n", 1);
+	for (e = o->p; e < end; e = r + strlen(r) + 1) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		v[n++] = e;
+		r = e + strlen(e) + 1;
 	}
-	rc = write_all(fd, b.p ? b.p : "", b.len);
+	sort_paths(v, n);
+	buf_grow(&b, OUT_FLUSH);
+	for (i = 0; i < n && rc == 0; i++) {
+		e = v[i];
+		lp = strlen(e);
+		r = e + lp + 1;
+		lr = strlen(r);
+		if (b.len > 0 && b.len + 2 * lp + lr + 4 > OUT_FLUSH) {
+			rc = write_all(fd, b.p, b.len);
+			b.len = 0;
+		}
+		if (strpbrk(e, ",\"\r\n") != NULL) {
+			csv_field(&b, e);
+			buf_add(&b, ",", 1);
+			buf_add(&b, r, lr);
+			buf_add(&b, "\n", 1);
+			continue;
+		}
+		/* "path\0rest\0" is "path,rest\n" but for two bytes. */
+		buf_add(&b, e, lp + lr + 2);
+		b.p[b.len - lr - 2] = ',';
+		b.p[b.len - 1] = '\n';
+	}
+	if (rc == 0 && b.len > 0)
+		rc = write_all(fd, b.p, b.len);
 	if (rc == -1)
 		err_set("RECORD: write: %s", strerror(errno));
+	free(v);
 	buf_free(&b);
 	return rc;
 }
@@ -740,10 +890,6 @@ record_out_write(struct record_out *o, int fd)
 void
 record_out_free(struct record_out *o)
 {
-	size_t	i;
-
-	for (i = 0; i < o->n; i++)
-		free(o->lines[i]);
-	free(o->lines);
+	free(o->p);
 	memset(o, 0, sizeof(*o));
 }

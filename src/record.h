@@ -79,13 +79,19 @@ void	 record_free(struct record *);
 
 /* The installed RECORD, built up and written sorted with LF line ends. */
 struct record_out {
-	char	**lines;
-	size_t	  n;
-	size_t	  cap;
+	char	*p;		/* private: the entries, one after another */
+	size_t	 len;
+	size_t	 cap;
 };
+/* Room for n bytes of entries (a path and about 70 bytes each), when
+ * their number is known: a large wheel's are megabytes. */
+void	 record_out_reserve(struct record_out *, size_t n);
 /* A file with its sha256 and size. */
 void	 record_out_add(struct record_out *, const char *path,
 	    const unsigned char sha256[32], uint64_t size);
+/* The same with the sha256 as RECORD writes it (43 base64 digits). */
+void	 record_out_add_text(struct record_out *, const char *path,
+	    const char *sha256, uint64_t size);
 /* A file without hash and size (RECORD itself, .pyc). */
 void	 record_out_add_bare(struct record_out *, const char *path);
 /* Sort, quote as CSV where needed, and write; 0 or -1 with err_set(). */

@@ -53,49 +53,72 @@ struct finish {
 	int			 place_only;	/* a split wheel's part: the
 						   finisher records the files */
 	int			 placed;	/* FIN_PLACED: in staging already */
+	struct path_rel		 keys[ARRAY_SIZE(unpack_keys)]; /* home to each
+						   staging key's directory */
+	struct buf		 line;		/* a RECORD path being made */
 };
 
 static const char *
-key_dir(const struct target *t, const char *key, size_t len)
+key_dir(const struct target *t, const char *key)
 {
-	if (len == 7 && strncmp(key, "purelib", 7) == 0)
+	if (strcmp(key, "purelib") == 0)
 		return t->purelib;
-	if (len == 7 && strncmp(key, "platlib", 7) == 0)
+	if (strcmp(key, "platlib") == 0)
 		return t->platlib;
-	if (len == 7 && strncmp(key, "scripts", 7) == 0)
+	if (strcmp(key, "scripts") == 0)
 		return t->scripts;
-	if (len == 4 && strncmp(key, "data", 4) == 0)
+	if (strcmp(key, "data") == 0)
 		return t->data;
-	if (len == 7 && strncmp(key, "headers", 7) == 0)
+	if (strcmp(key, "headers") == 0)
 		return t->include;
-	BUG("unknown staging key '%.*s'", (int)len, key);
+	BUG("unknown staging key '%s'", key);
 }
 
-/* RECORD path of a tree path ("scripts/x" -> "../../../bin/x"). */
-static char *
-record_path(const struct finish *f, const char *rel)
+/* RECORD path of a tree path ("scripts/x" -> "../../../bin/x"), in
+ * f->line.  What the paths below one key share is worked out once. */
+static void
+record_path(struct finish *f, const char *rel)
 {
 	const char	*slash = strchr(rel, '/');
-	char		*abs, *r;
+	size_t		 k, len = slash ? (size_t)(slash - rel) : 0;
 
-	abs = path_join(key_dir(f->o->t, rel, (size_t)(slash - rel)), slash + 1);
-	r = path_relative(f->home, abs);
-	free(abs);
-	return r;
+	for (k = 0; k < ARRAY_SIZE(f->keys); k++)
+		if (strlen(unpack_keys[k]) == len &&
+		    memcmp(unpack_keys[k], rel, len) == 0)
+			break;
+	if (k == ARRAY_SIZE(f->keys))
+		BUG("unknown staging key in '%s'", rel);
+	if (f->keys[k].dir == NULL)
+		path_rel_init(&f->keys[k], f->home, key_dir(f->o->t, unpack_keys[k]));
+	buf_reset(&f->line);
+	path_rel_add(&f->keys[k], &f->line, slash + 1);
 }
 
 static void
 record(struct finish *f, const char *rel, const unsigned char *sha, uint64_t size)
 {
-	char	*r = record_path(f, rel);
-
+	record_path(f, rel);
 	if (sha)
-		record_out_add(&f->rec, r, sha, size);
+		record_out_add(&f->rec, f->line.p, sha, size);
 	else
-		record_out_add_bare(&f->rec, r);
-	free(r);
+		record_out_add_bare(&f->rec, f->line.p);
 	f->stats->files++;
 	f->stats->bytes += size;
+}
+
+/* A file of the manifest: its digest as the manifest's text has it,
+ * when it does (not decoded and encoded again). */
+static void
+record_file(struct finish *f, const struct manifest_file *mf)
+{
+	if (mf->sha256_text == NULL) {
+		record(f, mf->path, mf->sha256, mf->size);
+		return;
+	}
+	record_path(f, mf->path);
+	record_out_add_text(&f->rec, f->line.p, mf->sha256_text, mf->size);
+	f->stats->files++;
+	f->stats->bytes += mf->size;
 }
 
 /* Write a new file into staging.  Created under its own name when
@@ -216,7 +239,7 @@ link_one(struct finish *f, const struct manifest_file *mf)
 		return err_set("cannot %s '%s' from the cache: %s",
 		    f->o->link == LINK_COPY ? "copy" : "link", mf->path, strerror(errno));
 	if (!f->place_only)
-		record(f, mf->path, mf->sha256, mf->size);
+		record_file(f, mf);
 	return 0;
 }
 
@@ -363,6 +386,18 @@ finish_init(struct finish *f, const char *path, struct stage_links *l,
 	f->dst = l->dst;
 }
 
+static void
+finish_free(struct finish *f)
+{
+	size_t	k;
+
+	for (k = 0; k < ARRAY_SIZE(f->keys); k++)
+		if (f->keys[k].dir != NULL)
+			path_rel_free(&f->keys[k]);
+	buf_free(&f->line);
+	record_out_free(&f->rec);
+}
+
 /* Complete the staging tree from the tree at src_fd (the staging tree
  * itself when unpacked in place).  FIN_PLACED: every file but the scripts
  * to rewrite is in staging already (in place, or linked by a wheel's
@@ -393,13 +428,14 @@ finish_links(const char *path, struct stage_links *l, unsigned int how,
 	finish_init(&f, path, l, how, m, o, st);
 	if (check_requires_python(&f) != 0)
 		return -1;
+	record_out_reserve(&f.rec, m->n * 112);
 	for (i = 0; i < m->n && rc == 0; i++) {
 		const struct manifest_file *mf = &m->v[i];
 
 		if (mf->rewrite)
 			rc = rewrite_script(&f, mf);
 		else if (how & FIN_PLACED)
-			record(&f, mf->path, mf->sha256, mf->size);
+			record_file(&f, mf);
 		else
 			rc = link_one(&f, mf);
 	}
@@ -418,7 +454,7 @@ finish_links(const char *path, struct stage_links *l, unsigned int how,
 		}
 		free(rel);
 	}
-	record_out_free(&f.rec);
+	finish_free(&f);
 	return rc;
 }
 
@@ -666,6 +702,6 @@ stage_link_range(const char *path, struct stage_links *l, const struct manifest 
 	for (i = lo; i < hi && rc == 0; i++)
 		if (!m->v[i].rewrite)
 			rc = link_one(&f, &m->v[i]);
-	record_out_free(&f.rec);
+	finish_free(&f);
 	return rc;
 }

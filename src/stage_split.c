@@ -234,12 +234,17 @@ merge_chunks(const struct stage_split *sp, struct manifest *m)
 		for (i = 0; i < pm.warnings.n; i++)
 			if (!strv_has(&m->warnings, pm.warnings.v[i]))
 				strv_push(&m->warnings, pm.warnings.v[i]);
+		/* The files move over; their paths are in pm's text. */
+		if (m->n + pm.n > m->cap) {
+			m->cap = m->cap ? m->cap : 64;
+			while (m->cap < m->n + pm.n)
+				m->cap *= 2;
+			m->v = xreallocarray(m->v, m->cap, sizeof(*m->v));
+		}
 		for (i = 0; i < pm.n; i++) {
-			struct manifest_file	*mf = manifest_add(m, pm.v[i].path);
-			char			*p = mf->path;
-
-			*mf = pm.v[i];
-			mf->path = p;
+			m->v[m->n] = pm.v[i];
+			m->v[m->n].sha256_text = NULL;
+			m->v[m->n++].path = xstrdup(pm.v[i].path);
 		}
 		manifest_free(&pm);
 	}

@@ -25,6 +25,7 @@
 #include "cache.h"
 #include "cache_admin.h"
 #include "fsutil.h"
+#include "record.h"
 #include "util.h"
 #include "testkit.h"
 
@@ -124,7 +125,7 @@ START_TEST(test_manifest_round_trip)
 	};
 	struct manifest		 m, r;
 	struct manifest_file	*f;
-	char			*mp = kit_tpath("MANIFEST");
+	char			*mp = kit_tpath("MANIFEST"), d[48];
 	size_t			 i;
 
 	memset(&m, 0, sizeof(m));
@@ -140,9 +141,11 @@ START_TEST(test_manifest_round_trip)
 		f->sha256[31] = (unsigned char)i;
 		f->size = i == 1 ? (uint64_t)5 << 32 : i * 1000;
 		f->mode = i == 2 ? 0755 : 0644;
-		f->mtime_ns = 1700000000123456789LL + (int64_t)i;
-		f->rewrite = i == 2;
-		f->exec = i == 1;
+		/* A file from before 1970, and one without a time. */
+		f->mtime_ns = i == 3 ? -1234567890123LL : i == 4 ? 0 :
+		    1700000000123456789LL + (int64_t)i;
+		f->rewrite = i == 2 || i == 4;
+		f->exec = i == 1 || i == 4;
 	}
 	ck_assert_msg(manifest_write(&m, mp) == 0, "%s", err_get());
 	ck_assert_msg(manifest_read(mp, &r) == 0, "%s", err_get());
@@ -155,6 +158,10 @@ START_TEST(test_manifest_round_trip)
 	for (i = 0; i < m.n; i++) {
 		ck_assert_str_eq(r.v[i].path, m.v[i].path);
 		ck_assert_mem_eq(r.v[i].sha256, m.v[i].sha256, 32);
+		/* The digest's text is the manifest's, as RECORD wants it. */
+		b64url_encode(m.v[i].sha256, 32, d);
+		ck_assert_ptr_nonnull(r.v[i].sha256_text);
+		ck_assert_mem_eq(r.v[i].sha256_text, d, 43);
 		ck_assert_uint_eq(r.v[i].size, m.v[i].size);
 		ck_assert_uint_eq(r.v[i].mode, m.v[i].mode);
 		ck_assert_int_eq(r.v[i].mtime_ns, m.v[i].mtime_ns);
@@ -210,6 +217,22 @@ static const struct {
 	{ "forklift-cache-manifest 2\ndistinfo\td-1.dist-info\nroot\tpurelib\n"
 	  "files\t0\nend\n", "damaged" },			/* no name */
 	{ GOOD_HEAD "files 0\nend\n", "damaged" },		/* no tab */
+#define DIGEST "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	{ GOOD_HEAD "files\t1\n" DIGEST "\t3x\t644\t0\t0\tpurelib/d/x.py\nend\n",
+	  "damaged" },						/* size */
+	{ GOOD_HEAD "files\t1\n" DIGEST "\t\t644\t0\t0\tpurelib/d/x.py\nend\n",
+	  "damaged" },						/* no size */
+	{ GOOD_HEAD "files\t1\n" DIGEST "\t3\t648\t0\t0\tpurelib/d/x.py\nend\n",
+	  "damaged" },						/* mode */
+	{ GOOD_HEAD "files\t1\n" DIGEST "\t3\t644\t--1\t0\tpurelib/d/x.py\nend\n",
+	  "damaged" },						/* mtime */
+	{ GOOD_HEAD "files\t1\n" DIGEST "\t3\t644\t0\t4\tpurelib/d/x.py\nend\n",
+	  "damaged" },						/* flags */
+	{ GOOD_HEAD "files\t1\n" DIGEST "\t99999999999999999999\t644\t0\t0\t"
+	  "purelib/d/x.py\nend\n", "damaged" },			/* size too large */
+	{ GOOD_HEAD "files\t1\n" "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB\t3\t644\t0\t"
+	  "0\tpurelib/d/x.py\nend\n", "damaged" },		/* stray digest bits */
+#undef DIGEST
 };
 
 START_TEST(test_manifest_damaged)
@@ -227,6 +250,43 @@ START_TEST(test_manifest_damaged)
 	ck_assert_ptr_null(m.v);
 	ck_assert_ptr_null(m.distinfo);
 	ck_assert_uint_eq(m.n, 0);
+	free(mp);
+}
+END_TEST
+
+/* A manifest of megabytes (a large wheel's) is written and read in
+ * huge pages where the kernel gives them: the same text either way. */
+START_TEST(test_manifest_large)
+{
+	struct manifest		 m, r;
+	struct manifest_file	*f;
+	char			*mp = kit_tpath("MANIFEST"), path[64];
+	size_t			 i, n = 30000;
+
+	memset(&m, 0, sizeof(m));
+	m.distinfo = xstrdup("big-1.0.dist-info");
+	m.root = xstrdup("purelib");
+	m.name = xstrdup("big");
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "purelib/big/sub%zu/module_%zu.py",
+		    i % 97, i);
+		f = manifest_add(&m, path);
+		memset(f->sha256, (int)(i & 0xff), 32);
+		f->size = i;
+		f->mode = 0644;
+	}
+	ck_assert_msg(manifest_write(&m, mp) == 0, "%s", err_get());
+	ck_assert_msg(manifest_scan(mp, &r) == 0, "%s", err_get());
+	ck_assert_uint_gt(r.text_len, (size_t)2 << 20);
+	ck_assert_uint_eq(r.n, n);
+	ck_assert_int_eq(manifest_fill(&r, 0, r.n), 0);
+	for (i = 0; i < n; i++) {
+		ck_assert_str_eq(r.v[i].path, m.v[i].path);
+		ck_assert_mem_eq(r.v[i].sha256, m.v[i].sha256, 32);
+		ck_assert_uint_eq(r.v[i].size, i);
+	}
+	manifest_free(&r);
+	manifest_free(&m);
 	free(mp);
 }
 END_TEST
@@ -769,6 +829,7 @@ cache_suite(void)
 	tcase_add_loop_test(tc, test_manifest_damaged, 0, (int)ARRAY_SIZE(damaged));
 	tcase_add_test(tc, test_manifest_good_text);
 	tcase_add_test(tc, test_manifest_scan);
+	tcase_add_test(tc, test_manifest_large);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("entries");

@@ -299,6 +299,10 @@ static const struct pair_case rel_cases[] = {
 	{ "/a/b", "/a/bc/x", "../bc/x" },
 	{ "/a/bc", "/a/b/x", "../b/x" },
 	{ "/x/y", "/a/b", "../../a/b" },
+	{ "//v//lib/", "/v/bin//x/", "../bin/x" },
+	{ "/v/lib", "/v/lib/a/../b", "a/../b" },
+	{ "/v/a", "/v/ab", "../ab" },
+	{ "/v/ab", "/v/a", "../a" },
 };
 
 START_TEST(test_path_relative)
@@ -309,6 +313,54 @@ START_TEST(test_path_relative)
 	ck_assert_msg(strcmp(p, c->out) == 0, "path_relative('%s', '%s') is '%s', "
 	    "expected '%s'", c->a, c->b, p, c->out);
 	free(p);
+}
+END_TEST
+
+/* path_rel_add() says what path_relative() says, for every home, key
+ * directory and path below it here: the ones a scheme puts inside each
+ * other (--target, --prefix, a venv's data dir above site-packages). */
+static const char *const rel_homes[] = {
+	"/v/lib/python3.11/site-packages", "/v/lib64/python3.11/site-packages",
+	"/t", "/", "/v", "/v/bin", "//v//lib/python3.11/site-packages/",
+};
+static const char *const rel_dirs[] = {
+	"/v", "/v/bin", "/v/include/site/python3.11/pkg", "/t", "/t/bin",
+	"/", "/v/lib/python3.11/site-packages", "/v/lib", "/v/lib/", "/w/x",
+	"/v/lib/python3.11/site-packages/sub", "/v/li", "/v/lib/python3.1",
+};
+static const char *const rel_rests[] = {
+	"x", "pkg/mod.py", "lib/python3.11/site-packages/pkg/a.py",
+	"lib/python3.11/x", "lib", "lib/", "lib64/python3.11/site-packages/y",
+	"bin/tool", "python3.11/site-packages/z", "site-packages/q",
+	"site-packages", "a//b", "/abs", "", "./a", "../a", "t/u", "v/lib/x",
+	"a,b/\"q\".py", "sub/m.py", "lib/python3.11/site-packages",
+};
+
+START_TEST(test_path_rel)
+{
+	struct path_rel	 r;
+	struct buf	 b = BUF_INIT;
+	size_t		 d, k;
+	char		*abs, *want;
+
+	for (d = 0; d < ARRAY_SIZE(rel_dirs); d++) {
+		path_rel_init(&r, rel_homes[_i], rel_dirs[d]);
+		for (k = 0; k < ARRAY_SIZE(rel_rests); k++) {
+			abs = path_join(rel_dirs[d], rel_rests[k]);
+			want = path_relative(rel_homes[_i], abs);
+			buf_reset(&b);
+			buf_adds(&b, "old,");
+			path_rel_add(&r, &b, rel_rests[k]);
+			ck_assert_msg(strncmp(b.p, "old,", 4) == 0 &&
+			    strcmp(b.p + 4, want) == 0, "'%s' below '%s' from '%s' "
+			    "is '%s', expected '%s'", rel_rests[k], rel_dirs[d],
+			    rel_homes[_i], b.p + 4, want);
+			free(want);
+			free(abs);
+		}
+		path_rel_free(&r);
+	}
+	buf_free(&b);
 }
 END_TEST
 
@@ -649,6 +701,7 @@ fsutil_suite(void)
 	tcase_add_loop_test(tc, test_path_abs, 0, ARRAY_SIZE(abs_cases));
 	tcase_add_test(tc, test_path_abs_keeps_symlinks);
 	tcase_add_loop_test(tc, test_path_relative, 0, ARRAY_SIZE(rel_cases));
+	tcase_add_loop_test(tc, test_path_rel, 0, ARRAY_SIZE(rel_homes));
 	tcase_add_loop_test(tc, test_path_inside, 0, ARRAY_SIZE(inside_cases));
 	tcase_add_test(tc, test_path_base);
 	suite_add_tcase(s, tc);

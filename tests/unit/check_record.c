@@ -360,6 +360,7 @@ START_TEST(test_record_out)
 	record_out_add_bare(&o, "__pycache__/six.cpython-311.pyc");
 	record_out_add(&o, "Zed.py", d, 12345678901ULL);
 	record_out_add(&o, "\xc3\xa9t\xc3\xa9.py", d, 3);
+	record_out_add_text(&o, "text.py", ABC256 "trailing", 7);
 	text = write_and_read(&o);
 	ck_assert_str_eq(text,
 	    "../../../bin/six,sha256=" ABC256 ",3\n"
@@ -369,10 +370,11 @@ START_TEST(test_record_out)
 	    "\"q\"\"uote.py\",sha256=" ABC256 ",3\n"
 	    "six-1.0.dist-info/RECORD,,\n"
 	    "six.py,sha256=" ABC256 ",3\n"
+	    "text.py,sha256=" ABC256 ",7\n"
 	    "\xc3\xa9t\xc3\xa9.py,sha256=" ABC256 ",3\n");
 	/* what we write, we read back */
 	ck_assert_int_eq(record_parse(text, strlen(text), &r), 0);
-	ck_assert_uint_eq(r.n, 8);
+	ck_assert_uint_eq(r.n, 9);
 	ck_assert_ptr_nonnull(record_find(&r, "q\"uote.py"));
 	ck_assert_ptr_nonnull(record_find(&r, "a,b.py"));
 	record_free(&r);
@@ -381,6 +383,68 @@ START_TEST(test_record_out)
 	text = write_and_read(&o);
 	ck_assert_str_eq(text, "");
 	free(text);
+}
+END_TEST
+
+/* Entries written sorted by path, whatever order they came in: runs in
+ * order, runs reversed, random, and paths given twice (kept in the order
+ * they came, told apart by their sizes). */
+struct sort_ent {
+	char	path[16];
+	size_t	seq;
+};
+
+static int
+cmp_sort_ent(const void *a, const void *b)
+{
+	const struct sort_ent	*x = a, *y = b;
+	int			 c = strcmp(x->path, y->path);
+
+	return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+START_TEST(test_record_out_sorted)
+{
+	struct record_out o = { NULL, 0, 0 };
+	struct sort_ent	*e;
+	struct buf	 want = BUF_INIT;
+	unsigned char	 d[32];
+	unsigned int	 seed = (unsigned int)_i + 1;
+	size_t		 n = _i == 0 ? 1 : (size_t)_i * 97, i, k;
+	char		*text, b64[48];
+
+	sha256_buf("abc", 3, d);
+	b64url_encode(d, 32, b64);
+	/* Room reserved, as for a large wheel, or grown line by line. */
+	if (_i % 4 == 3)
+		record_out_reserve(&o, (size_t)_i << 17);
+	e = xcalloc(n, sizeof(*e));
+	for (i = 0; i < n; i++) {
+		if (_i % 3 == 0)		/* runs, each in order */
+			k = (i % 50) * 1000 + i / 50;
+		else if (_i % 3 == 1)		/* descending */
+			k = n - i;
+		else				/* random, with repeats */
+			k = (size_t)rand_r(&seed) % (n / 2 + 1);
+		snprintf(e[i].path, sizeof(e[i].path), "p/%zu%s", k,
+		    k % 7 == 0 ? ",q" : "");
+		e[i].seq = i;
+		record_out_add(&o, e[i].path, d, i);
+	}
+	qsort(e, n, sizeof(*e), cmp_sort_ent);
+	for (i = 0; i < n; i++) {
+		if (strchr(e[i].path, ','))
+			buf_addf(&want, "\"%s\"", e[i].path);
+		else
+			buf_adds(&want, e[i].path);
+		buf_addf(&want, ",sha256=%s,%zu\n", b64, e[i].seq);
+	}
+	text = write_and_read(&o);
+	ck_assert_str_eq(text, want.p);
+	free(text);
+	free(e);
+	buf_free(&want);
+	record_out_free(&o);
 }
 END_TEST
 
@@ -426,6 +490,7 @@ record_suite(void)
 	tcase_add_checked_fixture(tc, kit_tmp_setup, kit_tmp_teardown);
 	tcase_add_test(tc, test_record_out);
 	tcase_add_test(tc, test_record_out_bad_fd);
+	tcase_add_loop_test(tc, test_record_out_sorted, 0, 40);
 	suite_add_tcase(s, tc);
 	return s;
 }
