@@ -373,11 +373,15 @@ members(struct unpack *u, size_t lo, size_t hi)
 {
 	size_t	i;
 
-	if (wheel_rows(&u->w, lo, hi) != 0)
+	if (wheel_names(&u->w, lo, hi) != 0 || wheel_rows(&u->w, lo, hi) != 0)
 		return -1;
 	for (i = lo; i < hi && i < u->w.n; i++) {
 		const struct wheel_member *wm = &u->w.m[i];
 
+		/* every member, the ones not installed too, before any of
+		 * it is written */
+		if (wheel_member_check(&u->w, wm) != 0)
+			return -1;
 		if (wm->is_dir || wm->skip)
 			continue;
 		if (member(u, wm) != 0)

@@ -101,6 +101,24 @@ in_pycache(const char *name)
 
 /* ---- the central directory ------------------------------------------- */
 
+static uint16_t
+le16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t
+le32(const unsigned char *p)
+{
+	return (uint32_t)le16(p) | (uint32_t)le16(p + 2) << 16;
+}
+
+static uint64_t
+le64(const unsigned char *p)
+{
+	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
 static const char *
 method_name(zip_int32_t m)
 {
@@ -166,7 +184,9 @@ scan_member(struct wheel *w, zip_uint64_t i, struct wheel_member *m,
 	    zip_stat_index(w->za, i, ZIP_FL_ENC_RAW, &st) == -1)
 		return err_set("member %llu: %s", (unsigned long long)i,
 		    zip_strerror(w->za));
-	if (member_name_check(name) == -1)
+	if (*name == '\0')
+		return err_set("member with an empty name");
+	if (!w->part_only && member_name_check(name) == -1)
 		return -1;
 	m->name = name;		/* libzip's, as long as the archive is open */
 	m->index = i;
@@ -274,6 +294,247 @@ check_clashes(const struct wheel *w)
 	}
 	free(k);
 	return rc;
+}
+
+/*
+ * Local headers.  libzip can compare every local header with the central
+ * directory when it opens the archive (ZIP_CHECKCONS), but that reads
+ * each one a second time with an allocation and a time conversion per
+ * member, most of the cost of opening a large wheel.  Instead the central
+ * directory is walked here once for what libzip does not say (where each
+ * local header is, the raw flags and time), and each member's local
+ * header is compared when the member is read or skipped
+ * (wheel_member_check()).  The walk must read the very directory libzip
+ * read: with more than one end-of-directory signature in the last 64 KiB
+ * libzip may choose another, so such an archive is opened the old way;
+ * and each entry's name, method, CRC and sizes must be libzip's.
+ */
+#define EOCD_TAIL	(65536 + 22 + 20)
+#define U32_MAX		0xffffffffu
+
+static int
+cd_disagrees(void)
+{
+	return err_set("damaged archive (its central directory cannot be read "
+	    "consistently)");
+}
+
+/* Where the central directory is and how many entries it holds: 0, 1 when
+ * libzip may have read another one, or -1. */
+static int
+cd_find(struct wheel *w, uint64_t *off, uint64_t *count)
+{
+	const unsigned char *t, *p;
+	uint64_t	 tail = w->size < EOCD_TAIL ? w->size : EOCD_TAIL, base;
+	size_t		 i, found = 0, at = 0;
+
+	*off = *count = 0;
+	base = w->size - tail;
+	if ((t = wheel_source_at(w, base, (size_t)tail)) == NULL)
+		return cd_disagrees();
+	for (i = 0; i + 4 <= tail; i++) {
+		if (t[i] == 'P' && memcmp(t + i, "PK\5\6", 4) == 0) {
+			found++;
+			at = i;
+		}
+	}
+	if (found != 1 || at + 22 > tail)
+		return 1;
+	*count = le16(t + at + 10);
+	*off = le32(t + at + 16);
+	if (at >= 20 && memcmp(t + at - 20, "PK\6\7", 4) == 0) {
+		if ((p = wheel_source_at(w, le64(t + at - 12), 56)) == NULL ||
+		    memcmp(p, "PK\6\6", 4) != 0)
+			return cd_disagrees();
+		*count = le64(p + 32);
+		*off = le64(p + 48);
+	}
+	return 0;
+}
+
+/* A central directory entry's 64-bit values from its zip64 extra field:
+ * those whose 32-bit field is all ones, in the order the format gives. */
+static int
+cd_zip64(const unsigned char *ex, size_t len, uint64_t *v[3])
+{
+	const unsigned char *q;
+	size_t		 i, k, fl;
+
+	for (i = 0; i + 4 <= len; i += 4 + fl) {
+		fl = le16(ex + i + 2);
+		if (i + 4 + fl > len)
+			break;
+		if (le16(ex + i) != 0x0001)
+			continue;
+		for (k = 0, q = ex + i + 4; k < 3; k++) {
+			if (*v[k] != U32_MAX)
+				continue;
+			if (q + 8 > ex + i + 4 + fl)
+				return -1;
+			*v[k] = le64(q);
+			q += 8;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+static int
+cmp_off(const void *a, const void *b)
+{
+	const uint64_t	*x = a, *y = b;
+
+	return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/* Each member's local header offset and the end its data must keep
+ * within.  0, 1 (libzip may have read another directory), or -1. */
+static int
+cd_index(struct wheel *w)
+{
+	const unsigned char *p;
+	uint64_t	 off, start, count, size, csize, lh, *o;
+	size_t		 i, nl, el, cl, sorted = 1;
+	struct wheel_member *m;
+	int		 rc;
+
+	if ((rc = cd_find(w, &off, &count)) != 0)
+		return rc;
+	if (count != w->n)
+		return cd_disagrees();
+	for (i = 0, start = off; i < w->n; i++) {
+		m = &w->m[i];
+		if ((p = wheel_source_at(w, off, 46)) == NULL ||
+		    le32(p) != 0x02014b50)
+			return cd_disagrees();
+		nl = le16(p + 28);
+		el = le16(p + 30);
+		cl = le16(p + 32);
+		m->flags = le16(p + 8);
+		m->dostime = le32(p + 12);
+		csize = le32(p + 20);
+		size = le32(p + 24);
+		lh = le32(p + 42);
+		if ((p = wheel_source_at(w, off, 46 + nl + el)) == NULL)
+			return cd_disagrees();
+		if (memchr(p + 46, 0, nl) != NULL)
+			return err_set("member name '%s' holds a NUL byte",
+			    m->name);
+		if (strlen(m->name) != nl || memcmp(p + 46, m->name, nl) != 0)
+			return cd_disagrees();
+		if (size == U32_MAX || csize == U32_MAX || lh == U32_MAX) {
+			uint64_t	*v[3] = { &size, &csize, &lh };
+
+			if (cd_zip64(p + 46 + nl, el, v) != 0)
+				return cd_disagrees();
+		}
+		if (size != m->size || csize != m->csize ||
+		    le16(p + 10) != m->method || le32(p + 16) != m->crc)
+			return cd_disagrees();
+		m->lh_off = lh;
+		if (i > 0 && lh <= w->m[i - 1].lh_off)
+			sorted = 0;
+		off += 46 + nl + el + cl;
+	}
+	/* the directory's start ends the last member's data */
+	if (sorted) {
+		for (i = 0; i < w->n; i++)
+			w->m[i].lh_end = i + 1 < w->n ? w->m[i + 1].lh_off : start;
+		return 0;
+	}
+	o = xreallocarray(NULL, w->n, 2 * sizeof(*o));
+	for (i = 0; i < w->n; i++) {
+		o[2 * i] = w->m[i].lh_off;
+		o[2 * i + 1] = i;
+	}
+	qsort(o, w->n, 2 * sizeof(*o), cmp_off);
+	for (i = 0; i < w->n; i++) {
+		if (i + 1 < w->n && o[2 * i] == o[2 * i + 2]) {
+			err_set("damaged archive: members '%s' and '%s' share "
+			    "one local header", w->m[o[2 * i + 1]].name,
+			    w->m[o[2 * i + 3]].name);
+			free(o);
+			return -1;
+		}
+		w->m[o[2 * i + 1]].lh_end = i + 1 < w->n ? o[2 * i + 2] : start;
+	}
+	free(o);
+	return 0;
+}
+
+static int
+local_err(const struct wheel_member *m, const char *what)
+{
+	char	*q = str_quote(m->name);
+
+	err_set("damaged archive: member '%s': %s", q, what);
+	free(q);
+	return -1;
+}
+
+int
+wheel_member_check(struct wheel *w, const struct wheel_member *m)
+{
+	const unsigned char *p;
+	uint64_t	 size, csize, data;
+	size_t		 nl = strlen(m->name), el;
+	uint16_t	 flags;
+
+	if (w->local_checked)
+		return 0;
+	if (m->lh_off > m->lh_end || m->lh_end - m->lh_off < 30 ||
+	    (p = wheel_source_at(w, m->lh_off, 30)) == NULL ||
+	    le32(p) != 0x04034b50)
+		return local_err(m, "no local header where the central "
+		    "directory puts it");
+	flags = le16(p + 6);
+	el = le16(p + 28);
+	csize = le32(p + 18);
+	size = le32(p + 22);
+	if (le16(p + 26) != nl ||
+	    (p = wheel_source_at(w, m->lh_off, 30 + nl + el)) == NULL ||
+	    memcmp(p + 30, m->name, nl) != 0)
+		return local_err(m, "its local header names another file");
+	if (le16(p + 8) != m->method)
+		return local_err(m, "its local header gives another "
+		    "compression method");
+	if ((flags ^ m->flags) & 0x0009)
+		return local_err(m, "its local header gives other flags");
+	if (le32(p + 10) != m->dostime)
+		return local_err(m, "its local header gives another time");
+	if ((flags & 8) && le32(p + 14) == 0 && csize == 0 && size == 0)
+		;	/* a data descriptor holds them */
+	else if (le32(p + 14) != m->crc)
+		return local_err(m, "its local header gives another CRC");
+	else {
+		if (size == U32_MAX || csize == U32_MAX) {
+			uint64_t	 none = 0, *v[3] = { &size, &csize, &none };
+
+			size = csize = U32_MAX;
+			if (cd_zip64(p + 30 + nl, el, v) != 0)
+				return local_err(m, "its local header gives "
+				    "other sizes");
+		}
+		if (size != m->size || csize != m->csize)
+			return local_err(m, "its local header gives other "
+			    "sizes");
+	}
+	data = m->lh_off + 30 + nl + el;
+	if (data > m->lh_end || m->csize > m->lh_end - data)
+		return local_err(m, "its data overlap another member or the "
+		    "central directory");
+	return 0;
+}
+
+int
+wheel_names(const struct wheel *w, size_t lo, size_t hi)
+{
+	size_t	i;
+
+	for (i = lo; w->part_only && i < hi && i < w->n; i++)
+		if (member_name_check(w->m[i].name) == -1)
+			return -1;
+	return 0;
 }
 
 static struct wheel_member *
@@ -581,19 +842,6 @@ read_distinfo(struct wheel *w, const struct wheel_open_opts *o)
 }
 
 
-static uint32_t
-le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
-
-static uint16_t
-le16(const unsigned char *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
 /*
  * libzip says only that some local header disagrees with the central
  * directory.  To name the member, walk the local headers in central
@@ -681,17 +929,20 @@ explain_incons(struct wheel *w)
 	return -1;
 }
 
+/* With checkcons, libzip compares every local header with the central
+ * directory; without, wheel_member_check() does as members are met. */
 static int
-open_archive(struct wheel *w, const struct wheel_open_opts *o)
+open_archive(struct wheel *w, const struct wheel_open_opts *o, int checkcons)
 {
 	uint64_t	 max = o->max_unpacked ? o->max_unpacked : UINT64_MAX;
 	zip_int64_t	 n;
 	size_t		 i, skipped = 0;
 	const char	*example = NULL;
-	int		 code, dup = 0;
+	int		 code, dup = 0, rc;
 
+	w->local_checked = checkcons;
 	w->za = wheel_source_open(w, ZIP_RDONLY |
-	    (o->no_consistency ? 0 : ZIP_CHECKCONS), &code);
+	    (checkcons ? ZIP_CHECKCONS : 0), &code);
 	if (w->za == NULL && code == ZIP_ER_EXISTS) {
 		/* libzip refuses duplicate names; reopen to say which */
 		if ((w->za = wheel_source_open(w, ZIP_RDONLY, &code)) == NULL)
@@ -716,7 +967,20 @@ open_archive(struct wheel *w, const struct wheel_open_opts *o)
 		if (w->m[i].skip && !w->m[i].is_dir && skipped++ == 0)
 			example = w->m[i].name;
 	}
-	if (check_clashes(w) == -1)
+	if (!checkcons && (rc = cd_index(w)) != 0) {
+		if (rc == -1)
+			return -1;
+		/* libzip may have chosen another central directory */
+		zip_discard(w->za);
+		w->za = NULL;
+		w->win = NULL;
+		free(w->m);
+		w->m = NULL;
+		w->n = 0;
+		w->total_size = 0;
+		return open_archive(w, o, 1);
+	}
+	if (!w->part_only && check_clashes(w) == -1)
 		return -1;
 	if (dup)
 		return err_set("duplicate member names");
@@ -741,7 +1005,8 @@ wheel_open(struct wheel *w, const char *path, const struct wheel_open_opts *o)
 		memset(&w->fn, 0, sizeof(w->fn));
 		goto fail;
 	}
-	if (open_archive(w, o) == -1 || find_distinfo(w) == -1 ||
+	w->part_only = o->part_only;
+	if (open_archive(w, o, 0) == -1 || find_distinfo(w) == -1 ||
 	    check_data(w) == -1 || read_distinfo(w, o) == -1)
 		goto fail;
 	return 0;
@@ -782,6 +1047,8 @@ wheel_read_member(struct wheel *w, const struct wheel_member *m,
 	if (m->size > max || m->size >= SIZE_MAX)
 		return err_set("member '%s' is larger than %zu bytes",
 		    m->name, max);
+	if (wheel_member_check(w, m) == -1)
+		return -1;
 	if ((zf = zip_fopen_index(w->za, m->index, 0)) == NULL)
 		return err_set("member '%s': %s", m->name, zip_strerror(w->za));
 	p = xmalloc((size_t)m->size + 1);

@@ -13,6 +13,9 @@
  * mapping of its file (or, above 64 MiB, through a window refilled with
  * pread); NULL with *code set to libzip's error code. */
 zip_t	*wheel_source_open(struct wheel *w, int flags, int *code);
+/* n (at most 256 KiB) bytes of the file at off, read where libzip reads
+ * next; valid until libzip reads again.  NULL: not in the file. */
+const unsigned char *wheel_source_at(struct wheel *w, uint64_t off, size_t n);
 /* Release what wheel_source_open read the file into (w->map). */
 void	 wheel_source_close(struct wheel *w);
 

@@ -172,11 +172,12 @@ window_cb(void *arg, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
 
 /* libzip on fd (taken over) of size bytes, through a window. */
 static zip_t *
-open_window(int fd, uint64_t size, int flags, int *code)
+open_window(struct wheel *w, int fd, uint64_t size, int flags, int *code)
 {
 	struct window	*wn = xcalloc(1, sizeof(*wn));
 	zip_source_t	*src;
 	zip_error_t	 ze;
+	zip_t		*za;
 
 	wn->fd = fd;
 	wn->size = size;
@@ -188,7 +189,11 @@ open_window(int fd, uint64_t size, int flags, int *code)
 		free(wn->buf);
 		free(wn);
 	}
-	return open_source(src, &ze, flags, code);
+	if ((za = open_source(src, &ze, flags, code)) != NULL) {
+		w->win = wn;
+		w->size = size;
+	}
+	return za;
 }
 
 /*
@@ -219,9 +224,37 @@ read_small(struct wheel *w, int fd)
 	return 1;
 }
 
+/*
+ * n bytes at off, from the mapping or the window (refilled there: libzip,
+ * reading the member next, finds them in it).  Valid until libzip reads
+ * again; NULL when the file is shorter or cannot be read.
+ */
+const unsigned char *
+wheel_source_at(struct wheel *w, uint64_t off, size_t n)
+{
+	struct window	*wn = w->win;
+	zip_int64_t	 r;
+
+	if (off > w->size || n > w->size - off)
+		return NULL;
+	if (w->map != NULL)
+		return (const unsigned char *)w->map + off;
+	if (wn == NULL || n > WIN_SIZE)
+		return NULL;
+	if (off < wn->buf_off || off + n > wn->buf_off + wn->buf_len) {
+		if ((r = window_pread(wn, wn->buf, WIN_SIZE, off)) < 0 ||
+		    (size_t)r < n)
+			return NULL;
+		wn->buf_off = off;
+		wn->buf_len = (size_t)r;
+	}
+	return wn->buf + (off - wn->buf_off);
+}
+
 void
 wheel_source_close(struct wheel *w)
 {
+	w->win = NULL;	/* libzip freed it with the archive */
 	if (w->map == NULL)
 		return;
 	if (w->map_heap)
@@ -262,7 +295,7 @@ wheel_source_open(struct wheel *w, int flags, int *code)
 		if (st.st_size > MAP_MAX) {
 			/* A mapping's pages count in the worker's RSS as it reads
 			 * them: a large wheel is read through a window instead. */
-			return open_window(fd, (uint64_t)st.st_size, flags, code);
+			return open_window(w, fd, (uint64_t)st.st_size, flags, code);
 		}
 		w->map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 		close(fd);
@@ -275,6 +308,7 @@ wheel_source_open(struct wheel *w, int flags, int *code)
 		madvise(w->map, w->map_len, MADV_WILLNEED);
 	}
 buffer:
+	w->size = w->map_len;
 	zip_error_init(&ze);
 	src = zip_source_buffer_create(w->map, w->map_len, 0, &ze);
 	return open_source(src, &ze, flags, code);

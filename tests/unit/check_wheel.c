@@ -264,7 +264,31 @@ static const struct wcase cases[] = {
 	    "RECORD: 'demo/__init__.py' is listed twice", NULL, 0, 0, NULL, NULL, 0 },
 	/* 50 */ { W, { META, WHL("1.0"), PKG, { DI "RECORD", "demo/__init__.py," E256 "\n",
 	    0, 0, 0 } }, "RECORD: line 1: expected 3 fields, found 2", NULL, 0, 0, NULL, NULL, 0 },
+	/* a second end-of-directory signature near the end: libzip compares
+	 * the local headers itself, and the message names the member */
+	{ W, { PKG, META, WHL("1.0"), REC, { "demo/sig.bin", "PK\5\6", 0, 0, 0 } },
+	    "damaged archive: member 'demo/__init__.py': its local header names "
+	    "another file", NULL, 0, 0, "demo/__init__.py", "demo/__init__.pz", 1 },
+	{ W, { BASE, { "demo/sig.bin", "PK\5\6", 0, 0, 0 } }, NULL, NULL, 0, 0, NULL, NULL, 0 },
 };
+
+/* wheel_open(), then every member's local header, as an install checks
+ * them before the wheel succeeds (wheel_member_check()). */
+static int
+open_checked(struct wheel *w, const char *path, const struct wheel_open_opts *o)
+{
+	size_t	i;
+
+	if (wheel_open(w, path, o) != 0)
+		return -1;
+	for (i = 0; i < w->n; i++) {
+		if (wheel_member_check(w, &w->m[i]) != 0) {
+			wheel_close(w);
+			return -1;
+		}
+	}
+	return 0;
+}
 
 START_TEST(test_wheel_case)
 {
@@ -278,7 +302,7 @@ START_TEST(test_wheel_case)
 	path = build(c->file, c->m);
 	if (c->from != NULL)
 		patch(path, c->from, c->to, c->once);
-	rc = wheel_open(&w, path, &o);
+	rc = open_checked(&w, path, &o);
 	if (c->err == NULL) {
 		ck_assert_msg(rc == 0, "case %d: rejected: %s", _i, err_get());
 		ck_assert_int_eq(w.record_ok, !c->noverify);
@@ -319,10 +343,10 @@ START_TEST(test_wheel_case_scanned)
 	path = build(c->file, c->m);
 	if (c->from != NULL)
 		patch(path, c->from, c->to, c->once);
-	if ((rc = wheel_open(&w, path, &o)) != 0)
+	if ((rc = open_checked(&w, path, &o)) != 0)
 		want = xstrdup(err_get());
 	o.scan_record = 1;
-	rs = wheel_open(&s, path, &o);
+	rs = open_checked(&s, path, &o);
 	for (i = s.n; rs == 0 && i > 0; i--)
 		rs = wheel_rows(&s, i - 1, i);
 	if (rc != 0) {
@@ -348,6 +372,29 @@ START_TEST(test_wheel_case_scanned)
 	wheel_close(&s);
 	free(want);
 	free(path);
+}
+END_TEST
+
+/* Local headers: compared by libzip only where the central directory is
+ * ambiguous (two end-of-directory signatures), else member by member. */
+START_TEST(test_wheel_local_checked)
+{
+	struct ment	 a[NMEMB] = { BASE }, b[NMEMB] = { BASE,
+	    { "demo/sig.bin", "xPK\5\6", 0, 0, 0 } };
+	struct wheel_open_opts o = { .verify_record = 1 };
+	struct wheel	 w;
+	char		*pa = build(W, a), *pb;
+
+	ck_assert_msg(wheel_open(&w, pa, &o) == 0, "%s", err_get());
+	ck_assert_int_eq(w.local_checked, 0);
+	ck_assert_uint_gt(w.m[w.n - 1].lh_end, w.m[w.n - 1].lh_off);
+	wheel_close(&w);
+	pb = build(W, b);
+	ck_assert_msg(wheel_open(&w, pb, &o) == 0, "%s", err_get());
+	ck_assert_int_eq(w.local_checked, 1);
+	wheel_close(&w);
+	free(pa);
+	free(pb);
 }
 END_TEST
 
@@ -586,6 +633,7 @@ wheel_suite(void)
 	tcase_add_loop_test(tc, test_wheel_case, 0, ARRAY_SIZE(cases));
 	tcase_add_loop_test(tc, test_wheel_case_scanned, 0, ARRAY_SIZE(cases));
 	tcase_add_test(tc, test_wheel_members);
+	tcase_add_test(tc, test_wheel_local_checked);
 	tcase_add_test(tc, test_not_zip);
 	suite_add_tcase(s, tc);
 
