@@ -313,6 +313,16 @@ check_clashes(const struct wheel *w)
 #define U32_MAX		0xffffffffu
 
 static int
+local_err(const struct wheel_member *m, const char *what)
+{
+	char	*q = str_quote(m->name);
+
+	err_set("damaged archive: member '%s': %s", q, what);
+	free(q);
+	return -1;
+}
+
+static int
 cd_disagrees(void)
 {
 	return err_set("damaged archive (its central directory cannot be read "
@@ -431,6 +441,9 @@ cd_index(struct wheel *w)
 		if (size != m->size || csize != m->csize ||
 		    le16(p + 10) != m->method || le32(p + 16) != m->crc)
 			return cd_disagrees();
+		if (lh >= start)
+			return local_err(m, "its local header is not before "
+			    "the central directory");
 		m->lh_off = lh;
 		if (i > 0 && lh <= w->m[i - 1].lh_off)
 			sorted = 0;
@@ -460,16 +473,6 @@ cd_index(struct wheel *w)
 	}
 	free(o);
 	return 0;
-}
-
-static int
-local_err(const struct wheel_member *m, const char *what)
-{
-	char	*q = str_quote(m->name);
-
-	err_set("damaged archive: member '%s': %s", q, what);
-	free(q);
-	return -1;
 }
 
 int
@@ -524,6 +527,32 @@ wheel_member_check(struct wheel *w, const struct wheel_member *m)
 		return local_err(m, "its data overlap another member or the "
 		    "central directory");
 	return 0;
+}
+
+int
+wheel_member_raw(struct wheel *w, const struct wheel_member *m,
+    unsigned char *buf, const unsigned char **out)
+{
+	const unsigned char *p;
+	uint64_t	 data;
+
+	if (w->local_checked || (w->map == NULL && buf == NULL))
+		return 0;
+	if ((p = wheel_source_at(w, m->lh_off, 30)) == NULL)
+		return local_err(m, "no local header where the central "
+		    "directory puts it");
+	data = m->lh_off + 30 + le16(p + 26) + le16(p + 28);
+	if (data > m->lh_end || m->csize > m->lh_end - data)
+		return local_err(m, "its data overlap another member or the "
+		    "central directory");
+	if (w->map != NULL) {
+		*out = (const unsigned char *)w->map + data;
+		return 1;
+	}
+	if (wheel_source_copy(w, buf, (size_t)m->csize, data) != 0)
+		return err_set("cannot read '%s': %s", m->name, strerror(errno));
+	*out = buf;
+	return 1;
 }
 
 int

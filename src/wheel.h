@@ -116,6 +116,14 @@ int	 wheel_rows(struct wheel *, size_t lo, size_t hi);
  * the wheel succeeds.  0, or -1 with err_set() naming the member. */
 int	 wheel_member_check(struct wheel *, const struct wheel_member *);
 
+/* Where m's compressed bytes are, once wheel_member_check() passed: 1
+ * with *p pointing into the mapped wheel, or (buf not NULL) to buf
+ * holding them (m->csize bytes); 0 when only libzip knows (the archive
+ * was opened with its whole-archive check, or it is read through a
+ * window and buf is NULL); -1 with err_set(). */
+int	 wheel_member_raw(struct wheel *, const struct wheel_member *,
+	    unsigned char *buf, const unsigned char **p);
+
 /* After wheel_open() with part_only: check the names of members lo..hi-1
  * (member_name_check()).  0, or -1 with err_set(). */
 int	 wheel_names(const struct wheel *, size_t lo, size_t hi);

@@ -16,6 +16,8 @@ zip_t	*wheel_source_open(struct wheel *w, int flags, int *code);
 /* n (at most 256 KiB) bytes of the file at off, read where libzip reads
  * next; valid until libzip reads again.  NULL: not in the file. */
 const unsigned char *wheel_source_at(struct wheel *w, uint64_t off, size_t n);
+/* Copy n bytes of the file at off into buf: 0, or -1 with errno set. */
+int	 wheel_source_copy(struct wheel *w, void *buf, size_t n, uint64_t off);
 /* Release what wheel_source_open read the file into (w->map). */
 void	 wheel_source_close(struct wheel *w);
 

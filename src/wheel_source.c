@@ -251,6 +251,33 @@ wheel_source_at(struct wheel *w, uint64_t off, size_t n)
 	return wn->buf + (off - wn->buf_off);
 }
 
+int
+wheel_source_copy(struct wheel *w, void *buf, size_t n, uint64_t off)
+{
+	const unsigned char *p;
+	zip_int64_t	 r;
+
+	if (off > w->size || n > w->size - off) {
+		errno = EIO;
+		return -1;
+	}
+	if (n <= WIN_SIZE / 2 || w->map != NULL) {
+		if ((p = wheel_source_at(w, off, n)) == NULL) {
+			errno = EIO;
+			return -1;
+		}
+		memcpy(buf, p, n);
+		return 0;
+	}
+	if ((r = window_pread(w->win, buf, n, off)) < 0)
+		return -1;
+	if ((size_t)r != n) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
 void
 wheel_source_close(struct wheel *w)
 {

@@ -244,6 +244,13 @@ for i in range(400):
 files["sp_huge/blob.bin"] = {"zeros": 65 << 20, "method": "store"}
 for i in range(400):
     files["sp_huge/b/m%03d.py" % i] = "# %d\n" % i * (i % 5 + 1)
+# deflated, larger than half a window: read past the window, inflated whole
+import base64, random
+random.seed(7)
+files["sp_huge/c/rand.txt"] = base64.b64encode(random.randbytes(600000)).decode()
+import hashlib
+open(sys.argv[2] + "/rand.sha256", "w").write(
+    hashlib.sha256(files["sp_huge/c/rand.txt"].encode()).hexdigest())
 spec = {"name": "sp_huge", "version": "1.0", "files": files}
 mkwheel.build(spec, sys.argv[2])
 spec["record"] = {"corrupt": ["sp_huge/b/m390.py"]}
@@ -264,6 +271,8 @@ assert_eq "over 64 MiB: a file after the large member" \
     "$(cat "$SP/sp_huge/b/m399.py")" "$(printf '# 399\n# 399\n# 399\n# 399\n# 399')"
 assert_eq "over 64 MiB: the large member" \
     "$(stat -c %s "$SP/sp_huge/blob.bin")" $((65 << 20))
+assert_eq "over 64 MiB: a deflated member larger than half a window" \
+    "$(sha256sum <"$SP/sp_huge/c/rand.txt" | cut -d' ' -f1)" "$(cat "$T/hw/rand.sha256")"
 rm -rf "$T/v"
 cp -a "$T/empty" "$T/v"
 fk_install "$T/v" --no-cache -j 1 "$T/hbad/sp_huge-1.0-py3-none-any.whl"
