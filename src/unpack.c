@@ -202,6 +202,8 @@ member_zip(struct unpack *u, const struct wheel_member *m, struct sink *s,
 	zip_int64_t	 n;
 	int		 raw = whole || m->method == ZIP_CM_STORE, rc = -1;
 
+	if (wheel_zip(&u->w, m) == NULL)
+		return -1;
 	zf = zip_fopen_index(u->w.za, m->index, raw ? ZIP_FL_COMPRESSED : 0);
 	if (zf == NULL)
 		return err_set("cannot read '%s': %s", m->name, zip_strerror(u->w.za));

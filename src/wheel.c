@@ -171,59 +171,87 @@ open_error(const char *path, int code)
 	return -1;
 }
 
+/* One central directory entry: as the file spells it (cd_entry()), or
+ * as libzip gives it (scan_member()). */
+struct cd_ent {
+	const unsigned char *name;
+	size_t		 nl;
+	size_t		 len;		/* of the whole entry */
+	uint16_t	 flags, method;
+	uint32_t	 dostime, crc, attr;
+	uint64_t	 size, csize, lh;
+	int		 encrypted;
+};
+
+/* Member i, named name, from e: the checks every member passes. */
 static int
-scan_member(struct wheel *w, zip_uint64_t i, struct wheel_member *m,
-    uint64_t max)
+member_fill(struct wheel *w, size_t i, const char *name,
+    const struct cd_ent *e, uint64_t max)
 {
-	const zip_uint64_t need = ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE |
-	    ZIP_STAT_CRC | ZIP_STAT_COMP_METHOD;
-	const char	*name, *mn;
-	zip_stat_t	 st;
-	zip_uint8_t	 os;
-	zip_uint32_t	 attr;
+	struct wheel_member *m = &w->m[i];
+	const char	*mn;
 	mode_t		 mode;
 
-	if ((name = zip_get_name(w->za, i, ZIP_FL_ENC_RAW)) == NULL ||
-	    zip_stat_index(w->za, i, ZIP_FL_ENC_RAW, &st) == -1)
-		return err_set("member %llu: %s", (unsigned long long)i,
-		    zip_strerror(w->za));
 	if (*name == '\0')
 		return err_set("member with an empty name");
 	if (!w->part_only && member_name_check(name) == -1)
 		return -1;
-	m->name = name;		/* libzip's, as long as the archive is open */
+	m->name = name;		/* libzip's or w->names, while w is open */
 	m->index = i;
-	if ((st.valid & need) != need)
-		return err_set("member '%s': incomplete central directory "
-		    "entry", name);
-	if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) &&
-	    st.encryption_method != ZIP_EM_NONE)
+	if (e->encrypted)
 		return err_set("member '%s' is encrypted", name);
-	if (st.comp_method != ZIP_CM_STORE &&
-	    st.comp_method != ZIP_CM_DEFLATE) {
-		if ((mn = method_name(st.comp_method)) != NULL)
+	if (e->method != ZIP_CM_STORE && e->method != ZIP_CM_DEFLATE) {
+		if ((mn = method_name(e->method)) != NULL)
 			return err_set("member '%s' uses %s compression (only "
 			    "stored and deflate are supported)", name, mn);
 		return err_set("member '%s' uses compression method %d (only "
-		    "stored and deflate are supported)", name,
-		    (int)st.comp_method);
+		    "stored and deflate are supported)", name, (int)e->method);
 	}
-	m->size = st.size;
-	m->csize = st.comp_size;
-	m->crc = st.crc;
-	m->method = (uint16_t)st.comp_method;
+	m->size = e->size;
+	m->csize = e->csize;
+	m->crc = e->crc;
+	m->method = e->method;
 	m->is_dir = name[strlen(name) - 1] == '/';
 	m->skip = in_pycache(name);
-	if (st.size > max - w->total_size)
+	if (e->size > max - w->total_size)
 		return err_set("members add up to more than %llu bytes "
 		    "(--max-unpacked-size)", (unsigned long long)max);
-	w->total_size += st.size;
-	if (zip_file_get_external_attributes(w->za, i, 0, &os, &attr) == 0) {
-		mode = (mode_t)(attr >> 16);
-		m->is_symlink = !m->is_dir && S_ISLNK(mode);
-		m->exec = !m->is_dir && S_ISREG(mode) && (mode & 0111);
-	}
+	w->total_size += e->size;
+	mode = (mode_t)(e->attr >> 16);
+	m->is_symlink = !m->is_dir && S_ISLNK(mode);
+	m->exec = !m->is_dir && S_ISREG(mode) && (mode & 0111);
 	return 0;
+}
+
+static int
+scan_member(struct wheel *w, zip_uint64_t i, uint64_t max)
+{
+	const zip_uint64_t need = ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE |
+	    ZIP_STAT_CRC | ZIP_STAT_COMP_METHOD;
+	const char	*name;
+	struct cd_ent	 e;
+	zip_stat_t	 st;
+	zip_uint8_t	 os;
+
+	memset(&e, 0, sizeof(e));
+	if ((name = zip_get_name(w->za, i, ZIP_FL_ENC_RAW)) == NULL ||
+	    zip_stat_index(w->za, i, ZIP_FL_ENC_RAW, &st) == -1)
+		return err_set("member %llu: %s", (unsigned long long)i,
+		    zip_strerror(w->za));
+	if ((st.valid & need) != need)
+		return err_set("member '%s': incomplete central directory "
+		    "entry", name);
+	e.encrypted = (st.valid & ZIP_STAT_ENCRYPTION_METHOD) &&
+	    st.encryption_method != ZIP_EM_NONE;
+	e.method = (uint16_t)st.comp_method;
+	if (st.comp_method != e.method)
+		e.method = 0xffff;
+	e.size = st.size;
+	e.csize = st.comp_size;
+	e.crc = st.crc;
+	if (zip_file_get_external_attributes(w->za, i, 0, &os, &e.attr) != 0)
+		e.attr = 0;
+	return member_fill(w, (size_t)i, name, &e, max);
 }
 
 /* A member's name without its trailing '/', and which it was. */
@@ -332,36 +360,42 @@ cd_disagrees(void)
 	    "consistently)");
 }
 
-/* Where the central directory is and how many entries it holds: 0, 1 when
- * libzip may have read another one, or -1. */
+/* Where the central directory is, how long, and how many entries it
+ * holds: 0, or 1 when libzip may read another one or it cannot be read
+ * so. */
 static int
-cd_find(struct wheel *w, uint64_t *off, uint64_t *count)
+cd_find(struct wheel *w, uint64_t *off, uint64_t *len, uint64_t *count)
 {
 	const unsigned char *t, *p;
 	uint64_t	 tail = w->size < EOCD_TAIL ? w->size : EOCD_TAIL, base;
 	size_t		 i, found = 0, at = 0;
 
-	*off = *count = 0;
+	*off = *len = *count = 0;
 	base = w->size - tail;
 	if ((t = wheel_source_at(w, base, (size_t)tail)) == NULL)
-		return cd_disagrees();
+		return 1;
 	for (i = 0; i + 4 <= tail; i++) {
 		if (t[i] == 'P' && memcmp(t + i, "PK\5\6", 4) == 0) {
 			found++;
 			at = i;
 		}
 	}
-	if (found != 1 || at + 22 > tail)
+	if (found != 1 || at + 22 > tail || le16(t + at + 4) != 0 ||
+	    le16(t + at + 6) != 0)
 		return 1;
 	*count = le16(t + at + 10);
+	*len = le32(t + at + 12);
 	*off = le32(t + at + 16);
 	if (at >= 20 && memcmp(t + at - 20, "PK\6\7", 4) == 0) {
 		if ((p = wheel_source_at(w, le64(t + at - 12), 56)) == NULL ||
 		    memcmp(p, "PK\6\6", 4) != 0)
-			return cd_disagrees();
+			return 1;
 		*count = le64(p + 32);
+		*len = le64(p + 40);
 		*off = le64(p + 48);
 	}
+	if (*off > w->size || *len > w->size - *off)
+		return 1;
 	return 0;
 }
 
@@ -400,59 +434,63 @@ cmp_off(const void *a, const void *b)
 	return x[0] < y[0] ? -1 : x[0] > y[0];
 }
 
-/* Each member's local header offset and the end its data must keep
- * within.  0, 1 (libzip may have read another directory), or -1. */
+/* The entry at off, ending before end: 0, or 1 when it cannot be read
+ * so.  e->name points into the source until it is read again. */
 static int
-cd_index(struct wheel *w)
+cd_entry(struct wheel *w, uint64_t off, uint64_t end, struct cd_ent *e)
 {
 	const unsigned char *p;
-	uint64_t	 off, start, count, size, csize, lh, *o;
-	size_t		 i, nl, el, cl, sorted = 1;
-	struct wheel_member *m;
-	int		 rc;
+	size_t		 el, cl;
+	uint16_t	 disk;
 
-	if ((rc = cd_find(w, &off, &count)) != 0)
-		return rc;
-	if (count != w->n)
-		return cd_disagrees();
-	for (i = 0, start = off; i < w->n; i++) {
-		m = &w->m[i];
-		if ((p = wheel_source_at(w, off, 46)) == NULL ||
-		    le32(p) != 0x02014b50)
-			return cd_disagrees();
-		nl = le16(p + 28);
-		el = le16(p + 30);
-		cl = le16(p + 32);
-		m->flags = le16(p + 8);
-		m->dostime = le32(p + 12);
-		csize = le32(p + 20);
-		size = le32(p + 24);
-		lh = le32(p + 42);
-		if ((p = wheel_source_at(w, off, 46 + nl + el)) == NULL)
-			return cd_disagrees();
-		if (memchr(p + 46, 0, nl) != NULL)
-			return err_set("member name '%s' holds a NUL byte",
-			    m->name);
-		if (strlen(m->name) != nl || memcmp(p + 46, m->name, nl) != 0)
-			return cd_disagrees();
-		if (size == U32_MAX || csize == U32_MAX || lh == U32_MAX) {
-			uint64_t	*v[3] = { &size, &csize, &lh };
+	if (off > end || end - off < 46 ||
+	    (p = wheel_source_at(w, off, 46)) == NULL || le32(p) != 0x02014b50)
+		return 1;
+	e->nl = le16(p + 28);
+	el = le16(p + 30);
+	cl = le16(p + 32);
+	e->len = 46 + e->nl + el + cl;
+	e->flags = le16(p + 8);
+	e->method = le16(p + 10);
+	e->dostime = le32(p + 12);
+	e->crc = le32(p + 16);
+	e->csize = le32(p + 20);
+	e->size = le32(p + 24);
+	disk = le16(p + 34);
+	e->attr = le32(p + 38);
+	e->lh = le32(p + 42);
+	e->encrypted = e->flags & 1;
+	if (end - off < e->len ||
+	    (p = wheel_source_at(w, off, 46 + e->nl + el)) == NULL)
+		return 1;
+	e->name = p + 46;
+	if (disk != 0)
+		return 1;
+	if (e->size == U32_MAX || e->csize == U32_MAX || e->lh == U32_MAX) {
+		uint64_t	*v[3] = { &e->size, &e->csize, &e->lh };
 
-			if (cd_zip64(p + 46 + nl, el, v) != 0)
-				return cd_disagrees();
-		}
-		if (size != m->size || csize != m->csize ||
-		    le16(p + 10) != m->method || le32(p + 16) != m->crc)
-			return cd_disagrees();
-		if (lh >= start)
-			return local_err(m, "its local header is not before "
-			    "the central directory");
-		m->lh_off = lh;
-		if (i > 0 && lh <= w->m[i - 1].lh_off)
-			sorted = 0;
-		off += 46 + nl + el + cl;
+		if (cd_zip64(p + 46 + e->nl, el, v) != 0)
+			return 1;
 	}
-	/* the directory's start ends the last member's data */
+	return 0;
+}
+
+/* The end each member's data must keep within: the next local header, or
+ * the central directory at start for the last. */
+static int
+set_ends(struct wheel *w, uint64_t start)
+{
+	uint64_t	*o;
+	size_t		 i;
+	int		 sorted = 1;
+
+	for (i = 0; i < w->n; i++) {
+		if (w->m[i].lh_off >= start)
+			return local_err(&w->m[i], "its local header is not "
+			    "before the central directory");
+		if (i > 0 && w->m[i].lh_off <= w->m[i - 1].lh_off)
+			sorted = 0;
+	}
 	if (sorted) {
 		for (i = 0; i < w->n; i++)
 			w->m[i].lh_end = i + 1 < w->n ? w->m[i + 1].lh_off : start;
@@ -476,6 +514,85 @@ cd_index(struct wheel *w)
 	}
 	free(o);
 	return 0;
+}
+
+/* After libzip read the central directory: each member's local header,
+ * raw flags and time, from the same directory (every entry's name,
+ * method, CRC and sizes must be libzip's).  0, 1 (libzip may have read
+ * another directory), or -1. */
+static int
+cd_index(struct wheel *w)
+{
+	struct wheel_member *m;
+	struct cd_ent	 e;
+	uint64_t	 off, start, len, count;
+	size_t		 i;
+
+	if (cd_find(w, &start, &len, &count) != 0)
+		return 1;
+	if (count != w->n)
+		return cd_disagrees();
+	for (i = 0, off = start; i < w->n; i++, off += e.len) {
+		m = &w->m[i];
+		if (cd_entry(w, off, w->size, &e) != 0)
+			return cd_disagrees();
+		if (memchr(e.name, 0, e.nl) != NULL)
+			return err_set("member name '%s' holds a NUL byte",
+			    m->name);
+		if (strlen(m->name) != e.nl ||
+		    memcmp(e.name, m->name, e.nl) != 0 ||
+		    e.size != m->size || e.csize != m->csize ||
+		    e.method != m->method || e.crc != m->crc)
+			return cd_disagrees();
+		m->flags = e.flags;
+		m->dostime = e.dostime;
+		m->lh_off = e.lh;
+	}
+	return set_ends(w, start);
+}
+
+/*
+ * The central directory read here, libzip not opened: its allocations and
+ * time conversions per member were most of the cost of opening a large
+ * wheel.  Anything unusual (several end-of-directory signatures, an entry
+ * that cannot be read, zip64 fields missing, a disk other than the first)
+ * is left to libzip: 1, and libzip opens the archive and says what is
+ * wrong.  0, or -1 with err_set() for what is refused either way.
+ */
+static int
+cd_read(struct wheel *w, const struct wheel_open_opts *o, uint64_t max)
+{
+	uint64_t	 off, start, len, count;
+	struct cd_ent	 e;
+	struct wheel_member *m;
+	size_t		 i, used = 0;
+	char		*name;
+
+	if (cd_find(w, &start, &len, &count) != 0 || count == 0 ||
+	    count > (o->max_members ? o->max_members : WHEEL_MAX_MEMBERS) ||
+	    count > len / 46)
+		return 1;
+	/* every entry takes 46 bytes and its name: the names fit in len */
+	w->names = xmalloc((size_t)len + 1);
+	w->m = xcalloc((size_t)count, sizeof(*w->m));
+	for (i = 0, off = start; i < count; i++, off += e.len) {
+		if (cd_entry(w, off, start + len, &e) != 0)
+			return 1;
+		name = w->names + used;
+		memcpy(name, e.name, e.nl);
+		name[e.nl] = '\0';
+		used += e.nl + 1;
+		w->n = i + 1;
+		if (memchr(name, 0, e.nl) != NULL)
+			return err_set("member name '%s' holds a NUL byte", name);
+		if (member_fill(w, i, name, &e, max) == -1)
+			return -1;
+		m = &w->m[i];
+		m->flags = e.flags;
+		m->dostime = e.dostime;
+		m->lh_off = e.lh;
+	}
+	return set_ends(w, start);
 }
 
 int
@@ -961,8 +1078,27 @@ explain_incons(struct wheel *w)
 	return -1;
 }
 
-/* With checkcons, libzip compares every local header with the central
- * directory; without, wheel_member_check() does as members are met. */
+/* Forget what a failed way of opening found. */
+static void
+open_reset(struct wheel *w)
+{
+	if (w->za != NULL)
+		zip_discard(w->za);
+	w->za = NULL;
+	free(w->m);
+	w->m = NULL;
+	free(w->names);
+	w->names = NULL;
+	w->n = 0;
+	w->total_size = 0;
+}
+
+/*
+ * The central directory read here (cd_read()), or where it is unusual, by
+ * libzip: with checkcons, libzip compares every local header with the
+ * central directory; without, wheel_member_check() does as members are
+ * met.
+ */
 static int
 open_archive(struct wheel *w, const struct wheel_open_opts *o, int checkcons)
 {
@@ -973,6 +1109,15 @@ open_archive(struct wheel *w, const struct wheel_open_opts *o, int checkcons)
 	int		 code, dup = 0, rc;
 
 	w->local_checked = checkcons;
+	if (!checkcons) {
+		if (wheel_source_load(w, &code) != 0)
+			return open_error(w->path, code);
+		if ((rc = cd_read(w, o, max)) == 0)
+			goto scanned;
+		if (rc == -1)
+			return -1;
+		open_reset(w);
+	}
 	w->za = wheel_source_open(w, ZIP_RDONLY |
 	    (checkcons ? ZIP_CHECKCONS : 0), &code);
 	if (w->za == NULL && code == ZIP_ER_EXISTS) {
@@ -994,24 +1139,20 @@ open_archive(struct wheel *w, const struct wheel_open_opts *o, int checkcons)
 	w->m = xcalloc((size_t)n, sizeof(*w->m));
 	for (i = 0; i < (size_t)n; i++) {
 		w->n = i + 1;
-		if (scan_member(w, i, &w->m[i], max) == -1)
+		if (scan_member(w, i, max) == -1)
 			return -1;
-		if (w->m[i].skip && !w->m[i].is_dir && skipped++ == 0)
-			example = w->m[i].name;
 	}
 	if (!checkcons && (rc = cd_index(w)) != 0) {
 		if (rc == -1)
 			return -1;
 		/* libzip may have chosen another central directory */
-		zip_discard(w->za);
-		w->za = NULL;
-		w->win = NULL;
-		free(w->m);
-		w->m = NULL;
-		w->n = 0;
-		w->total_size = 0;
+		open_reset(w);
 		return open_archive(w, o, 1);
 	}
+scanned:
+	for (i = 0; i < w->n; i++)
+		if (w->m[i].skip && !w->m[i].is_dir && skipped++ == 0)
+			example = w->m[i].name;
 	if (!w->part_only && check_clashes(w) == -1)
 		return -1;
 	if (dup)
@@ -1021,6 +1162,33 @@ open_archive(struct wheel *w, const struct wheel_open_opts *o, int checkcons)
 		    "bytecode), e.g. '%s'", w->base, skipped,
 		    skipped == 1 ? "" : "s", example);
 	return 0;
+}
+
+zip_t *
+wheel_zip(struct wheel *w, const struct wheel_member *m)
+{
+	zip_stat_t	 st;
+	const char	*name;
+	int		 code;
+
+	if (w->za == NULL &&
+	    (w->za = wheel_source_open(w, ZIP_RDONLY, &code)) == NULL) {
+		open_error(w->path, code);
+		return NULL;
+	}
+	if (w->local_checked)
+		return w->za;
+	/* libzip must see m as cd_read() did */
+	if (zip_get_num_entries(w->za, 0) != (zip_int64_t)w->n ||
+	    (name = zip_get_name(w->za, m->index, ZIP_FL_ENC_RAW)) == NULL ||
+	    strcmp(name, m->name) != 0 ||
+	    zip_stat_index(w->za, m->index, ZIP_FL_ENC_RAW, &st) != 0 ||
+	    st.size != m->size || st.comp_size != m->csize ||
+	    st.crc != m->crc || st.comp_method != m->method) {
+		cd_disagrees();
+		return NULL;
+	}
+	return w->za;
 }
 
 int
@@ -1051,6 +1219,7 @@ void
 wheel_close(struct wheel *w)
 {
 	free(w->m);
+	free(w->names);
 	if (w->za != NULL)
 		zip_discard(w->za);
 	wheel_source_close(w);
@@ -1150,6 +1319,10 @@ wheel_read_member(struct wheel *w, const struct wheel_member *m,
 	if ((whole = read_whole(w, m, max, p)) == 1)
 		goto done;
 	if (whole == -1) {
+		free(p);
+		return -1;
+	}
+	if (wheel_zip(w, m) == NULL) {
 		free(p);
 		return -1;
 	}

@@ -18,7 +18,8 @@
 #include "tags.h"
 
 struct wheel_member {
-	const char	*name;		/* validated UTF-8 relative path (libzip's) */
+	const char	*name;		/* validated UTF-8 relative path (libzip's,
+					 * or in wheel.names) */
 	zip_uint64_t	 index;		/* libzip index */
 	uint64_t	 size;		/* uncompressed size (central directory) */
 	uint64_t	 csize;		/* compressed size */
@@ -48,7 +49,9 @@ struct wheel {
 	char		*path;		/* as given */
 	const char	*base;		/* basename of path (points into path) */
 	struct wheel_name fn;
-	zip_t		*za;
+	zip_t		*za;		/* NULL until a member needs libzip */
+	char		*names;		/* the members' names, when libzip did
+					 * not read the central directory */
 	int		 fd;		/* wheel_open_opts.fd, or -1: by path */
 	void		*map;		/* the file, mapped read-only */
 	size_t		 map_len;
@@ -123,6 +126,11 @@ int	 wheel_member_check(struct wheel *, const struct wheel_member *);
  * window and buf is NULL); -1 with err_set(). */
 int	 wheel_member_raw(struct wheel *, const struct wheel_member *,
 	    unsigned char *buf, const unsigned char **p);
+
+/* libzip's archive, opened on first use (a large deflated member that
+ * zlib streams), having checked that it sees m as wheel_open() did; NULL
+ * with err_set(). */
+zip_t	*wheel_zip(struct wheel *, const struct wheel_member *);
 
 /* After wheel_open() with part_only: check the names of members lo..hi-1
  * (member_name_check()).  0, or -1 with err_set(). */

@@ -9,9 +9,12 @@
 
 #include "wheel.h"
 
-/* The archive of w, read into the heap (below 64 KiB), from a private
- * mapping of its file (or, above 64 MiB, through a window refilled with
- * pread); NULL with *code set to libzip's error code. */
+/* Read w's file: into the heap (below 64 KiB), as a private mapping, or
+ * (above 64 MiB) through a window refilled with pread.  0, or -1 with
+ * *code set to a libzip error code. */
+int	 wheel_source_load(struct wheel *w, int *code);
+/* libzip's archive over what wheel_source_load() read (loading it first);
+ * NULL with *code set to libzip's error code. */
 zip_t	*wheel_source_open(struct wheel *w, int flags, int *code);
 /* n (at most 256 KiB) bytes of the file at off, read where libzip reads
  * next; valid until libzip reads again.  NULL: not in the file. */

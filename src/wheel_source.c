@@ -148,11 +148,7 @@ window_cb(void *arg, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
 	case ZIP_SOURCE_ERROR:
 		return zip_error_to_data(&wn->error, data, len);
 	case ZIP_SOURCE_FREE:
-		close(wn->fd);
-		free(wn->buf);
-		zip_error_fini(&wn->error);
-		free(wn);
-		return 0;
+		return 0;	/* the wheel's: wheel_source_close() */
 	case ZIP_SOURCE_SEEK:
 		off = zip_source_seek_compute_offset(wn->off, wn->size, data, len,
 		    &wn->error);
@@ -170,30 +166,18 @@ window_cb(void *arg, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
 	}
 }
 
-/* libzip on fd (taken over) of size bytes, through a window. */
-static zip_t *
-open_window(struct wheel *w, int fd, uint64_t size, int flags, int *code)
+/* fd (taken over), of size bytes, read through a window. */
+static void
+open_window(struct wheel *w, int fd, uint64_t size)
 {
 	struct window	*wn = xcalloc(1, sizeof(*wn));
-	zip_source_t	*src;
-	zip_error_t	 ze;
-	zip_t		*za;
 
 	wn->fd = fd;
 	wn->size = size;
 	wn->buf = xmalloc(WIN_SIZE);
 	zip_error_init(&wn->error);
-	zip_error_init(&ze);
-	if ((src = zip_source_function_create(window_cb, wn, &ze)) == NULL) {
-		close(fd);
-		free(wn->buf);
-		free(wn);
-	}
-	if ((za = open_source(src, &ze, flags, code)) != NULL) {
-		w->win = wn;
-		w->size = size;
-	}
-	return za;
+	w->win = wn;
+	w->size = size;
 }
 
 /*
@@ -281,7 +265,15 @@ wheel_source_copy(struct wheel *w, void *buf, size_t n, uint64_t off)
 void
 wheel_source_close(struct wheel *w)
 {
-	w->win = NULL;	/* libzip freed it with the archive */
+	struct window	*wn = w->win;
+
+	if (wn != NULL) {
+		close(wn->fd);
+		free(wn->buf);
+		zip_error_fini(&wn->error);
+		free(wn);
+		w->win = NULL;
+	}
 	if (w->map == NULL)
 		return;
 	if (w->map_heap)
@@ -291,52 +283,65 @@ wheel_source_close(struct wheel *w)
 	w->map = NULL;
 }
 
+int
+wheel_source_load(struct wheel *w, int *code)
+{
+	struct stat	 st;
+	int		 fd;
+
+	if (w->map != NULL || w->win != NULL)
+		return 0;
+	if (w->fd >= 0 && read_small(w, w->fd))	/* the descriptor the parent hashed */
+		goto buffer;
+	if (w->fd >= 0)
+		fd = dup(w->fd);
+	else
+		fd = open(w->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		*code = ZIP_ER_OPEN;
+		return -1;
+	}
+	if (w->fd < 0 && read_small(w, fd)) {
+		close(fd);
+		goto buffer;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+		close(fd);
+		*code = ZIP_ER_NOZIP;
+		return -1;
+	}
+	if (st.st_size > MAP_MAX) {
+		/* A mapping's pages count in the worker's RSS as it reads
+		 * them: a large wheel is read through a window instead. */
+		open_window(w, fd, (uint64_t)st.st_size);
+		return 0;
+	}
+	w->map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (w->map == MAP_FAILED) {
+		w->map = NULL;
+		*code = ZIP_ER_READ;
+		return -1;
+	}
+	w->map_len = (size_t)st.st_size;
+	madvise(w->map, w->map_len, MADV_WILLNEED);
+buffer:
+	w->size = w->map_len;
+	return 0;
+}
+
 zip_t *
 wheel_source_open(struct wheel *w, int flags, int *code)
 {
-	struct stat	 st;
 	zip_source_t	*src;
 	zip_error_t	 ze;
-	int		 fd;
 
-	if (w->map == NULL && w->fd >= 0)
-		read_small(w, w->fd);	/* the descriptor the parent hashed */
-	if (w->map == NULL) {
-		if (w->fd >= 0)
-			fd = dup(w->fd);
-		else
-			fd = open(w->path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			*code = ZIP_ER_OPEN;
-			return NULL;
-		}
-		if (w->fd < 0 && read_small(w, fd)) {
-			close(fd);
-			goto buffer;
-		}
-		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
-			close(fd);
-			*code = ZIP_ER_NOZIP;
-			return NULL;
-		}
-		if (st.st_size > MAP_MAX) {
-			/* A mapping's pages count in the worker's RSS as it reads
-			 * them: a large wheel is read through a window instead. */
-			return open_window(w, fd, (uint64_t)st.st_size, flags, code);
-		}
-		w->map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		close(fd);
-		if (w->map == MAP_FAILED) {
-			w->map = NULL;
-			*code = ZIP_ER_READ;
-			return NULL;
-		}
-		w->map_len = (size_t)st.st_size;
-		madvise(w->map, w->map_len, MADV_WILLNEED);
-	}
-buffer:
-	w->size = w->map_len;
+	if (wheel_source_load(w, code) != 0)
+		return NULL;
 	zip_error_init(&ze);
-	src = zip_source_buffer_create(w->map, w->map_len, 0, &ze);
+	if (w->win != NULL)
+		src = zip_source_function_create(window_cb, w->win, &ze);
+	else
+		src = zip_source_buffer_create(w->map, w->map_len, 0, &ze);
 	return open_source(src, &ze, flags, code);
 }
