@@ -177,7 +177,7 @@ struct cd_ent {
 	const unsigned char *name;
 	size_t		 nl;
 	size_t		 len;		/* of the whole entry */
-	uint16_t	 flags, method;
+	uint16_t	 version, flags, method;	/* version needed */
 	uint32_t	 dostime, crc, attr;
 	uint64_t	 size, csize, lh;
 	int		 encrypted;
@@ -368,6 +368,7 @@ cd_find(struct wheel *w, uint64_t *off, uint64_t *len, uint64_t *count)
 {
 	const unsigned char *t, *p;
 	uint64_t	 tail = w->size < EOCD_TAIL ? w->size : EOCD_TAIL, base;
+	uint64_t	 end, z;
 	size_t		 i, found = 0, at = 0;
 
 	*off = *len = *count = 0;
@@ -380,21 +381,32 @@ cd_find(struct wheel *w, uint64_t *off, uint64_t *len, uint64_t *count)
 			at = i;
 		}
 	}
+	/* one disk, the record ending the file, the directory ending where
+	 * the record (or its zip64 form) starts: as libzip's whole-archive
+	 * check wants it */
 	if (found != 1 || at + 22 > tail || le16(t + at + 4) != 0 ||
-	    le16(t + at + 6) != 0)
+	    le16(t + at + 6) != 0 || le16(t + at + 8) != le16(t + at + 10) ||
+	    at + 22 + le16(t + at + 20) != tail)
 		return 1;
 	*count = le16(t + at + 10);
 	*len = le32(t + at + 12);
 	*off = le32(t + at + 16);
+	end = base + at;
 	if (at >= 20 && memcmp(t + at - 20, "PK\6\7", 4) == 0) {
-		if ((p = wheel_source_at(w, le64(t + at - 12), 56)) == NULL ||
-		    memcmp(p, "PK\6\6", 4) != 0)
+		z = le64(t + at - 12);
+		if (le32(t + at - 16) != 0 || le32(t + at - 4) != 1 ||
+		    (p = wheel_source_at(w, z, 56)) == NULL ||
+		    memcmp(p, "PK\6\6", 4) != 0 || le64(p + 4) < 44 ||
+		    z + 12 + le64(p + 4) != base + at - 20 ||
+		    le32(p + 16) != 0 || le32(p + 20) != 0 ||
+		    le64(p + 24) != le64(p + 32))
 			return 1;
 		*count = le64(p + 32);
 		*len = le64(p + 40);
 		*off = le64(p + 48);
+		end = z;
 	}
-	if (*off > w->size || *len > w->size - *off)
+	if (*off > end || *len != end - *off)
 		return 1;
 	return 0;
 }
@@ -426,6 +438,22 @@ cd_zip64(const unsigned char *ex, size_t len, uint64_t *v[3])
 	return -1;
 }
 
+/* Do the extra fields of len bytes at ex fill them exactly (or leave
+ * zeros, as aligning tools pad)? */
+static int
+ef_valid(const unsigned char *ex, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i + 4 <= len; i += 4 + le16(ex + i + 2))
+		if (i + 4 + le16(ex + i + 2) > len)
+			return 0;
+	for (; i < len; i++)
+		if (ex[i] != 0)
+			return 0;
+	return 1;
+}
+
 static int
 cmp_off(const void *a, const void *b)
 {
@@ -450,6 +478,7 @@ cd_entry(struct wheel *w, uint64_t off, uint64_t end, struct cd_ent *e)
 	el = le16(p + 30);
 	cl = le16(p + 32);
 	e->len = 46 + e->nl + el + cl;
+	e->version = le16(p + 6);
 	e->flags = le16(p + 8);
 	e->method = le16(p + 10);
 	e->dostime = le32(p + 12);
@@ -464,7 +493,9 @@ cd_entry(struct wheel *w, uint64_t off, uint64_t end, struct cd_ent *e)
 	    (p = wheel_source_at(w, off, 46 + e->nl + el)) == NULL)
 		return 1;
 	e->name = p + 46;
-	if (disk != 0)
+	/* a UTF-8 comment libzip would check: left to it */
+	if (disk != 0 || !ef_valid(p + 46 + e->nl, el) ||
+	    ((e->flags & 0x800) && cl > 0))
 		return 1;
 	if (e->size == U32_MAX || e->csize == U32_MAX || e->lh == U32_MAX) {
 		uint64_t	*v[3] = { &e->size, &e->csize, &e->lh };
@@ -545,6 +576,7 @@ cd_index(struct wheel *w)
 		    e.method != m->method || e.crc != m->crc)
 			return cd_disagrees();
 		m->flags = e.flags;
+		m->version = e.version;
 		m->dostime = e.dostime;
 		m->lh_off = e.lh;
 	}
@@ -589,6 +621,7 @@ cd_read(struct wheel *w, const struct wheel_open_opts *o, uint64_t max)
 			return -1;
 		m = &w->m[i];
 		m->flags = e.flags;
+		m->version = e.version;
 		m->dostime = e.dostime;
 		m->lh_off = e.lh;
 	}
@@ -623,6 +656,12 @@ wheel_member_check(struct wheel *w, const struct wheel_member *m)
 		    "compression method");
 	if ((flags ^ m->flags) & 0x0009)
 		return local_err(m, "its local header gives other flags");
+	if (le16(p + 4) > m->version)
+		return local_err(m, "its local header needs a later version "
+		    "of the format");
+	if (!ef_valid(p + 30 + nl, el))
+		return local_err(m, "its local header has damaged extra "
+		    "fields");
 	if (le32(p + 10) != m->dostime)
 		return local_err(m, "its local header gives another time");
 	if ((flags & 8) && le32(p + 14) == 0 && csize == 0 && size == 0)

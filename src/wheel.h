@@ -26,6 +26,7 @@ struct wheel_member {
 	uint32_t	 crc;
 	uint16_t	 method;	/* ZIP_CM_STORE or ZIP_CM_DEFLATE */
 	uint16_t	 flags;		/* general purpose flags (central directory) */
+	uint16_t	 version;	/* version needed to extract (same) */
 	uint32_t	 dostime;	/* DOS time and date (central directory) */
 	uint64_t	 lh_off;	/* its local header's offset in the file */
 	uint64_t	 lh_end;	/* the next local header's, or the central

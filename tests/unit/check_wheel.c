@@ -375,6 +375,61 @@ START_TEST(test_wheel_case_scanned)
 }
 END_TEST
 
+/* One byte of a built wheel changed: in its end-of-directory record (at
+ * from the record's start) or its first local header. */
+static const struct {
+	int		 eocd;
+	long		 at;
+	unsigned char	 value;
+	const char	*err;		/* NULL: accepted */
+} edits[] = {
+	{ 1, 12, 0, NULL },		/* unchanged */
+	{ 1, 12, 1, "damaged archive" },	/* directory size + 1 */
+	{ 1, 20, 1, "damaged archive" },	/* a comment past the end */
+	{ 1, 8, 1, "" },		/* entries on this disk + 1 */
+	{ 0, 5, 0x3f, "needs a later version" },
+	{ 0, 28, 2, "" },		/* extra field length */
+};
+
+START_TEST(test_wheel_edit)
+{
+	struct ment	 m[NMEMB] = { BASE };
+	struct wheel_open_opts o = { .verify_record = 1 };
+	struct wheel	 w;
+	char		*path = build(W, m), *data;
+	FILE		*f;
+	long		 n, at;
+	int		 rc;
+
+	f = fopen(path, "r+b");
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	data = xmalloc((size_t)n);
+	ck_assert_int_eq(fread(data, 1, (size_t)n, f), n);
+	at = edits[_i].eocd ? n - 22 + edits[_i].at : edits[_i].at;
+	ck_assert_int_eq(memcmp(data + n - 22, "PK\5\6", 4), 0);
+	/* a change: added to the byte there; 0 leaves it */
+	data[at] = (char)((unsigned char)data[at] + edits[_i].value);
+	rewind(f);
+	ck_assert_int_eq(fwrite(data, 1, (size_t)n, f), n);
+	fclose(f);
+	free(data);
+	rc = open_checked(&w, path, &o);
+	if (edits[_i].err == NULL) {
+		ck_assert_msg(rc == 0, "edit %d: %s", _i, err_get());
+		wheel_close(&w);
+	} else {
+		ck_assert_msg(rc == -1, "edit %d: accepted", _i);
+		ck_assert_msg(strstr(err_get(), edits[_i].err) != NULL,
+		    "edit %d: error '%s', expected '%s'", _i, err_get(),
+		    edits[_i].err);
+	}
+	free(path);
+}
+END_TEST
+
 /* Local headers: compared by libzip only where the central directory is
  * ambiguous (two end-of-directory signatures), else member by member. */
 START_TEST(test_wheel_local_checked)
@@ -634,6 +689,7 @@ wheel_suite(void)
 	tcase_add_loop_test(tc, test_wheel_case_scanned, 0, ARRAY_SIZE(cases));
 	tcase_add_test(tc, test_wheel_members);
 	tcase_add_test(tc, test_wheel_local_checked);
+	tcase_add_loop_test(tc, test_wheel_edit, 0, ARRAY_SIZE(edits));
 	tcase_add_test(tc, test_not_zip);
 	suite_add_tcase(s, tc);
 
