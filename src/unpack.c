@@ -39,7 +39,7 @@ const char *const unpack_keys[5] = {
 };
 
 #define CHUNK		(256 * 1024)
-#define WHOLE_MAX	(24 * 1024 * 1024)	/* inflated in one call up to this */
+#define WHOLE_MAX	(8 * 1024 * 1024)	/* inflated in one call up to this */
 
 struct unpack {
 	const struct unpack_opts *o;
