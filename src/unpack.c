@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <libdeflate.h>
+#include <zlib.h>
 
 #include "cache.h"
 #include "dirtab.h"
@@ -232,14 +233,83 @@ out:
 }
 
 /*
+ * A member too large to inflate whole, or stored, a chunk at a time:
+ * compressed bytes from the mapping or read through the window, inflated
+ * by zlib (CRC'ed by the sink).  1, 0 when only libzip can read it (no
+ * byte was sunk), or -1.
+ */
+static int
+member_stream(struct unpack *u, const struct wheel_member *m, struct sink *s)
+{
+	const unsigned char	*in;
+	z_stream		 z;
+	uint64_t		 pos = 0;
+	size_t			 n;
+	int			 r, zr = Z_OK, rc = -1;
+
+	if (u->rawcap < CHUNK) {
+		u->rawcap = CHUNK;
+		u->raw = xrealloc(u->raw, u->rawcap);
+	}
+	n = m->csize < CHUNK ? (size_t)m->csize : CHUNK;
+	if ((r = wheel_member_at(&u->w, m, 0, n, u->raw, &in)) != 1)
+		return r;
+	s->crc = 1;
+	if (m->method == ZIP_CM_STORE) {
+		for (;;) {
+			if (sink(s, in, n) != 0)
+				return -1;
+			if ((pos += n) == m->csize)
+				return 1;
+			n = m->csize - pos < CHUNK ? (size_t)(m->csize - pos) : CHUNK;
+			if (wheel_member_at(&u->w, m, pos, n, u->raw, &in) != 1)
+				return -1;
+		}
+	}
+	memset(&z, 0, sizeof(z));
+	if (inflateInit2(&z, -MAX_WBITS) != Z_OK)
+		die(1, "out of memory");
+	z.next_in = (unsigned char *)(uintptr_t)in;
+	z.avail_in = (uInt)n;
+	pos = n;
+	while (zr != Z_STREAM_END) {
+		if (z.avail_in == 0) {
+			if (pos == m->csize) {
+				err_set("'%s' has damaged compressed data (it ends "
+				    "early)", m->name);
+				goto out;
+			}
+			n = m->csize - pos < CHUNK ? (size_t)(m->csize - pos) : CHUNK;
+			if (wheel_member_at(&u->w, m, pos, n, u->raw, &in) != 1)
+				goto out;
+			z.next_in = (unsigned char *)(uintptr_t)in;
+			z.avail_in = (uInt)n;
+			pos += n;
+		}
+		z.next_out = u->chunk;
+		z.avail_out = CHUNK;
+		zr = inflate(&z, Z_NO_FLUSH);
+		if (zr != Z_OK && zr != Z_STREAM_END) {
+			err_set("'%s' has damaged compressed data", m->name);
+			goto out;
+		}
+		if (sink(s, u->chunk, CHUNK - z.avail_out) != 0)
+			goto out;
+	}
+	rc = 1;
+out:
+	inflateEnd(&z);
+	return rc;
+}
+
+/*
  * The data of one member into the sink.  A deflated member whose sizes
  * add up to WHOLE_MAX at most is inflated in one call of libdeflate
  * (about twice as fast as zlib's streaming inflate, and its CRC-32 uses
  * the CPU's carry-less multiply), from the mapped wheel itself or read
- * whole (memory: WHOLE_MAX at most); stored members
- * of a mapped wheel go from the mapping straight to the sink; larger
- * deflated members stream through libzip's zlib, which checks the CRC
- * itself, so memory stays bounded whatever the member size.
+ * whole (memory: WHOLE_MAX at most); others stream a chunk at a time
+ * (member_stream()), so memory stays bounded whatever the member size.
+ * libzip reads only the members of an archive it opened itself.
  */
 static int
 member_data(struct unpack *u, const struct wheel_member *m, struct sink *s)
@@ -254,18 +324,16 @@ member_data(struct unpack *u, const struct wheel_member *m, struct sink *s)
 		u->rawcap = m->csize;
 		u->raw = xrealloc(u->raw, u->rawcap);
 	}
-	r = whole || m->method == ZIP_CM_STORE ?
-	    wheel_member_raw(&u->w, m, whole ? u->raw : NULL, &in) : 0;
+	if (whole && (r = wheel_member_raw(&u->w, m, u->raw, &in)) == 1) {
+		s->crc = 1;
+		if (inflate_whole(u, m, in, s) != 0)
+			return -1;
+	} else if (!whole)
+		r = member_stream(u, m, s);
 	if (r == -1)
 		return -1;
 	if (r == 0 && member_zip(u, m, s, whole) != 0)
 		return -1;
-	if (r == 1) {
-		s->crc = 1;
-		if ((whole ? inflate_whole(u, m, in, s) : sink(s, in,
-		    (size_t)m->csize)) != 0)
-			return -1;
-	}
 	if (s->total != m->size)
 		return err_set("'%s' holds %llu bytes, its header declares %llu",
 		    m->name, (unsigned long long)s->total,

@@ -689,8 +689,8 @@ wheel_member_check(struct wheel *w, const struct wheel_member *m)
 }
 
 int
-wheel_member_raw(struct wheel *w, const struct wheel_member *m,
-    unsigned char *buf, const unsigned char **out)
+wheel_member_at(struct wheel *w, const struct wheel_member *m, uint64_t pos,
+    size_t n, unsigned char *buf, const unsigned char **out)
 {
 	const unsigned char *p;
 	uint64_t	 data;
@@ -704,14 +704,24 @@ wheel_member_raw(struct wheel *w, const struct wheel_member *m,
 	if (data > m->lh_end || m->csize > m->lh_end - data)
 		return local_err(m, "its data overlap another member or the "
 		    "central directory");
+	if (pos > m->csize || n > m->csize - pos)
+		BUG("member '%s': bytes %llu+%zu of %llu", m->name,
+		    (unsigned long long)pos, n, (unsigned long long)m->csize);
 	if (w->map != NULL) {
-		*out = (const unsigned char *)w->map + data;
+		*out = (const unsigned char *)w->map + data + pos;
 		return 1;
 	}
-	if (wheel_source_copy(w, buf, (size_t)m->csize, data) != 0)
+	if (wheel_source_copy(w, buf, n, data + pos) != 0)
 		return err_set("cannot read '%s': %s", m->name, strerror(errno));
 	*out = buf;
 	return 1;
+}
+
+int
+wheel_member_raw(struct wheel *w, const struct wheel_member *m,
+    unsigned char *buf, const unsigned char **out)
+{
+	return wheel_member_at(w, m, 0, (size_t)m->csize, buf, out);
 }
 
 int

@@ -128,8 +128,12 @@ int	 wheel_member_check(struct wheel *, const struct wheel_member *);
 int	 wheel_member_raw(struct wheel *, const struct wheel_member *,
 	    unsigned char *buf, const unsigned char **p);
 
-/* libzip's archive, opened on first use (a large deflated member that
- * zlib streams), having checked that it sees m as wheel_open() did; NULL
+/* The same for n bytes of them from pos (within m->csize). */
+int	 wheel_member_at(struct wheel *, const struct wheel_member *,
+	    uint64_t pos, size_t n, unsigned char *buf, const unsigned char **p);
+
+/* libzip's archive, opened on first use (a member of an archive libzip
+ * opened with its whole-archive check), having checked that it sees m as wheel_open() did; NULL
  * with err_set(). */
 zip_t	*wheel_zip(struct wheel *, const struct wheel_member *);
 
