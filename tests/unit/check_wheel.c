@@ -116,20 +116,43 @@ gen_record(const struct ment *m, const struct ment *self)
 	return buf_detach(&b);
 }
 
+/* The whole file at path, and its length. */
+static char *
+file_load(const char *path, long *n)
+{
+	FILE	*f = fopen(path, "rb");
+	char	*data;
+
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	*n = ftell(f);
+	rewind(f);
+	data = xmalloc((size_t)*n);
+	ck_assert_int_eq(fread(data, 1, (size_t)*n, f), *n);
+	fclose(f);
+	return data;
+}
+
+/* Write data back over path, and free it. */
+static void
+file_store(const char *path, char *data, long n)
+{
+	FILE	*f = fopen(path, "r+b");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fwrite(data, 1, (size_t)n, f), n);
+	fclose(f);
+	free(data);
+}
+
 static void
 patch(const char *path, const char *from, const char *to, int once)
 {
-	FILE	*f = fopen(path, "r+b");
 	char	*data, *p;
 	long	 n;
 	size_t	 fl = strlen(from);
 
-	ck_assert_ptr_nonnull(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	data = xmalloc((size_t)n);
-	ck_assert_int_eq(fread(data, 1, (size_t)n, f), n);
+	data = file_load(path, &n);
 	ck_assert_uint_eq(strlen(to), fl);
 	for (p = data; (p = memmem(p, (size_t)(data + n - p), from, fl)) != NULL;
 	    p += fl) {
@@ -137,10 +160,7 @@ patch(const char *path, const char *from, const char *to, int once)
 		if (once)
 			break;
 	}
-	rewind(f);
-	ck_assert_int_eq(fwrite(data, 1, (size_t)n, f), n);
-	fclose(f);
-	free(data);
+	file_store(path, data, n);
 }
 
 static char *
@@ -397,25 +417,15 @@ START_TEST(test_wheel_edit)
 	struct wheel_open_opts o = { .verify_record = 1 };
 	struct wheel	 w;
 	char		*path = build(W, m), *data;
-	FILE		*f;
 	long		 n, at;
 	int		 rc;
 
-	f = fopen(path, "r+b");
-	ck_assert_ptr_nonnull(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	data = xmalloc((size_t)n);
-	ck_assert_int_eq(fread(data, 1, (size_t)n, f), n);
+	data = file_load(path, &n);
 	at = edits[_i].eocd ? n - 22 + edits[_i].at : edits[_i].at;
 	ck_assert_int_eq(memcmp(data + n - 22, "PK\5\6", 4), 0);
 	/* a change: added to the byte there; 0 leaves it */
 	data[at] = (char)((unsigned char)data[at] + edits[_i].value);
-	rewind(f);
-	ck_assert_int_eq(fwrite(data, 1, (size_t)n, f), n);
-	fclose(f);
-	free(data);
+	file_store(path, data, n);
 	rc = open_checked(&w, path, &o);
 	if (edits[_i].err == NULL) {
 		ck_assert_msg(rc == 0, "edit %d: %s", _i, err_get());
