@@ -1,5 +1,6 @@
 /*
- * wheel.h: opening a wheel archive with libzip and checking everything
+ * wheel.h: opening a wheel archive (its central directory read by
+ * wheel.c, or by libzip where it is unusual) and checking everything
  * that can be checked without inflating member data: the filename, the
  * central directory (methods, sizes against --max-unpacked-size, member
  * names, duplicates, file-versus-directory clashes), the one top-level

@@ -1,11 +1,13 @@
 /*
- * wheel_source.c: where libzip reads a wheel from.  A wheel below 64 KiB
- * is read into the heap with one pread; one up to 64 MiB is mapped
- * read-only (members are read out of memory, no system call per
- * member); a larger one is read through a window refilled with pread, so
- * libzip's seeks never reach the kernel and a part of a split wheel can
- * share its descriptor.  It reads the file only; it never checks what the
- * archive holds (wheel.c does).
+ * wheel_source.c: where a wheel is read from, by wheel.c and unpack.c
+ * (wheel_source_at(), wheel_source_copy()) and, when it is opened, by
+ * libzip.  A wheel below 64 KiB is read into the heap with one pread; one
+ * up to 64 MiB is mapped read-only (members are read out of memory, no
+ * system call per member); a larger one is read through a window
+ * refilled with pread, which belongs to the wheel, so seeks never reach
+ * the kernel and a part of a split wheel can share its descriptor.  It
+ * reads the file only; it never checks what the archive holds (wheel.c
+ * does).
  */
 #include "config.h"
 
