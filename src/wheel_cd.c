@@ -236,6 +236,16 @@ set_ends(struct wheel *w, uint64_t start)
 	return 0;
 }
 
+/* What of e libzip does not say, for the local header's check. */
+static void
+cd_raw(struct wheel_member *m, const struct cd_ent *e)
+{
+	m->flags = e->flags;
+	m->version = e->version;
+	m->dostime = e->dostime;
+	m->lh_off = e->lh;
+}
+
 /* After libzip read the central directory: each member's local header,
  * raw flags and time, from the same directory (every entry's name,
  * method, CRC and sizes must be libzip's).  0, 1 (libzip may have read
@@ -264,10 +274,7 @@ wheel_cd_index(struct wheel *w)
 		    e.size != m->size || e.csize != m->csize ||
 		    e.method != m->method || e.crc != m->crc)
 			return wheel_cd_disagrees();
-		m->flags = e.flags;
-		m->version = e.version;
-		m->dostime = e.dostime;
-		m->lh_off = e.lh;
+		cd_raw(m, &e);
 	}
 	return set_ends(w, start);
 }
@@ -285,7 +292,6 @@ wheel_cd_read(struct wheel *w, const struct wheel_open_opts *o, uint64_t max)
 {
 	uint64_t	 off, start, len, count;
 	struct cd_ent	 e;
-	struct wheel_member *m;
 	size_t		 i, used = 0;
 	char		*name;
 
@@ -308,11 +314,7 @@ wheel_cd_read(struct wheel *w, const struct wheel_open_opts *o, uint64_t max)
 			return err_set("member name '%s' holds a NUL byte", name);
 		if (wheel_member_fill(w, i, name, &e, max) == -1)
 			return -1;
-		m = &w->m[i];
-		m->flags = e.flags;
-		m->version = e.version;
-		m->dostime = e.dostime;
-		m->lh_off = e.lh;
+		cd_raw(&w->m[i], &e);
 	}
 	return set_ends(w, start);
 }
