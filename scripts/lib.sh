@@ -6,7 +6,7 @@
 # The project root, whatever the current directory.
 FL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-FL_PACKAGES=(autoconf automake pkg-config make gcc libzip-dev libxxhash-dev libdeflate-dev
+FL_PACKAGES=(autoconf automake pkg-config make gcc libzip-dev zlib1g-dev libxxhash-dev libdeflate-dev
 	libjansson-dev check libssl-dev python3 python3-venv python3-pip-whl
 	python3-setuptools-whl unzip libcurl4-openssl-dev libseccomp-dev nginx-light openssl
 	strace curl groff-base)

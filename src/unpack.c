@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <libdeflate.h>
+#include <zlib.h>
 
 #include "cache.h"
 #include "dirtab.h"
@@ -39,7 +40,7 @@ const char *const unpack_keys[5] = {
 };
 
 #define CHUNK		(256 * 1024)
-#define WHOLE_MAX	(4 * 1024 * 1024)	/* inflated in one call up to this */
+#define WHOLE_MAX	(8 * 1024 * 1024)	/* inflated in one call up to this */
 
 struct unpack {
 	const struct unpack_opts *o;
@@ -157,10 +158,6 @@ read_raw(struct unpack *u, zip_file_t *zf, const struct wheel_member *m)
 	zip_int64_t	n;
 	uint64_t	got = 0;
 
-	if (u->rawcap < m->csize) {
-		u->rawcap = m->csize;
-		u->raw = xrealloc(u->raw, u->rawcap);
-	}
 	while (got < m->csize) {
 		n = zip_fread(zf, u->raw + got, m->csize - got);
 		if (n < 0)
@@ -174,76 +171,177 @@ read_raw(struct unpack *u, zip_file_t *zf, const struct wheel_member *m)
 	return 0;
 }
 
-/*
- * The data of one member into the sink.  Deflated members up to
- * WHOLE_MAX are inflated in one call of libdeflate (about twice as fast as
- * zlib's streaming inflate, and its CRC-32 uses the CPU's carry-less
- * multiply); stored members are read raw; larger deflated members stream
- * through libzip's zlib, which checks the CRC itself, so memory stays
- * bounded whatever the member size.
- */
+/* A deflated member of at most WHOLE_MAX bytes, in one call. */
 static int
-member_data(struct unpack *u, const struct wheel_member *m, struct sink *s)
+inflate_whole(struct unpack *u, const struct wheel_member *m,
+    const unsigned char *in, struct sink *s)
 {
 	enum libdeflate_result	 r;
-	zip_file_t		*zf;
-	zip_int64_t		 n;
 	size_t			 got;
-	int			 raw, rc = -1;
 
-	raw = m->method == ZIP_CM_STORE ||
-	    (m->method == ZIP_CM_DEFLATE && m->size <= WHOLE_MAX && m->csize <= WHOLE_MAX);
+	if (u->outcap < m->size) {
+		u->outcap = m->size;
+		u->out = xrealloc(u->out, u->outcap);
+	}
+	r = libdeflate_deflate_decompress(u->inflater, in, m->csize, u->out,
+	    m->size, &got);
+	if (r == LIBDEFLATE_INSUFFICIENT_SPACE)
+		return err_set("'%s' holds more data than its declared size %llu",
+		    m->name, (unsigned long long)m->size);
+	if (r != LIBDEFLATE_SUCCESS)
+		return err_set("'%s' has damaged compressed data", m->name);
+	return sink(s, u->out, got);
+}
+
+/* The member through libzip: a large deflated one (zlib streams it and
+ * checks the CRC), or any where wheel.c cannot say where its data are. */
+static int
+member_zip(struct unpack *u, const struct wheel_member *m, struct sink *s,
+    int whole)
+{
+	zip_file_t	*zf;
+	zip_int64_t	 n;
+	int		 raw = whole || m->method == ZIP_CM_STORE, rc = -1;
+
+	if (wheel_zip(&u->w, m) == NULL)
+		return -1;
 	zf = zip_fopen_index(u->w.za, m->index, raw ? ZIP_FL_COMPRESSED : 0);
 	if (zf == NULL)
 		return err_set("cannot read '%s': %s", m->name, zip_strerror(u->w.za));
 	/* libzip checks the CRC of stored members even when read raw. */
-	s->crc = raw && m->method == ZIP_CM_DEFLATE;
-	if (raw && m->method == ZIP_CM_DEFLATE) {
-		if (read_raw(u, zf, m) != 0)
-			goto out;
-		if (u->outcap < m->size) {
-			u->outcap = m->size;
-			u->out = xrealloc(u->out, u->outcap);
-		}
-		r = libdeflate_deflate_decompress(u->inflater, u->raw, m->csize, u->out,
-		    m->size, &got);
-		if (r == LIBDEFLATE_INSUFFICIENT_SPACE) {
-			err_set("'%s' holds more data than its declared size %llu",
-			    m->name, (unsigned long long)m->size);
-			goto out;
-		}
-		if (r != LIBDEFLATE_SUCCESS) {
-			err_set("'%s' has damaged compressed data", m->name);
-			goto out;
-		}
-		if (sink(s, u->out, got) != 0)
-			goto out;
-	} else {
-		for (;;) {
-			n = zip_fread(zf, u->chunk, CHUNK);
-			if (n < 0) {
-				err_set("cannot read '%s': %s", m->name, zip_file_strerror(zf));
-				goto out;
-			}
-			if (n == 0)
-				break;
-			if (sink(s, u->chunk, (size_t)n) != 0)
-				goto out;
-		}
-	}
-	if (s->total != m->size) {
-		err_set("'%s' holds %llu bytes, its header declares %llu", m->name,
-		    (unsigned long long)s->total, (unsigned long long)m->size);
+	s->crc = whole;
+	if (whole) {
+		if (read_raw(u, zf, m) == 0 && inflate_whole(u, m, u->raw, s) == 0)
+			rc = 0;
 		goto out;
 	}
-	if (s->crc && s->crcval != m->crc) {
-		err_set("'%s' fails its CRC check (damaged archive)", m->name);
-		goto out;
+	for (;;) {
+		n = zip_fread(zf, u->chunk, CHUNK);
+		if (n < 0) {
+			err_set("cannot read '%s': %s", m->name, zip_file_strerror(zf));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (sink(s, u->chunk, (size_t)n) != 0)
+			goto out;
 	}
 	rc = 0;
 out:
 	zip_fclose(zf);
 	return rc;
+}
+
+/*
+ * A member too large to inflate whole, or stored, a chunk at a time:
+ * compressed bytes from the mapping or read through the window, inflated
+ * by zlib (CRC'ed by the sink).  1, 0 when only libzip can read it (no
+ * byte was sunk), or -1.
+ */
+static int
+member_stream(struct unpack *u, const struct wheel_member *m, struct sink *s)
+{
+	const unsigned char	*in;
+	z_stream		 z;
+	uint64_t		 pos = 0;
+	size_t			 n;
+	int			 r, zr = Z_OK, rc = -1;
+
+	if (u->rawcap < CHUNK) {
+		u->rawcap = CHUNK;
+		u->raw = xrealloc(u->raw, u->rawcap);
+	}
+	n = m->csize < CHUNK ? (size_t)m->csize : CHUNK;
+	if ((r = wheel_member_at(&u->w, m, 0, n, u->raw, &in)) != 1)
+		return r;
+	s->crc = 1;
+	if (m->method == ZIP_CM_STORE) {
+		for (;;) {
+			if (sink(s, in, n) != 0)
+				return -1;
+			if ((pos += n) == m->csize)
+				return 1;
+			n = m->csize - pos < CHUNK ? (size_t)(m->csize - pos) : CHUNK;
+			if (wheel_member_at(&u->w, m, pos, n, u->raw, &in) != 1)
+				return -1;
+		}
+	}
+	memset(&z, 0, sizeof(z));
+	if (inflateInit2(&z, -MAX_WBITS) != Z_OK)
+		die(1, "out of memory");
+	z.next_in = (unsigned char *)(uintptr_t)in;
+	z.avail_in = (uInt)n;
+	pos = n;
+	while (zr != Z_STREAM_END) {
+		if (z.avail_in == 0) {
+			if (pos == m->csize) {
+				err_set("'%s' has damaged compressed data (it ends "
+				    "early)", m->name);
+				goto out;
+			}
+			n = m->csize - pos < CHUNK ? (size_t)(m->csize - pos) : CHUNK;
+			if (wheel_member_at(&u->w, m, pos, n, u->raw, &in) != 1)
+				goto out;
+			z.next_in = (unsigned char *)(uintptr_t)in;
+			z.avail_in = (uInt)n;
+			pos += n;
+		}
+		z.next_out = u->chunk;
+		z.avail_out = CHUNK;
+		zr = inflate(&z, Z_NO_FLUSH);
+		if (zr != Z_OK && zr != Z_STREAM_END) {
+			err_set("'%s' has damaged compressed data", m->name);
+			goto out;
+		}
+		if (sink(s, u->chunk, CHUNK - z.avail_out) != 0)
+			goto out;
+	}
+	rc = 1;
+out:
+	inflateEnd(&z);
+	return rc;
+}
+
+/*
+ * The data of one member into the sink.  A deflated member whose sizes
+ * add up to WHOLE_MAX at most is inflated in one call of libdeflate
+ * (about twice as fast as zlib's streaming inflate, and its CRC-32 uses
+ * the CPU's carry-less multiply), from the mapped wheel itself or read
+ * whole (memory: WHOLE_MAX at most); others stream a chunk at a time
+ * (member_stream()), so memory stays bounded whatever the member size.
+ * libzip reads only the members of an archive it opened itself.
+ */
+static int
+member_data(struct unpack *u, const struct wheel_member *m, struct sink *s)
+{
+	const unsigned char	*in = NULL;
+	int			 whole, r;
+
+	/* its buffers: the output, and the input unless the wheel is mapped */
+	whole = m->method == ZIP_CM_DEFLATE && m->size <= WHOLE_MAX &&
+	    m->csize <= WHOLE_MAX - m->size;
+	if (whole && u->rawcap < m->csize) {
+		u->rawcap = m->csize;
+		u->raw = xrealloc(u->raw, u->rawcap);
+	}
+	if (whole && (r = wheel_member_raw(&u->w, m, u->raw, &in)) == 1) {
+		s->crc = 1;
+		if (inflate_whole(u, m, in, s) != 0)
+			return -1;
+	} else if (!whole)
+		r = member_stream(u, m, s);
+	if (r == -1)
+		return -1;
+	if (r == 0 && member_zip(u, m, s, whole) != 0)
+		return -1;
+	if (s->total != m->size)
+		return err_set("'%s' holds %llu bytes, its header declares %llu",
+		    m->name, (unsigned long long)s->total,
+		    (unsigned long long)m->size);
+	if (s->crc && s->crcval != m->crc)
+		return err_set("'%s' fails its CRC check (damaged archive)",
+		    m->name);
+	return 0;
 }
 
 /* One member: inflate, hash, write (unless write_it is 0: a member that is
@@ -373,11 +471,15 @@ members(struct unpack *u, size_t lo, size_t hi)
 {
 	size_t	i;
 
-	if (wheel_rows(&u->w, lo, hi) != 0)
+	if (wheel_names(&u->w, lo, hi) != 0 || wheel_rows(&u->w, lo, hi) != 0)
 		return -1;
 	for (i = lo; i < hi && i < u->w.n; i++) {
 		const struct wheel_member *wm = &u->w.m[i];
 
+		/* every member, the ones not installed too, before any of
+		 * it is written */
+		if (wheel_member_check(&u->w, wm) != 0)
+			return -1;
 		if (wm->is_dir || wm->skip)
 			continue;
 		if (member(u, wm) != 0)

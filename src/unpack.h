@@ -34,8 +34,9 @@ struct unpack_opts {
 	unsigned int	*next;		/* NULL: every member */
 	unsigned int	*nchunks;	/* set to how many chunks there are */
 	unsigned int	 nparts;
-	unsigned int	 part;		/* this part; only part 0 checks the */
-					/* archive's local headers */
+	unsigned int	 part;		/* this part; the checks of the whole
+					 * archive (duplicates, clashes, all of
+					 * RECORD) are part 0's (wheel.h) */
 	int		(*chunk_done)(void *arg, unsigned int chunk, struct manifest *);
 	void		*chunk_arg;
 };

@@ -1,7 +1,7 @@
 /*
  * wheel.c: opening a wheel and refusing it early.  It parses the
- * filename, opens the archive with libzip (local headers must agree with
- * the central directory), and checks every rule that the central
+ * filename, reads the central directory (wheel_cd.c; libzip where it is
+ * unusual), and checks every rule that the central
  * directory and the small dist-info files can decide: member names,
  * methods, the unpacked total, duplicates and file/directory clashes, the
  * one top-level .dist-info, .data keys, WHEEL, and that RECORD lists each
@@ -23,6 +23,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <libdeflate.h>
 
 #include "record.h"
 #include "tags.h"
@@ -150,57 +151,75 @@ open_error(const char *path, int code)
 	return -1;
 }
 
+/* Member i, named name, from e: the checks every member passes. */
+int
+wheel_member_fill(struct wheel *w, size_t i, const char *name,
+    const struct cd_ent *e, uint64_t max)
+{
+	struct wheel_member *m = &w->m[i];
+	const char	*mn;
+	mode_t		 mode;
+
+	if (*name == '\0')
+		return err_set("member with an empty name");
+	if (!w->part_only && member_name_check(name) == -1)
+		return -1;
+	m->name = name;		/* libzip's or w->names, while w is open */
+	m->index = i;
+	if (e->encrypted)
+		return err_set("member '%s' is encrypted", name);
+	if (e->method != ZIP_CM_STORE && e->method != ZIP_CM_DEFLATE) {
+		if ((mn = method_name(e->method)) != NULL)
+			return err_set("member '%s' uses %s compression (only "
+			    "stored and deflate are supported)", name, mn);
+		return err_set("member '%s' uses compression method %d (only "
+		    "stored and deflate are supported)", name, (int)e->method);
+	}
+	m->size = e->size;
+	m->csize = e->csize;
+	m->crc = e->crc;
+	m->method = e->method;
+	m->is_dir = name[strlen(name) - 1] == '/';
+	m->skip = in_pycache(name);
+	if (e->size > max - w->total_size)
+		return err_set("members add up to more than %llu bytes "
+		    "(--max-unpacked-size)", (unsigned long long)max);
+	w->total_size += e->size;
+	mode = (mode_t)(e->attr >> 16);
+	m->is_symlink = !m->is_dir && S_ISLNK(mode);
+	m->exec = !m->is_dir && S_ISREG(mode) && (mode & 0111);
+	return 0;
+}
+
 static int
-scan_member(struct wheel *w, zip_uint64_t i, struct wheel_member *m,
-    uint64_t max)
+scan_member(struct wheel *w, zip_uint64_t i, uint64_t max)
 {
 	const zip_uint64_t need = ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE |
 	    ZIP_STAT_CRC | ZIP_STAT_COMP_METHOD;
-	const char	*name, *mn;
+	const char	*name;
+	struct cd_ent	 e;
 	zip_stat_t	 st;
 	zip_uint8_t	 os;
-	zip_uint32_t	 attr;
-	mode_t		 mode;
 
+	memset(&e, 0, sizeof(e));
 	if ((name = zip_get_name(w->za, i, ZIP_FL_ENC_RAW)) == NULL ||
 	    zip_stat_index(w->za, i, ZIP_FL_ENC_RAW, &st) == -1)
 		return err_set("member %llu: %s", (unsigned long long)i,
 		    zip_strerror(w->za));
-	if (member_name_check(name) == -1)
-		return -1;
-	m->name = name;		/* libzip's, as long as the archive is open */
-	m->index = i;
 	if ((st.valid & need) != need)
 		return err_set("member '%s': incomplete central directory "
 		    "entry", name);
-	if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) &&
-	    st.encryption_method != ZIP_EM_NONE)
-		return err_set("member '%s' is encrypted", name);
-	if (st.comp_method != ZIP_CM_STORE &&
-	    st.comp_method != ZIP_CM_DEFLATE) {
-		if ((mn = method_name(st.comp_method)) != NULL)
-			return err_set("member '%s' uses %s compression (only "
-			    "stored and deflate are supported)", name, mn);
-		return err_set("member '%s' uses compression method %d (only "
-		    "stored and deflate are supported)", name,
-		    (int)st.comp_method);
-	}
-	m->size = st.size;
-	m->csize = st.comp_size;
-	m->crc = st.crc;
-	m->method = (uint16_t)st.comp_method;
-	m->is_dir = name[strlen(name) - 1] == '/';
-	m->skip = in_pycache(name);
-	if (st.size > max - w->total_size)
-		return err_set("members add up to more than %llu bytes "
-		    "(--max-unpacked-size)", (unsigned long long)max);
-	w->total_size += st.size;
-	if (zip_file_get_external_attributes(w->za, i, 0, &os, &attr) == 0) {
-		mode = (mode_t)(attr >> 16);
-		m->is_symlink = !m->is_dir && S_ISLNK(mode);
-		m->exec = !m->is_dir && S_ISREG(mode) && (mode & 0111);
-	}
-	return 0;
+	e.encrypted = (st.valid & ZIP_STAT_ENCRYPTION_METHOD) &&
+	    st.encryption_method != ZIP_EM_NONE;
+	e.method = (uint16_t)st.comp_method;
+	if (st.comp_method != e.method)
+		e.method = 0xffff;
+	e.size = st.size;
+	e.csize = st.comp_size;
+	e.crc = st.crc;
+	if (zip_file_get_external_attributes(w->za, i, 0, &os, &e.attr) != 0)
+		e.attr = 0;
+	return wheel_member_fill(w, (size_t)i, name, &e, max);
 }
 
 /* A member's name without its trailing '/', and which it was. */
@@ -274,6 +293,17 @@ check_clashes(const struct wheel *w)
 	}
 	free(k);
 	return rc;
+}
+
+int
+wheel_names(const struct wheel *w, size_t lo, size_t hi)
+{
+	size_t	i;
+
+	for (i = lo; w->part_only && i < hi && i < w->n; i++)
+		if (member_name_check(w->m[i].name) == -1)
+			return -1;
+	return 0;
 }
 
 static struct wheel_member *
@@ -581,19 +611,6 @@ read_distinfo(struct wheel *w, const struct wheel_open_opts *o)
 }
 
 
-static uint32_t
-le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
-
-static uint16_t
-le16(const unsigned char *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
 /*
  * libzip says only that some local header disagrees with the central
  * directory.  To name the member, walk the local headers in central
@@ -681,17 +698,48 @@ explain_incons(struct wheel *w)
 	return -1;
 }
 
+/* Forget what a failed way of opening found. */
+static void
+open_reset(struct wheel *w)
+{
+	if (w->za != NULL)
+		zip_discard(w->za);
+	w->za = NULL;
+	free(w->m);
+	w->m = NULL;
+	free(w->names);
+	w->names = NULL;
+	w->n = 0;
+	w->total_size = 0;
+}
+
+/*
+ * The central directory read here (cd_read()), or where it is unusual, by
+ * libzip: with checkcons, libzip compares every local header with the
+ * central directory; without, wheel_member_check() does as members are
+ * met.
+ */
 static int
-open_archive(struct wheel *w, const struct wheel_open_opts *o)
+open_archive(struct wheel *w, const struct wheel_open_opts *o, int checkcons)
 {
 	uint64_t	 max = o->max_unpacked ? o->max_unpacked : UINT64_MAX;
 	zip_int64_t	 n;
 	size_t		 i, skipped = 0;
 	const char	*example = NULL;
-	int		 code, dup = 0;
+	int		 code, dup = 0, rc;
 
+	w->local_checked = checkcons;
+	if (!checkcons) {
+		if (wheel_source_load(w, &code) != 0)
+			return open_error(w->path, code);
+		if ((rc = wheel_cd_read(w, o, max)) == 0)
+			goto scanned;
+		if (rc == -1)
+			return -1;
+		open_reset(w);
+	}
 	w->za = wheel_source_open(w, ZIP_RDONLY |
-	    (o->no_consistency ? 0 : ZIP_CHECKCONS), &code);
+	    (checkcons ? ZIP_CHECKCONS : 0), &code);
 	if (w->za == NULL && code == ZIP_ER_EXISTS) {
 		/* libzip refuses duplicate names; reopen to say which */
 		if ((w->za = wheel_source_open(w, ZIP_RDONLY, &code)) == NULL)
@@ -711,12 +759,21 @@ open_archive(struct wheel *w, const struct wheel_open_opts *o)
 	w->m = xcalloc((size_t)n, sizeof(*w->m));
 	for (i = 0; i < (size_t)n; i++) {
 		w->n = i + 1;
-		if (scan_member(w, i, &w->m[i], max) == -1)
+		if (scan_member(w, i, max) == -1)
 			return -1;
+	}
+	if (!checkcons && (rc = wheel_cd_index(w)) != 0) {
+		if (rc == -1)
+			return -1;
+		/* libzip may have chosen another central directory */
+		open_reset(w);
+		return open_archive(w, o, 1);
+	}
+scanned:
+	for (i = 0; i < w->n; i++)
 		if (w->m[i].skip && !w->m[i].is_dir && skipped++ == 0)
 			example = w->m[i].name;
-	}
-	if (check_clashes(w) == -1)
+	if (!w->part_only && check_clashes(w) == -1)
 		return -1;
 	if (dup)
 		return err_set("duplicate member names");
@@ -725,6 +782,33 @@ open_archive(struct wheel *w, const struct wheel_open_opts *o)
 		    "bytecode), e.g. '%s'", w->base, skipped,
 		    skipped == 1 ? "" : "s", example);
 	return 0;
+}
+
+zip_t *
+wheel_zip(struct wheel *w, const struct wheel_member *m)
+{
+	zip_stat_t	 st;
+	const char	*name;
+	int		 code;
+
+	if (w->za == NULL &&
+	    (w->za = wheel_source_open(w, ZIP_RDONLY, &code)) == NULL) {
+		open_error(w->path, code);
+		return NULL;
+	}
+	if (w->local_checked)
+		return w->za;
+	/* libzip must see m as cd_read() did */
+	if (zip_get_num_entries(w->za, 0) != (zip_int64_t)w->n ||
+	    (name = zip_get_name(w->za, m->index, ZIP_FL_ENC_RAW)) == NULL ||
+	    strcmp(name, m->name) != 0 ||
+	    zip_stat_index(w->za, m->index, ZIP_FL_ENC_RAW, &st) != 0 ||
+	    st.size != m->size || st.comp_size != m->csize ||
+	    st.crc != m->crc || st.comp_method != m->method) {
+		wheel_cd_disagrees();
+		return NULL;
+	}
+	return w->za;
 }
 
 int
@@ -741,7 +825,8 @@ wheel_open(struct wheel *w, const char *path, const struct wheel_open_opts *o)
 		memset(&w->fn, 0, sizeof(w->fn));
 		goto fail;
 	}
-	if (open_archive(w, o) == -1 || find_distinfo(w) == -1 ||
+	w->part_only = o->part_only;
+	if (open_archive(w, o, 0) == -1 || find_distinfo(w) == -1 ||
 	    check_data(w) == -1 || read_distinfo(w, o) == -1)
 		goto fail;
 	return 0;
@@ -754,6 +839,7 @@ void
 wheel_close(struct wheel *w)
 {
 	free(w->m);
+	free(w->names);
 	if (w->za != NULL)
 		zip_discard(w->za);
 	wheel_source_close(w);
@@ -768,6 +854,70 @@ wheel_close(struct wheel *w)
 	memset(w, 0, sizeof(*w));
 }
 
+/*
+ * A whole member into p (m->size bytes, below max) without libzip: its
+ * compressed bytes from the mapping or read once, inflated in one call
+ * of libdeflate (twice zlib's speed: RECORD of a large wheel is
+ * megabytes).  1 when done, 0 when libzip must read it, -1 with err_set().
+ */
+static int
+read_whole(struct wheel *w, const struct wheel_member *m, size_t max, char *p)
+{
+	struct libdeflate_decompressor *d;
+	enum libdeflate_result r;
+	const unsigned char *in;
+	unsigned char	*buf = NULL;
+	size_t		 got;
+	int		 rc;
+
+	/* a deflated member is not much larger compressed than inflated */
+	if (m->csize > (uint64_t)max + max / 8 + 65536)
+		return 0;
+	if (w->map == NULL && !w->local_checked)
+		buf = xmalloc(m->csize ? (size_t)m->csize : 1);
+	if ((rc = wheel_member_raw(w, m, buf, &in)) != 1)
+		goto out;
+	rc = -1;
+	if (m->method == ZIP_CM_STORE) {
+		if (m->csize != m->size) {
+			err_set("member '%s' %s its declared size", m->name,
+			    m->csize < m->size ? "is shorter than" :
+			    "has more data than");
+			goto out;
+		}
+		memcpy(p, in, (size_t)m->size);
+	} else {
+		if ((d = libdeflate_alloc_decompressor()) == NULL)
+			die(1, "out of memory");
+		r = libdeflate_deflate_decompress(d, in, (size_t)m->csize, p,
+		    (size_t)m->size, &got);
+		libdeflate_free_decompressor(d);
+		if (r == LIBDEFLATE_INSUFFICIENT_SPACE) {
+			err_set("member '%s' has more data than its declared "
+			    "size", m->name);
+			goto out;
+		}
+		if (r != LIBDEFLATE_SUCCESS) {
+			err_set("member '%s' has damaged compressed data",
+			    m->name);
+			goto out;
+		}
+		if (got != m->size) {
+			err_set("member '%s' is shorter than its declared size",
+			    m->name);
+			goto out;
+		}
+	}
+	if ((uint32_t)libdeflate_crc32(0, p, (size_t)m->size) != m->crc) {
+		err_set("CRC mismatch in member '%s'", m->name);
+		goto out;
+	}
+	rc = 1;
+out:
+	free(buf);
+	return rc;
+}
+
 int
 wheel_read_member(struct wheel *w, const struct wheel_member *m,
     size_t max, char **out, size_t *outlen)
@@ -776,15 +926,30 @@ wheel_read_member(struct wheel *w, const struct wheel_member *m,
 	zip_uint64_t	 got = 0;
 	zip_int64_t	 r;
 	char		*p, extra;
+	int		 whole;
 
 	*out = NULL;
 	*outlen = 0;
 	if (m->size > max || m->size >= SIZE_MAX)
 		return err_set("member '%s' is larger than %zu bytes",
 		    m->name, max);
-	if ((zf = zip_fopen_index(w->za, m->index, 0)) == NULL)
-		return err_set("member '%s': %s", m->name, zip_strerror(w->za));
+	if (wheel_member_check(w, m) == -1)
+		return -1;
 	p = xmalloc((size_t)m->size + 1);
+	if ((whole = read_whole(w, m, max, p)) == 1)
+		goto done;
+	if (whole == -1) {
+		free(p);
+		return -1;
+	}
+	if (wheel_zip(w, m) == NULL) {
+		free(p);
+		return -1;
+	}
+	if ((zf = zip_fopen_index(w->za, m->index, 0)) == NULL) {
+		free(p);
+		return err_set("member '%s': %s", m->name, zip_strerror(w->za));
+	}
 	for (r = 1; got < m->size; got += (zip_uint64_t)r) {
 		if ((r = zip_fread(zf, p + got, m->size - got)) <= 0)
 			break;
@@ -809,6 +974,7 @@ wheel_read_member(struct wheel *w, const struct wheel_member *m,
 		return -1;
 	}
 	zip_fclose(zf);
+done:
 	p[m->size] = '\0';
 	*out = p;
 	*outlen = (size_t)m->size;

@@ -1,5 +1,6 @@
 /*
- * wheel.h: opening a wheel archive with libzip and checking everything
+ * wheel.h: opening a wheel archive (its central directory read by
+ * wheel.c, or by libzip where it is unusual) and checking everything
  * that can be checked without inflating member data: the filename, the
  * central directory (methods, sizes against --max-unpacked-size, member
  * names, duplicates, file-versus-directory clashes), the one top-level
@@ -18,12 +19,19 @@
 #include "tags.h"
 
 struct wheel_member {
-	const char	*name;		/* validated UTF-8 relative path (libzip's) */
+	const char	*name;		/* validated UTF-8 relative path (libzip's,
+					 * or in wheel.names) */
 	zip_uint64_t	 index;		/* libzip index */
 	uint64_t	 size;		/* uncompressed size (central directory) */
 	uint64_t	 csize;		/* compressed size */
 	uint32_t	 crc;
 	uint16_t	 method;	/* ZIP_CM_STORE or ZIP_CM_DEFLATE */
+	uint16_t	 flags;		/* general purpose flags (central directory) */
+	uint16_t	 version;	/* version needed to extract (same) */
+	uint32_t	 dostime;	/* DOS time and date (central directory) */
+	uint64_t	 lh_off;	/* its local header's offset in the file */
+	uint64_t	 lh_end;	/* the next local header's, or the central
+					 * directory's: its data must end there */
 	int		 is_dir;	/* name ends in '/' */
 	int		 is_symlink;	/* Unix mode says symlink: written as a plain file */
 	int		 exec;		/* Unix mode: regular file with an execute bit */
@@ -43,11 +51,17 @@ struct wheel {
 	char		*path;		/* as given */
 	const char	*base;		/* basename of path (points into path) */
 	struct wheel_name fn;
-	zip_t		*za;
+	zip_t		*za;		/* NULL until a member needs libzip */
+	char		*names;		/* the members' names, when libzip did
+					 * not read the central directory */
 	int		 fd;		/* wheel_open_opts.fd, or -1: by path */
 	void		*map;		/* the file, mapped read-only */
 	size_t		 map_len;
 	int		 map_heap;	/* map is a heap copy, not a mapping */
+	void		*win;		/* or the window it is read through */
+	uint64_t	 size;		/* of the file */
+	int		 local_checked;	/* libzip compared every local header */
+	int		 part_only;	/* wheel_open_opts.part_only */
 	struct wheel_member *m;
 	size_t		 n;
 	uint64_t	 total_size;	/* sum of uncompressed sizes */
@@ -75,10 +89,11 @@ struct wheel_open_opts {
 	uint64_t max_members;		/* 0: WHEEL_MAX_MEMBERS */
 	int	 use_fd;		/* read the archive through fd (mmap or */
 	int	 fd;			/* a dup), never by its path */
-	/* A split wheel's parts other than part 0: libzip does not compare
-	 * every local header with the central directory (part 0 does, and
-	 * the wheel commits only when every part succeeded). */
-	int	 no_consistency;
+	/* A split wheel's parts other than part 0: duplicates and clashes
+	 * between names, and the names themselves, are part 0's to check
+	 * (the wheel commits only when every part succeeded); a part
+	 * checks the name of each member it meets (wheel_names()). */
+	int	 part_only;
 	/* With verify_record, they also leave RECORD's rows unparsed and
 	 * unmatched until wheel_rows() asks for them. */
 	int	 scan_record;
@@ -97,6 +112,35 @@ void	 wheel_close(struct wheel *);
  * the whole RECORD is checked, to fail with what wheel_open() would have
  * said.  0 (a no-op without scan_record), or -1 with err_set(). */
 int	 wheel_rows(struct wheel *, size_t lo, size_t hi);
+
+/* Does m's local header agree with the central directory (name, method,
+ * encryption and data descriptor flags, time, CRC and sizes unless a data
+ * descriptor holds them), and do its data end before the next local
+ * header?  wheel_open() checks only the members it reads: the caller
+ * checks every other member before it writes anything of it, and before
+ * the wheel succeeds.  0, or -1 with err_set() naming the member. */
+int	 wheel_member_check(struct wheel *, const struct wheel_member *);
+
+/* Where m's compressed bytes are, once wheel_member_check() passed: 1
+ * with *p pointing into the mapped wheel, or (buf not NULL) to buf
+ * holding them (m->csize bytes); 0 when only libzip knows (the archive
+ * was opened with its whole-archive check, or it is read through a
+ * window and buf is NULL); -1 with err_set(). */
+int	 wheel_member_raw(struct wheel *, const struct wheel_member *,
+	    unsigned char *buf, const unsigned char **p);
+
+/* The same for n bytes of them from pos (within m->csize). */
+int	 wheel_member_at(struct wheel *, const struct wheel_member *,
+	    uint64_t pos, size_t n, unsigned char *buf, const unsigned char **p);
+
+/* libzip's archive, opened on first use (a member of an archive libzip
+ * opened with its whole-archive check), having checked that it sees m as wheel_open() did; NULL
+ * with err_set(). */
+zip_t	*wheel_zip(struct wheel *, const struct wheel_member *);
+
+/* After wheel_open() with part_only: check the names of members lo..hi-1
+ * (member_name_check()).  0, or -1 with err_set(). */
+int	 wheel_names(const struct wheel *, size_t lo, size_t hi);
 
 /* Read a whole member (at most max bytes; more is an error), checking size
  * and CRC.  *out is NUL-terminated and owned by the caller. */

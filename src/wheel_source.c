@@ -1,11 +1,13 @@
 /*
- * wheel_source.c: where libzip reads a wheel from.  A wheel below 64 KiB
- * is read into the heap with one pread; one up to 64 MiB is mapped
- * read-only (members are read out of memory, no system call per
- * member); a larger one is read through a window refilled with pread, so
- * libzip's seeks never reach the kernel and a part of a split wheel can
- * share its descriptor.  It reads the file only; it never checks what the
- * archive holds (wheel.c does).
+ * wheel_source.c: where a wheel is read from, by wheel.c and unpack.c
+ * (wheel_source_at(), wheel_source_copy()) and, when it is opened, by
+ * libzip.  A wheel below 64 KiB is read into the heap with one pread; one
+ * up to 64 MiB is mapped read-only (members are read out of memory, no
+ * system call per member); a larger one is read through a window
+ * refilled with pread, which belongs to the wheel, so seeks never reach
+ * the kernel and a part of a split wheel can share its descriptor.  It
+ * reads the file only; it never checks what the archive holds (wheel.c
+ * does).
  */
 #include "config.h"
 
@@ -148,11 +150,7 @@ window_cb(void *arg, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
 	case ZIP_SOURCE_ERROR:
 		return zip_error_to_data(&wn->error, data, len);
 	case ZIP_SOURCE_FREE:
-		close(wn->fd);
-		free(wn->buf);
-		zip_error_fini(&wn->error);
-		free(wn);
-		return 0;
+		return 0;	/* the wheel's: wheel_source_close() */
 	case ZIP_SOURCE_SEEK:
 		off = zip_source_seek_compute_offset(wn->off, wn->size, data, len,
 		    &wn->error);
@@ -170,25 +168,18 @@ window_cb(void *arg, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
 	}
 }
 
-/* libzip on fd (taken over) of size bytes, through a window. */
-static zip_t *
-open_window(int fd, uint64_t size, int flags, int *code)
+/* fd (taken over), of size bytes, read through a window. */
+static void
+open_window(struct wheel *w, int fd, uint64_t size)
 {
 	struct window	*wn = xcalloc(1, sizeof(*wn));
-	zip_source_t	*src;
-	zip_error_t	 ze;
 
 	wn->fd = fd;
 	wn->size = size;
 	wn->buf = xmalloc(WIN_SIZE);
 	zip_error_init(&wn->error);
-	zip_error_init(&ze);
-	if ((src = zip_source_function_create(window_cb, wn, &ze)) == NULL) {
-		close(fd);
-		free(wn->buf);
-		free(wn);
-	}
-	return open_source(src, &ze, flags, code);
+	w->win = wn;
+	w->size = size;
 }
 
 /*
@@ -219,9 +210,72 @@ read_small(struct wheel *w, int fd)
 	return 1;
 }
 
+/*
+ * n bytes at off, from the mapping or the window (refilled there: libzip,
+ * reading the member next, finds them in it).  Valid until libzip reads
+ * again; NULL when the file is shorter or cannot be read.
+ */
+const unsigned char *
+wheel_source_at(struct wheel *w, uint64_t off, size_t n)
+{
+	struct window	*wn = w->win;
+	zip_int64_t	 r;
+
+	if (off > w->size || n > w->size - off)
+		return NULL;
+	if (w->map != NULL)
+		return (const unsigned char *)w->map + off;
+	if (wn == NULL || n > WIN_SIZE)
+		return NULL;
+	if (off < wn->buf_off || off + n > wn->buf_off + wn->buf_len) {
+		if ((r = window_pread(wn, wn->buf, WIN_SIZE, off)) < 0 ||
+		    (size_t)r < n)
+			return NULL;
+		wn->buf_off = off;
+		wn->buf_len = (size_t)r;
+	}
+	return wn->buf + (off - wn->buf_off);
+}
+
+int
+wheel_source_copy(struct wheel *w, void *buf, size_t n, uint64_t off)
+{
+	const unsigned char *p;
+	zip_int64_t	 r;
+
+	if (off > w->size || n > w->size - off) {
+		errno = EIO;
+		return -1;
+	}
+	if (n <= WIN_SIZE / 2 || w->map != NULL) {
+		if ((p = wheel_source_at(w, off, n)) == NULL) {
+			errno = EIO;
+			return -1;
+		}
+		memcpy(buf, p, n);
+		return 0;
+	}
+	if ((r = window_pread(w->win, buf, n, off)) < 0)
+		return -1;
+	if ((size_t)r != n) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
 void
 wheel_source_close(struct wheel *w)
 {
+	struct window	*wn = w->win;
+
+	if (wn != NULL) {
+		close(wn->fd);
+		free(wn->buf);
+		zip_error_fini(&wn->error);
+		free(wn);
+		w->win = NULL;
+	}
 	if (w->map == NULL)
 		return;
 	if (w->map_heap)
@@ -231,51 +285,65 @@ wheel_source_close(struct wheel *w)
 	w->map = NULL;
 }
 
+int
+wheel_source_load(struct wheel *w, int *code)
+{
+	struct stat	 st;
+	int		 fd;
+
+	if (w->map != NULL || w->win != NULL)
+		return 0;
+	if (w->fd >= 0 && read_small(w, w->fd))	/* the descriptor the parent hashed */
+		goto buffer;
+	if (w->fd >= 0)
+		fd = dup(w->fd);
+	else
+		fd = open(w->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		*code = ZIP_ER_OPEN;
+		return -1;
+	}
+	if (w->fd < 0 && read_small(w, fd)) {
+		close(fd);
+		goto buffer;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+		close(fd);
+		*code = ZIP_ER_NOZIP;
+		return -1;
+	}
+	if (st.st_size > MAP_MAX) {
+		/* A mapping's pages count in the worker's RSS as it reads
+		 * them: a large wheel is read through a window instead. */
+		open_window(w, fd, (uint64_t)st.st_size);
+		return 0;
+	}
+	w->map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (w->map == MAP_FAILED) {
+		w->map = NULL;
+		*code = ZIP_ER_READ;
+		return -1;
+	}
+	w->map_len = (size_t)st.st_size;
+	madvise(w->map, w->map_len, MADV_WILLNEED);
+buffer:
+	w->size = w->map_len;
+	return 0;
+}
+
 zip_t *
 wheel_source_open(struct wheel *w, int flags, int *code)
 {
-	struct stat	 st;
 	zip_source_t	*src;
 	zip_error_t	 ze;
-	int		 fd;
 
-	if (w->map == NULL && w->fd >= 0)
-		read_small(w, w->fd);	/* the descriptor the parent hashed */
-	if (w->map == NULL) {
-		if (w->fd >= 0)
-			fd = dup(w->fd);
-		else
-			fd = open(w->path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			*code = ZIP_ER_OPEN;
-			return NULL;
-		}
-		if (w->fd < 0 && read_small(w, fd)) {
-			close(fd);
-			goto buffer;
-		}
-		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
-			close(fd);
-			*code = ZIP_ER_NOZIP;
-			return NULL;
-		}
-		if (st.st_size > MAP_MAX) {
-			/* A mapping's pages count in the worker's RSS as it reads
-			 * them: a large wheel is read through a window instead. */
-			return open_window(fd, (uint64_t)st.st_size, flags, code);
-		}
-		w->map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		close(fd);
-		if (w->map == MAP_FAILED) {
-			w->map = NULL;
-			*code = ZIP_ER_READ;
-			return NULL;
-		}
-		w->map_len = (size_t)st.st_size;
-		madvise(w->map, w->map_len, MADV_WILLNEED);
-	}
-buffer:
+	if (wheel_source_load(w, code) != 0)
+		return NULL;
 	zip_error_init(&ze);
-	src = zip_source_buffer_create(w->map, w->map_len, 0, &ze);
+	if (w->win != NULL)
+		src = zip_source_function_create(window_cb, w->win, &ze);
+	else
+		src = zip_source_buffer_create(w->map, w->map_len, 0, &ze);
 	return open_source(src, &ze, flags, code);
 }

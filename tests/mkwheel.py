@@ -44,6 +44,9 @@ member options:
   local_size, local_crc, local_method
                       values written in the local header only
   in_record           false: leave the member out of RECORD
+  swallow_next        true (with "method": "store"): the next member's local
+                      header and data are written inside this member's data
+                      (overlapping members; RECORD lists this one's own data)
   utf8_flag           force the general-purpose UTF-8 flag on or off
                       (default: on when the name has non-ASCII bytes)
 
@@ -155,6 +158,7 @@ class Member:
         self.local_method = opts.get("local_method")
         self.utf8_flag = opts.get("utf8_flag")
         self.in_record = opts.get("in_record", not self.is_dir)
+        self.swallow_next = bool(opts.get("swallow_next"))
 
     def record_path(self):
         return self.name.decode("utf-8", "surrogateescape")
@@ -183,31 +187,51 @@ def compress(method, data):
     raise ValueError("method %d" % method)
 
 
+def local_entry(m, data):
+    """A member's local header (name included), its compressed bytes, and
+    the CRC, uncompressed size and flags of its central directory entry."""
+    comp = compress(m.method, data)
+    crc = m.crc if m.crc is not None else zlib.crc32(data) & 0xFFFFFFFF
+    usize = m.declared_size if m.declared_size is not None else len(data)
+    flags = 0
+    utf8 = m.utf8_flag
+    if utf8 is None:
+        utf8 = any(b >= 0x80 for b in m.name)
+    if utf8:
+        flags |= 0x800
+    need = 46 if m.method == 12 else 20
+    lname = m.local_name.encode("utf-8") if m.local_name is not None else m.name
+    lmethod = METHODS[m.local_method] if m.local_method is not None else m.method
+    lcrc = m.local_crc if m.local_crc is not None else crc
+    lsize = m.local_size if m.local_size is not None else usize
+    head = struct.pack("<IHHHHHIIIHH", 0x04034B50, need, flags, lmethod,
+                       DOS_TIME, DOS_DATE, lcrc, len(comp), lsize,
+                       len(lname), 0) + lname
+    return head, comp, crc, usize, flags, need
+
+
 def zip_bytes(members):
-    """Write a zip archive by hand: local headers, data, central directory."""
+    """Write a zip archive by hand: local headers, data, central directory.
+    A member with "swallow_next" (stored) holds the next member's local
+    header and data at the end of its own data: their data overlap."""
     out = bytearray()
     central = bytearray()
-    for m in members:
-        comp = compress(m.method, m.data)
-        crc = m.crc if m.crc is not None else zlib.crc32(m.data) & 0xFFFFFFFF
-        usize = m.declared_size if m.declared_size is not None else len(m.data)
-        flags = 0
-        utf8 = m.utf8_flag
-        if utf8 is None:
-            utf8 = any(b >= 0x80 for b in m.name)
-        if utf8:
-            flags |= 0x800
-        need = 46 if m.method == 12 else 20
-        lname = m.local_name.encode("utf-8") if m.local_name is not None else m.name
-        lmethod = METHODS[m.local_method] if m.local_method is not None else m.method
-        lcrc = m.local_crc if m.local_crc is not None else crc
-        lsize = m.local_size if m.local_size is not None else usize
-        offset = len(out)
-        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, need, flags, lmethod,
-                           DOS_TIME, DOS_DATE, lcrc, len(comp), lsize,
-                           len(lname), 0)
-        out += lname
-        out += comp
+    inner = None
+    for i, m in enumerate(members):
+        data = m.data
+        if m.swallow_next and i + 1 < len(members):
+            h, c = local_entry(members[i + 1], members[i + 1].data)[:2]
+            data = data + h + c
+        head, comp, crc, usize, flags, need = local_entry(m, data)
+        if inner is not None:
+            offset = inner
+            inner = None
+        else:
+            offset = len(out)
+            out += head
+            if m.swallow_next:
+                inner = len(out) + len(m.data)
+            out += comp
         central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50,
                                (3 << 8) | 20, need, flags, m.method,
                                DOS_TIME, DOS_DATE, crc, len(comp), usize,

@@ -74,6 +74,10 @@ subst >"$T/refuse.jsonl" <<'EOF'
 {"case": "member inflates to less than its declared size", "name": "hz10", "version": "1.0", "members": [{"name": "hz10/x.txt", "repeat": ["abcdefghij", 100], "declared_size": 1500}], "expect": ["hz10/x.txt"]}
 {"case": "bad CRC", "name": "hz11", "version": "1.0", "members": [{"name": "hz11/x.py", "text": "X = 1\n", "crc": 305419896}], "expect": ["hz11/x.py"]}
 {"case": "stored member with bad CRC", "name": "hz12", "version": "1.0", "members": [{"name": "hz12/x.py", "text": "X = 1\n", "method": "store", "crc": 305419896}], "expect": ["hz12/x.py"]}
+{"case": "local header of a __pycache__ member names another file", "name": "hz19", "version": "1.0", "members": [{"name": "hz19/__pycache__/x.pyc", "hex": "00", "in_record": false, "local_name": "hz19/__pycache__/y.pyc"}], "expect": ["hz19/__pycache__/x.pyc", "local header"]}
+{"case": "local header of a directory member names another file", "name": "hz20", "version": "1.0", "members": [{"name": "hz20/d/", "dir": true, "local_name": "hz20/e/"}], "expect": ["hz20/d/", "local header"]}
+{"case": "members whose data overlap", "name": "hz21", "version": "1.0", "opts": ["--no-verify-record"], "members": [{"name": "hz21/a.bin", "text": "AAAA", "method": "store", "swallow_next": true}, {"name": "hz21/b.py", "text": "B = 1\n"}], "expect": ["hz21/a.bin", "overlap"]}
+{"case": "local header names another file, end-of-directory signature near the end", "name": "hz22", "version": "1.0", "members": [{"name": "hz22/x.py", "text": "X = 1\n", "local_name": "hz22/y.py"}, {"name": "hz22/sig.bin", "hex": "504b0506", "method": "store"}], "expect": ["hz22/x.py", "local header"]}
 {"case": "bzip2 member", "name": "hz13", "version": "1.0", "members": [{"name": "hz13/x.py", "text": "X = 1\n", "method": "bzip2"}], "expect": ["hz13/x.py"]}
 {"case": "archive truncated in the central directory", "name": "hz14", "version": "1.0", "truncate": -30}
 {"case": "archive truncated to its first 100 bytes", "name": "hz15", "version": "1.0", "truncate": 100}

@@ -64,6 +64,12 @@ for kind, rc in (("drop", {"drop": [bad]}), ("twice", {"extra": [bad]}),
     os.makedirs(sys.argv[3] + "/" + kind)
     spec["record"] = rc
     mkwheel.build(spec, sys.argv[3] + "/" + kind)
+# A local header that disagrees with the central directory, in part 2's
+# members: checked by the part that meets it.
+os.makedirs(sys.argv[3] + "/local")
+spec["record"] = {}
+spec["files"][bad] = {"text": files[bad], "local_name": bad[:-3] + ".px"}
+mkwheel.build(spec, sys.argv[3] + "/local")
 EOF
 BADNAME=$(cat "$T/bad/name")
 WHL=$T/w/sp_big-1.0-py3-none-any.whl
@@ -166,11 +172,12 @@ for mode in no-cache cold; do
 	corrupt_checks "" $mode "$T/cbad"
 done
 
-# ---- RECORD problems in part 2's members ---------------------------------------------
-# A row missing, listed twice, of the wrong size or without a hash: the
-# split install fails saying what the install -j 1 says; a row for a file
-# the archive lacks is no problem either way.
-for kind in drop twice size nohash absent; do
+# ---- RECORD and local header problems in part 2's members ------------------------
+# A row missing, listed twice, of the wrong size or without a hash, or a
+# local header naming another file: the split install fails saying what
+# the install -j 1 says; a row for a file the archive lacks is no problem
+# either way.
+for kind in drop twice size nohash absent local; do
 	W=$T/bad/$kind/$B
 	for j in 1 2; do
 		rm -rf "$T/v"
@@ -237,9 +244,21 @@ for i in range(400):
 files["sp_huge/blob.bin"] = {"zeros": 65 << 20, "method": "store"}
 for i in range(400):
     files["sp_huge/b/m%03d.py" % i] = "# %d\n" % i * (i % 5 + 1)
+# deflated, larger than half a window: read past the window, inflated whole
+import base64, random
+random.seed(7)
+files["sp_huge/c/rand.txt"] = base64.b64encode(random.randbytes(600000)).decode()
+import hashlib
+open(sys.argv[2] + "/rand.sha256", "w").write(
+    hashlib.sha256(files["sp_huge/c/rand.txt"].encode()).hexdigest())
 spec = {"name": "sp_huge", "version": "1.0", "files": files}
 mkwheel.build(spec, sys.argv[2])
 spec["record"] = {"corrupt": ["sp_huge/b/m390.py"]}
+mkwheel.build(spec, sys.argv[3])
+spec["record"] = {}
+spec["files"]["sp_huge/b/m391.py"] = {"text": files["sp_huge/b/m391.py"],
+                                      "local_size": 1}
+spec["name"] = "sp_hugel"
 mkwheel.build(spec, sys.argv[3])
 EOF
 HW=$T/hw/sp_huge-1.0-py3-none-any.whl
@@ -252,6 +271,8 @@ assert_eq "over 64 MiB: a file after the large member" \
     "$(cat "$SP/sp_huge/b/m399.py")" "$(printf '# 399\n# 399\n# 399\n# 399\n# 399')"
 assert_eq "over 64 MiB: the large member" \
     "$(stat -c %s "$SP/sp_huge/blob.bin")" $((65 << 20))
+assert_eq "over 64 MiB: a deflated member larger than half a window" \
+    "$(sha256sum <"$SP/sp_huge/c/rand.txt" | cut -d' ' -f1)" "$(cat "$T/hw/rand.sha256")"
 rm -rf "$T/v"
 cp -a "$T/empty" "$T/v"
 fk_install "$T/v" --no-cache -j 1 "$T/hbad/sp_huge-1.0-py3-none-any.whl"
@@ -259,6 +280,11 @@ assert_rc "over 64 MiB: corrupt member" 1
 assert_grep "over 64 MiB: corrupt member named" \
     "RECORD: hash mismatch for 'sp_huge/b/m390.py'" "$T/err"
 assert_snap_same "over 64 MiB: corrupt member" "$T/empty.snap" "$T/v"
+fk_install "$T/v" --no-cache -j 1 "$T/hbad/sp_hugel-1.0-py3-none-any.whl"
+assert_rc "over 64 MiB: local header" 1
+assert_grep "over 64 MiB: local header named" \
+    "member 'sp_huge/b/m391.py': its local header gives other sizes" "$T/err"
+assert_snap_same "over 64 MiB: local header" "$T/empty.snap" "$T/v"
 rm -rf "$T/hw" "$T/hbad"
 
 # ---- SIGINT while the parts run ----------------------------------------------------

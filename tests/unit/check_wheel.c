@@ -116,20 +116,43 @@ gen_record(const struct ment *m, const struct ment *self)
 	return buf_detach(&b);
 }
 
+/* The whole file at path, and its length. */
+static char *
+file_load(const char *path, long *n)
+{
+	FILE	*f = fopen(path, "rb");
+	char	*data;
+
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	*n = ftell(f);
+	rewind(f);
+	data = xmalloc((size_t)*n);
+	ck_assert_int_eq(fread(data, 1, (size_t)*n, f), *n);
+	fclose(f);
+	return data;
+}
+
+/* Write data back over path, and free it. */
+static void
+file_store(const char *path, char *data, long n)
+{
+	FILE	*f = fopen(path, "r+b");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fwrite(data, 1, (size_t)n, f), n);
+	fclose(f);
+	free(data);
+}
+
 static void
 patch(const char *path, const char *from, const char *to, int once)
 {
-	FILE	*f = fopen(path, "r+b");
 	char	*data, *p;
 	long	 n;
 	size_t	 fl = strlen(from);
 
-	ck_assert_ptr_nonnull(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	data = xmalloc((size_t)n);
-	ck_assert_int_eq(fread(data, 1, (size_t)n, f), n);
+	data = file_load(path, &n);
 	ck_assert_uint_eq(strlen(to), fl);
 	for (p = data; (p = memmem(p, (size_t)(data + n - p), from, fl)) != NULL;
 	    p += fl) {
@@ -137,10 +160,7 @@ patch(const char *path, const char *from, const char *to, int once)
 		if (once)
 			break;
 	}
-	rewind(f);
-	ck_assert_int_eq(fwrite(data, 1, (size_t)n, f), n);
-	fclose(f);
-	free(data);
+	file_store(path, data, n);
 }
 
 static char *
@@ -264,7 +284,31 @@ static const struct wcase cases[] = {
 	    "RECORD: 'demo/__init__.py' is listed twice", NULL, 0, 0, NULL, NULL, 0 },
 	/* 50 */ { W, { META, WHL("1.0"), PKG, { DI "RECORD", "demo/__init__.py," E256 "\n",
 	    0, 0, 0 } }, "RECORD: line 1: expected 3 fields, found 2", NULL, 0, 0, NULL, NULL, 0 },
+	/* a second end-of-directory signature near the end: libzip compares
+	 * the local headers itself, and the message names the member */
+	{ W, { PKG, META, WHL("1.0"), REC, { "demo/sig.bin", "PK\5\6", 0, 0, 0 } },
+	    "damaged archive: member 'demo/__init__.py': its local header names "
+	    "another file", NULL, 0, 0, "demo/__init__.py", "demo/__init__.pz", 1 },
+	{ W, { BASE, { "demo/sig.bin", "PK\5\6", 0, 0, 0 } }, NULL, NULL, 0, 0, NULL, NULL, 0 },
 };
+
+/* wheel_open(), then every member's local header, as an install checks
+ * them before the wheel succeeds (wheel_member_check()). */
+static int
+open_checked(struct wheel *w, const char *path, const struct wheel_open_opts *o)
+{
+	size_t	i;
+
+	if (wheel_open(w, path, o) != 0)
+		return -1;
+	for (i = 0; i < w->n; i++) {
+		if (wheel_member_check(w, &w->m[i]) != 0) {
+			wheel_close(w);
+			return -1;
+		}
+	}
+	return 0;
+}
 
 START_TEST(test_wheel_case)
 {
@@ -278,7 +322,7 @@ START_TEST(test_wheel_case)
 	path = build(c->file, c->m);
 	if (c->from != NULL)
 		patch(path, c->from, c->to, c->once);
-	rc = wheel_open(&w, path, &o);
+	rc = open_checked(&w, path, &o);
 	if (c->err == NULL) {
 		ck_assert_msg(rc == 0, "case %d: rejected: %s", _i, err_get());
 		ck_assert_int_eq(w.record_ok, !c->noverify);
@@ -319,10 +363,10 @@ START_TEST(test_wheel_case_scanned)
 	path = build(c->file, c->m);
 	if (c->from != NULL)
 		patch(path, c->from, c->to, c->once);
-	if ((rc = wheel_open(&w, path, &o)) != 0)
+	if ((rc = open_checked(&w, path, &o)) != 0)
 		want = xstrdup(err_get());
 	o.scan_record = 1;
-	rs = wheel_open(&s, path, &o);
+	rs = open_checked(&s, path, &o);
 	for (i = s.n; rs == 0 && i > 0; i--)
 		rs = wheel_rows(&s, i - 1, i);
 	if (rc != 0) {
@@ -348,6 +392,74 @@ START_TEST(test_wheel_case_scanned)
 	wheel_close(&s);
 	free(want);
 	free(path);
+}
+END_TEST
+
+/* One byte of a built wheel changed: in its end-of-directory record (at
+ * from the record's start) or its first local header. */
+static const struct {
+	int		 eocd;
+	long		 at;
+	unsigned char	 value;
+	const char	*err;		/* NULL: accepted */
+} edits[] = {
+	{ 1, 12, 0, NULL },		/* unchanged */
+	{ 1, 12, 1, "damaged archive" },	/* directory size + 1 */
+	{ 1, 20, 1, "damaged archive" },	/* a comment past the end */
+	{ 1, 8, 1, "" },		/* entries on this disk + 1 */
+	{ 0, 5, 0x3f, "needs a later version" },
+	{ 0, 28, 2, "" },		/* extra field length */
+};
+
+START_TEST(test_wheel_edit)
+{
+	struct ment	 m[NMEMB] = { BASE };
+	struct wheel_open_opts o = { .verify_record = 1 };
+	struct wheel	 w;
+	char		*path = build(W, m), *data;
+	long		 n, at;
+	int		 rc;
+
+	data = file_load(path, &n);
+	at = edits[_i].eocd ? n - 22 + edits[_i].at : edits[_i].at;
+	ck_assert_int_eq(memcmp(data + n - 22, "PK\5\6", 4), 0);
+	/* a change: added to the byte there; 0 leaves it */
+	data[at] = (char)((unsigned char)data[at] + edits[_i].value);
+	file_store(path, data, n);
+	rc = open_checked(&w, path, &o);
+	if (edits[_i].err == NULL) {
+		ck_assert_msg(rc == 0, "edit %d: %s", _i, err_get());
+		wheel_close(&w);
+	} else {
+		ck_assert_msg(rc == -1, "edit %d: accepted", _i);
+		ck_assert_msg(strstr(err_get(), edits[_i].err) != NULL,
+		    "edit %d: error '%s', expected '%s'", _i, err_get(),
+		    edits[_i].err);
+	}
+	free(path);
+}
+END_TEST
+
+/* Local headers: compared by libzip only where the central directory is
+ * ambiguous (two end-of-directory signatures), else member by member. */
+START_TEST(test_wheel_local_checked)
+{
+	struct ment	 a[NMEMB] = { BASE }, b[NMEMB] = { BASE,
+	    { "demo/sig.bin", "xPK\5\6", 0, 0, 0 } };
+	struct wheel_open_opts o = { .verify_record = 1 };
+	struct wheel	 w;
+	char		*pa = build(W, a), *pb;
+
+	ck_assert_msg(wheel_open(&w, pa, &o) == 0, "%s", err_get());
+	ck_assert_int_eq(w.local_checked, 0);
+	ck_assert_uint_gt(w.m[w.n - 1].lh_end, w.m[w.n - 1].lh_off);
+	wheel_close(&w);
+	pb = build(W, b);
+	ck_assert_msg(wheel_open(&w, pb, &o) == 0, "%s", err_get());
+	ck_assert_int_eq(w.local_checked, 1);
+	wheel_close(&w);
+	free(pa);
+	free(pb);
 }
 END_TEST
 
@@ -586,6 +698,8 @@ wheel_suite(void)
 	tcase_add_loop_test(tc, test_wheel_case, 0, ARRAY_SIZE(cases));
 	tcase_add_loop_test(tc, test_wheel_case_scanned, 0, ARRAY_SIZE(cases));
 	tcase_add_test(tc, test_wheel_members);
+	tcase_add_test(tc, test_wheel_local_checked);
+	tcase_add_loop_test(tc, test_wheel_edit, 0, ARRAY_SIZE(edits));
 	tcase_add_test(tc, test_not_zip);
 	suite_add_tcase(s, tc);
 
