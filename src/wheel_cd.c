@@ -82,11 +82,14 @@ cd_find(struct wheel *w, uint64_t *off, uint64_t *len, uint64_t *count)
 	*off = le32(t + at + 16);
 	end = base + at;
 	if (at >= 20 && memcmp(t + at - 20, "PK\6\7", 4) == 0) {
+		/* the zip64 record ends where its locator starts (its size
+		 * compared by subtraction: a sum could wrap) */
 		z = le64(t + at - 12);
 		if (le32(t + at - 16) != 0 || le32(t + at - 4) != 1 ||
+		    z > base + at - 20 || base + at - 20 - z < 56 ||
 		    (p = wheel_source_at(w, z, 56)) == NULL ||
-		    memcmp(p, "PK\6\6", 4) != 0 || le64(p + 4) < 44 ||
-		    z + 12 + le64(p + 4) != base + at - 20 ||
+		    memcmp(p, "PK\6\6", 4) != 0 ||
+		    le64(p + 4) != base + at - 20 - z - 12 ||
 		    le32(p + 16) != 0 || le32(p + 20) != 0 ||
 		    le64(p + 24) != le64(p + 32))
 			return 1;
