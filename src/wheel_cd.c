@@ -319,6 +319,10 @@ wheel_cd_read(struct wheel *w, const struct wheel_open_opts *o, uint64_t max)
 			return -1;
 		cd_raw(&w->m[i], &e);
 	}
+	/* entries the count leaves out would be hidden from the walk while
+	 * other readers see them: the count must fill the directory */
+	if (off != start + len)
+		return 1;
 	return set_ends(w, start);
 }
 

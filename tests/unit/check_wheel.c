@@ -498,6 +498,32 @@ put64(char *p, uint64_t v)
 		p[i] = (char)(v >> 8 * i & 0xff);
 }
 
+/* An end record counting one entry fewer than the directory holds: the
+ * last member hidden from the walk, where every reader going through the
+ * whole directory sees it. */
+START_TEST(test_wheel_cd_hidden)
+{
+	struct ment	 m[NMEMB] = { BASE,
+	    { "demo/hidden.py", "import os\n", 0, F_UNLISTED, 0 } };
+	struct wheel_open_opts o = { .verify_record = 1 };
+	struct wheel	 w;
+	char		*path = build(W, m), *data;
+	long		 n;
+	unsigned	 count;
+
+	data = file_load(path, &n);
+	count = (unsigned char)data[n - 12] | (unsigned char)data[n - 11] << 8;
+	put16(data + n - 14, count - 1);
+	put16(data + n - 12, count - 1);
+	file_store(path, data, n);
+	if (open_checked(&w, path, &o) == 0) {
+		ck_assert_msg(0, "accepted, %zu members", w.n);
+		wheel_close(&w);
+	}
+	free(path);
+}
+END_TEST
+
 /*
  * A zip64 end record placed after the end record (in its comment), its
  * size field wrapping around to put it before the locator, and the last
@@ -790,6 +816,7 @@ wheel_suite(void)
 	tcase_add_test(tc, test_wheel_members);
 	tcase_add_test(tc, test_wheel_local_checked);
 	tcase_add_loop_test(tc, test_wheel_edit, 0, ARRAY_SIZE(edits));
+	tcase_add_test(tc, test_wheel_cd_hidden);
 	tcase_add_test(tc, test_wheel_zip64_wrap);
 	tcase_add_test(tc, test_not_zip);
 	suite_add_tcase(s, tc);
