@@ -42,6 +42,17 @@ local_err(const struct wheel_member *m, const char *what)
 	return -1;
 }
 
+/* A name that holds a NUL byte (what precedes it, quoted). */
+static int
+nul_err(const char *name)
+{
+	char	*q = str_quote(name);
+
+	err_set("member name '%s' holds a NUL byte", q);
+	free(q);
+	return -1;
+}
+
 int
 wheel_cd_disagrees(void)
 {
@@ -205,6 +216,7 @@ set_ends(struct wheel *w, uint64_t start)
 {
 	uint64_t	*o;
 	size_t		 i;
+	char		*a, *b;
 	int		 sorted = 1;
 
 	for (i = 0; i < w->n; i++) {
@@ -227,9 +239,12 @@ set_ends(struct wheel *w, uint64_t start)
 	qsort(o, w->n, 2 * sizeof(*o), cmp_off);
 	for (i = 0; i < w->n; i++) {
 		if (i + 1 < w->n && o[2 * i] == o[2 * i + 2]) {
+			a = str_quote(w->m[o[2 * i + 1]].name);
+			b = str_quote(w->m[o[2 * i + 3]].name);
 			err_set("damaged archive: members '%s' and '%s' share "
-			    "one local header", w->m[o[2 * i + 1]].name,
-			    w->m[o[2 * i + 3]].name);
+			    "one local header", a, b);
+			free(a);
+			free(b);
 			free(o);
 			return -1;
 		}
@@ -270,8 +285,7 @@ wheel_cd_index(struct wheel *w)
 		if (cd_entry(w, off, w->size, &e) != 0)
 			return wheel_cd_disagrees();
 		if (memchr(e.name, 0, e.nl) != NULL)
-			return err_set("member name '%s' holds a NUL byte",
-			    m->name);
+			return nul_err(m->name);
 		if (strlen(m->name) != e.nl ||
 		    memcmp(e.name, m->name, e.nl) != 0 ||
 		    e.size != m->size || e.csize != m->csize ||
@@ -314,7 +328,7 @@ wheel_cd_read(struct wheel *w, const struct wheel_open_opts *o, uint64_t max)
 		used += e.nl + 1;
 		w->n = i + 1;
 		if (memchr(name, 0, e.nl) != NULL)
-			return err_set("member name '%s' holds a NUL byte", name);
+			return nul_err(name);
 		if (wheel_member_fill(w, i, name, &e, max) == -1)
 			return -1;
 		cd_raw(&w->m[i], &e);

@@ -579,6 +579,46 @@ START_TEST(test_wheel_zip64_wrap)
 }
 END_TEST
 
+/* Names that reach an error before their checks are quoted: a NUL byte
+ * in one (what precedes it shown), two sharing a local header (in a
+ * part of a split wheel, where names are checked as members are met). */
+START_TEST(test_wheel_name_quoted)
+{
+	struct ment	 m[NMEMB] = { BASE,
+	    { "demo/e\033[2JZ.py", "x\n", 0, F_UNLISTED, 0 },
+	    { "demo/f\033[2J.py", "y\n", 0, F_UNLISTED, 0 } };
+	struct wheel_open_opts o = { .verify_record = 1 };
+	struct wheel	 w;
+	char		*path = build(W, m), *data, *p;
+	long		 n, last, first;
+
+	data = file_load(path, &n);
+	for (p = data; (p = memmem(p, (size_t)(data + n - p),
+	    "\033[2JZ", 5)) != NULL; p += 5)
+		p[4] = '\0';
+	file_store(path, data, n);
+	ck_assert_int_eq(open_checked(&w, path, &o), -1);
+	ck_assert_msg(strstr(err_get(), "NUL byte") != NULL, "%s", err_get());
+	ck_assert_msg(strchr(err_get(), '\033') == NULL, "raw: %s", err_get());
+	free(path);
+
+	m[4].name = "demo/e.py";
+	path = build(W, m);
+	data = file_load(path, &n);
+	last = last_entry(data, n);
+	first = (long)((unsigned char)data[n - 6] |
+	    (unsigned char)data[n - 5] << 8);
+	memcpy(data + last + 42, data + first + 42, 4);
+	file_store(path, data, n);
+	o.part_only = 1;
+	ck_assert_int_eq(open_checked(&w, path, &o), -1);
+	ck_assert_msg(strstr(err_get(), "share one local header") != NULL,
+	    "%s", err_get());
+	ck_assert_msg(strchr(err_get(), '\033') == NULL, "raw: %s", err_get());
+	free(path);
+}
+END_TEST
+
 static const struct wheel_member *
 member(const struct wheel *w, const char *name)
 {
@@ -818,6 +858,7 @@ wheel_suite(void)
 	tcase_add_loop_test(tc, test_wheel_edit, 0, ARRAY_SIZE(edits));
 	tcase_add_test(tc, test_wheel_cd_hidden);
 	tcase_add_test(tc, test_wheel_zip64_wrap);
+	tcase_add_test(tc, test_wheel_name_quoted);
 	tcase_add_test(tc, test_not_zip);
 	suite_add_tcase(s, tc);
 
