@@ -96,6 +96,10 @@ static const struct unpack_case {
 	{ "last match past a streamed chunk", "{\"name\": \"lg\", \"version\": \"1.0\", "
 	    "\"members\": [{\"name\": \"lg/x.bin\", \"repeat\": [\"x\", 9437185]}]}",
 	    0, 0, NULL, { "purelib/lg/x.bin" } },
+	{ "streamed member cut short", "{\"name\": \"lh\", \"version\": \"1.0\", "
+	    "\"members\": [{\"name\": \"lh/x.bin\", \"repeat\": [\"x\", 9437185], "
+	    "\"cut\": 4}]}", 0, 0, "lh/x.bin' has damaged compressed data (it ends early)",
+	    { NULL } },
 	{ "truncated archive", "{\"name\": \"z5\", \"version\": \"1.0\", \"truncate\": -30}",
 	    0, 0, "", { NULL } },
 	{ "no dist-info", "{\"name\": \"n1\", \"version\": \"1.0\", \"no_distinfo\": true}",
