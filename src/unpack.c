@@ -273,12 +273,9 @@ member_stream(struct unpack *u, const struct wheel_member *m, struct sink *s)
 	z.avail_in = (uInt)n;
 	pos = n;
 	while (zr != Z_STREAM_END) {
-		if (z.avail_in == 0) {
-			if (pos == m->csize) {
-				err_set("'%s' has damaged compressed data (it ends "
-				    "early)", m->name);
-				goto out;
-			}
+		/* with every byte taken, zlib may still hold output (a match
+		 * past the last chunk): it says Z_BUF_ERROR when it does not */
+		if (z.avail_in == 0 && pos < m->csize) {
 			n = m->csize - pos < CHUNK ? (size_t)(m->csize - pos) : CHUNK;
 			if (wheel_member_at(&u->w, m, pos, n, u->raw, &in) != 1)
 				goto out;
@@ -289,6 +286,11 @@ member_stream(struct unpack *u, const struct wheel_member *m, struct sink *s)
 		z.next_out = u->chunk;
 		z.avail_out = CHUNK;
 		zr = inflate(&z, Z_NO_FLUSH);
+		if (zr == Z_BUF_ERROR && z.avail_in == 0) {
+			err_set("'%s' has damaged compressed data (it ends "
+			    "early)", m->name);
+			goto out;
+		}
 		if (zr != Z_OK && zr != Z_STREAM_END) {
 			err_set("'%s' has damaged compressed data", m->name);
 			goto out;

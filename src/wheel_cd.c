@@ -42,6 +42,17 @@ local_err(const struct wheel_member *m, const char *what)
 	return -1;
 }
 
+/* A name that holds a NUL byte (what precedes it, quoted). */
+static int
+nul_err(const char *name)
+{
+	char	*q = str_quote(name);
+
+	err_set("member name '%s' holds a NUL byte", q);
+	free(q);
+	return -1;
+}
+
 int
 wheel_cd_disagrees(void)
 {
@@ -82,11 +93,14 @@ cd_find(struct wheel *w, uint64_t *off, uint64_t *len, uint64_t *count)
 	*off = le32(t + at + 16);
 	end = base + at;
 	if (at >= 20 && memcmp(t + at - 20, "PK\6\7", 4) == 0) {
+		/* the zip64 record ends where its locator starts (its size
+		 * compared by subtraction: a sum could wrap) */
 		z = le64(t + at - 12);
 		if (le32(t + at - 16) != 0 || le32(t + at - 4) != 1 ||
+		    z > base + at - 20 || base + at - 20 - z < 56 ||
 		    (p = wheel_source_at(w, z, 56)) == NULL ||
-		    memcmp(p, "PK\6\6", 4) != 0 || le64(p + 4) < 44 ||
-		    z + 12 + le64(p + 4) != base + at - 20 ||
+		    memcmp(p, "PK\6\6", 4) != 0 ||
+		    le64(p + 4) != base + at - 20 - z - 12 ||
 		    le32(p + 16) != 0 || le32(p + 20) != 0 ||
 		    le64(p + 24) != le64(p + 32))
 			return 1;
@@ -202,6 +216,7 @@ set_ends(struct wheel *w, uint64_t start)
 {
 	uint64_t	*o;
 	size_t		 i;
+	char		*a, *b;
 	int		 sorted = 1;
 
 	for (i = 0; i < w->n; i++) {
@@ -224,9 +239,12 @@ set_ends(struct wheel *w, uint64_t start)
 	qsort(o, w->n, 2 * sizeof(*o), cmp_off);
 	for (i = 0; i < w->n; i++) {
 		if (i + 1 < w->n && o[2 * i] == o[2 * i + 2]) {
+			a = str_quote(w->m[o[2 * i + 1]].name);
+			b = str_quote(w->m[o[2 * i + 3]].name);
 			err_set("damaged archive: members '%s' and '%s' share "
-			    "one local header", w->m[o[2 * i + 1]].name,
-			    w->m[o[2 * i + 3]].name);
+			    "one local header", a, b);
+			free(a);
+			free(b);
 			free(o);
 			return -1;
 		}
@@ -267,8 +285,7 @@ wheel_cd_index(struct wheel *w)
 		if (cd_entry(w, off, w->size, &e) != 0)
 			return wheel_cd_disagrees();
 		if (memchr(e.name, 0, e.nl) != NULL)
-			return err_set("member name '%s' holds a NUL byte",
-			    m->name);
+			return nul_err(m->name);
 		if (strlen(m->name) != e.nl ||
 		    memcmp(e.name, m->name, e.nl) != 0 ||
 		    e.size != m->size || e.csize != m->csize ||
@@ -311,11 +328,15 @@ wheel_cd_read(struct wheel *w, const struct wheel_open_opts *o, uint64_t max)
 		used += e.nl + 1;
 		w->n = i + 1;
 		if (memchr(name, 0, e.nl) != NULL)
-			return err_set("member name '%s' holds a NUL byte", name);
+			return nul_err(name);
 		if (wheel_member_fill(w, i, name, &e, max) == -1)
 			return -1;
 		cd_raw(&w->m[i], &e);
 	}
+	/* entries the count leaves out would be hidden from the walk while
+	 * other readers see them: the count must fill the directory */
+	if (off != start + len)
+		return 1;
 	return set_ends(w, start);
 }
 

@@ -49,6 +49,8 @@ member options:
                       (overlapping members; RECORD lists this one's own data)
   utf8_flag           force the general-purpose UTF-8 flag on or off
                       (default: on when the name has non-ASCII bytes)
+  cut                 bytes cut off the end of the compressed data (both
+                      headers give the cut compressed size)
 
 A MEMBER (in "members") is a CONTENT dict with a "name" (str) or
 "name_hex" (raw bytes of the name) and optionally "dir": true for a
@@ -159,6 +161,7 @@ class Member:
         self.utf8_flag = opts.get("utf8_flag")
         self.in_record = opts.get("in_record", not self.is_dir)
         self.swallow_next = bool(opts.get("swallow_next"))
+        self.cut = int(opts.get("cut", 0))
 
     def record_path(self):
         return self.name.decode("utf-8", "surrogateescape")
@@ -191,6 +194,8 @@ def local_entry(m, data):
     """A member's local header (name included), its compressed bytes, and
     the CRC, uncompressed size and flags of its central directory entry."""
     comp = compress(m.method, data)
+    if m.cut:
+        comp = comp[:-m.cut]
     crc = m.crc if m.crc is not None else zlib.crc32(data) & 0xFFFFFFFF
     usize = m.declared_size if m.declared_size is not None else len(data)
     flags = 0

@@ -16,6 +16,7 @@ Standard library only.
 import hashlib
 import io
 import os
+import struct
 import sys
 import zipfile
 
@@ -173,6 +174,39 @@ INDEX_JSON_TEXTS = [
 ]
 
 
+def zip64_form(blob):
+    """blob rewritten in zip64 form: each central entry's sizes and local
+    header offset in a zip64 extra field, the end record's values in a
+    zip64 end record and its locator; None when blob is not a whole
+    archive (the seeds that are damaged on purpose)."""
+    e = len(blob) - 22
+    if e < 0 or blob[e:e + 4] != b"PK\5\6":
+        return None
+    count, size, off = struct.unpack("<HII", blob[e + 10:e + 20])
+    cd, p = b"", off
+    for _ in range(count):
+        h = bytearray(blob[p:p + 46])
+        if len(h) < 46 or h[:4] != b"PK\1\2":
+            return None
+        nl, el, cl = struct.unpack("<HHH", h[28:34])
+        csize, usize = struct.unpack("<II", h[20:28])
+        lh = struct.unpack("<I", h[42:46])[0]
+        name = blob[p + 46:p + 46 + nl]
+        extra = struct.pack("<HHQQQ", 1, 24, usize, csize, lh)
+        h[20:28] = struct.pack("<II", 0xFFFFFFFF, 0xFFFFFFFF)
+        h[42:46] = struct.pack("<I", 0xFFFFFFFF)
+        h[30:32] = struct.pack("<H", len(extra) + el)
+        cd += bytes(h) + name + extra + blob[p + 46 + nl:p + 46 + nl + el + cl]
+        p += 46 + nl + el + cl
+    z = off + len(cd)
+    rec = struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0,
+                      count, count, len(cd), off)
+    loc = struct.pack("<IIQI", 0x07064B50, 0, z, 1)
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 0xFFFF, 0xFFFF,
+                      0xFFFFFFFF, 0xFFFFFFFF, 0)
+    return blob[:off] + cd + rec + loc + end
+
+
 def main(argv):
     if len(argv) != 1:
         sys.stderr.write("usage: seeds.py OUTDIR\n")
@@ -211,6 +245,9 @@ def main(argv):
         spec.update(extra)
         _, blob = mkwheel.build_bytes(spec)
         write(out, "archive", blob)
+        z64 = zip64_form(blob)
+        if z64 is not None:
+            write(out, "archive", z64)
     return 0
 
 

@@ -91,6 +91,15 @@ static const struct unpack_case {
 	{ "past the unpacked size limit", "{\"name\": \"z4\", \"version\": \"1.0\", "
 	    "\"members\": [{\"name\": \"z4/zeros.bin\", \"zeros\": 1048576}]}",
 	    65536, 0, "", { NULL } },
+	/* streamed (past 8 MiB): all input taken while the last match
+	 * still fills the next chunk of output */
+	{ "last match past a streamed chunk", "{\"name\": \"lg\", \"version\": \"1.0\", "
+	    "\"members\": [{\"name\": \"lg/x.bin\", \"repeat\": [\"x\", 9437185]}]}",
+	    0, 0, NULL, { "purelib/lg/x.bin" } },
+	{ "streamed member cut short", "{\"name\": \"lh\", \"version\": \"1.0\", "
+	    "\"members\": [{\"name\": \"lh/x.bin\", \"repeat\": [\"x\", 9437185], "
+	    "\"cut\": 4}]}", 0, 0, "lh/x.bin' has damaged compressed data (it ends early)",
+	    { NULL } },
 	{ "truncated archive", "{\"name\": \"z5\", \"version\": \"1.0\", \"truncate\": -30}",
 	    0, 0, "", { NULL } },
 	{ "no dist-info", "{\"name\": \"n1\", \"version\": \"1.0\", \"no_distinfo\": true}",

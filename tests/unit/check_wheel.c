@@ -463,6 +463,162 @@ START_TEST(test_wheel_local_checked)
 }
 END_TEST
 
+/* The last central directory entry of data (n bytes): its offset. */
+static long
+last_entry(const char *data, long n)
+{
+	const unsigned char *e = (const unsigned char *)data + n - 22;
+	long		 off = (long)(e[16] | e[17] << 8 | e[18] << 16 |
+			    (unsigned long)e[19] << 24), last = off;
+	const unsigned char *p;
+
+	while (off < n - 22) {
+		p = (const unsigned char *)data + off;
+		ck_assert_int_eq(memcmp(p, "PK\1\2", 4), 0);
+		last = off;
+		off += 46 + (p[28] | p[29] << 8) + (p[30] | p[31] << 8) +
+		    (p[32] | p[33] << 8);
+	}
+	return last;
+}
+
+static void
+put16(char *p, unsigned v)
+{
+	p[0] = (char)(v & 0xff);
+	p[1] = (char)(v >> 8 & 0xff);
+}
+
+static void
+put64(char *p, uint64_t v)
+{
+	int	i;
+
+	for (i = 0; i < 8; i++)
+		p[i] = (char)(v >> 8 * i & 0xff);
+}
+
+/* An end record counting one entry fewer than the directory holds: the
+ * last member hidden from the walk, where every reader going through the
+ * whole directory sees it. */
+START_TEST(test_wheel_cd_hidden)
+{
+	struct ment	 m[NMEMB] = { BASE,
+	    { "demo/hidden.py", "import os\n", 0, F_UNLISTED, 0 } };
+	struct wheel_open_opts o = { .verify_record = 1 };
+	struct wheel	 w;
+	char		*path = build(W, m), *data;
+	long		 n;
+	unsigned	 count;
+
+	data = file_load(path, &n);
+	count = (unsigned char)data[n - 12] | (unsigned char)data[n - 11] << 8;
+	put16(data + n - 14, count - 1);
+	put16(data + n - 12, count - 1);
+	file_store(path, data, n);
+	if (open_checked(&w, path, &o) == 0) {
+		ck_assert_msg(0, "accepted, %zu members", w.n);
+		wheel_close(&w);
+	}
+	free(path);
+}
+END_TEST
+
+/*
+ * A zip64 end record placed after the end record (in its comment), its
+ * size field wrapping around to put it before the locator, and the last
+ * entry's comment covering the locator and the end record: a directory
+ * that holds its own end records.
+ */
+START_TEST(test_wheel_zip64_wrap)
+{
+	struct ment	 m[NMEMB] = { BASE };
+	struct wheel_open_opts o = { .verify_record = 1 };
+	struct wheel	 w;
+	char		*path = build(W, m), *data, *out, *p;
+	long		 n, e, cd, last;
+	unsigned	 count;
+	FILE		*f;
+
+	data = file_load(path, &n);
+	e = n - 22;
+	count = (unsigned char)data[e + 10] | (unsigned char)data[e + 11] << 8;
+	cd = (long)((unsigned char)data[e + 16] |
+	    (unsigned char)data[e + 17] << 8 |
+	    (unsigned char)data[e + 18] << 16);
+	last = last_entry(data, n);
+	ck_assert_int_eq(data[last + 32] | data[last + 33], 0);
+	put16(data + last + 32, 42);	/* the comment: locator, end record */
+	out = xcalloc(1, (size_t)n + 20 + 56);
+	memcpy(out, data, (size_t)e);
+	p = out + e;			/* the locator */
+	memcpy(p, "PK\6\7", 4);
+	put64(p + 8, (uint64_t)e + 42);
+	p[16] = 1;
+	p += 20;			/* the end record */
+	memcpy(p, data + e, 22);
+	put16(p + 20, 56);
+	p += 22;			/* the zip64 end record */
+	memcpy(p, "PK\6\6", 4);
+	put64(p + 4, (uint64_t)0 - 54);
+	put64(p + 24, count);
+	put64(p + 32, count);
+	put64(p + 40, (uint64_t)(e + 42 - cd));
+	put64(p + 48, (uint64_t)cd);
+	free(data);
+	f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fwrite(out, 1, (size_t)n + 20 + 56, f), n + 20 + 56);
+	fclose(f);
+	free(out);
+	if (open_checked(&w, path, &o) == 0) {
+		ck_assert_msg(w.local_checked, "its directory read");
+		wheel_close(&w);
+	}
+	free(path);
+}
+END_TEST
+
+/* Names that reach an error before their checks are quoted: a NUL byte
+ * in one (what precedes it shown), two sharing a local header (in a
+ * part of a split wheel, where names are checked as members are met). */
+START_TEST(test_wheel_name_quoted)
+{
+	struct ment	 m[NMEMB] = { BASE,
+	    { "demo/e\033[2JZ.py", "x\n", 0, F_UNLISTED, 0 },
+	    { "demo/f\033[2J.py", "y\n", 0, F_UNLISTED, 0 } };
+	struct wheel_open_opts o = { .verify_record = 1 };
+	struct wheel	 w;
+	char		*path = build(W, m), *data, *p;
+	long		 n, last, first;
+
+	data = file_load(path, &n);
+	for (p = data; (p = memmem(p, (size_t)(data + n - p),
+	    "\033[2JZ", 5)) != NULL; p += 5)
+		p[4] = '\0';
+	file_store(path, data, n);
+	ck_assert_int_eq(open_checked(&w, path, &o), -1);
+	ck_assert_msg(strstr(err_get(), "NUL byte") != NULL, "%s", err_get());
+	ck_assert_msg(strchr(err_get(), '\033') == NULL, "raw: %s", err_get());
+	free(path);
+
+	m[4].name = "demo/e.py";
+	path = build(W, m);
+	data = file_load(path, &n);
+	last = last_entry(data, n);
+	first = (long)((unsigned char)data[n - 6] |
+	    (unsigned char)data[n - 5] << 8);
+	memcpy(data + last + 42, data + first + 42, 4);
+	file_store(path, data, n);
+	o.part_only = 1;
+	ck_assert_int_eq(open_checked(&w, path, &o), -1);
+	ck_assert_msg(strstr(err_get(), "share one local header") != NULL,
+	    "%s", err_get());
+	ck_assert_msg(strchr(err_get(), '\033') == NULL, "raw: %s", err_get());
+	free(path);
+}
+END_TEST
+
 static const struct wheel_member *
 member(const struct wheel *w, const char *name)
 {
@@ -700,6 +856,9 @@ wheel_suite(void)
 	tcase_add_test(tc, test_wheel_members);
 	tcase_add_test(tc, test_wheel_local_checked);
 	tcase_add_loop_test(tc, test_wheel_edit, 0, ARRAY_SIZE(edits));
+	tcase_add_test(tc, test_wheel_cd_hidden);
+	tcase_add_test(tc, test_wheel_zip64_wrap);
+	tcase_add_test(tc, test_wheel_name_quoted);
 	tcase_add_test(tc, test_not_zip);
 	suite_add_tcase(s, tc);
 
