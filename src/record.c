@@ -706,7 +706,8 @@ out_room(struct record_out *o, size_t n)
 void
 record_out_reserve(struct record_out *o, size_t n)
 {
-	out_room(o, n);
+	if (n > 0)	/* nothing yet: o->p may be NULL */
+		out_room(o, n);
 }
 
 void
@@ -847,10 +848,12 @@ int
 record_out_write(struct record_out *o, int fd)
 {
 	struct buf	  b = BUF_INIT;
-	const char	**v = NULL, *e, *r, *end = o->p + o->len;
+	const char	**v = NULL, *e, *r, *end;
 	size_t		  n = 0, cap = 0, i, lp, lr;
 	int		  rc = 0;
 
+	/* No entry yet: o->p is NULL, and NULL + 0 is undefined. */
+	end = o->len > 0 ? o->p + o->len : o->p;
 	for (e = o->p; e < end; e = r + strlen(r) + 1) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 256;
