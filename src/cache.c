@@ -12,7 +12,6 @@
 #include "config.h"
 
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -68,38 +67,6 @@ manifest_free(struct manifest *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/* v in base (8 or 10) at p; returns the end. */
-static char *
-put_num(char *p, uint64_t v, unsigned int base)
-{
-	char	t[24];
-	size_t	n = 0;
-
-	do
-		t[n++] = (char)('0' + v % base);
-	while ((v /= base) != 0);
-	while (n > 0)
-		*p++ = t[--n];
-	return p;
-}
-
-#define HUGE_MIN	((size_t)2 << 20)
-
-/* Memory for a large manifest (at least *cap bytes, rounded up), in
- * huge pages where the kernel gives them: a page fault per 2 MiB, not
- * per 4 KiB. */
-static void *
-huge_alloc(size_t *cap)
-{
-	void	*p;
-
-	*cap = (*cap + HUGE_MIN - 1) & ~(HUGE_MIN - 1);
-	if (posix_memalign(&p, HUGE_MIN, *cap) != 0)
-		die(1, "out of memory");
-	madvise(p, *cap, MADV_HUGEPAGE);
-	return p;
-}
-
 /* Text, one field per tab; paths never hold tabs or newlines (wheel.c
  * refuses control characters in member names). */
 int
@@ -111,9 +78,9 @@ manifest_write(const struct manifest *m, const char *path)
 
 	for (i = 0; i < m->n; i++)
 		need += strlen(m->v[i].path) + 100;
-	if (need >= HUGE_MIN) {
+	if (need >= HUGE_ALLOC_MIN) {
 		b.cap = need;
-		b.p = huge_alloc(&b.cap);
+		b.p = xhuge_alloc(&b.cap);
 	}
 	buf_addf(&b, "%s\ndistinfo\t%s\nroot\t%s\nname\t%s\nwheel-sha256\t%s\n",
 	    MANIFEST_MAGIC, m->distinfo, m->root, m->name, m->wheel_sha256);
@@ -144,13 +111,13 @@ manifest_write(const struct manifest *m, const char *path)
 		} else
 			p += b64url_encode(f->sha256, 32, p);
 		*p++ = '\t';
-		p = put_num(p, f->size, 10);
+		p = u64_put(p, f->size, 10);
 		*p++ = '\t';
-		p = put_num(p, f->mode, 8);
+		p = u64_put(p, f->mode, 8);
 		*p++ = '\t';
 		if (f->mtime_ns < 0)
 			*p++ = '-';
-		p = put_num(p, f->mtime_ns < 0 ? -(uint64_t)f->mtime_ns :
+		p = u64_put(p, f->mtime_ns < 0 ? -(uint64_t)f->mtime_ns :
 		    (uint64_t)f->mtime_ns, 10);
 		*p++ = '\t';
 		*p++ = (char)('0' + (f->rewrite | f->exec << 1));
@@ -272,7 +239,7 @@ manifest_text(const char *path, char **text, size_t *len)
 		    path);
 	}
 	cap = (size_t)st.st_size + 1;
-	p = cap < HUGE_MIN ? xmalloc(cap) : huge_alloc(&cap);
+	p = cap < HUGE_ALLOC_MIN ? xmalloc(cap) : xhuge_alloc(&cap);
 	n = read_all(fd, p, (size_t)st.st_size);
 	close(fd);
 	if (n < 0) {

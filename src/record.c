@@ -10,7 +10,6 @@
  */
 #include "config.h"
 
-#include <sys/mman.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -671,8 +670,6 @@ record_free(struct record *r)
  * only where it must be.  A large wheel has tens of thousands of them:
  * no allocation, no formatting call per line.
  */
-#define OUT_HUGE	((size_t)2 << 20)
-
 static char *
 out_room(struct record_out *o, size_t n)
 {
@@ -685,15 +682,11 @@ out_room(struct record_out *o, size_t n)
 		return o->p + o->len;
 	for (cap = o->cap ? o->cap : 4096; cap < o->len + n; cap *= 2)
 		;
-	if (cap < OUT_HUGE)
+	if (cap < HUGE_ALLOC_MIN)
 		o->p = xrealloc(o->p, cap);
 	else {
-		/* A large wheel's: in huge pages where the kernel gives
-		 * them, a page fault per 2 MiB rather than per 4 KiB. */
-		cap = (cap + OUT_HUGE - 1) & ~(OUT_HUGE - 1);
-		if (posix_memalign(&np, OUT_HUGE, cap) != 0)
-			die(1, "out of memory");
-		madvise(np, cap, MADV_HUGEPAGE);
+		/* A large wheel's: in huge pages where the kernel gives them. */
+		np = xhuge_alloc(&cap);
 		if (o->len > 0)
 			memcpy(np, o->p, o->len);
 		free(o->p);
@@ -725,8 +718,7 @@ record_out_add_text(struct record_out *o, const char *path,
     const char *sha256, uint64_t size)
 {
 	size_t	 lp = strlen(path);
-	char	*p = out_room(o, lp + 80), t[24];
-	size_t	 n = 0;
+	char	*p = out_room(o, lp + 80);
 
 	memcpy(p, path, lp + 1);
 	p += lp + 1;
@@ -734,11 +726,7 @@ record_out_add_text(struct record_out *o, const char *path,
 	memcpy(p + 7, sha256, 43);
 	p += 50;
 	*p++ = ',';
-	do
-		t[n++] = (char)('0' + size % 10);
-	while ((size /= 10) != 0);
-	while (n > 0)
-		*p++ = t[--n];
+	p = u64_put(p, size, 10);
 	*p++ = '\0';
 	o->len = (size_t)(p - o->p);
 }

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <sys/mman.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +64,34 @@ xreallocarray(void *p, size_t n, size_t size)
 	if (size != 0 && n > SIZE_MAX / size)
 		oom();
 	return xrealloc(p, n * size);
+}
+
+void *
+xhuge_alloc(size_t *cap)
+{
+	void	*p;
+
+	if (*cap > SIZE_MAX - HUGE_ALLOC_MIN)
+		oom();
+	*cap = (*cap + HUGE_ALLOC_MIN - 1) & ~(HUGE_ALLOC_MIN - 1);
+	if (posix_memalign(&p, HUGE_ALLOC_MIN, *cap) != 0)
+		oom();
+	(void)madvise(p, *cap, MADV_HUGEPAGE);
+	return p;
+}
+
+char *
+u64_put(char *p, uint64_t v, unsigned int base)
+{
+	char	t[64];
+	size_t	n = 0;
+
+	do
+		t[n++] = (char)('0' + v % base);
+	while ((v /= base) != 0);
+	while (n > 0)
+		*p++ = t[--n];
+	return p;
 }
 
 char *

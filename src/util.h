@@ -21,7 +21,14 @@ void	*xmalloc(size_t);
 void	*xcalloc(size_t, size_t);
 void	*xrealloc(void *, size_t);
 void	*xreallocarray(void *, size_t, size_t);
+/* Large memory (at least *cap bytes; *cap is rounded up to 2 MiB),
+ * aligned and advised for transparent huge pages: a page fault per
+ * 2 MiB, not per 4 KiB, where the kernel gives them.  Freed with free(). */
+#define HUGE_ALLOC_MIN	((size_t)2 << 20)
+void	*xhuge_alloc(size_t *cap);
 char	*xstrdup(const char *);
+/* v's digits in base (2 to 10) at p, no NUL; returns the end. */
+char	*u64_put(char *p, uint64_t v, unsigned int base);
 char	*xstrndup(const char *, size_t);
 char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
 

@@ -256,6 +256,27 @@ START_TEST(test_str_quote)
 }
 END_TEST
 
+START_TEST(test_u64_put)
+{
+	char	b[80], *e;
+
+	e = u64_put(b, 0, 10);
+	*e = '\0';
+	ck_assert_str_eq(b, "0");
+	e = u64_put(b, 1234567890123ULL, 10);
+	*e = '\0';
+	ck_assert_str_eq(b, "1234567890123");
+	e = u64_put(b, 0100644, 8);
+	*e = '\0';
+	ck_assert_str_eq(b, "100644");
+	e = u64_put(b, UINT64_MAX, 10);
+	*e = '\0';
+	ck_assert_str_eq(b, "18446744073709551615");
+	e = u64_put(b, UINT64_MAX, 2);
+	ck_assert_uint_eq((size_t)(e - b), 64);
+}
+END_TEST
+
 START_TEST(test_xalloc)
 {
 	char	*s, *t;
@@ -453,6 +474,7 @@ util_suite(void)
 	tcase_add_loop_test(tc, test_affix, 0, ARRAY_SIZE(affix_cases));
 	tcase_add_loop_test(tc, test_str_quote, 0, ARRAY_SIZE(quote_cases));
 	tcase_add_test(tc, test_xalloc);
+	tcase_add_test(tc, test_u64_put);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("msg");
