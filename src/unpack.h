@@ -50,11 +50,35 @@ struct unpack_opts {
 int	 unpack_extract(const char *path, int tree_fd, const struct unpack_opts *,
 	    struct manifest *);
 
-/* How many members (or files) make one chunk of a split wheel of n,
- * and how many chunks it has: about eight per part, so that the parts
- * even out whatever their members cost. */
+/* How many files make one chunk of a split wheel's n files linked from
+ * the cache, and how many chunks that is: about eight per part, since
+ * every link costs about the same.  (Unpacking plans its chunks by their
+ * cost: unpack.c.) */
 size_t	 unpack_chunk(size_t n, unsigned int nparts);
 unsigned int unpack_nchunks(size_t n, unsigned int nparts);
+
+/*
+ * A split wheel's chunks when unpacking.  Every part reads the same
+ * central directory, so every part computes the same plan: ranges of
+ * members in archive order, each of a cost (uncompressed bytes, and 8 KiB
+ * for creating a file) that shrinks along the archive from an eighth of a
+ * part's share of the wheel to a sixty-fourth of it, taken costliest
+ * first.  The parts then end within one small chunk of each other,
+ * wherever the archive holds its large members (with equal chunks taken
+ * in archive order, one part went on alone for 30-50 ms at the end of the
+ * bench's big wheel).  Sizes are the central directory's: a lie there
+ * misleads only the schedule, as every member's data is checked when it
+ * is written.
+ */
+struct wheel_member;
+struct unpack_plan {
+	size_t		*lo;		/* chunk c: members lo[c]..lo[c+1]-1 */
+	unsigned int	*order;		/* the chunks, costliest first */
+	unsigned int	 n;
+};
+void	 unpack_plan(const struct wheel_member *, size_t n, unsigned int nparts,
+	    struct unpack_plan *);
+void	 unpack_plan_free(struct unpack_plan *);
 
 /* The staging subdirectory names, in commit order. */
 extern const char *const unpack_keys[5];

@@ -7,7 +7,8 @@
  * RECORD mismatches (with and without verification), lying headers,
  * damaged data and the unpacked size limit; a RECORD row for a file the
  * archive lacks is dropped, not refused (SPEC).  A refused wheel's error
- * names the member.
+ * names the member.  The chunk plan of a split wheel, on member tables
+ * made up here.
  */
 #include "config.h"
 
@@ -22,6 +23,7 @@
 #include "fsutil.h"
 #include "unpack.h"
 #include "util.h"
+#include "wheel.h"
 #include "skip.h"
 #include "installkit.h"
 
@@ -207,6 +209,98 @@ START_TEST(test_scripts_marked)
 }
 END_TEST
 
+/* Member tables for the plan: sizes by shape, for n members. */
+struct plan_case {
+	const char	*shape;
+	size_t		 n;
+	unsigned int	 nparts;
+};
+
+static const struct plan_case plan_cases[] = {
+	{ "even", 28585, 2 }, { "even", 28585, 3 }, { "even", 1000, 8 },
+	{ "mixed", 28585, 2 }, { "mixed", 5000, 64 },
+	{ "big last", 2000, 2 },	/* one member bigger than any chunk, at the end */
+	{ "big first", 2000, 2 },
+	{ "one", 1, 2 }, { "few", 4, 2 },	/* fewer members than chunks wanted */
+	{ "huge sizes", 100, 2 },		/* declared sizes beyond any file */
+};
+
+static uint64_t
+plan_size(const char *shape, size_t i, size_t n)
+{
+	if (strcmp(shape, "even") == 0)
+		return 4000;
+	if (strcmp(shape, "mixed") == 0)
+		return (i * 7919) % 13 == 0 ? 300000 + i : (i * 104729) % 9000;
+	if (strcmp(shape, "big last") == 0)
+		return i == n - 1 ? (uint64_t)500 << 20 : 1000;
+	if (strcmp(shape, "big first") == 0)
+		return i == 0 ? (uint64_t)500 << 20 : 1000;
+	if (strcmp(shape, "huge sizes") == 0)
+		return UINT64_MAX - i;
+	return 1 << 20;
+}
+
+static uint64_t
+plan_cost(const struct wheel_member *m, size_t lo, size_t hi)
+{
+	uint64_t	c = 0;
+	size_t		i;
+
+	for (i = lo; i < hi; i++)
+		c += (m[i].size < (uint64_t)1 << 40 ? m[i].size : (uint64_t)1 << 40)
+		    + 8192;
+	return c;
+}
+
+/* Every member in exactly one chunk, in archive order; every chunk taken
+ * once, the costliest first; at most 40 chunks a part; the last
+ * ones taken small, so that the parts end close together. */
+START_TEST(test_plan)
+{
+	const struct plan_case	*c = &plan_cases[_i];
+	struct wheel_member	*m = xcalloc(c->n, sizeof(*m));
+	struct unpack_plan	 p;
+	unsigned char		*seen;
+	uint64_t		 total, prev = UINT64_MAX, cost, last;
+	size_t			 i;
+
+	for (i = 0; i < c->n; i++)
+		m[i].size = plan_size(c->shape, i, c->n);
+	total = plan_cost(m, 0, c->n);
+	unpack_plan(m, c->n, c->nparts, &p);
+	ck_assert_uint_ge(p.n, 1);
+	ck_assert_uint_le(p.n, c->n);
+	ck_assert_uint_le(p.n, 40 * c->nparts);
+	ck_assert_uint_eq(p.lo[0], 0);
+	ck_assert_uint_eq(p.lo[p.n], c->n);
+	for (i = 0; i < p.n; i++)
+		ck_assert_uint_lt(p.lo[i], p.lo[i + 1]);
+	seen = xcalloc(p.n, 1);
+	for (i = 0; i < p.n; i++) {
+		ck_assert_uint_lt(p.order[i], p.n);
+		ck_assert_int_eq(seen[p.order[i]]++, 0);
+		cost = plan_cost(m, p.lo[p.order[i]], p.lo[p.order[i] + 1]);
+		ck_assert_uint_le(cost, prev);
+		prev = cost;
+	}
+	/* The last chunk taken: a sixty-fourth of a part's share, unless a
+	 * single member is more. */
+	last = plan_cost(m, p.lo[p.order[p.n - 1]], p.lo[p.order[p.n - 1] + 1]);
+	if (p.lo[p.order[p.n - 1] + 1] - p.lo[p.order[p.n - 1]] > 1)
+		ck_assert_uint_le(last, total / (c->nparts * 64) + 1);
+	/* A member bigger than any chunk is a chunk of its own, taken first. */
+	if (strncmp(c->shape, "big", 3) == 0) {
+		i = p.order[0];
+		ck_assert_uint_eq(p.lo[i + 1] - p.lo[i], 1);
+		ck_assert_uint_eq(m[p.lo[i]].size, (uint64_t)500 << 20);
+	}
+	free(seen);
+	unpack_plan_free(&p);
+	free(m);
+}
+END_TEST
+
 static Suite *
 unpack_suite(void)
 {
@@ -217,6 +311,7 @@ unpack_suite(void)
 	tcase_add_checked_fixture(tc, kit_setup, kit_teardown);
 	tcase_add_loop_test(tc, test_unpack, 0, ARRAY_SIZE(unpack_cases));
 	tcase_add_test(tc, test_scripts_marked);
+	tcase_add_loop_test(tc, test_plan, 0, ARRAY_SIZE(plan_cases));
 	suite_add_tcase(s, tc);
 	return s;
 }
