@@ -188,7 +188,7 @@ static int
 record_add_pycs(const char *path, struct strv *pycs)
 {
 	struct record		 rec;
-	struct record_out	 o = { NULL, 0, 0 };
+	struct record_out	 o = { NULL, 0, 0, 0 };
 	const struct record_row	*w;
 	char			*text, *tmp;
 	size_t			 len, i;

@@ -419,8 +419,23 @@ record_index(struct record *r)
 	ix->cap = 16;
 	while (ix->cap < r->n * 2)
 		ix->cap *= 2;
-	ix->slot = xcalloc(ix->cap, sizeof(*ix->slot));
+	ix->slot = xbig_calloc(ix->cap, sizeof(*ix->slot));
 	r->index = ix;
+}
+
+/* At most how many lines the text has: its arrays are sized once, in
+ * fresh memory (xbig_calloc), not grown by copying. */
+static size_t
+count_lines(const char *p, size_t len)
+{
+	const char	*end = p + len;
+	size_t		 n = 1;
+
+	while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		p++;
+		n++;
+	}
+	return n;
 }
 
 /*
@@ -466,20 +481,17 @@ record_parse(const char *text, size_t len, struct record *r)
 {
 	const char	*p = text, *end = text + len;
 	struct record_row row;
-	size_t		 cap = 0, line = 0, *slot, i;
+	size_t		 line = 0, *slot, i;
 	int		 rc;
 
 	memset(r, 0, sizeof(*r));
+	r->rows = xbig_calloc(count_lines(text, len), sizeof(*r->rows));
 	while (p < end) {
 		if ((rc = parse_row(&p, end, ++line, &row)) == 0)
 			continue;
 		if (rc < 0) {
 			record_free(r);
 			return -1;
-		}
-		if (r->n == cap) {
-			cap = cap ? cap * 2 : 64;
-			r->rows = xreallocarray(r->rows, cap, sizeof(*r->rows));
 		}
 		r->rows[r->n++] = row;
 	}
@@ -556,11 +568,12 @@ record_scan(char *text, size_t len, struct record *r)
 {
 	struct rscan	*sc = xcalloc(1, sizeof(*sc));
 	const char	*p = text, *end = text + len, *nl, *q;
-	size_t		 n = 0, cap = 0, line = 0, *slot, i;
+	size_t		 n = 0, line = 0, *slot, i;
 
 	memset(r, 0, sizeof(*r));
 	sc->text = text;
 	sc->len = len;
+	sc->lines = xbig_calloc(count_lines(text, len), sizeof(*sc->lines));
 	for (; p < end; p = nl < end ? nl + 1 : end) {
 		line++;
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
@@ -572,10 +585,6 @@ record_scan(char *text, size_t len, struct record *r)
 		q = memchr(p, ',', (size_t)(nl - p));
 		if (q == NULL || q == p || memchr(p, '"', (size_t)(nl - p)) != NULL)
 			goto whole;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 256;
-			sc->lines = xreallocarray(sc->lines, cap, sizeof(*sc->lines));
-		}
 		sc->lines[n].off = (size_t)(p - text);
 		sc->lines[n].line = line;
 		sc->lines[n].path = p;
@@ -585,14 +594,14 @@ record_scan(char *text, size_t len, struct record *r)
 	}
 	for (sc->cap = 16; sc->cap < n * 2; sc->cap *= 2)
 		;
-	sc->slot = xcalloc(sc->cap, sizeof(*sc->slot));
+	sc->slot = xbig_calloc(sc->cap, sizeof(*sc->slot));
 	for (i = 0; i < n; i++) {
 		slot = rscan_slot(sc, sc->lines[i].path, sc->lines[i].plen);
 		if (*slot != 0)
 			goto whole;	/* listed twice */
 		*slot = i + 1;
 	}
-	r->rows = xcalloc(n ? n : 1, sizeof(*r->rows));
+	r->rows = xbig_calloc(n ? n : 1, sizeof(*r->rows));
 	r->n = n;
 	r->scan = sc;
 	return 0;
@@ -729,6 +738,7 @@ record_out_add_text(struct record_out *o, const char *path,
 	p = u64_put(p, size, 10);
 	*p++ = '\0';
 	o->len = (size_t)(p - o->p);
+	o->n++;
 }
 
 void
@@ -740,6 +750,7 @@ record_out_add_bare(struct record_out *o, const char *path)
 	memcpy(p, path, lp + 1);
 	memcpy(p + lp + 1, ",", 2);
 	o->len += lp + 3;
+	o->n++;
 }
 
 /*
@@ -836,17 +847,14 @@ int
 record_out_write(struct record_out *o, int fd)
 {
 	struct buf	  b = BUF_INIT;
-	const char	**v = NULL, *e, *r, *end;
-	size_t		  n = 0, cap = 0, i, lp, lr;
+	const char	**v, *e, *r, *end;
+	size_t		  n = 0, i, lp, lr;
 	int		  rc = 0;
 
 	/* No entry yet: o->p is NULL, and NULL + 0 is undefined. */
 	end = o->len > 0 ? o->p + o->len : o->p;
-	for (e = o->p; e < end; e = r + strlen(r) + 1) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 256;
-			v = xreallocarray(v, cap, sizeof(*v));
-		}
+	v = xbig_calloc(o->n ? o->n : 1, sizeof(*v));
+	for (e = o->p; e < end && n < o->n; e = r + strlen(r) + 1) {
 		v[n++] = e;
 		r = e + strlen(e) + 1;
 	}

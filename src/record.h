@@ -82,6 +82,7 @@ struct record_out {
 	char	*p;		/* private: the entries, one after another */
 	size_t	 len;
 	size_t	 cap;
+	size_t	 n;		/* how many */
 };
 /* Room for n bytes of entries (a path and about 70 bytes each), when
  * their number is known: a large wheel's are megabytes. */

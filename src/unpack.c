@@ -179,10 +179,7 @@ inflate_whole(struct unpack *u, const struct wheel_member *m,
 	enum libdeflate_result	 r;
 	size_t			 got;
 
-	if (u->outcap < m->size) {
-		u->outcap = m->size;
-		u->out = xrealloc(u->out, u->outcap);
-	}
+	u->out = xbig_need(u->out, &u->outcap, (size_t)m->size);
 	r = libdeflate_deflate_decompress(u->inflater, in, m->csize, u->out,
 	    m->size, &got);
 	if (r == LIBDEFLATE_INSUFFICIENT_SPACE)
@@ -247,10 +244,7 @@ member_stream(struct unpack *u, const struct wheel_member *m, struct sink *s)
 	size_t			 n;
 	int			 r, zr = Z_OK, rc = -1;
 
-	if (u->rawcap < CHUNK) {
-		u->rawcap = CHUNK;
-		u->raw = xrealloc(u->raw, u->rawcap);
-	}
+	u->raw = xbig_need(u->raw, &u->rawcap, CHUNK);
 	n = m->csize < CHUNK ? (size_t)m->csize : CHUNK;
 	if ((r = wheel_member_at(&u->w, m, 0, n, u->raw, &in)) != 1)
 		return r;
@@ -322,10 +316,8 @@ member_data(struct unpack *u, const struct wheel_member *m, struct sink *s)
 	/* its buffers: the output, and the input unless the wheel is mapped */
 	whole = m->method == ZIP_CM_DEFLATE && m->size <= WHOLE_MAX &&
 	    m->csize <= WHOLE_MAX - m->size;
-	if (whole && u->rawcap < m->csize) {
-		u->rawcap = m->csize;
-		u->raw = xrealloc(u->raw, u->rawcap);
-	}
+	if (whole)
+		u->raw = xbig_need(u->raw, &u->rawcap, (size_t)m->csize);
 	if (whole && (r = wheel_member_raw(&u->w, m, u->raw, &in)) == 1) {
 		s->crc = 1;
 		if (inflate_whole(u, m, in, s) != 0)

@@ -80,6 +80,39 @@ xhuge_alloc(size_t *cap)
 	return p;
 }
 
+void *
+xbig_alloc(size_t n)
+{
+	return n < BIG_ALLOC_MIN ? xmalloc(n) : xhuge_alloc(&n);
+}
+
+void *
+xbig_calloc(size_t count, size_t size)
+{
+	void	*p;
+	size_t	 n;
+
+	if (size != 0 && count > SIZE_MAX / size)
+		oom();
+	n = count * size;
+	if (n < BIG_ALLOC_MIN)
+		return xcalloc(count ? count : 1, size ? size : 1);
+	p = xhuge_alloc(&n);
+	memset(p, 0, n);
+	return p;
+}
+
+void *
+xbig_need(void *p, size_t *cap, size_t n)
+{
+	if (n <= *cap && p != NULL)
+		return p;
+	free(p);
+	p = n < BIG_ALLOC_MIN ? xmalloc(n) : xhuge_alloc(&n);
+	*cap = n;
+	return p;
+}
+
 char *
 u64_put(char *p, uint64_t v, unsigned int base)
 {

@@ -26,6 +26,16 @@ void	*xreallocarray(void *, size_t, size_t);
  * 2 MiB, not per 4 KiB, where the kernel gives them.  Freed with free(). */
 #define HUGE_ALLOC_MIN	((size_t)2 << 20)
 void	*xhuge_alloc(size_t *cap);
+/* A fresh buffer of n bytes (zeroed by xbig_calloc) that the caller is
+ * about to fill: from malloc when small, else xhuge_alloc's.  On this
+ * kind of machine a 4 KiB page fault costs 10-20 us, so a buffer of
+ * BIG_ALLOC_MIN or more costs less in one huge page, even half empty. */
+#define BIG_ALLOC_MIN	((size_t)512 << 10)
+void	*xbig_alloc(size_t n);
+void	*xbig_calloc(size_t count, size_t size);
+/* p (of *cap bytes, from xbig_alloc or NULL), or a new buffer that
+ * holds n; what p held is not kept. */
+void	*xbig_need(void *p, size_t *cap, size_t n);
 char	*xstrdup(const char *);
 /* v's digits in base (2 to 10) at p, no NUL; returns the end. */
 char	*u64_put(char *p, uint64_t v, unsigned int base);

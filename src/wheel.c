@@ -874,7 +874,7 @@ read_whole(struct wheel *w, const struct wheel_member *m, size_t max, char *p)
 	if (m->csize > (uint64_t)max + max / 8 + 65536)
 		return 0;
 	if (w->map == NULL && !w->local_checked)
-		buf = xmalloc(m->csize ? (size_t)m->csize : 1);
+		buf = xbig_alloc(m->csize ? (size_t)m->csize : 1);
 	if ((rc = wheel_member_raw(w, m, buf, &in)) != 1)
 		goto out;
 	rc = -1;
@@ -935,7 +935,7 @@ wheel_read_member(struct wheel *w, const struct wheel_member *m,
 		    m->name, max);
 	if (wheel_member_check(w, m) == -1)
 		return -1;
-	p = xmalloc((size_t)m->size + 1);
+	p = xbig_alloc((size_t)m->size + 1);
 	if ((whole = read_whole(w, m, max, p)) == 1)
 		goto done;
 	if (whole == -1) {

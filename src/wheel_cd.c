@@ -317,8 +317,8 @@ wheel_cd_read(struct wheel *w, const struct wheel_open_opts *o, uint64_t max)
 	    count > len / 46)
 		return 1;
 	/* every entry takes 46 bytes and its name: the names fit in len */
-	w->names = xmalloc((size_t)len + 1);
-	w->m = xcalloc((size_t)count, sizeof(*w->m));
+	w->names = xbig_alloc((size_t)len + 1);
+	w->m = xbig_calloc((size_t)count, sizeof(*w->m));
 	for (i = 0, off = start; i < count; i++, off += e.len) {
 		if (cd_entry(w, off, start + len, &e) != 0)
 			return 1;

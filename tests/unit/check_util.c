@@ -309,6 +309,48 @@ START_TEST(test_xalloc)
 }
 END_TEST
 
+/* Big buffers: huge-page aligned from BIG_ALLOC_MIN on, zeroed when
+ * asked, and kept by xbig_need while they are large enough. */
+START_TEST(test_xbig)
+{
+	unsigned char	*p, *q;
+	size_t		 cap = 0, i;
+
+	p = xbig_alloc(100);
+	p[99] = 1;
+	free(p);
+	p = xbig_alloc(BIG_ALLOC_MIN);
+	ck_assert_uint_eq((uintptr_t)p % HUGE_ALLOC_MIN, 0);
+	memset(p, 0xff, BIG_ALLOC_MIN);
+	free(p);
+	p = xbig_calloc(BIG_ALLOC_MIN / 8 + 1, 8);
+	ck_assert_uint_eq((uintptr_t)p % HUGE_ALLOC_MIN, 0);
+	for (i = 0; i < BIG_ALLOC_MIN + 8; i++)
+		ck_assert_uint_eq(p[i], 0);
+	free(p);
+	p = xbig_calloc(3, 5);
+	for (i = 0; i < 15; i++)
+		ck_assert_uint_eq(p[i], 0);
+	free(p);
+	free(xbig_calloc(0, 0));
+
+	p = xbig_need(NULL, &cap, 0);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(cap, 0);
+	p = xbig_need(p, &cap, 1000);
+	ck_assert_uint_ge(cap, 1000);
+	p[999] = 7;
+	q = xbig_need(p, &cap, 10);		/* large enough: kept */
+	ck_assert_ptr_eq(q, p);
+	ck_assert_uint_eq(q[999], 7);
+	p = xbig_need(q, &cap, 3 * HUGE_ALLOC_MIN + 1);
+	ck_assert_uint_eq(cap, 4 * HUGE_ALLOC_MIN);	/* rounded up */
+	ck_assert_uint_eq((uintptr_t)p % HUGE_ALLOC_MIN, 0);
+	p[cap - 1] = 1;
+	free(p);
+}
+END_TEST
+
 /* ---- messages --------------------------------------------------------- */
 
 static char hooked[256];
@@ -475,6 +517,7 @@ util_suite(void)
 	tcase_add_loop_test(tc, test_str_quote, 0, ARRAY_SIZE(quote_cases));
 	tcase_add_test(tc, test_xalloc);
 	tcase_add_test(tc, test_u64_put);
+	tcase_add_test(tc, test_xbig);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("msg");
