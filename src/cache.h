@@ -63,6 +63,9 @@ struct manifest_file *manifest_add(struct manifest *, const char *path);
 void	 manifest_free(struct manifest *);
 int	 manifest_write(const struct manifest *, const char *path);
 int	 manifest_read(const char *path, struct manifest *);
+/* The np manifests at paths as one: the first's header, every file in
+ * order, each warning once (a split wheel's chunks). */
+int	 manifest_read_all(char *const *paths, size_t np, struct manifest *);
 /* For a reader of a few of its files (a part of a split wheel): read the
  * manifest, its files' lines found but not parsed; manifest_fill()
  * parses those of v[lo..hi-1] not parsed yet (0, or -1 with err_set()

@@ -255,10 +255,10 @@ generate(struct finish *f)
 	memset(&eps, 0, sizeof(eps));
 	ep_rel = xasprintf("%s/%s/entry_points.txt", m->root, m->distinfo);
 	/* The manifest lists every file of the tree: no entry there, no
-	 * file to look for. */
-	for (i = 0; i < m->n && strcmp(m->v[i].path, ep_rel) != 0; i++)
+	 * file to look for.  From the end: a wheel's dist-info comes last. */
+	for (i = m->n; i > 0 && strcmp(m->v[i - 1].path, ep_rel) != 0; i--)
 		;
-	if (i < m->n && (fd = dirtab_parent(f->src, ep_rel)) >= 0 &&
+	if (i > 0 && (fd = dirtab_parent(f->src, ep_rel)) >= 0 &&
 	    (fd = openat(fd, "entry_points.txt", O_RDONLY | O_CLOEXEC)) >= 0) {
 		struct buf	b = BUF_INIT;
 		char		chunk[8192];

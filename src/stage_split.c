@@ -209,46 +209,20 @@ stage_part(const char *path, int stage_fd, const struct stage_opts *o,
 static int
 merge_chunks(const struct stage_split *sp, struct manifest *m)
 {
-	struct manifest	 pm;
-	unsigned int	 c;
-	size_t		 i;
-	char		*mp;
-	int		 rc = 0;
+	unsigned int	  c, n = sp->sh->nchunks;
+	char		**mp = xreallocarray(NULL, n ? n : 1, sizeof(*mp));
+	int		  rc;
 
-	memset(m, 0, sizeof(*m));
-	for (c = 0; c < sp->sh->nchunks && rc == 0; c++) {
-		mp = chunk_manifest(sp, c);
-		rc = manifest_read(mp, &pm);
-		unlink(mp);
-		free(mp);
-		if (rc != 0)
-			break;
-		if (c == 0) {
-			m->distinfo = pm.distinfo;
-			m->root = pm.root;
-			m->name = pm.name;
-			m->requires_python = pm.requires_python;
-			pm.distinfo = pm.root = pm.name = pm.requires_python = NULL;
-		}
-		/* Every part opened the wheel: its warnings came once a part. */
-		for (i = 0; i < pm.warnings.n; i++)
-			if (!strv_has(&m->warnings, pm.warnings.v[i]))
-				strv_push(&m->warnings, pm.warnings.v[i]);
-		/* The files move over; their paths are in pm's text. */
-		if (m->n + pm.n > m->cap) {
-			m->cap = m->cap ? m->cap : 64;
-			while (m->cap < m->n + pm.n)
-				m->cap *= 2;
-			m->v = xreallocarray(m->v, m->cap, sizeof(*m->v));
-		}
-		for (i = 0; i < pm.n; i++) {
-			m->v[m->n] = pm.v[i];
-			m->v[m->n].sha256_text = NULL;
-			m->v[m->n++].path = xstrdup(pm.v[i].path);
-		}
-		manifest_free(&pm);
+	for (c = 0; c < n; c++)
+		mp[c] = chunk_manifest(sp, c);
+	rc = manifest_read_all(mp, n, m);
+	for (c = 0; c < n; c++) {
+		unlink(mp[c]);
+		free(mp[c]);
 	}
-	memcpy(m->wheel_sha256, sp->sh->sha256, sizeof(m->wheel_sha256));
+	free(mp);
+	if (rc == 0)
+		memcpy(m->wheel_sha256, sp->sh->sha256, sizeof(m->wheel_sha256));
 	return rc;
 }
 

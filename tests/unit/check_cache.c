@@ -117,6 +117,20 @@ build_tmp(const char *cache, size_t n, uint64_t size, const char *who)
 
 /* ---- manifests ----------------------------------------------------------- */
 
+/* A file read back (r) as it was written (w): path and digest, and the
+ * digest's text the manifest's, as RECORD wants it. */
+static void
+same_file(const struct manifest_file *r, const struct manifest_file *w)
+{
+	char	d[48];
+
+	ck_assert_str_eq(r->path, w->path);
+	ck_assert_mem_eq(r->sha256, w->sha256, 32);
+	b64url_encode(w->sha256, 32, d);
+	ck_assert_ptr_nonnull(r->sha256_text);
+	ck_assert_mem_eq(r->sha256_text, d, 43);
+}
+
 START_TEST(test_manifest_round_trip)
 {
 	static const char *const paths[] = {
@@ -125,7 +139,7 @@ START_TEST(test_manifest_round_trip)
 	};
 	struct manifest		 m, r;
 	struct manifest_file	*f;
-	char			*mp = kit_tpath("MANIFEST"), d[48];
+	char			*mp = kit_tpath("MANIFEST");
 	size_t			 i;
 
 	memset(&m, 0, sizeof(m));
@@ -156,12 +170,7 @@ START_TEST(test_manifest_round_trip)
 	ck_assert_str_eq(r.wheel_sha256, m.wheel_sha256);
 	ck_assert_uint_eq(r.n, m.n);
 	for (i = 0; i < m.n; i++) {
-		ck_assert_str_eq(r.v[i].path, m.v[i].path);
-		ck_assert_mem_eq(r.v[i].sha256, m.v[i].sha256, 32);
-		/* The digest's text is the manifest's, as RECORD wants it. */
-		b64url_encode(m.v[i].sha256, 32, d);
-		ck_assert_ptr_nonnull(r.v[i].sha256_text);
-		ck_assert_mem_eq(r.v[i].sha256_text, d, 43);
+		same_file(&r.v[i], &m.v[i]);
 		ck_assert_uint_eq(r.v[i].size, m.v[i].size);
 		ck_assert_uint_eq(r.v[i].mode, m.v[i].mode);
 		ck_assert_int_eq(r.v[i].mtime_ns, m.v[i].mtime_ns);
@@ -349,6 +358,76 @@ START_TEST(test_manifest_scan)
 	ck_assert_ptr_nonnull(strstr(err_get(), mp));
 	manifest_free(&m);
 	free(mp);
+}
+END_TEST
+
+/* Chunks of one manifest written apart and read back as one: the first's
+ * header, every file in order with its digest's text, each warning once;
+ * a missing or damaged chunk fails naming it. */
+START_TEST(test_manifest_read_all)
+{
+	static const size_t	 sizes[] = { 5, 0, 300, 1 };
+	struct manifest		 m, r, all;
+	char			*mp[4], *bad = kit_tpath("BAD");
+	size_t			 i, k, base = 0;
+
+	fill_manifest(&all, 306, 10);
+	for (i = 0; i < ARRAY_SIZE(sizes); base += sizes[i++]) {
+		memset(&m, 0, sizeof(m));
+		m.distinfo = xstrdup(i == 0 ? "demo-1.0.dist-info" : "other");
+		m.root = xstrdup("purelib");
+		m.name = xstrdup("demo");
+		if (i == 0)
+			m.requires_python = xstrdup(">=3.8");
+		strv_push(&m.warnings, i == 2 ? "second" : "first");
+		for (k = 0; k < sizes[i]; k++) {
+			struct manifest_file *f = manifest_add(&m,
+			    all.v[base + k].path);
+
+			memcpy(f->sha256, all.v[base + k].sha256, 32);
+			f->size = base + k;
+			f->rewrite = k == 1;
+		}
+		mp[i] = kit_tpath(i == 0 ? "M0" : i == 1 ? "M1" : i == 2 ?
+		    "M2" : "M3");
+		ck_assert_int_eq(manifest_write(&m, mp[i]), 0);
+		manifest_free(&m);
+	}
+	ck_assert_msg(manifest_read_all(mp, 4, &r) == 0, "%s", err_get());
+	ck_assert_str_eq(r.distinfo, "demo-1.0.dist-info");
+	ck_assert_str_eq(r.requires_python, ">=3.8");
+	ck_assert_uint_eq(r.warnings.n, 2);
+	ck_assert_str_eq(r.warnings.v[0], "first");
+	ck_assert_str_eq(r.warnings.v[1], "second");
+	ck_assert_uint_eq(r.n, 306);
+	for (i = 0; i < r.n; i++) {
+		same_file(&r.v[i], &all.v[i]);
+		ck_assert_uint_eq(r.v[i].size, i);
+	}
+	ck_assert_int_eq(r.v[6].rewrite, 1);	/* chunk 2's second */
+	manifest_free(&r);
+
+	/* One chunk: the same as manifest_read. */
+	ck_assert_msg(manifest_read_all(mp + 2, 1, &r) == 0, "%s", err_get());
+	ck_assert_uint_eq(r.n, 300);
+	ck_assert_str_eq(r.distinfo, "other");
+	manifest_free(&r);
+
+	/* A chunk gone, or damaged: the whole fails, naming it. */
+	ck_assert_int_eq(unlink(mp[3]), 0);
+	ck_assert_int_eq(manifest_read_all(mp, 4, &r), -1);
+	ck_assert_ptr_nonnull(strstr(err_get(), mp[3]));
+	ck_assert_uint_eq(r.n, 0);
+	make_file(bad, GOOD_HEAD "files\t2\n" ROW "end\n",
+	    strlen(GOOD_HEAD "files\t2\n" ROW "end\n"));
+	free(mp[3]);
+	mp[3] = bad;
+	ck_assert_int_eq(manifest_read_all(mp, 4, &r), -1);
+	ck_assert_ptr_nonnull(strstr(err_get(), "damaged"));
+	ck_assert_ptr_nonnull(strstr(err_get(), bad));
+	for (i = 0; i < 4; i++)
+		free(mp[i]);
+	manifest_free(&all);
 }
 END_TEST
 
@@ -838,6 +917,7 @@ cache_suite(void)
 	tcase_add_loop_test(tc, test_manifest_damaged, 0, (int)ARRAY_SIZE(damaged));
 	tcase_add_test(tc, test_manifest_good_text);
 	tcase_add_test(tc, test_manifest_scan);
+	tcase_add_test(tc, test_manifest_read_all);
 	tcase_add_test(tc, test_manifest_large);
 	suite_add_tcase(s, tc);
 
