@@ -56,8 +56,8 @@ manifest_free(struct manifest *m)
 		if (m->text == NULL || (uintptr_t)m->v[i].path -
 		    (uintptr_t)m->text >= m->text_len)
 			free(m->v[i].path);
-	free(m->v);
-	free(m->text);
+	xbig_free(m->v, m->cap * sizeof(*m->v));
+	xbig_free(m->text, m->text_len);
 	free(m->distinfo);
 	free(m->root);
 	free(m->name);
@@ -239,7 +239,7 @@ manifest_text(const char *path, char **text, size_t *len)
 		    path);
 	}
 	cap = (size_t)st.st_size + 1;
-	p = cap < HUGE_ALLOC_MIN ? xmalloc(cap) : xhuge_alloc(&cap);
+	p = xbig_alloc(cap);
 	n = read_all(fd, p, (size_t)st.st_size);
 	close(fd);
 	if (n < 0) {

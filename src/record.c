@@ -557,9 +557,9 @@ rscan_free(struct rscan *sc)
 {
 	if (sc == NULL)
 		return;
-	free(sc->text);
+	xbig_free(sc->text, sc->len);
 	free(sc->lines);
-	free(sc->slot);
+	xbig_free(sc->slot, sc->cap * sizeof(*sc->slot));
 	free(sc);
 }
 
@@ -661,10 +661,10 @@ record_free(struct record *r)
 	if (r->scan == NULL)
 		for (i = 0; i < r->n; i++)
 			free(r->rows[i].path);
-	free(r->rows);
+	xbig_free(r->rows, r->n * sizeof(*r->rows));
 	rscan_free(r->scan);
 	if (ix != NULL) {
-		free(ix->slot);
+		xbig_free(ix->slot, ix->cap * sizeof(*ix->slot));
 		free(ix);
 	}
 	memset(r, 0, sizeof(*r));
@@ -695,10 +695,10 @@ out_room(struct record_out *o, size_t n)
 		o->p = xrealloc(o->p, cap);
 	else {
 		/* A large wheel's: in huge pages where the kernel gives them. */
-		np = xhuge_alloc(&cap);
+		np = xbig_get(&cap);
 		if (o->len > 0)
 			memcpy(np, o->p, o->len);
-		free(o->p);
+		xbig_free(o->p, o->cap);
 		o->p = np;
 	}
 	o->cap = cap;
@@ -885,7 +885,7 @@ record_out_write(struct record_out *o, int fd)
 		rc = write_all(fd, b.p, b.len);
 	if (rc == -1)
 		err_set("RECORD: write: %s", strerror(errno));
-	free(v);
+	xbig_free(v, o->n * sizeof(*v));
 	buf_free(&b);
 	return rc;
 }
@@ -893,6 +893,6 @@ record_out_write(struct record_out *o, int fd)
 void
 record_out_free(struct record_out *o)
 {
-	free(o->p);
+	xbig_free(o->p, o->cap);
 	memset(o, 0, sizeof(*o));
 }

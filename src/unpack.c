@@ -634,8 +634,8 @@ out:
 	if (u.dt != o->dt)
 		dirtab_free(u.dt);
 	free(u.chunk);
-	free(u.raw);
-	free(u.out);
+	xbig_free(u.raw, u.rawcap);
+	xbig_free(u.out, u.outcap);
 	if (u.inflater != NULL)
 		libdeflate_free_decompressor(u.inflater);
 	for (i = HASH_SHA256; i <= HASH_SHA512; i++)

@@ -80,24 +80,69 @@ xhuge_alloc(size_t *cap)
 	return p;
 }
 
+/* Big buffers given back, to be used again: at most BIG_KEEP of them,
+ * BIG_KEEP_BYTES in all. */
+#define BIG_KEEP	8
+#define BIG_KEEP_BYTES	((size_t)64 << 20)
+static struct {
+	void	*p;
+	size_t	 cap;
+} big_kept[BIG_KEEP];
+static size_t	big_nkept, big_kept_bytes;
+
+void *
+xbig_get(size_t *cap)
+{
+	size_t	i, best = BIG_KEEP;
+	void	*p;
+
+	for (i = 0; i < big_nkept; i++)
+		if (big_kept[i].cap >= *cap && (best == BIG_KEEP ||
+		    big_kept[i].cap < big_kept[best].cap))
+			best = i;
+	if (best == BIG_KEEP)
+		return xhuge_alloc(cap);
+	p = big_kept[best].p;
+	*cap = big_kept[best].cap;
+	big_kept_bytes -= *cap;
+	big_kept[best] = big_kept[--big_nkept];
+	return p;
+}
+
+void
+xbig_free(void *p, size_t n)
+{
+	if (p == NULL)
+		return;
+	if (n < BIG_ALLOC_MIN || big_nkept == BIG_KEEP ||
+	    n > BIG_KEEP_BYTES - big_kept_bytes) {
+		free(p);
+		return;
+	}
+	big_kept[big_nkept].p = p;
+	big_kept[big_nkept++].cap = n;
+	big_kept_bytes += n;
+}
+
 void *
 xbig_alloc(size_t n)
 {
-	return n < BIG_ALLOC_MIN ? xmalloc(n) : xhuge_alloc(&n);
+	return n < BIG_ALLOC_MIN ? xmalloc(n) : xbig_get(&n);
 }
 
 void *
 xbig_calloc(size_t count, size_t size)
 {
 	void	*p;
-	size_t	 n;
+	size_t	 n, cap;
 
 	if (size != 0 && count > SIZE_MAX / size)
 		oom();
 	n = count * size;
 	if (n < BIG_ALLOC_MIN)
 		return xcalloc(count ? count : 1, size ? size : 1);
-	p = xhuge_alloc(&n);
+	cap = n;
+	p = xbig_get(&cap);
 	memset(p, 0, n);
 	return p;
 }
@@ -107,8 +152,8 @@ xbig_need(void *p, size_t *cap, size_t n)
 {
 	if (n <= *cap && p != NULL)
 		return p;
-	free(p);
-	p = n < BIG_ALLOC_MIN ? xmalloc(n) : xhuge_alloc(&n);
+	xbig_free(p, *cap);
+	p = n < BIG_ALLOC_MIN ? xmalloc(n) : xbig_get(&n);
 	*cap = n;
 	return p;
 }

@@ -26,16 +26,26 @@ void	*xreallocarray(void *, size_t, size_t);
  * 2 MiB, not per 4 KiB, where the kernel gives them.  Freed with free(). */
 #define HUGE_ALLOC_MIN	((size_t)2 << 20)
 void	*xhuge_alloc(size_t *cap);
-/* A fresh buffer of n bytes (zeroed by xbig_calloc) that the caller is
- * about to fill: from malloc when small, else xhuge_alloc's.  On this
- * kind of machine a 4 KiB page fault costs 10-20 us, so a buffer of
- * BIG_ALLOC_MIN or more costs less in one huge page, even half empty. */
+/*
+ * A buffer of n bytes (zeroed by xbig_calloc) that the caller is about to
+ * fill: from malloc when small, else in huge pages, and then one that
+ * xbig_free() gave back if one is large enough.  On this kind of machine
+ * first touching a page of fresh memory costs 10-25 us (measured), so a
+ * buffer of BIG_ALLOC_MIN or more costs less in one huge page, even half
+ * empty, and less again in memory this process has touched already: a
+ * worker finishing a big wheel reuses what unpacking it used.
+ */
 #define BIG_ALLOC_MIN	((size_t)512 << 10)
 void	*xbig_alloc(size_t n);
 void	*xbig_calloc(size_t count, size_t size);
+/* At least *cap bytes, *cap set to what the buffer holds. */
+void	*xbig_get(size_t *cap);
 /* p (of *cap bytes, from xbig_alloc or NULL), or a new buffer that
  * holds n; what p held is not kept. */
 void	*xbig_need(void *p, size_t *cap, size_t n);
+/* Free p, of at least n bytes (from any of the above, or malloc): a big
+ * one is kept for the next big buffer, up to a few. */
+void	 xbig_free(void *p, size_t n);
 char	*xstrdup(const char *);
 /* v's digits in base (2 to 10) at p, no NUL; returns the end. */
 char	*u64_put(char *p, uint64_t v, unsigned int base);

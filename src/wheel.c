@@ -522,7 +522,7 @@ check_record(struct wheel *w, const struct wheel_member *rm, int verify,
 		return 0;
 	}
 	parsed = record_parse(text, len, &w->record) == 0;
-	free(text);
+	xbig_free(text, len + 1);
 	if (!parsed && record_problem(&pr) == -1)
 		return -1;
 	for (i = 0; parsed && i < w->n; i++) {
@@ -705,7 +705,7 @@ open_reset(struct wheel *w)
 	if (w->za != NULL)
 		zip_discard(w->za);
 	w->za = NULL;
-	free(w->m);
+	xbig_free(w->m, w->n * sizeof(*w->m));
 	w->m = NULL;
 	free(w->names);
 	w->names = NULL;
@@ -838,7 +838,7 @@ fail:
 void
 wheel_close(struct wheel *w)
 {
-	free(w->m);
+	xbig_free(w->m, w->n * sizeof(*w->m));
 	free(w->names);
 	if (w->za != NULL)
 		zip_discard(w->za);

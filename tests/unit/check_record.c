@@ -346,7 +346,7 @@ write_and_read(struct record_out *o)
 
 START_TEST(test_record_out)
 {
-	struct record_out o = { NULL, 0, 0 };
+	struct record_out o = { NULL, 0, 0, 0 };
 	struct record	 r;
 	unsigned char	 d[32];
 	char		*text;
@@ -405,7 +405,7 @@ cmp_sort_ent(const void *a, const void *b)
 
 START_TEST(test_record_out_sorted)
 {
-	struct record_out o = { NULL, 0, 0 };
+	struct record_out o = { NULL, 0, 0, 0 };
 	struct sort_ent	*e;
 	struct buf	 want = BUF_INIT;
 	unsigned char	 d[32];
@@ -450,7 +450,7 @@ END_TEST
 
 START_TEST(test_record_out_bad_fd)
 {
-	struct record_out o = { NULL, 0, 0 };
+	struct record_out o = { NULL, 0, 0, 0 };
 	int		 fd = open("/dev/null", O_RDONLY);
 
 	record_out_add_bare(&o, "x");

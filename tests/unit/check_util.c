@@ -347,7 +347,50 @@ START_TEST(test_xbig)
 	ck_assert_uint_eq(cap, 4 * HUGE_ALLOC_MIN);	/* rounded up */
 	ck_assert_uint_eq((uintptr_t)p % HUGE_ALLOC_MIN, 0);
 	p[cap - 1] = 1;
-	free(p);
+	xbig_free(p, cap);
+	/* Given back: the next big one that fits is the same memory, whole. */
+	q = xbig_alloc(HUGE_ALLOC_MIN);
+	ck_assert_ptr_eq(q, p);
+	cap = BIG_ALLOC_MIN;
+	p = xbig_get(&cap);			/* none kept now: a new one */
+	ck_assert_ptr_ne(p, q);
+	ck_assert_uint_eq(cap, HUGE_ALLOC_MIN);
+	xbig_free(q, 4 * HUGE_ALLOC_MIN);
+	cap = HUGE_ALLOC_MIN;
+	ck_assert_ptr_eq(xbig_get(&cap), q);
+	ck_assert_uint_eq(cap, 4 * HUGE_ALLOC_MIN);
+	q[cap - 1] = 2;
+	/* Zeroed when asked, kept memory or not. */
+	xbig_free(q, cap);
+	q = xbig_calloc(HUGE_ALLOC_MIN, 1);
+	for (i = 0; i < HUGE_ALLOC_MIN; i++)
+		ck_assert_uint_eq(q[i], 0);
+	xbig_free(q, HUGE_ALLOC_MIN);
+	xbig_free(p, cap);
+	/* Small ones and NULL are just freed. */
+	xbig_free(xmalloc(10), 10);
+	xbig_free(NULL, HUGE_ALLOC_MIN);
+}
+END_TEST
+
+/* Kept up to a byte limit (64 MiB), the rest freed: the first two of
+ * twenty 32 MiB buffers given back come back, each once. */
+START_TEST(test_xbig_keep_limit)
+{
+	void	*v[20], *a, *b;
+	size_t	 i, cap;
+
+	for (i = 0; i < 20; i++)
+		v[i] = xbig_alloc(16 * HUGE_ALLOC_MIN);
+	for (i = 0; i < 20; i++)
+		xbig_free(v[i], 16 * HUGE_ALLOC_MIN);
+	cap = 16 * HUGE_ALLOC_MIN;
+	a = xbig_get(&cap);
+	cap = 16 * HUGE_ALLOC_MIN;
+	b = xbig_get(&cap);
+	ck_assert((a == v[0] && b == v[1]) || (a == v[1] && b == v[0]));
+	free(a);
+	free(b);
 }
 END_TEST
 
@@ -518,6 +561,7 @@ util_suite(void)
 	tcase_add_test(tc, test_xalloc);
 	tcase_add_test(tc, test_u64_put);
 	tcase_add_test(tc, test_xbig);
+	tcase_add_test(tc, test_xbig_keep_limit);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("msg");
