@@ -83,7 +83,7 @@ xhuge_alloc(size_t *cap)
 /* Big buffers given back, to be used again: at most BIG_KEEP of them,
  * BIG_KEEP_BYTES in all. */
 #define BIG_KEEP	8
-#define BIG_KEEP_BYTES	((size_t)64 << 20)
+#define BIG_KEEP_BYTES	((size_t)32 << 20)
 static struct {
 	void	*p;
 	size_t	 cap;

@@ -373,20 +373,20 @@ START_TEST(test_xbig)
 }
 END_TEST
 
-/* Kept up to a byte limit (64 MiB), the rest freed: the first two of
- * twenty 32 MiB buffers given back come back, each once. */
+/* Kept up to a byte limit (32 MiB), the rest freed: the first two of
+ * twenty 16 MiB buffers given back come back, each once. */
 START_TEST(test_xbig_keep_limit)
 {
 	void	*v[20], *a, *b;
 	size_t	 i, cap;
 
 	for (i = 0; i < 20; i++)
-		v[i] = xbig_alloc(16 * HUGE_ALLOC_MIN);
+		v[i] = xbig_alloc(8 * HUGE_ALLOC_MIN);
 	for (i = 0; i < 20; i++)
-		xbig_free(v[i], 16 * HUGE_ALLOC_MIN);
-	cap = 16 * HUGE_ALLOC_MIN;
+		xbig_free(v[i], 8 * HUGE_ALLOC_MIN);
+	cap = 8 * HUGE_ALLOC_MIN;
 	a = xbig_get(&cap);
-	cap = 16 * HUGE_ALLOC_MIN;
+	cap = 8 * HUGE_ALLOC_MIN;
 	b = xbig_get(&cap);
 	ck_assert((a == v[0] && b == v[1]) || (a == v[1] && b == v[0]));
 	free(a);
