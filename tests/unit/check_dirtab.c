@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,7 +234,7 @@ END_TEST
  * them gets EEXIST for some, and none fails. */
 START_TEST(test_concurrent_creators)
 {
-	char	 dir[64];
+	char	 dir[PATH_MAX + 64];
 	pid_t	 pid[4];
 	int	 root = open_root(), i, k, st;
 
