@@ -237,13 +237,15 @@ START_TEST(test_record_scan)
 	struct record	 r, s;
 	struct record_row *a, *b;
 	const char	*t = parse_cases[_i].text, *p, *nl, *q;
-	char		*path, *want = NULL;
+	char		*path, *want = NULL, *text = xstrdup(t);
 	int		 rc, failed = 0;
 
 	rc = record_parse(t, strlen(t), &r);
 	if (rc != 0)
 		want = xstrdup(err_get());
-	if (record_scan(xstrdup(t), strlen(t), &s) != 0) {
+	/* the text is the scan's, unless it fails */
+	if (record_scan(text, strlen(t), &s) != 0) {
+		free(text);
 		ck_assert(strchr(t, '"') != NULL || rc != 0);
 		goto out;
 	}
