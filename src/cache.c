@@ -218,37 +218,72 @@ file_line(struct manifest *m, size_t i)
 	return 0;
 }
 
+/* The size of the manifest at path (open at fd, or -1): a regular file
+ * below 1 GiB. */
+static int
+manifest_size(const char *path, int fd, size_t *size)
+{
+	struct stat	st;
+
+	if ((fd >= 0 ? fstat(fd, &st) : stat(path, &st)) != 0)
+		return err_set("cannot open '%s': %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size >= (uint64_t)1 << 30)
+		return err_set("'%s' is not a regular file of less than 1 GiB",
+		    path);
+	*size = (size_t)st.st_size;
+	return 0;
+}
+
 /* The manifest's text, NUL-terminated.  A large wheel's is megabytes,
  * read by each part of it: in huge pages where the kernel gives them
  * (a page fault per 2 MiB, not per 4 KiB). */
 static int
 manifest_text(const char *path, char **text, size_t *len)
 {
-	struct stat	 st;
-	size_t		 cap;
+	size_t		 size;
 	ssize_t		 n;
-	void		*p;
+	char		*p;
 	int		 fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return err_set("cannot open '%s': %s", path, strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    (uint64_t)st.st_size >= (uint64_t)1 << 30) {
+	if (manifest_size(path, fd, &size) != 0) {
 		close(fd);
-		return err_set("'%s' is not a regular file of less than 1 GiB",
-		    path);
+		return -1;
 	}
-	cap = (size_t)st.st_size + 1;
-	p = xbig_alloc(cap);
-	n = read_all(fd, p, (size_t)st.st_size);
+	p = xbig_alloc(size + 1);
+	n = read_all(fd, p, size);
 	close(fd);
 	if (n < 0) {
-		free(p);
+		xbig_free(p, size + 1);
 		return err_set("cannot read '%s': %s", path, strerror(errno));
 	}
-	((char *)p)[n] = '\0';
+	p[n] = '\0';
 	*text = p;
 	*len = (size_t)n;
+	return 0;
+}
+
+/* The file at path, of size bytes, into p, NUL-terminated. */
+static int
+read_exact(const char *path, char *p, size_t size)
+{
+	size_t	now;
+	ssize_t	n;
+	int	fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return err_set("cannot open '%s': %s", path, strerror(errno));
+	if (manifest_size(path, fd, &now) != 0 || now != size)
+		n = -2;
+	else
+		n = read_all(fd, p, size);
+	close(fd);
+	if (n == -1)
+		return err_set("cannot read '%s': %s", path, strerror(errno));
+	if (n != (ssize_t)size)
+		return err_set("'%s' changed while it was read", path);
+	p[size] = '\0';
 	return 0;
 }
 
@@ -327,29 +362,6 @@ manifest_scan(const char *path, struct manifest *m)
 	return 0;
 }
 
-/* The file at path, of size bytes, into p. */
-static int
-read_exact(const char *path, char *p, size_t size)
-{
-	struct stat	st;
-	ssize_t		n;
-	int		fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return err_set("cannot open '%s': %s", path, strerror(errno));
-	if (fstat(fd, &st) != 0 || (uint64_t)st.st_size != size)
-		n = -2;
-	else
-		n = read_all(fd, p, size);
-	close(fd);
-	if (n == -1)
-		return err_set("cannot read '%s': %s", path, strerror(errno));
-	if (n != (ssize_t)size)
-		return err_set("'%s' changed while it was read", path);
-	p[size] = '\0';
-	return 0;
-}
-
 /*
  * The np manifests at paths read as one: the header of the first, the
  * files of all in order, each warning once.  Their texts go into one
@@ -362,22 +374,13 @@ int
 manifest_read_all(char *const *paths, size_t np, struct manifest *m)
 {
 	struct manifest	*pm = xcalloc(np ? np : 1, sizeof(*pm));
-	struct stat	 st;
 	size_t		 total = 1, off = 0, n = 0, base, i, k;
 	int		 rc = 0;
 
 	memset(m, 0, sizeof(*m));
-	for (i = 0; i < np && rc == 0; i++) {
-		if (stat(paths[i], &st) != 0)
-			rc = err_set("cannot open '%s': %s", paths[i], strerror(errno));
-		else if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size >= (uint64_t)1 << 30)
-			rc = err_set("'%s' is not a regular file of less than 1 GiB",
-			    paths[i]);
-		else {
-			pm[i].text_len = (size_t)st.st_size;
+	for (i = 0; i < np && rc == 0; i++)
+		if ((rc = manifest_size(paths[i], -1, &pm[i].text_len)) == 0)
 			total += pm[i].text_len + 1;
-		}
-	}
 	if (rc == 0)
 		m->text = xbig_alloc(total);
 	for (i = 0; i < np && rc == 0; i++) {

@@ -94,12 +94,14 @@ record_path(struct finish *f, const char *rel)
 	path_rel_add(&f->keys[k], &f->line, slash + 1);
 }
 
+/* A file's RECORD entry, its sha256 as RECORD writes it (43 digits), or
+ * NULL for none. */
 static void
-record(struct finish *f, const char *rel, const unsigned char *sha, uint64_t size)
+record(struct finish *f, const char *rel, const char *sha256, uint64_t size)
 {
 	record_path(f, rel);
-	if (sha)
-		record_out_add(&f->rec, f->line.p, sha, size);
+	if (sha256)
+		record_out_add_text(&f->rec, f->line.p, sha256, size);
 	else
 		record_out_add_bare(&f->rec, f->line.p);
 	f->stats->files++;
@@ -111,14 +113,11 @@ record(struct finish *f, const char *rel, const unsigned char *sha, uint64_t siz
 static void
 record_file(struct finish *f, const struct manifest_file *mf)
 {
-	if (mf->sha256_text == NULL) {
-		record(f, mf->path, mf->sha256, mf->size);
-		return;
-	}
-	record_path(f, mf->path);
-	record_out_add_text(&f->rec, f->line.p, mf->sha256_text, mf->size);
-	f->stats->files++;
-	f->stats->bytes += mf->size;
+	char	d[48];
+
+	if (mf->sha256_text == NULL)
+		b64url_encode(mf->sha256, 32, d);
+	record(f, mf->path, mf->sha256_text ? mf->sha256_text : d, mf->size);
 }
 
 /* Write a new file into staging.  Created under its own name when
@@ -131,7 +130,7 @@ write_new(struct finish *f, const char *rel, const void *data, size_t len,
 {
 	unsigned char	 sha[32];
 	const char	*base = path_base(rel);
-	char		*tmp = NULL;
+	char		*tmp = NULL, d[48];
 	int		 dfd, fd = -1;
 
 	if ((dfd = dirtab_parent(f->dst, rel)) < 0)
@@ -159,7 +158,8 @@ write_new(struct finish *f, const char *rel, const void *data, size_t len,
 	}
 	free(tmp);
 	sha256_buf(data, len, sha);
-	record(f, rel, sha, len);
+	b64url_encode(sha, 32, d);
+	record(f, rel, d, len);
 	return 0;
 }
 

@@ -229,6 +229,13 @@ out:
 	return rc;
 }
 
+/* How much of m's compressed data to take from pos: a chunk at most. */
+static size_t
+chunk_at(const struct wheel_member *m, uint64_t pos)
+{
+	return m->csize - pos < CHUNK ? (size_t)(m->csize - pos) : CHUNK;
+}
+
 /*
  * A member too large to inflate whole, or stored, a chunk at a time:
  * compressed bytes from the mapping or read through the window, inflated
@@ -245,7 +252,7 @@ member_stream(struct unpack *u, const struct wheel_member *m, struct sink *s)
 	int			 r, zr = Z_OK, rc = -1;
 
 	u->raw = xbig_need(u->raw, &u->rawcap, CHUNK);
-	n = m->csize < CHUNK ? (size_t)m->csize : CHUNK;
+	n = chunk_at(m, 0);
 	if ((r = wheel_member_at(&u->w, m, 0, n, u->raw, &in)) != 1)
 		return r;
 	s->crc = 1;
@@ -255,7 +262,7 @@ member_stream(struct unpack *u, const struct wheel_member *m, struct sink *s)
 				return -1;
 			if ((pos += n) == m->csize)
 				return 1;
-			n = m->csize - pos < CHUNK ? (size_t)(m->csize - pos) : CHUNK;
+			n = chunk_at(m, pos);
 			if (wheel_member_at(&u->w, m, pos, n, u->raw, &in) != 1)
 				return -1;
 		}
@@ -270,7 +277,7 @@ member_stream(struct unpack *u, const struct wheel_member *m, struct sink *s)
 		/* with every byte taken, zlib may still hold output (a match
 		 * past the last chunk): it says Z_BUF_ERROR when it does not */
 		if (z.avail_in == 0 && pos < m->csize) {
-			n = m->csize - pos < CHUNK ? (size_t)(m->csize - pos) : CHUNK;
+			n = chunk_at(m, pos);
 			if (wheel_member_at(&u->w, m, pos, n, u->raw, &in) != 1)
 				goto out;
 			z.next_in = (unsigned char *)(uintptr_t)in;
@@ -482,9 +489,9 @@ members(struct unpack *u, size_t lo, size_t hi)
 	return 0;
 }
 
-/* A split wheel's chunks (unpack.h). */
-/* Creating a file costs about what inflating and hashing 7 KB does: an
- * estimate from the site corpus (28,582 files, 212 MB). */
+/* A split wheel's chunks (unpack.h).  Creating a file costs about what
+ * inflating and hashing 7 KB does: an estimate from the site corpus
+ * (28,582 files, 212 MB). */
 #define CHUNK_FILE	((uint64_t)8192)
 #define CHUNK_BIG	((uint64_t)1 << 40)	/* a member's cost at most */
 
